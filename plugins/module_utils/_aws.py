@@ -1,0 +1,180 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one way the collection talks to AWS.
+
+Connection options carry the names and environment variables that amazon.aws
+users already know. Every client comes from ``AwsConnection.client``, which
+sets botocore's retries for throttling, our user agent and the endpoint, and
+counts the HTTP requests it sends (reported back so that users see the cost).
+AWS errors become messages a user can act on in ``describe_error``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import env_fallback
+
+try:
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+    HAS_BOTO3 = True
+except ImportError:
+    HAS_BOTO3 = False
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._version import COLLECTION_VERSION
+
+USER_AGENT = "aliasguard.cloudfront/%s" % COLLECTION_VERSION
+DEFAULT_REGION = "us-east-1"  # CloudFront, Route 53 and CloudFront's ACM certificates live here
+MAX_ATTEMPTS = 10
+
+
+def aws_argument_spec():
+    return dict(
+        access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=False),
+        secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True),
+        session_token=dict(type="str", aliases=["aws_session_token", "security_token"], no_log=True),
+        profile=dict(type="str", aliases=["aws_profile"]),
+        region=dict(type="str", aliases=["aws_region"]),
+        endpoint_url=dict(type="str", aliases=["aws_endpoint_url"], fallback=(env_fallback, ["AWS_URL"])),
+        validate_certs=dict(type="bool", default=True),
+        aws_ca_bundle=dict(type="path"),
+    )
+
+
+class AwsError(Exception):
+    """An AWS problem, already worded for the user."""
+
+    def __init__(self, message, code=None, exception=None):
+        super(AwsError, self).__init__(message)
+        self.code = code
+        self.exception = exception
+
+
+class RequestCounter:
+    """Counts every HTTP request the clients send, retries included."""
+
+    def __init__(self):
+        self.by_service = {}
+
+    def __call__(self, request=None, **kwargs):
+        service = kwargs.get("event_name", "").split(".")[-1] or "aws"
+        self.by_service[service] = self.by_service.get(service, 0) + 1
+
+    @property
+    def total(self):
+        return sum(self.by_service.values())
+
+
+class AwsConnection:
+    """Builds clients from the module's connection options."""
+
+    def __init__(self, params):
+        if not HAS_BOTO3:
+            raise AwsError("boto3 and botocore are required on the host that runs this module: pip install boto3")
+        self.params = params
+        self.requests = RequestCounter()
+        self._session = None
+        self._clients = {}
+
+    def session(self):
+        if self._session is None:
+            params = self.params
+            try:
+                self._session = boto3.session.Session(
+                    aws_access_key_id=params.get("access_key"),
+                    aws_secret_access_key=params.get("secret_key"),
+                    aws_session_token=params.get("session_token"),
+                    profile_name=params.get("profile"),
+                    region_name=params.get("region"),
+                )
+            except botocore.exceptions.ProfileNotFound as exc:
+                raise AwsError("AWS profile %r was not found in the AWS config files: %s"
+                               % (params.get("profile"), exc), code="ProfileNotFound")
+        return self._session
+
+    def check_credentials(self):
+        """Fail before any request when no credentials can be found at all."""
+        params = self.params
+        if bool(params.get("access_key")) != bool(params.get("secret_key")):
+            raise AwsError("access_key and secret_key must be given together (or neither, to use the "
+                           "environment, a profile or an instance role)", code="PartialCredentials")
+        try:
+            credentials = self.session().get_credentials()
+        except botocore.exceptions.BotoCoreError as exc:
+            raise AwsError("AWS credentials could not be loaded: %s" % exc, code="CredentialsError")
+        if credentials is None:
+            raise AwsError(
+                "No AWS credentials found. Give access_key and secret_key (or AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY in the environment), a profile (AWS_PROFILE), or run where an "
+                "instance or task role is available.", code="NoCredentials")
+
+    def client(self, service, region=None):
+        key = (service, region)
+        if key not in self._clients:
+            params = self.params
+            verify = params.get("aws_ca_bundle") or params.get("validate_certs", True)
+            config = botocore.config.Config(
+                user_agent_extra=USER_AGENT,
+                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                connect_timeout=15, read_timeout=60,
+            )
+            region_name = region or self.session().region_name or DEFAULT_REGION
+            client = self.session().client(
+                service, region_name=region_name, endpoint_url=params.get("endpoint_url") or None,
+                verify=verify, config=config)
+            client.meta.events.register("before-send.*", self.requests)
+            self._clients[key] = client
+        return self._clients[key]
+
+
+_ADVICE = {
+    "AccessDenied": "the credentials lack permission for this call; grant it in IAM or use other credentials",
+    "AccessDeniedException": "the credentials lack permission for this call; grant it in IAM or use other credentials",
+    "InvalidClientTokenId": "AWS rejected the access key; check access_key/secret_key, AWS_PROFILE or the environment",
+    "UnrecognizedClientException": "AWS rejected the access key; check access_key/secret_key, AWS_PROFILE or the environment",
+    "SignatureDoesNotMatch": "AWS rejected the secret key; check secret_key",
+    "ExpiredToken": "the session token has expired; refresh the credentials",
+    "Throttling": "AWS kept throttling after %d attempts; try again later or with fewer forks" % MAX_ATTEMPTS,
+    "ThrottlingException": "AWS kept throttling after %d attempts; try again later or with fewer forks" % MAX_ATTEMPTS,
+    "PriorRequestNotComplete": "Route 53 was still applying an earlier change after %d attempts; try again" % MAX_ATTEMPTS,
+    "ServiceUnavailable": "AWS was unavailable after %d attempts; try again later" % MAX_ATTEMPTS,
+}
+
+
+def error_code(exc):
+    if HAS_BOTO3 and isinstance(exc, botocore.exceptions.ClientError):
+        return exc.response.get("Error", {}).get("Code")
+    return None
+
+
+def describe_error(exc, doing):
+    """Turn a botocore exception into an AwsError whose message says what to do."""
+    if isinstance(exc, AwsError):
+        return exc
+    if HAS_BOTO3 and isinstance(exc, botocore.exceptions.ClientError):
+        code = error_code(exc)
+        message = exc.response.get("Error", {}).get("Message", "")
+        text = "%s failed: %s: %s" % (doing, code, message)
+        if code in _ADVICE:
+            text += " (%s)" % _ADVICE[code]
+        return AwsError(text, code=code, exception=exc)
+    if HAS_BOTO3 and isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return AwsError("%s failed: no AWS credentials found" % doing, code="NoCredentials", exception=exc)
+    if HAS_BOTO3 and isinstance(exc, botocore.exceptions.EndpointConnectionError):
+        return AwsError("%s failed: could not reach the AWS endpoint (%s); check endpoint_url/AWS_URL and the "
+                        "network" % (doing, exc), code="EndpointConnectionError", exception=exc)
+    if HAS_BOTO3 and isinstance(exc, botocore.exceptions.BotoCoreError):
+        return AwsError("%s failed: %s" % (doing, exc), code=type(exc).__name__, exception=exc)
+    return AwsError("%s failed: %s" % (doing, exc), exception=exc)
+
+
+def call(doing, function, **kwargs):
+    """Call one AWS API function; any failure comes back as an AwsError."""
+    try:
+        return function(**kwargs)
+    except Exception as exc:  # every botocore failure is described, nothing escapes as a traceback
+        raise describe_error(exc, doing)

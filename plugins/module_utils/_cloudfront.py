@@ -1,0 +1,253 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""CloudFront as this collection sees it: distributions, who holds an alias, and conflicts.
+
+``DistributionIndex`` is built from one paginated ``ListDistributions`` pass and
+shared by every alias of a run. ``conflicts_for`` asks ``ListConflictingAliases``
+(every page) and resolves partly hidden ids against the index where that is
+unambiguous.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
+    AwsError,
+    call,
+    describe_error,
+    error_code,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
+    Alias,
+    is_masked,
+    mask_matches,
+)
+
+DISTRIBUTION_ID = re.compile(r"^[A-Z0-9]{8,32}$")
+CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2"
+_ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:cloudfront::(\d{12}):distribution/")
+
+
+class Distribution:
+    """The parts of a distribution that matter here, read from a summary or a config."""
+
+    __slots__ = ("id", "arn", "domain_name", "status", "enabled", "aliases", "comment",
+                 "account_id", "ipv6", "certificate_arn", "default_certificate")
+
+    def __init__(self, id, arn, domain_name, status, enabled, aliases, comment="", account_id=None,
+                 ipv6=True, certificate_arn=None, default_certificate=False):
+        self.id = id
+        self.arn = arn
+        self.domain_name = domain_name.lower().rstrip(".")
+        self.status = status
+        self.enabled = bool(enabled)
+        self.aliases = tuple(Alias.parse(a) for a in aliases)
+        self.comment = comment or ""
+        self.account_id = account_id
+        self.ipv6 = bool(ipv6)
+        self.certificate_arn = certificate_arn
+        self.default_certificate = bool(default_certificate)
+
+    @classmethod
+    def from_summary(cls, summary):
+        arn = summary.get("ARN", "")
+        match = _ARN_ACCOUNT.match(arn)
+        viewer = summary.get("ViewerCertificate") or {}
+        return cls(
+            id=summary["Id"],
+            arn=arn,
+            domain_name=summary["DomainName"],
+            status=summary.get("Status", ""),
+            enabled=summary.get("Enabled", True),
+            aliases=(summary.get("Aliases") or {}).get("Items") or [],
+            comment=summary.get("Comment", ""),
+            account_id=match.group(1) if match else None,
+            ipv6=summary.get("IsIPV6Enabled", True),
+            certificate_arn=viewer.get("ACMCertificateArn") or None,
+            default_certificate=bool(viewer.get("CloudFrontDefaultCertificate")),
+        )
+
+    def to_result(self):
+        return {
+            "id": self.id,
+            "arn": self.arn,
+            "domain_name": self.domain_name,
+            "status": self.status,
+            "enabled": self.enabled,
+            "aliases": [a.name for a in self.aliases],
+            "comment": self.comment,
+            "account_id": self.account_id,
+        }
+
+
+class DistributionIndex:
+    """Every distribution of the caller's account, from one ListDistributions pass."""
+
+    def __init__(self, distributions, account_id=None):
+        self.distributions = list(distributions)
+        self.by_id = dict((d.id, d) for d in self.distributions)
+        self.by_domain = dict((d.domain_name, d) for d in self.distributions)
+        self.account_id = account_id or next((d.account_id for d in self.distributions if d.account_id), None)
+
+    @classmethod
+    def load(cls, client):
+        distributions = []
+        paginator = client.get_paginator("list_distributions")
+        try:
+            for page in paginator.paginate(PaginationConfig={"PageSize": "100"}):
+                for summary in page.get("DistributionList", {}).get("Items") or []:
+                    distributions.append(Distribution.from_summary(summary))
+        except Exception as exc:
+            raise describe_error(exc, "ListDistributions")
+        return cls(distributions)
+
+    def get(self, distribution_id):
+        return self.by_id.get(distribution_id)
+
+    def holders(self, alias):
+        """Distributions of this account that hold exactly this alias."""
+        return [d for d in self.distributions if alias in d.aliases]
+
+    def overlapping(self, alias):
+        """(distribution, held alias) pairs of this account that overlap the alias."""
+        return [(d, held) for d in self.distributions for held in d.aliases if held.overlaps(alias)]
+
+    def by_masked_id(self, masked_id, alias):
+        """The one distribution of this account that a partly hidden id can be, or None."""
+        matches = [d for d in self.distributions
+                   if mask_matches(masked_id, d.id) and any(held == alias for held in d.aliases)]
+        if len(matches) == 1:
+            return matches[0]
+        return None
+
+
+class Holder:
+    """One distribution that holds an alias overlapping the one asked about."""
+
+    def __init__(self, alias, distribution_id, account_id, masked, in_account, distribution=None, overlap="exact"):
+        self.alias = alias
+        self.distribution_id = distribution_id
+        self.account_id = account_id
+        self.masked = masked
+        self.in_account = in_account
+        self.distribution = distribution
+        self.overlap = overlap
+
+    def to_result(self):
+        result = {
+            "alias": self.alias.name,
+            "distribution_id": self.distribution_id,
+            "account_id": self.account_id,
+            "masked": self.masked,
+            "in_account": self.in_account,
+            "overlap": self.overlap,
+        }
+        if self.distribution is not None:
+            result.update({
+                "domain_name": self.distribution.domain_name,
+                "status": self.distribution.status,
+                "enabled": self.distribution.enabled,
+                "aliases": [a.name for a in self.distribution.aliases],
+            })
+        return result
+
+
+def overlap_kind(held, asked):
+    if held == asked:
+        return "exact"
+    if held.is_wildcard and held.covers(asked.base if asked.is_wildcard else asked.name):
+        return "wildcard"
+    return "covered"
+
+
+def list_conflicting_aliases(client, target_id, alias):
+    """Every page of ListConflictingAliases for one alias."""
+    entries = []
+    marker = None
+    while True:
+        kwargs = {"DistributionId": target_id, "Alias": alias.name, "MaxItems": 100}
+        if marker:
+            kwargs["Marker"] = marker
+        response = call("ListConflictingAliases for %s" % alias.name, client.list_conflicting_aliases, **kwargs)
+        page = response.get("ConflictingAliasesList") or {}
+        entries.extend(page.get("Items") or [])
+        marker = page.get("NextMarker")
+        if not marker:
+            return entries
+
+
+def conflicts_for(client, index, target_id, alias):
+    """Holders of aliases overlapping ``alias`` in any account, target included.
+
+    Returns (holders, warning). When AWS refuses the question (for example the
+    target's certificate does not cover the alias), the holders known from this
+    account's own index are returned with a warning that says why the other
+    accounts could not be asked.
+    """
+    try:
+        entries = list_conflicting_aliases(client, target_id, alias)
+    except AwsError as exc:
+        if exc.code not in ("InvalidArgument", "AccessDenied", "AccessDeniedException"):
+            raise
+        holders = [Holder(held, d.id, d.account_id, False, True, d, overlap_kind(held, alias))
+                   for d, held in index.overlapping(alias)]
+        return holders, ("ListConflictingAliases could not be asked about %s (%s), so only this account's "
+                         "distributions were checked: %s" % (alias.name, exc.code, exc))
+    holders = []
+    for entry in entries:
+        holders.append(_holder_from_entry(entry, index, alias))
+    # An in-account holder that AWS did not list (it should) is still a holder.
+    listed = set((h.distribution_id, h.alias) for h in holders)
+    for dist, held in index.overlapping(alias):
+        if (dist.id, held) not in listed:
+            holders.append(Holder(held, dist.id, dist.account_id, False, True, dist, overlap_kind(held, alias)))
+    holders.sort(key=lambda h: (h.overlap != "exact", h.alias.name, h.distribution_id))
+    return holders, None
+
+
+def _holder_from_entry(entry, index, asked):
+    held = Alias.parse(entry.get("Alias", ""))
+    dist_id = entry.get("DistributionId", "")
+    account_id = entry.get("AccountId", "")
+    masked = is_masked(dist_id) or is_masked(account_id)
+    own = index.account_id
+    dist = None
+    if not is_masked(dist_id):
+        dist = index.get(dist_id)
+    elif not account_id or (own and mask_matches(account_id, own)):
+        # AWS hides ids it does not own; ours can be recognised by their visible suffix.
+        dist = index.by_masked_id(dist_id, held)
+    if dist is not None:
+        return Holder(held, dist.id, own or account_id, masked, True, dist, overlap_kind(held, asked))
+    in_account = bool(own) and account_id == own
+    return Holder(held, dist_id, account_id, masked, in_account, None, overlap_kind(held, asked))
+
+
+def is_distribution_id(value):
+    return bool(DISTRIBUTION_ID.match(value or ""))
+
+
+def get_config(client, distribution_id):
+    response = call("GetDistributionConfig for %s" % distribution_id, client.get_distribution_config, Id=distribution_id)
+    return response["DistributionConfig"], response["ETag"]
+
+
+def config_aliases(config):
+    return [Alias.parse(a) for a in (config.get("Aliases") or {}).get("Items") or []]
+
+
+def with_aliases(config, aliases):
+    """A copy of the config with only the Aliases element replaced."""
+    updated = dict(config)
+    names = [a.name for a in aliases]
+    updated["Aliases"] = {"Quantity": len(names), "Items": names} if names else {"Quantity": 0}
+    return updated
+
+
+def is_not_found(exc):
+    return error_code(getattr(exc, "exception", None)) == "NoSuchDistribution" or getattr(exc, "code", None) == "NoSuchDistribution"

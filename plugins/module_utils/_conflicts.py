@@ -1,0 +1,168 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Step 1: who holds an alias, what DNS says about it, and what to do next."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
+    DistributionIndex,
+    conflicts_for,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
+
+FREE = "free"
+ON_TARGET = "on_target"
+HELD_IN_ACCOUNT = "held_in_account"
+HELD_OTHER_ACCOUNT = "held_other_account"
+DNS_POINTS_ELSEWHERE = "dns_points_elsewhere"
+
+
+class DnsView:
+    """What the alias's DNS says today, read from its zone's authoritative servers."""
+
+    def __init__(self, name, record_type=None, values=(), chain=(), final=None, points_to=None, error=None):
+        self.name = name
+        self.record_type = record_type
+        self.values = list(values)
+        self.chain = list(chain)
+        self.final = final
+        self.points_to = points_to
+        self.error = error
+
+    def to_result(self):
+        return {"name": self.name, "type": self.record_type, "values": self.values, "chain": self.chain,
+                "final_name": self.final, "points_to": self.points_to, "error": self.error}
+
+    @property
+    def points_at_other_distribution(self):
+        return bool(self.points_to) and not self.points_to.get("is_target") and self.points_to.get("via") == "CNAME"
+
+
+def read_dns(resolver, alias, index, target, holders):
+    """Follow the alias's chain; say which known distribution it reaches, if any."""
+    name = alias.name
+    try:
+        hops = resolver.chase(name)
+    except ResolverError as exc:
+        return DnsView(name, error=str(exc))
+    chain = [{"name": h["name"], "cname": h["cname"]} for h in hops]
+    first = hops[0]
+    if first.get("cname"):
+        final = hops[-1]["name"]
+        dist = index.by_domain.get(final)
+        points_to = None
+        if final.endswith(".cloudfront.net"):
+            points_to = {
+                "domain_name": final,
+                "distribution_id": dist.id if dist else None,
+                "in_account": dist is not None,
+                "is_target": dist is not None and dist.id == target.id,
+                "via": "CNAME",
+            }
+        return DnsView(name, "CNAME", [first["cname"]], chain, final, points_to)
+    return _read_addresses(resolver, alias, index, target, holders, chain)
+
+
+def _read_addresses(resolver, alias, index, target, holders, chain):
+    # No CNAME: an alias record (Route 53), a flattened or proxied record, or plain addresses.
+    try:
+        values = resolver.addresses(alias.name)
+    except ResolverError as exc:
+        return DnsView(alias.name, error=str(exc))
+    if not values:
+        return DnsView(alias.name, None, [], chain, None, None)
+    candidates = [target] + [h.distribution for h in holders if h.distribution is not None]
+    points_to = None
+    for dist in candidates:
+        try:
+            known = set(resolver.addresses(dist.domain_name))
+        except ResolverError:
+            continue
+        if known and known & set(values):
+            points_to = {"domain_name": dist.domain_name, "distribution_id": dist.id, "in_account": True,
+                         "is_target": dist.id == target.id, "via": "addresses"}
+            break
+    record_type = "A/AAAA"
+    return DnsView(alias.name, record_type, values, chain, alias.name, points_to)
+
+
+def verdict_for(alias, target, holders, dns_view):
+    exact = [h for h in holders if h.overlap == "exact"]
+    if any(h.distribution_id == target.id for h in exact):
+        return ON_TARGET
+    others = [h for h in exact if h.distribution_id != target.id]
+    if any(h.in_account for h in others):
+        return HELD_IN_ACCOUNT
+    if others:
+        return HELD_OTHER_ACCOUNT
+    if dns_view is not None and dns_view.points_at_other_distribution:
+        return DNS_POINTS_ELSEWHERE
+    return FREE
+
+
+def next_step(verdict, alias, target, holders, dns_view):
+    name = alias.name
+    txt = alias.txt_challenge_name()
+    exact = [h for h in holders if h.overlap == "exact" and h.distribution_id != target.id]
+    dns_note = ""
+    if dns_view is not None and dns_view.points_to and not dns_view.points_to.get("is_target"):
+        dns_note = " DNS for %s still points at %s; repoint it to %s (dns_cname_repoint)." % (
+            name, dns_view.points_to["domain_name"], target.domain_name)
+    if verdict == ON_TARGET:
+        if dns_note:
+            return "%s is already on %s.%s" % (name, target.id, dns_note)
+        return "Nothing to do: %s is on %s and nothing else holds it." % (name, target.id)
+    if verdict == HELD_IN_ACCOUNT:
+        holder = exact[0]
+        return ("%s is held by %s in this account. Move it to %s in one step with AssociateAlias: create the "
+                "TXT record %s = %s, run cloudfront_distribution_alias with state=moved, then repoint DNS to %s "
+                "and remove the TXT record (the cname_remediation role does all of this)."
+                % (name, holder.distribution_id, target.id, txt, target.domain_name, target.domain_name))
+    if verdict == HELD_OTHER_ACCOUNT:
+        holder = exact[0]
+        return ("%s is held by distribution %s in another AWS account (%s). That account's owner must remove "
+                "the alias from it, or disable it; after that, move the alias with AssociateAlias (TXT record "
+                "%s = %s). Nothing in this account can take it over while that distribution is enabled."
+                % (name, holder.distribution_id, holder.account_id, txt, target.domain_name))
+    if verdict == DNS_POINTS_ELSEWHERE:
+        return ("No distribution holds %s exactly, but its DNS CNAME points at %s, so CloudFront refuses to add "
+                "it (CNAMEAlreadyExists). Repoint DNS to %s first (dns_cname_repoint), then add the alias to %s."
+                % (name, dns_view.points_to["domain_name"], target.domain_name, target.id))
+    return "%s is free: add it to %s (cloudfront_distribution_alias, state=present).%s" % (name, target.id, dns_note)
+
+
+class TargetNotFound(Exception):
+    pass
+
+
+def find_conflicts(cloudfront, resolver, target_id, aliases):
+    """The whole of step 1 for every alias; read-only."""
+    index = DistributionIndex.load(cloudfront)
+    target = index.get(target_id)
+    if target is None:
+        raise TargetNotFound(
+            "Distribution %s was not found in account %s (%d distributions there). Check "
+            "target_distribution_id, and that the credentials belong to the account that owns it."
+            % (target_id, index.account_id or "(unknown)", len(index.distributions)))
+    results = []
+    for alias in aliases:
+        holders, warning = conflicts_for(cloudfront, index, target_id, alias)
+        dns_view = read_dns(resolver, alias, index, target, holders) if resolver is not None else None
+        verdict = verdict_for(alias, target, holders, dns_view)
+        entry = {
+            "alias": alias.name,
+            "alias_unicode": alias.unicode,
+            "verdict": verdict,
+            "next_step": next_step(verdict, alias, target, holders, dns_view),
+            "holders": [h.to_result() for h in holders],
+            "dns": dns_view.to_result() if dns_view is not None else None,
+            "txt_record_name": alias.txt_challenge_name(),
+        }
+        if warning:
+            entry["warning"] = warning
+        results.append(entry)
+    return index, target, results

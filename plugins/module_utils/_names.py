@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Domain-name rules, in one place.
+
+Every name that enters the collection passes through here: unicode names become
+punycode, case and the trailing dot are normalised, and the two different
+wildcard rules live side by side so that nobody confuses them:
+
+* a CloudFront *alias* ``*.example.com`` serves every name below
+  ``example.com`` at any depth (``a.b.example.com`` too), never
+  ``example.com`` itself, and the most specific alias wins;
+* a *certificate* name ``*.example.com`` covers exactly one label.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+_LDH_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_SERVICE_LABEL = re.compile(r"^_?[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$|^_$")
+_OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
+MAX_NAME_LENGTH = 253
+
+
+class InvalidName(ValueError):
+    """A name the user gave cannot be a DNS name; the message says why."""
+
+
+def _decode_escapes(text):
+    # Route 53 returns '*' as '\052' (and other octets the same way).
+    return _OCTAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), text)
+
+
+def _to_ascii_label(label, original):
+    if not label:
+        raise InvalidName("%r has an empty label (two dots in a row, or a leading dot)" % original)
+    try:
+        label.encode("ascii")
+        return label.lower()
+    except UnicodeEncodeError:
+        pass
+    try:
+        return label.lower().encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidName("%r is not a valid internationalised name: %s" % (original, exc))
+
+
+def to_ascii(text, allow_wildcard=False, allow_underscore=False, what="name"):
+    """Normalise a name: punycode, lowercase, no trailing dot. Raise InvalidName."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidName("the %s is empty" % what)
+    original = text
+    text = _decode_escapes(text.strip())
+    if text.endswith("."):
+        text = text[:-1]
+    labels = [_to_ascii_label(label, original) for label in text.split(".")]
+    for index, label in enumerate(labels):
+        if label == "*":
+            if not allow_wildcard:
+                raise InvalidName("%s %r: a wildcard is not allowed here" % (what, original))
+            if index != 0:
+                raise InvalidName("%s %r: '*' may only be the whole first label, as in *.example.com" % (what, original))
+            continue
+        if "*" in label:
+            raise InvalidName("%s %r: '*' may only be the whole first label, as in *.example.com" % (what, original))
+        pattern = _SERVICE_LABEL if allow_underscore else _LDH_LABEL
+        if len(label) > 63 or not pattern.match(label):
+            raise InvalidName("%s %r: label %r must be 1-63 letters, digits or hyphens, not starting or "
+                              "ending with a hyphen" % (what, original, label))
+    name = ".".join(labels)
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidName("%s %r is longer than %d characters" % (what, original, MAX_NAME_LENGTH))
+    return name
+
+
+def to_unicode(name):
+    """The readable form of a normalised name, for messages and reports."""
+    labels = []
+    for label in name.split("."):
+        if label.startswith("xn--"):
+            try:
+                label = label.encode("ascii").decode("idna")
+            except UnicodeError:
+                pass
+        labels.append(label)
+    return ".".join(labels)
+
+
+def is_subdomain(name, parent):
+    """True when name lies strictly below parent."""
+    return name.endswith("." + parent)
+
+
+def in_zone(name, zone):
+    return name == zone or is_subdomain(name, zone)
+
+
+def is_apex(name, zone):
+    return name == zone
+
+
+def relative_to(name, zone):
+    """The owner name relative to the zone ('@' for the apex), as zone files write it."""
+    if name == zone:
+        return "@"
+    if not is_subdomain(name, zone):
+        raise InvalidName("%s is not inside the zone %s" % (name, zone))
+    return name[:-(len(zone) + 1)]
+
+
+class Alias:
+    """A CloudFront alternate domain name (CNAME), normalised and immutable."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        object.__setattr__(self, "_name", name)
+
+    def __setattr__(self, key, value):
+        raise AttributeError("Alias is immutable")
+
+    @classmethod
+    def parse(cls, text):
+        return cls(to_ascii(text, allow_wildcard=True, what="alias"))
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def unicode(self):
+        return to_unicode(self._name)
+
+    @property
+    def is_wildcard(self):
+        return self._name.startswith("*.")
+
+    @property
+    def base(self):
+        """For '*.example.com', 'example.com'; for a plain name, the name itself."""
+        return self._name[2:] if self.is_wildcard else self._name
+
+    def covers(self, name):
+        """Does this alias serve requests for ``name`` (a plain host name)?"""
+        name = name.name if isinstance(name, Alias) else name
+        if self.is_wildcard:
+            return is_subdomain(name, self.base)
+        return name == self._name
+
+    def overlaps(self, other):
+        """Would CloudFront list the two as conflicting (ListConflictingAliases)?"""
+        if self == other:
+            return True
+        if self.is_wildcard and (other.is_wildcard and (other.base == self.base or is_subdomain(other.base, self.base))
+                                 or not other.is_wildcard and is_subdomain(other.name, self.base)):
+            return True
+        if other.is_wildcard and (self.is_wildcard and is_subdomain(self.base, other.base)
+                                  or not self.is_wildcard and is_subdomain(self.name, other.base)):
+            return True
+        return False
+
+    def specificity(self):
+        """Higher wins: an exact name beats any wildcard, a deeper wildcard a shallower one."""
+        labels = self.base.count(".") + 1
+        return (0 if self.is_wildcard else 1, labels)
+
+    def txt_challenge_name(self):
+        """The TXT record AssociateAlias checks: '_' before the alias ('_.example.com' for a wildcard)."""
+        if self.is_wildcard:
+            return "_" + self._name[1:]
+        return "_" + self._name
+
+    def __eq__(self, other):
+        return isinstance(other, Alias) and other._name == self._name
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __lt__(self, other):
+        return self._name < other._name
+
+    def __hash__(self):
+        return hash(self._name)
+
+    def __repr__(self):
+        return "Alias(%r)" % self._name
+
+    def __str__(self):
+        return self._name
+
+
+def most_specific(aliases, name):
+    """Of the aliases, the one CloudFront routes ``name`` to, or None."""
+    candidates = [alias for alias in aliases if alias.covers(name)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda alias: alias.specificity())
+
+
+def certificate_covers(certificate_names, alias):
+    """Does a certificate with these names (CN and SANs) authorise the alias?
+
+    A certificate wildcard stands for exactly one label; a wildcard alias needs
+    the same wildcard on the certificate.
+    """
+    alias_name = alias.name if isinstance(alias, Alias) else alias
+    for cert_name in certificate_names:
+        try:
+            cert_name = to_ascii(cert_name, allow_wildcard=True, what="certificate name")
+        except InvalidName:
+            continue
+        if cert_name == alias_name:
+            return True
+        if cert_name.startswith("*.") and not alias_name.startswith("*."):
+            head, _, rest = alias_name.partition(".")
+            if head and rest == cert_name[2:]:
+                return True
+    return False
+
+
+def mask_matches(masked, value):
+    """Does a partly hidden id ('*******5PBZ4YV') fit ``value``? Any number of leading '*'."""
+    visible = masked.lstrip("*")
+    if not visible:
+        return False
+    if masked == visible:
+        return masked == value
+    return value.endswith(visible) and len(value) >= len(visible)
+
+
+def is_masked(value):
+    return value.startswith("*")

@@ -1,0 +1,256 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Ask a zone's authoritative nameservers directly, one by one.
+
+Recursive resolvers cache answers for their TTL and follow CNAMEs on their own,
+sometimes into another zone; to see what a zone says *now* we ask each of its
+nameservers, with recursion off, for the exact record type, and follow a CNAME
+chain ourselves. EDNS payload is 1232 octets: larger ones have troubled
+Route 53's servers in the past.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    import dns.exception
+    import dns.flags
+    import dns.message
+    import dns.name
+    import dns.query
+    import dns.rcode
+    import dns.rdatatype
+    import dns.resolver
+    HAS_DNSPYTHON = True
+except ImportError:
+    HAS_DNSPYTHON = False
+
+EDNS_PAYLOAD = 1232
+MAX_CHAIN = 8
+
+
+class ResolverError(Exception):
+    pass
+
+
+def parse_nameserver(text):
+    """'host', 'host:port' or '[v6]:port' -> (host, port)."""
+    text = (text or "").strip()
+    if not text:
+        raise ResolverError("an empty nameserver was given")
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    else:
+        host, port = text, ""
+    try:
+        port = int(port) if port else 53
+    except ValueError:
+        raise ResolverError("nameserver %r: the port must be a number" % text)
+    if not 0 < port < 65536:
+        raise ResolverError("nameserver %r: the port must be between 1 and 65535" % text)
+    return host, port
+
+
+def server_label(server):
+    host, port = server
+    if ":" in host:
+        host = "[%s]" % host
+    return host if port == 53 else "%s:%d" % (host, port)
+
+
+class Answer:
+    """What one nameserver said about one name and type."""
+
+    def __init__(self, server, name, rdtype, rcode=None, values=(), cname=None, error=None, zone=None):
+        self.server = server
+        self.name = name
+        self.rdtype = rdtype
+        self.rcode = rcode
+        self.values = list(values)
+        self.cname = cname
+        self.error = error
+        self.zone = zone
+
+    def to_result(self):
+        result = {"server": server_label(self.server), "name": self.name, "type": self.rdtype,
+                  "rcode": self.rcode, "values": self.values}
+        if self.cname:
+            result["cname"] = self.cname
+        if self.error:
+            result["error"] = self.error
+        return result
+
+
+class AuthoritativeResolver:
+    def __init__(self, nameservers=None, timeout=3.0, retries=2):
+        if not HAS_DNSPYTHON:
+            raise ResolverError("dnspython is required on the host that runs this module: pip install dnspython")
+        self.explicit = [parse_nameserver(ns) for ns in nameservers] if nameservers else None
+        self.timeout = timeout
+        self.retries = retries
+        self._zone_cache = {}
+        self._server_cache = {}
+
+    # -- one question to one server -------------------------------------------------
+
+    def ask(self, server, name, rdtype):
+        query = dns.message.make_query(name + ".", rdtype, use_edns=0, payload=EDNS_PAYLOAD)
+        query.flags &= ~dns.flags.RD
+        host, port = server
+        last_error = None
+        for _ in range(self.retries + 1):
+            try:
+                response = dns.query.udp(query, host, port=port, timeout=self.timeout)
+                if response.flags & dns.flags.TC:
+                    response = dns.query.tcp(query, host, port=port, timeout=self.timeout)
+                return response
+            except (dns.exception.Timeout, OSError) as exc:
+                last_error = exc
+            except dns.exception.DNSException as exc:
+                last_error = exc
+                break
+        raise ResolverError("%s did not answer for %s %s: %s" % (server_label(server), name, rdtype, last_error))
+
+    def lookup(self, server, name, rdtype):
+        """An Answer: the values of exactly this type, and a CNAME if the name has one."""
+        try:
+            response = self.ask(server, name, rdtype)
+        except ResolverError as exc:
+            return Answer(server, name, rdtype, error=str(exc))
+        answer = Answer(server, name, rdtype, rcode=dns.rcode.to_text(response.rcode()))
+        wanted = dns.rdatatype.from_text(rdtype)
+        owner = dns.name.from_text(name + ".")
+        for rrset in response.answer:
+            if rrset.name != owner:
+                continue
+            if rrset.rdtype == dns.rdatatype.CNAME:
+                answer.cname = _text(rrset[0].target)
+            if rrset.rdtype == wanted:
+                answer.values.extend(_rdata_text(rdata) for rdata in rrset)
+        for rrset in response.authority:
+            if rrset.rdtype == dns.rdatatype.SOA:
+                answer.zone = _text(rrset.name)
+        if rdtype == "SOA" and answer.values:
+            answer.zone = name
+        return answer
+
+    # -- which servers ---------------------------------------------------------------
+
+    def zone_for(self, name):
+        """The zone that holds ``name``: from the explicit servers' SOA, or the public DNS."""
+        if name in self._zone_cache:
+            return self._zone_cache[name]
+        if self.explicit:
+            answer = self.lookup(self.explicit[0], name, "SOA")
+            if answer.error:
+                raise ResolverError(answer.error)
+            zone = answer.zone
+            if not zone:
+                raise ResolverError("%s is not authoritative for %s (answer %s)"
+                                    % (server_label(self.explicit[0]), name, answer.rcode))
+        else:
+            try:
+                zone = _text(dns.resolver.zone_for_name(name + "."))
+            except dns.exception.DNSException as exc:
+                raise ResolverError("could not find the zone of %s in the public DNS: %s" % (name, exc))
+        self._zone_cache[name] = zone
+        return zone
+
+    def servers_for(self, zone):
+        """(host, port) of every authoritative nameserver of the zone."""
+        if self.explicit:
+            return list(self.explicit)
+        if zone not in self._server_cache:
+            servers = []
+            try:
+                ns_names = sorted(_text(r.target) for r in dns.resolver.resolve(zone + ".", "NS"))
+                for ns_name in ns_names:
+                    for rdtype in ("A", "AAAA"):
+                        try:
+                            servers.extend((r.address, 53) for r in dns.resolver.resolve(ns_name + ".", rdtype))
+                        except (dns.resolver.NoAnswer, dns.resolver.NXDOMAIN):
+                            continue
+            except dns.exception.DNSException as exc:
+                raise ResolverError("could not find the nameservers of %s: %s" % (zone, exc))
+            if not servers:
+                raise ResolverError("the zone %s has no reachable nameservers" % zone)
+            self._server_cache[zone] = servers
+        return self._server_cache[zone]
+
+    # -- following a chain -------------------------------------------------------------
+
+    def chase(self, name):
+        """Follow CNAMEs from ``name`` asking each hop's own authoritative servers.
+
+        Returns a list of hops ``{"name", "cname", "servers": [Answer.to_result()]}``;
+        the last hop has no ``cname``. A ``*.cloudfront.net`` name ends the chain:
+        that is the distribution the name reaches.
+        """
+        hops = []
+        seen = set()
+        current = name
+        for _ in range(MAX_CHAIN):
+            if current in seen:
+                raise ResolverError("CNAME loop at %s" % current)
+            seen.add(current)
+            if current.endswith(".cloudfront.net"):
+                hops.append({"name": current, "cname": None, "servers": []})
+                return hops
+            zone = self.zone_for(current)
+            answers = [self.lookup(server, current, "CNAME") for server in self.servers_for(zone)]
+            targets = sorted(set(a.cname for a in answers if a.cname))
+            hop = {"name": current, "zone": zone, "cname": targets[0] if len(targets) == 1 else None,
+                   "servers": [a.to_result() for a in answers]}
+            if len(targets) > 1:
+                hop["disagreement"] = targets
+            hops.append(hop)
+            if not hop["cname"]:
+                return hops
+            current = hop["cname"]
+        raise ResolverError("CNAME chain from %s is longer than %d" % (name, MAX_CHAIN))
+
+    def addresses(self, name):
+        """A and AAAA of a name from its authoritative servers (first that answers)."""
+        if self.explicit:
+            servers = self.explicit
+        else:
+            try:
+                servers = self.servers_for(self.zone_for(name))
+            except ResolverError:
+                return _system_addresses(name)
+        result = []
+        for rdtype in ("A", "AAAA"):
+            for server in servers:
+                answer = self.lookup(server, name, rdtype)
+                if not answer.error:
+                    result.extend(answer.values)
+                    break
+        return sorted(set(result))
+
+
+def _system_addresses(name):
+    result = []
+    for rdtype in ("A", "AAAA"):
+        try:
+            result.extend(r.address for r in dns.resolver.resolve(name + ".", rdtype))
+        except dns.exception.DNSException:
+            continue
+    return sorted(set(result))
+
+
+def _text(name):
+    return name.to_text().rstrip(".").lower()
+
+
+def _rdata_text(rdata):
+    if rdata.rdtype == dns.rdatatype.TXT:
+        return b"".join(rdata.strings).decode("utf-8", "replace")
+    if rdata.rdtype == dns.rdatatype.CNAME:
+        return _text(rdata.target)
+    return rdata.to_text()

@@ -1,0 +1,501 @@
+"""The fidelity layer: what moto 5.2.5 lacks or gets wrong for this product.
+
+Written from AWS's documented behaviour (see MISSION.md):
+
+CloudFront
+  * ``ListConflictingAliases`` and ``AssociateAlias`` (moto has neither);
+  * ``CNAMEAlreadyExists`` on create and update, in both forms: the alias is held
+    by another distribution in any account, or its DNS record is a CNAME
+    straight to another distribution (checked with a real DNS query to the
+    sandbox DNS server);
+  * a certificate that covers every alias, lowercase aliases, the alias quota;
+  * a new ETag on every change and ``PreconditionFailed`` on a stale ``If-Match``;
+  * ``InProgress`` for a while after every change, then ``Deployed``.
+
+Route 53
+  * ``ChangeResourceRecordSets`` all-or-nothing, ``DELETE`` only of an exact
+    match, one record set per name and type, no CNAME at the apex or beside
+    other data, wildcard names returned as ``\\052``;
+  * changes ``PENDING`` for a while, then ``INSYNC``.
+"""
+
+import base64
+import datetime
+import secrets
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.query
+import dns.rdatatype
+from moto.acm.models import acm_backends
+from moto.cloudfront import urls as cloudfront_urls
+from moto.cloudfront.exceptions import InvalidIfMatchVersion, NoSuchDistribution
+from moto.cloudfront.models import CloudFrontBackend, cloudfront_backends
+from moto.cloudfront.responses import CloudFrontResponse
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
+from moto.moto_api import state_manager
+from moto.route53.models import RecordSet, Route53Backend
+from moto.route53.responses import Route53
+
+from . import errors
+from .names import aliases_overlap, certificate_covers, is_valid_alias, norm, txt_challenge_name
+
+PARTITION = "aws"
+ALIAS_QUOTA = 100
+_CTX = None
+
+
+def install(ctx):
+    """Patch moto once, before its server app is created."""
+    global _CTX
+    _CTX = ctx
+    cloudfront_urls.url_paths.update({
+        "{0}/2020-05-31/conflicting-alias$": CloudFrontResponse.dispatch,
+        "{0}/2020-05-31/distribution/(?P<distribution_id>[^/]+)/associate-alias$": CloudFrontResponse.dispatch,
+    })
+    CloudFrontResponse.list_conflicting_aliases = _list_conflicting_aliases_response
+    CloudFrontResponse.associate_alias = _associate_alias_response
+    _wrap(CloudFrontBackend, "create_distribution_with_tags", _create_distribution)
+    _wrap(CloudFrontBackend, "update_distribution", _update_distribution)
+    _wrap(CloudFrontBackend, "delete_distribution", _delete_distribution)
+    Route53Backend.change_resource_record_sets = _change_resource_record_sets
+    Route53.change_resource_record_sets = _change_rrsets_response
+    Route53.get_change = _get_change_response
+    after_reset()
+
+
+def after_reset():
+    """Settings that a moto reset may forget."""
+    state_manager.set_transition(
+        "cloudfront::distribution", {"progression": "time", "seconds": _CTX.deploy_seconds})
+
+
+def _wrap(cls, name, replacement):
+    original = getattr(cls, name)
+
+    def method(self, *args, **kwargs):
+        return replacement(original, self, *args, **kwargs)
+
+    method.__name__ = name
+    setattr(cls, name, method)
+
+
+# --------------------------------------------------------------------------
+# Distribution helpers
+
+
+def _backends():
+    """Every account's CloudFront backend that exists, the sandbox's accounts first."""
+    accounts = list(_CTX.accounts) + [a for a in cloudfront_backends.keys() if a not in _CTX.accounts]
+    for account_id in accounts:
+        yield account_id, cloudfront_backends[account_id][PARTITION]
+
+
+def aliases_of(dist):
+    return list(dist.distribution_config.Aliases.get("Items") or [])
+
+
+def _set_aliases(dist, aliases):
+    dist.distribution_config.Aliases = {"Quantity": len(aliases), "Items": list(aliases)} if aliases else {"Quantity": 0}
+
+
+def _touch(dist):
+    """A change: new ETag, and InProgress until the deploy time has passed."""
+    dist.etag = secrets.token_hex(7).upper()
+    dist.status = "InProgress"
+    dist._time_progressed = datetime.datetime.now()
+
+
+def _holder_of(alias, except_id=None):
+    for account_id, backend in _backends():
+        for dist in list(backend.distributions.values()):
+            if dist.distribution_id != except_id and alias in aliases_of(dist):
+                return account_id, dist
+    return None
+
+
+def _distribution_by_domain(domain):
+    for account_id, backend in _backends():
+        for dist in list(backend.distributions.values()):
+            if dist.domain_name == domain:
+                return account_id, dist
+    return None
+
+
+def _dns_values(name, rdtype):
+    """Ask the sandbox DNS server, as AWS asks the public DNS, for one rrset."""
+    if _CTX.dns_address is None:
+        return []
+    query = dns.message.make_query(name + ".", rdtype)
+    host, port = _CTX.dns_address
+    try:
+        response = dns.query.udp(query, host, port=port, timeout=2.0)
+        if response.flags & dns.flags.TC:
+            response = dns.query.tcp(query, host, port=port, timeout=2.0)
+    except (dns.exception.DNSException, OSError):
+        return []
+    values = []
+    wanted = dns.rdatatype.from_text(rdtype)
+    for rrset in response.answer:
+        if rrset.rdtype == wanted and norm(rrset.name.to_text()) == name:
+            for rdata in rrset:
+                if wanted == dns.rdatatype.TXT:
+                    values.append(b"".join(rdata.strings).decode())
+                else:
+                    values.append(norm(rdata.to_text()))
+    return values
+
+
+def _certificate_names(account_id, viewer_certificate):
+    """Names on the distribution's ACM certificate, or None when it has none."""
+    if viewer_certificate is None:
+        return None
+    if isinstance(viewer_certificate, dict):
+        arn = viewer_certificate.get("ACMCertificateArn") or ""
+    else:
+        arn = getattr(viewer_certificate, "acm_certificate_arn", "") or ""
+    if not arn:
+        return None
+    try:
+        bundle = acm_backends[account_id]["us-east-1"].get_certificate(arn)
+    except Exception:  # moto raises its own not-found class; any failure means unusable
+        raise errors.InvalidViewerCertificate(
+            "The specified SSL certificate doesn't exist, isn't in us-east-1 region, isn't valid, "
+            "or doesn't include a valid certificate chain.")
+    return [bundle.common_name] + list(bundle.sans)
+
+
+def _check_aliases(account_id, aliases, viewer_certificate):
+    for alias in aliases:
+        if not is_valid_alias(alias):
+            raise errors.InvalidArgument(
+                "The parameter CNAME contains one or more illegal characters or is not lowercase: %s" % alias)
+    if len(aliases) > ALIAS_QUOTA:
+        raise errors.TooManyDistributionCNAMEs()
+    if not aliases:
+        return
+    names = _certificate_names(account_id, viewer_certificate)
+    if names is None:
+        raise errors.InvalidViewerCertificate(
+            "To add an alternate domain name (CNAME) to a CloudFront distribution, you must attach a "
+            "trusted certificate that validates your authorization to use the domain name.")
+    uncovered = [alias for alias in aliases if not certificate_covers(names, alias)]
+    if uncovered:
+        raise errors.InvalidViewerCertificate(
+            "The certificate that is attached to your distribution doesn't cover the alternate domain "
+            "name (CNAME) that you're trying to add: %s" % ", ".join(uncovered))
+
+
+def _check_not_taken(added, own_id=None, own_domain=None):
+    """Both forms of CNAMEAlreadyExists, DNS first: that is the message the seed saw."""
+    for alias in added:
+        for target in _dns_values(alias, "CNAME"):
+            if target.endswith(".cloudfront.net") and target != own_domain:
+                found = _distribution_by_domain(target)
+                if found and found[1].distribution_id != own_id:
+                    raise errors.CNAMEDnsPointsElsewhere()
+    for alias in added:
+        if _holder_of(alias, except_id=own_id):
+            raise errors.CNAMEHeldElsewhere()
+
+
+def _config_aliases(config):
+    return [a for a in ((config.get("Aliases") or {}).get("Items") or [])]
+
+
+# --------------------------------------------------------------------------
+# CloudFront backend wrappers
+
+
+def _create_distribution(original, backend, distribution_config, tags):
+    aliases = _config_aliases(distribution_config)
+    _check_aliases(backend.account_id, aliases, distribution_config.get("ViewerCertificate"))
+    _check_not_taken(aliases)
+    dist, location, _ = original(backend, distribution_config, tags)
+    _touch(dist)
+    return dist, location, dist.etag
+
+
+def _update_distribution(original, backend, dist_config, _id, if_match):
+    dist = backend.distributions.get(_id)
+    if dist is None:
+        raise NoSuchDistribution
+    if not if_match:
+        raise InvalidIfMatchVersion
+    if if_match != dist.etag:
+        raise errors.PreconditionFailed()
+    aliases = _config_aliases(dist_config)
+    _check_aliases(backend.account_id, aliases, dist_config.get("ViewerCertificate"))
+    added = [a for a in aliases if a not in aliases_of(dist)]
+    _check_not_taken(added, own_id=_id, own_domain=dist.domain_name)
+    dist, location, _ = original(backend, dist_config, _id, if_match)
+    _touch(dist)
+    return dist, location, dist.etag
+
+
+def _delete_distribution(original, backend, distribution_id, if_match):
+    dist = backend.distributions.get(distribution_id)
+    if dist is None:
+        raise NoSuchDistribution
+    if not if_match:
+        raise InvalidIfMatchVersion
+    if if_match != dist.etag:
+        raise errors.PreconditionFailed()
+    if dist.distribution_config.Enabled:
+        raise errors.DistributionNotDisabled()
+    return original(backend, distribution_id, if_match)
+
+
+# --------------------------------------------------------------------------
+# ListConflictingAliases
+
+
+def _mask(value, visible):
+    # AWS hides the leading characters of ids that are not the caller's.
+    return "*" * (len(value) - visible) + value[-visible:]
+
+
+def list_conflicting_aliases(backend, distribution_id, alias, marker, max_items):
+    dist = backend.distributions.get(distribution_id)
+    if dist is None:
+        raise NoSuchDistribution
+    if max_items is not None and not 0 < max_items <= 100:
+        raise errors.InvalidArgument("MaxItems must be between 1 and 100.")
+    alias = alias or ""
+    if not is_valid_alias(alias):
+        raise errors.InvalidArgument("The alias %r is not a valid domain name." % alias)
+    names = _certificate_names(backend.account_id, dist.distribution_config.ViewerCertificate) or []
+    if not certificate_covers(names, alias):
+        raise errors.InvalidArgument(
+            "The distribution %s doesn't have a valid TLS certificate that covers the alias %s."
+            % (distribution_id, alias))
+    found = []
+    for account_id, other in _backends():
+        for candidate in list(other.distributions.values()):
+            for held in aliases_of(candidate):
+                if aliases_overlap(held, alias):
+                    found.append((held, account_id, candidate.distribution_id))
+    found.sort()
+    start = _decode_marker(marker)
+    limit = max_items or 100
+    page = found[start:start + limit]
+    items = []
+    for held, account_id, dist_id in page:
+        own = account_id == backend.account_id
+        items.append({
+            "Alias": held,
+            "DistributionId": dist_id if own else _mask(dist_id, 6),
+            "AccountId": account_id if own else _mask(account_id, 4),
+        })
+    next_marker = _encode_marker(start + limit) if start + limit < len(found) else None
+    return items, next_marker, limit
+
+
+def _encode_marker(index):
+    return base64.urlsafe_b64encode(("offset:%d" % index).encode()).decode()
+
+
+def _decode_marker(marker):
+    if not marker:
+        return 0
+    try:
+        kind, _, number = base64.urlsafe_b64decode(marker.encode()).decode().partition(":")
+        if kind != "offset":
+            raise ValueError(marker)
+        return int(number)
+    except (ValueError, UnicodeDecodeError):
+        raise errors.InvalidArgument("The marker is not valid.")
+
+
+def _list_conflicting_aliases_response(self):
+    items, next_marker, max_items = list_conflicting_aliases(
+        self.backend,
+        self._get_param("DistributionId"),
+        self._get_param("Alias"),
+        self._get_param("Marker"),
+        self._get_int_param("MaxItems"),
+    )
+    result = {"ConflictingAliasesList": {
+        "MaxItems": max_items,
+        "Quantity": len(items),
+        "Items": items or None,
+    }}
+    if next_marker:
+        result["ConflictingAliasesList"]["NextMarker"] = next_marker
+    return ActionResult(result)
+
+
+# --------------------------------------------------------------------------
+# AssociateAlias
+
+
+def associate_alias(backend, target_id, alias):
+    target = backend.distributions.get(target_id)
+    if target is None:
+        raise NoSuchDistribution
+    alias = alias or ""
+    if not is_valid_alias(alias):
+        raise errors.InvalidArgument("The alias %r is not a valid domain name." % alias)
+    names = _certificate_names(backend.account_id, target.distribution_config.ViewerCertificate) or []
+    if not certificate_covers(names, alias):
+        raise errors.InvalidArgument(
+            "The target distribution %s doesn't have a valid TLS certificate that covers the alias %s."
+            % (target_id, alias))
+    if alias in aliases_of(target):
+        return
+    challenge = txt_challenge_name(alias)
+    if target.domain_name not in [norm(v) for v in _dns_values(challenge, "TXT")]:
+        raise errors.InvalidArgument(
+            "To move %s, create a DNS TXT record %s with the value %s (the target distribution's "
+            "domain name), then try again." % (alias, challenge, target.domain_name))
+    if len(aliases_of(target)) >= ALIAS_QUOTA:
+        raise errors.TooManyDistributionCNAMEs()
+    holder = _holder_of(alias, except_id=target_id)
+    if holder is not None:
+        holder_account, source = holder
+        if holder_account != backend.account_id and source.distribution_config.Enabled:
+            raise errors.IllegalUpdate(
+                "The alias %s is associated with an enabled distribution in another AWS account. "
+                "That distribution must be disabled before the alias can be moved." % alias)
+        _set_aliases(source, [a for a in aliases_of(source) if a != alias])
+        _touch(source)
+    _set_aliases(target, aliases_of(target) + [alias])
+    _touch(target)
+
+
+def _associate_alias_response(self):
+    associate_alias(self.backend, self._get_param("TargetDistributionId"), self._get_param("Alias"))
+    return EmptyResult()
+
+
+# --------------------------------------------------------------------------
+# Route 53
+
+
+def _rr_name(name):
+    """Route 53 stores names lowercase with a trailing dot and returns '*' as '\\052'."""
+    name = norm(name)
+    if name == "*" or name.startswith("*."):
+        name = "\\052" + name[1:]
+    return name + "."
+
+
+def _rr_key(rrset):
+    return (norm(rrset.name), rrset.type, rrset.set_identifier)
+
+
+def _rdata_key(rtype, value):
+    if rtype in ("CNAME", "NS", "PTR"):
+        return norm(value)
+    return value
+
+
+def _same_rrset(current, given):
+    if (current.alias_target is None) != (given.alias_target is None):
+        return False
+    if current.alias_target is not None:
+        a, b = current.alias_target, given.alias_target
+        return (a.get("HostedZoneId") == b.get("HostedZoneId")
+                and norm(a.get("DNSName", "")) == norm(b.get("DNSName", ""))
+                and bool(a.get("EvaluateTargetHealth")) == bool(b.get("EvaluateTargetHealth")))
+    return (int(current.ttl or 0) == int(given.ttl or 0)
+            and sorted(_rdata_key(current.type, v) for v in current.records)
+            == sorted(_rdata_key(given.type, v) for v in given.records))
+
+
+def _new_rrset(rrset):
+    fields = dict(rrset)
+    fields["Name"] = _rr_name(rrset["Name"])
+    fields["ResourceRecords"] = [r["Value"] if isinstance(r, dict) else r for r in rrset.get("ResourceRecords") or []]
+    if fields.get("TTL") is not None:
+        fields["TTL"] = int(fields["TTL"])
+    return RecordSet(fields)
+
+
+def _describe(rrset):
+    return "[name='%s', type='%s']" % (rrset.name, rrset.type)
+
+
+def _change_resource_record_sets(self, zoneid, change_list):
+    zone = self.get_hosted_zone(zoneid)
+    apex = norm(zone.name)
+    state = {_rr_key(rs): rs for rs in zone.rrsets}
+    problems = []
+    for change in change_list:
+        given = _new_rrset(change["ResourceRecordSet"])
+        name = norm(given.name)
+        if name != apex and not name.endswith("." + apex):
+            problems.append("RRSet with DNS name %s is not permitted in zone %s." % (given.name, zone.name))
+            continue
+        key = _rr_key(given)
+        action = change["Action"]
+        if action == "CREATE":
+            if key in state:
+                problems.append("Tried to create resource record set %s but it already exists" % _describe(given))
+            else:
+                state[key] = given
+        elif action == "DELETE":
+            if key not in state:
+                problems.append("Tried to delete resource record set %s but it was not found" % _describe(given))
+            elif not _same_rrset(state[key], given):
+                problems.append("Tried to delete resource record set %s but the values provided do not "
+                                "match the current values" % _describe(given))
+            else:
+                del state[key]
+        elif action == "UPSERT":
+            state[key] = given
+        else:
+            problems.append("Invalid action %s" % action)
+    problems.extend(_zone_rules(apex, zone.name, state.values()))
+    if problems:
+        raise errors.InvalidChangeBatch(problems)
+    zone.rrsets = list(state.values())
+
+
+def _zone_rules(apex, zone_name, rrsets):
+    problems = []
+    types_by_name = {}
+    for rrset in rrsets:
+        types_by_name.setdefault(norm(rrset.name), []).append(rrset)
+    for name, sets in sorted(types_by_name.items()):
+        for rrset in sets:
+            if rrset.type == "CNAME" and rrset.alias_target is None and len(rrset.records) != 1:
+                problems.append("RRSet of type CNAME with DNS name %s must have exactly one value." % rrset.name)
+        cnames = [s for s in sets if s.type == "CNAME"]
+        if not cnames:
+            continue
+        if name == apex:
+            problems.append("RRSet of type CNAME with DNS name %s is not permitted at apex in zone %s."
+                            % (cnames[0].name, zone_name))
+        others = sorted({s.type for s in sets if s.type != "CNAME"})
+        if others:
+            problems.append("RRSet of type CNAME with DNS name %s is not permitted because a conflicting "
+                            "RRSet of type %s with the same DNS name already exists in zone %s."
+                            % (cnames[0].name, others[0], zone_name))
+    return problems
+
+
+def _new_change_id():
+    return "C" + secrets.token_hex(10).upper()[:19]
+
+
+def _change_rrsets_response(self):
+    zoneid = self._get_param("HostedZoneId")
+    change_list = self._get_param("ChangeBatch.Changes") or []
+    self.backend.change_resource_record_sets(zoneid, change_list)
+    change_id = _new_change_id()
+    submitted = utcnow()
+    _CTX.route53_changes[change_id] = submitted
+    return ActionResult({"ChangeInfo": {"Id": "/change/" + change_id, "Status": "PENDING", "SubmittedAt": submitted}})
+
+
+def _get_change_response(self):
+    change_id = (self._get_param("Id") or "").split("/")[-1]
+    submitted = _CTX.route53_changes.get(change_id)
+    if submitted is None:
+        raise errors.NoSuchChange(change_id)
+    age = (utcnow() - submitted).total_seconds()
+    status = "INSYNC" if age >= _CTX.insync_seconds else "PENDING"
+    return ActionResult({"ChangeInfo": {"Id": "/change/" + change_id, "Status": status, "SubmittedAt": submitted}})

@@ -1,0 +1,47 @@
+"""What every part of a running sandbox shares: accounts, the log, faults, the stores."""
+
+import secrets
+import string
+import threading
+
+ACCOUNT_IDS = ("111111111111", "222222222222")
+
+
+def new_access_key(account_id):
+    # A recognisable but unique key id: the account's last digits help a reader of logs.
+    alphabet = string.ascii_uppercase + "234567"
+    return "AKIA" + account_id[-4:] + "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def new_accounts():
+    return {
+        account_id: {
+            "access_key_id": new_access_key(account_id),
+            "secret_access_key": secrets.token_urlsafe(30),
+        }
+        for account_id in ACCOUNT_IDS
+    }
+
+
+class SandboxContext:
+    """Process-wide state of one sandbox (one state dir)."""
+
+    def __init__(self, accounts, log, faults, deploy_seconds=1.0, insync_seconds=1.0):
+        self.accounts = accounts
+        self.log = log
+        self.faults = faults
+        # How long a distribution stays InProgress and a Route 53 change PENDING.
+        self.deploy_seconds = deploy_seconds
+        self.insync_seconds = insync_seconds
+        self.dns_address = None
+        self.cloudflare = None
+        self.rfc2136_zone = None
+        self.rfc2136_upstream = None
+        # Serialises mutating AWS requests so that check-then-act rules (ETags,
+        # "alias already held") behave atomically, as they do at AWS.
+        self.aws_write_lock = threading.RLock()
+        self.route53_changes = {}
+        self._key_to_account = {v["access_key_id"]: k for k, v in accounts.items()}
+
+    def account_for_key(self, access_key_id):
+        return self._key_to_account.get(access_key_id)

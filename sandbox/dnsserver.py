@@ -1,0 +1,396 @@
+"""The sandbox's authoritative DNS server.
+
+It answers, from the current state of the other parts, for every public
+Route 53 hosted zone of every account, every Cloudflare zone, the RFC 2136 zone
+(forwarded to the real BIND) and the ``*.cloudfront.net`` names of existing
+distributions. As the real ones do:
+
+* Route 53 alias records answer as A/AAAA with the target's addresses, so a
+  CNAME query for them has no answer;
+* a proxied Cloudflare record answers with Cloudflare's addresses, an apex
+  CNAME at Cloudflare is flattened to the target's addresses;
+* a CNAME is answered as such; for other query types the chain is followed
+  inside the data this server holds (like a resolver would), so that plain
+  ``A`` lookups in demos show the final addresses.
+"""
+
+import concurrent.futures
+import socket
+import socketserver
+import struct
+import threading
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rdtypes.ANY.TXT
+import dns.rrset
+from moto.cloudfront.models import cloudfront_backends
+from moto.route53.models import route53_backends
+
+from .addresses import cloudflare_proxy_addresses, cloudfront_addresses
+from .aws.names import norm
+
+A, AAAA, CNAME, TXT, SOA, NS = "A", "AAAA", "CNAME", "TXT", "SOA", "NS"
+ALIAS_TTL = 60
+MAX_CHAIN = 8
+
+
+class Record:
+    """One rrset as this server sees it, whatever provider it came from."""
+
+    __slots__ = ("name", "type", "ttl", "values", "alias", "proxied", "flatten")
+
+    def __init__(self, name, rtype, ttl, values=(), alias=None, proxied=False, flatten=False):
+        self.name = name
+        self.type = rtype
+        self.ttl = ttl
+        self.values = list(values)
+        self.alias = alias        # Route 53 alias target name
+        self.proxied = proxied    # Cloudflare proxy in front
+        self.flatten = flatten    # Cloudflare apex CNAME
+
+
+class Zone:
+    def __init__(self, name, provider, records, soa):
+        self.name = name
+        self.provider = provider
+        self.records = records    # list of Record
+        self.soa = soa            # zone-file text of the SOA rdata
+
+
+class DataView:
+    """A read-only view over the sandbox's providers, built per query."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def zones(self):
+        zones = []
+        for account_id in list(route53_backends.keys()):
+            backend = route53_backends[account_id]["aws"]
+            for zone in list(backend.zones.values()):
+                if not zone.private_zone:
+                    zones.append(self._route53_zone(zone))
+        if self.ctx.cloudflare is not None:
+            for zone_name, records in self.ctx.cloudflare.snapshot().items():
+                zones.append(self._cloudflare_zone(zone_name, records))
+        return zones
+
+    @staticmethod
+    def _route53_zone(zone):
+        records, soa = [], None
+        for rrset in list(zone.rrsets):
+            name = norm(rrset.name)
+            if rrset.type == SOA:
+                soa = rrset.records[0] if rrset.records else None
+            alias = norm(rrset.alias_target["DNSName"]) if rrset.alias_target else None
+            records.append(Record(name, rrset.type, int(rrset.ttl or ALIAS_TTL), rrset.records, alias=alias))
+        return Zone(norm(zone.name), "route53", records, soa)
+
+    @staticmethod
+    def _cloudflare_zone(zone_name, records):
+        converted = []
+        for record in records:
+            name = norm(record["name"])
+            ttl = 300 if record.get("ttl", 1) == 1 else int(record["ttl"])
+            converted.append(Record(
+                name, record["type"], ttl, [record["content"]],
+                proxied=bool(record.get("proxied")),
+                flatten=record["type"] == CNAME and name == zone_name))
+        soa = "ns1.cloudflare.sandbox. dns.cloudflare.sandbox. 1 10000 2400 604800 300"
+        return Zone(zone_name, "cloudflare", converted, soa)
+
+    def distribution(self, domain):
+        for account_id in list(cloudfront_backends.keys()):
+            for dist in list(cloudfront_backends[account_id]["aws"].distributions.values()):
+                if dist.domain_name == domain:
+                    return dist
+        return None
+
+
+def _closest_zone(zones, qname):
+    best = None
+    for zone in zones:
+        if qname == zone.name or qname.endswith("." + zone.name):
+            if best is None or len(zone.name) > len(best.name):
+                best = zone
+    return best
+
+
+class Answer:
+    def __init__(self):
+        self.rcode = dns.rcode.NOERROR
+        self.answer = []
+        self.authority = []
+
+
+class Resolver:
+    """Builds answers; one instance per query."""
+
+    def __init__(self, view):
+        self.view = view
+        self.zones = view.zones()
+
+    def lookup(self, qname, qtype, answer, depth=0):
+        if qname == "cloudfront.net" or qname.endswith(".cloudfront.net"):
+            return self._cloudfront(qname, qtype, answer)
+        zone = _closest_zone(self.zones, qname)
+        if zone is None:
+            answer.rcode = dns.rcode.REFUSED
+            return
+        records = self._records_at(zone, qname)
+        if not records:
+            if self._name_exists(zone, qname):
+                self._nodata(zone, answer)
+            else:
+                answer.rcode = dns.rcode.NXDOMAIN
+                self._nodata(zone, answer)
+            return
+        cname = next((r for r in records if r.type == CNAME and not r.proxied and not r.flatten), None)
+        if cname is not None and qtype != CNAME:
+            answer.answer.append(_rrset(qname, CNAME, cname.ttl, cname.values))
+            if depth < MAX_CHAIN:
+                self.lookup(norm(cname.values[0]), qtype, answer, depth + 1)
+            return
+        found = self._typed(zone, qname, qtype, records, depth)
+        if found:
+            answer.answer.extend(found)
+        else:
+            self._nodata(zone, answer)
+
+    def _typed(self, zone, qname, qtype, records, depth):
+        result = []
+        for record in records:
+            if record.proxied and qtype in (A, AAAA):
+                v4, v6 = cloudflare_proxy_addresses(qname)
+                values = v4 if qtype == A else v6
+                if values and not any(r.rdtype == dns.rdatatype.from_text(qtype) for r in result):
+                    result.append(_rrset(qname, qtype, 300, values))
+            elif record.flatten and qtype in (A, AAAA):
+                result.extend(self._addresses_of(norm(record.values[0]), qtype, qname, record.ttl, depth))
+            elif record.alias is not None and record.type == qtype:
+                result.extend(self._addresses_of(record.alias, qtype, qname, ALIAS_TTL, depth))
+            elif record.type == qtype and not record.proxied and not record.flatten and record.alias is None:
+                result.append(_rrset(qname, qtype, record.ttl, record.values, zone.provider))
+        return result
+
+    def _addresses_of(self, target, qtype, owner, ttl, depth):
+        # Alias and flattened answers carry the target's addresses under the owner's name.
+        inner = Answer()
+        if depth < MAX_CHAIN:
+            self.lookup(target, qtype, inner, depth + 1)
+        values = []
+        for rrset in inner.answer:
+            if rrset.rdtype == dns.rdatatype.from_text(qtype):
+                values.extend(r.to_text() for r in rrset)
+        return [_rrset(owner, qtype, ttl, values)] if values else []
+
+    def _cloudfront(self, qname, qtype, answer):
+        dist = self.view.distribution(qname)
+        if dist is None:
+            answer.rcode = dns.rcode.NXDOMAIN
+            return
+        v4, v6 = cloudfront_addresses(qname, ipv6=bool(dist.distribution_config.IsIPV6Enabled))
+        values = {A: v4, AAAA: v6}.get(qtype)
+        if values:
+            answer.answer.append(_rrset(qname, qtype, ALIAS_TTL, values))
+
+    @staticmethod
+    def _records_at(zone, qname):
+        exact = [r for r in zone.records if r.name == qname]
+        if exact:
+            return exact
+        # Wildcard: the nearest '*.<ancestor>' inside the zone, unless the name exists.
+        labels = qname.split(".")
+        for i in range(1, len(labels)):
+            ancestor = ".".join(labels[i:])
+            if len(ancestor) < len(zone.name):
+                break
+            wildcard = [r for r in zone.records if r.name == "*." + ancestor]
+            if wildcard:
+                return [Record(qname, r.type, r.ttl, r.values, r.alias, r.proxied, False) for r in wildcard]
+            if any(r.name == ancestor for r in zone.records):
+                break
+        return []
+
+    @staticmethod
+    def _name_exists(zone, qname):
+        return qname == zone.name or any(r.name.endswith("." + qname) for r in zone.records)
+
+    @staticmethod
+    def _nodata(zone, answer):
+        if zone.soa:
+            answer.authority.append(_rrset(zone.name, SOA, 300, [zone.soa]))
+
+
+def _rrset(name, rtype, ttl, values, provider=None):
+    rdtype = dns.rdatatype.from_text(rtype)
+    rdatas = []
+    for value in values:
+        if rdtype == dns.rdatatype.TXT and provider == "cloudflare":
+            # Cloudflare stores TXT content unquoted; split into 255-octet strings.
+            raw = value.encode()
+            chunks = [raw[i:i + 255] for i in range(0, len(raw), 255)] or [b""]
+            rdatas.append(dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, rdtype, chunks))
+        else:
+            text = value
+            if rdtype in (dns.rdatatype.CNAME, dns.rdatatype.NS) and not text.endswith("."):
+                text += "."
+            rdatas.append(dns.rdata.from_text(dns.rdataclass.IN, rdtype, text))
+    rrset = dns.rrset.RRset(dns.name.from_text(name), dns.rdataclass.IN, rdtype)
+    for rdata in rdatas:
+        rrset.add(rdata, ttl)
+    return rrset
+
+
+class DnsServer:
+    """UDP and TCP on one port of 127.0.0.1."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.view = DataView(ctx)
+        self.port = None
+        self._udp = None
+        self._tcp = None
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=8)
+        self._threads = []
+
+    def start(self):
+        for _ in range(20):
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            try:
+                tcp = _TcpServer(("127.0.0.1", port), _TcpHandler)
+            except OSError:
+                udp.close()
+                continue
+            tcp.dns = self
+            self._udp, self._tcp, self.port = udp, tcp, port
+            break
+        else:
+            raise RuntimeError("no free port for UDP and TCP together on 127.0.0.1")
+        for target in (self._serve_udp, self._tcp.serve_forever):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self.port
+
+    def stop(self):
+        self._tcp.shutdown()
+        self._tcp.server_close()
+        self._udp.close()
+
+    def _serve_udp(self):
+        while True:
+            try:
+                wire, peer = self._udp.recvfrom(65535)
+            except OSError:
+                return
+            self._pool.submit(self._answer_udp, wire, peer)
+
+    def _answer_udp(self, wire, peer):
+        reply = self.handle(wire, udp=True)
+        if reply:
+            try:
+                self._udp.sendto(reply, peer)
+            except OSError:
+                pass
+
+    def handle(self, wire, udp):
+        try:
+            query = dns.message.from_wire(wire)
+        except dns.exception.DNSException:
+            return None
+        if not query.question:
+            return None
+        question = query.question[0]
+        qname = norm(question.name.to_text())
+        if self._is_forwarded(qname):
+            return self._forward(wire, udp)
+        response = dns.message.make_response(query)
+        response.flags |= dns.flags.AA
+        answer = Answer()
+        try:
+            Resolver(self.view).lookup(qname, dns.rdatatype.to_text(question.rdtype), answer)
+        except Exception:  # never let one bad record silence the server
+            answer.rcode = dns.rcode.SERVFAIL
+        response.set_rcode(answer.rcode)
+        response.answer = _dedupe(answer.answer)
+        response.authority = answer.authority
+        limit = 65535
+        if udp:
+            limit = max(512, query.payload if query.edns >= 0 else 512)
+        try:
+            return response.to_wire(max_size=limit)
+        except dns.exception.TooBig:
+            response.answer, response.authority = [], []
+            response.flags |= dns.flags.TC
+            return response.to_wire()
+
+    def _is_forwarded(self, qname):
+        zone = self.ctx.rfc2136_zone
+        return bool(zone and self.ctx.rfc2136_upstream and (qname == zone or qname.endswith("." + zone)))
+
+    def _forward(self, wire, udp):
+        host, port = self.ctx.rfc2136_upstream
+        try:
+            if udp:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                    sock.settimeout(2.0)
+                    sock.sendto(wire, (host, port))
+                    return sock.recv(65535)
+            with socket.create_connection((host, port), timeout=2.0) as sock:
+                sock.sendall(struct.pack("!H", len(wire)) + wire)
+                length = struct.unpack("!H", _recv_exact(sock, 2))[0]
+                return _recv_exact(sock, length)
+        except OSError:
+            return None
+
+
+def _dedupe(rrsets):
+    seen, result = set(), []
+    for rrset in rrsets:
+        key = (rrset.name, rrset.rdtype)
+        if key not in seen:
+            seen.add(key)
+            result.append(rrset)
+    return result
+
+
+def _recv_exact(sock, count):
+    data = b""
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise OSError("connection closed")
+        data += chunk
+    return data
+
+
+class _TcpServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _TcpHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        sock = self.request
+        sock.settimeout(10.0)
+        while True:
+            try:
+                length = struct.unpack("!H", _recv_exact(sock, 2))[0]
+                wire = _recv_exact(sock, length)
+            except (OSError, struct.error):
+                return
+            reply = self.server.dns.handle(wire, udp=False)
+            if reply is None:
+                return
+            sock.sendall(struct.pack("!H", len(reply)) + reply)

@@ -1,0 +1,262 @@
+"""Named situations, built through the sandbox's public APIs as a user would.
+
+Every scenario starts from an empty sandbox (``reset``) and prints what it
+built as JSON: the alias, the target distribution, who holds the alias, where
+its DNS record lives, and the error AWS gives when the alias is added to the
+target (the 409 the operator saw).
+"""
+
+import json
+import time
+import urllib.error
+import urllib.request
+
+import boto3
+import botocore.config
+import botocore.exceptions
+import dns.query
+import dns.rcode
+import dns.tsigkeyring
+import dns.update
+
+from .cli import load_endpoints, reset
+from .context import ACCOUNT_IDS
+
+ACCOUNT_1, ACCOUNT_2 = ACCOUNT_IDS
+CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
+
+
+class Clients:
+    """Plain clients for the sandbox's endpoints (boto3, HTTP, dnspython)."""
+
+    def __init__(self, endpoints):
+        self.endpoints = endpoints
+
+    def aws(self, service, account=ACCOUNT_1):
+        creds = self.endpoints["aws"]["accounts"][account]
+        return boto3.client(
+            service, endpoint_url=self.endpoints["aws"]["endpoint_url"], region_name="us-east-1",
+            aws_access_key_id=creds["access_key_id"], aws_secret_access_key=creds["secret_access_key"],
+            config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 10}))
+
+    def cloudflare(self, method, path, body=None):
+        cf = self.endpoints["cloudflare"]
+        request = urllib.request.Request(
+            cf["base_url"] + path, method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": "Bearer " + cf["api_token"], "Content-Type": "application/json"})
+        for attempt in range(10):
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return json.load(response)["result"]
+            except urllib.error.HTTPError as exc:
+                # Scenarios must build even while faults are switched on.
+                if exc.code in (429, 502, 503) and attempt < 9:
+                    time.sleep(0.2)
+                    continue
+                raise
+
+    def rfc2136_update(self):
+        rfc = self.endpoints["rfc2136"]
+        keyring = dns.tsigkeyring.from_text({rfc["tsig"]["name"]: (rfc["tsig"]["algorithm"], rfc["tsig"]["secret"])})
+        return dns.update.UpdateMessage(rfc["zone"] + ".", keyring=keyring, keyname=rfc["tsig"]["name"],
+                                        keyalgorithm=rfc["tsig"]["algorithm"])
+
+    def rfc2136_send(self, update):
+        rfc = self.endpoints["rfc2136"]
+        response = dns.query.tcp(update, rfc["host"], port=rfc["port"], timeout=5)
+        if response.rcode() != 0:
+            raise RuntimeError("RFC 2136 update failed: %s" % dns.rcode.to_text(response.rcode()))
+        return response
+
+
+def certificate(acm, domain, sans=()):
+    return acm.request_certificate(DomainName=domain, SubjectAlternativeNames=[domain] + list(sans))["CertificateArn"]
+
+
+def distribution_config(reference, aliases=(), cert_arn=None, enabled=True, comment="", ipv6=True):
+    config = {
+        "CallerReference": reference,
+        "Comment": comment,
+        "Enabled": enabled,
+        "IsIPV6Enabled": ipv6,
+        "Aliases": {"Quantity": len(aliases), "Items": list(aliases)} if aliases else {"Quantity": 0},
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": "origin", "DomainName": "%s.origin.example.org" % reference,
+            "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"},
+        }]},
+        "DefaultCacheBehavior": {"TargetOriginId": "origin", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
+    }
+    if cert_arn:
+        config["ViewerCertificate"] = {"ACMCertificateArn": cert_arn, "SSLSupportMethod": "sni-only",
+                                       "MinimumProtocolVersion": "TLSv1.2_2021"}
+    else:
+        config["ViewerCertificate"] = {"CloudFrontDefaultCertificate": True}
+    return config
+
+
+def create_distribution(cloudfront, reference, **kwargs):
+    dist = cloudfront.create_distribution(DistributionConfig=distribution_config(reference, **kwargs))["Distribution"]
+    return {"id": dist["Id"], "domain_name": dist["DomainName"], "arn": dist["ARN"]}
+
+
+def hosted_zone(route53, name):
+    return route53.create_hosted_zone(Name=name, CallerReference="zone-" + name)["HostedZone"]["Id"].split("/")[-1]
+
+
+def route53_change(route53, zone_id, changes):
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+
+
+def cname(name, target, ttl=300):
+    return {"Action": "CREATE", "ResourceRecordSet": {
+        "Name": name, "Type": "CNAME", "TTL": ttl, "ResourceRecords": [{"Value": target}]}}
+
+
+def alias_record(name, rtype, target):
+    return {"Action": "CREATE", "ResourceRecordSet": {
+        "Name": name, "Type": rtype,
+        "AliasTarget": {"HostedZoneId": CLOUDFRONT_ZONE_ID, "DNSName": target, "EvaluateTargetHealth": False}}}
+
+
+def observed_error(cloudfront, dist_id, alias):
+    """Add the alias to the target as Terraform would, and report AWS's answer."""
+    response = cloudfront.get_distribution_config(Id=dist_id)
+    config = response["DistributionConfig"]
+    items = list(config.get("Aliases", {}).get("Items") or []) + [alias]
+    config["Aliases"] = {"Quantity": len(items), "Items": items}
+    try:
+        cloudfront.update_distribution(Id=dist_id, IfMatch=response["ETag"], DistributionConfig=config)
+    except botocore.exceptions.ClientError as exc:
+        return {"operation": "UpdateDistribution", "status": exc.response["ResponseMetadata"]["HTTPStatusCode"],
+                "code": exc.response["Error"]["Code"], "message": exc.response["Error"]["Message"]}
+    raise RuntimeError("scenario is wrong: adding %s to %s did not fail" % (alias, dist_id))
+
+
+def _summary(name, alias, target, holder, dns_info, error, **extra):
+    result = {"scenario": name, "alias": alias, "target_distribution_id": target["id"],
+              "target_domain_name": target["domain_name"], "holder": holder, "dns": dns_info, "error": error}
+    result.update(extra)
+    return result
+
+
+def _holder(dist, account, enabled=True):
+    return {"distribution_id": dist["id"], "domain_name": dist["domain_name"], "account_id": account,
+            "enabled": enabled}
+
+
+def seed_409(clients, **_):
+    """The seed: A holds www.example.com, DNS points at A, B is the new distribution."""
+    cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
+    cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
+    old = create_distribution(cloudfront, "seed-old", aliases=["www.example.com"], cert_arn=cert, comment="old site")
+    new = create_distribution(cloudfront, "seed-new", cert_arn=cert, comment="new site")
+    zone_id = hosted_zone(route53, "example.com")
+    route53_change(route53, zone_id, [cname("www.example.com", old["domain_name"])])
+    error = observed_error(cloudfront, new["id"], "www.example.com")
+    return _summary("seed-409", "www.example.com", new, _holder(old, ACCOUNT_1),
+                    {"provider": "route53", "zone": "example.com", "zone_id": zone_id,
+                     "type": "CNAME", "value": old["domain_name"]}, error)
+
+
+def cross_account(clients, holder_disabled=False, **_):
+    """The holder is an old distribution in account 2; DNS (account 1) still points at it."""
+    cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
+    cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
+    other_cf = clients.aws("cloudfront", ACCOUNT_2)
+    other_cert = certificate(clients.aws("acm", ACCOUNT_2), "www.example.com")
+    old = create_distribution(other_cf, "vendor-old", aliases=["www.example.com"], cert_arn=other_cert,
+                              comment="agency's old site", enabled=not holder_disabled)
+    new = create_distribution(cloudfront, "inhouse-new", cert_arn=cert, comment="new site")
+    zone_id = hosted_zone(route53, "example.com")
+    route53_change(route53, zone_id, [cname("www.example.com", old["domain_name"])])
+    error = observed_error(cloudfront, new["id"], "www.example.com")
+    return _summary("cross-account", "www.example.com", new, _holder(old, ACCOUNT_2, not holder_disabled),
+                    {"provider": "route53", "zone": "example.com", "zone_id": zone_id,
+                     "type": "CNAME", "value": old["domain_name"]}, error)
+
+
+def wildcard(clients, **_):
+    """A holds *.example.com and DNS has a wildcard CNAME to A; B wants www.example.com."""
+    cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
+    cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
+    old = create_distribution(cloudfront, "wild-old", aliases=["*.example.com"], cert_arn=cert, comment="catch-all")
+    new = create_distribution(cloudfront, "wild-new", cert_arn=cert, comment="www only")
+    zone_id = hosted_zone(route53, "example.com")
+    route53_change(route53, zone_id, [cname("*.example.com", old["domain_name"])])
+    error = observed_error(cloudfront, new["id"], "www.example.com")
+    holder = _holder(old, ACCOUNT_1)
+    holder["alias"] = "*.example.com"
+    return _summary("wildcard", "www.example.com", new, holder,
+                    {"provider": "route53", "zone": "example.com", "zone_id": zone_id,
+                     "type": "CNAME", "name": "*.example.com", "value": old["domain_name"]}, error)
+
+
+def apex(clients, **_):
+    """A holds example.com; Route 53 alias A/AAAA records at the apex point at A."""
+    cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
+    cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
+    old = create_distribution(cloudfront, "apex-old", aliases=["example.com"], cert_arn=cert)
+    new = create_distribution(cloudfront, "apex-new", cert_arn=cert)
+    zone_id = hosted_zone(route53, "example.com")
+    route53_change(route53, zone_id, [alias_record("example.com", "A", old["domain_name"]),
+                                      alias_record("example.com", "AAAA", old["domain_name"])])
+    error = observed_error(cloudfront, new["id"], "example.com")
+    return _summary("apex", "example.com", new, _holder(old, ACCOUNT_1),
+                    {"provider": "route53", "zone": "example.com", "zone_id": zone_id,
+                     "type": "A/AAAA alias", "value": old["domain_name"]}, error)
+
+
+def cloudflare(clients, proxied=False, **_):
+    """The seed's situation with the record at Cloudflare (DNS only unless --proxied)."""
+    cloudfront = clients.aws("cloudfront")
+    cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
+    old = create_distribution(cloudfront, "cf-old", aliases=["www.example.com"], cert_arn=cert)
+    new = create_distribution(cloudfront, "cf-new", cert_arn=cert)
+    zone = clients.cloudflare("POST", "/zones", {"name": "example.com", "type": "full",
+                                                 "account": {"id": clients.endpoints["cloudflare"]["account_id"]}})
+    record = clients.cloudflare("POST", "/zones/%s/dns_records" % zone["id"], {
+        "type": "CNAME", "name": "www.example.com", "content": old["domain_name"], "ttl": 1, "proxied": proxied})
+    error = observed_error(cloudfront, new["id"], "www.example.com")
+    return _summary("cloudflare", "www.example.com", new, _holder(old, ACCOUNT_1),
+                    {"provider": "cloudflare", "zone": "example.com", "zone_id": zone["id"], "record_id": record["id"],
+                     "type": "CNAME", "value": old["domain_name"], "proxied": proxied}, error)
+
+
+def rfc2136(clients, **_):
+    """The seed's situation with the record on the RFC 2136 server (BIND)."""
+    zone = clients.endpoints["rfc2136"]["zone"]
+    alias = "www." + zone
+    cloudfront = clients.aws("cloudfront")
+    cert = certificate(clients.aws("acm"), zone, ["*." + zone])
+    old = create_distribution(cloudfront, "bind-old", aliases=[alias], cert_arn=cert)
+    new = create_distribution(cloudfront, "bind-new", cert_arn=cert)
+    update = clients.rfc2136_update()
+    update.add("www", 300, "CNAME", old["domain_name"] + ".")
+    clients.rfc2136_send(update)
+    error = observed_error(cloudfront, new["id"], alias)
+    return _summary("rfc2136", alias, new, _holder(old, ACCOUNT_1),
+                    {"provider": "rfc2136", "zone": zone, "type": "CNAME", "value": old["domain_name"]}, error)
+
+
+SCENARIOS = {
+    "seed-409": seed_409,
+    "cross-account": cross_account,
+    "wildcard": wildcard,
+    "apex": apex,
+    "cloudflare": cloudflare,
+    "rfc2136": rfc2136,
+}
+
+
+def build(name, state_dir, **options):
+    if name == "fleet":
+        from .fleet import build_fleet  # the benchmark scenario lives apart: it is large
+
+        reset(state_dir)
+        return build_fleet(Clients(load_endpoints(state_dir)), **options)
+    if name not in SCENARIOS:
+        raise SystemExit("unknown scenario %r; known: %s, fleet" % (name, ", ".join(SCENARIOS)))
+    reset(state_dir)
+    return SCENARIOS[name](Clients(load_endpoints(state_dir)), **options)
