@@ -19,6 +19,7 @@ import socket
 import socketserver
 import struct
 import threading
+import traceback
 
 import dns.exception
 import dns.flags
@@ -88,10 +89,12 @@ class DataView:
         records, soa = [], None
         for rrset in list(zone.rrsets):
             name = norm(rrset.name)
+            # moto keeps the records it made itself (SOA, NS) as {"Value": ...} dicts.
+            values = [v["Value"] if isinstance(v, dict) else v for v in rrset.records or []]
             if rrset.type == SOA:
-                soa = rrset.records[0] if rrset.records else None
+                soa = values[0] if values else None
             alias = norm(rrset.alias_target["DNSName"]) if rrset.alias_target else None
-            records.append(Record(name, rrset.type, int(rrset.ttl or ALIAS_TTL), rrset.records, alias=alias))
+            records.append(Record(name, rrset.type, int(rrset.ttl or ALIAS_TTL), values, alias=alias))
         return Zone(norm(zone.name), "route53", records, soa)
 
     @staticmethod
@@ -321,6 +324,7 @@ class DnsServer:
         try:
             Resolver(self.view).lookup(qname, dns.rdatatype.to_text(question.rdtype), answer)
         except Exception:  # never let one bad record silence the server
+            traceback.print_exc()
             answer.rcode = dns.rcode.SERVFAIL
         response.set_rcode(answer.rcode)
         response.answer = _dedupe(answer.answer)

@@ -61,7 +61,9 @@ class RequestCounter:
         self.by_service = {}
 
     def __call__(self, request=None, **kwargs):
-        service = kwargs.get("event_name", "").split(".")[-1] or "aws"
+        # Event names look like "before-send.route-53.ChangeResourceRecordSets".
+        parts = kwargs.get("event_name", "").split(".")
+        service = parts[1].replace("-", "") if len(parts) > 2 else "aws"
         self.by_service[service] = self.by_service.get(service, 0) + 1
 
     @property

@@ -147,13 +147,7 @@ class AuthoritativeResolver:
         if name in self._zone_cache:
             return self._zone_cache[name]
         if self.explicit:
-            answer = self.lookup(self.explicit[0], name, "SOA")
-            if answer.error:
-                raise ResolverError(answer.error)
-            zone = answer.zone
-            if not zone:
-                raise ResolverError("%s is not authoritative for %s (answer %s)"
-                                    % (server_label(self.explicit[0]), name, answer.rcode))
+            zone = self._zone_from_server(self.explicit[0], name)
         else:
             try:
                 zone = _text(dns.resolver.zone_for_name(name + "."))
@@ -161,6 +155,20 @@ class AuthoritativeResolver:
                 raise ResolverError("could not find the zone of %s in the public DNS: %s" % (name, exc))
         self._zone_cache[name] = zone
         return zone
+
+    def _zone_from_server(self, server, name):
+        # A SOA question names the zone: in the answer at the apex, in the authority
+        # section below it. A name with a CNAME answers with the CNAME instead, so walk up.
+        labels = name.split(".")
+        for start in range(len(labels)):
+            candidate = ".".join(labels[start:])
+            answer = self.lookup(server, candidate, "SOA")
+            if answer.error:
+                raise ResolverError(answer.error)
+            if answer.zone:
+                return answer.zone
+        raise ResolverError("%s is not authoritative for %s or any zone above it"
+                            % (server_label(server), name))
 
     def servers_for(self, zone):
         """(host, port) of every authoritative nameserver of the zone."""

@@ -392,6 +392,11 @@ def _rdata_key(rtype, value):
     return value
 
 
+def _values(rrset):
+    # moto keeps the records it made itself (SOA, NS) as {"Value": ...} dicts.
+    return [v["Value"] if isinstance(v, dict) else v for v in rrset.records or []]
+
+
 def _same_rrset(current, given):
     if (current.alias_target is None) != (given.alias_target is None):
         return False
@@ -401,8 +406,8 @@ def _same_rrset(current, given):
                 and norm(a.get("DNSName", "")) == norm(b.get("DNSName", ""))
                 and bool(a.get("EvaluateTargetHealth")) == bool(b.get("EvaluateTargetHealth")))
     return (int(current.ttl or 0) == int(given.ttl or 0)
-            and sorted(_rdata_key(current.type, v) for v in current.records)
-            == sorted(_rdata_key(given.type, v) for v in given.records))
+            and sorted(_rdata_key(current.type, v) for v in _values(current))
+            == sorted(_rdata_key(given.type, v) for v in _values(given)))
 
 
 def _new_rrset(rrset):
@@ -461,7 +466,7 @@ def _zone_rules(apex, zone_name, rrsets):
         types_by_name.setdefault(norm(rrset.name), []).append(rrset)
     for name, sets in sorted(types_by_name.items()):
         for rrset in sets:
-            if rrset.type == "CNAME" and rrset.alias_target is None and len(rrset.records) != 1:
+            if rrset.type == "CNAME" and rrset.alias_target is None and len(_values(rrset)) != 1:
                 problems.append("RRSet of type CNAME with DNS name %s must have exactly one value." % rrset.name)
         cnames = [s for s in sets if s.type == "CNAME"]
         if not cnames:

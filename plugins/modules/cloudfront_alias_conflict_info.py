@@ -1,0 +1,255 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: cloudfront_alias_conflict_info
+short_description: Find which CloudFront distribution holds an alias, and what its DNS says
+version_added: 0.1.0
+description:
+  - Step 1 of the C(CNAMEAlreadyExists) (HTTP 409) runbook, for one or many aliases at once.
+  - For each alias it reports every distribution, in this account or another, that holds the
+    alias or an overlapping one (ListConflictingAliases), what the alias's DNS record says today
+    (asked of the zone's authoritative nameservers, with the CNAME chain followed to the final
+    C(*.cloudfront.net) name), a O(ignore:verdict), and the next step in plain words.
+  - Ids of distributions in other accounts come back partly hidden (C(*******5PBZ4YV)). Hidden ids
+    are matched against this account's distributions by their visible end where exactly one fits.
+  - Read-only. One paginated C(ListDistributions) pass per run, shared by all aliases, and one
+    C(ListConflictingAliases) (all pages) per alias.
+author:
+  - aliasguard contributors
+extends_documentation_fragment:
+  - aliasguard.cloudfront.aws
+  - aliasguard.cloudfront.dns_lookup
+options:
+  target_distribution_id:
+    description:
+      - The distribution that should receive the aliases (the one the 409 was about).
+      - It must be in the account of the credentials, with a certificate that covers the aliases,
+        because that is what C(ListConflictingAliases) requires.
+    type: str
+    required: true
+  aliases:
+    description:
+      - The alternate domain names to look up, for example V(www.example.com) or V(*.example.com).
+      - Unicode names are accepted and compared in their punycode form; case and a trailing dot do not matter.
+    type: list
+    elements: str
+    required: true
+  dns_lookup:
+    description:
+      - Also read each alias's DNS record from its authoritative nameservers.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: The module never changes anything; it runs the same way in check mode.
+  diff_mode:
+    support: none
+seealso:
+  - module: aliasguard.cloudfront.dns_cname_repoint
+  - module: aliasguard.cloudfront.cloudfront_distribution_alias
+  - module: aliasguard.cloudfront.dns_cname_verify
+  - name: ListConflictingAliases
+    description: AWS API reference.
+    link: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListConflictingAliases.html
+"""
+
+EXAMPLES = r"""
+- name: Who holds www.example.com? (the seed's step 1)
+  aliasguard.cloudfront.cloudfront_alias_conflict_info:
+    target_distribution_id: E2ABCDEF012345
+    aliases:
+      - www.example.com
+  register: conflict
+
+- name: Stop here when another account holds the name
+  ansible.builtin.fail:
+    msg: "{{ conflict.aliases[0].next_step }}"
+  when: conflict.aliases[0].verdict == 'held_other_account'
+
+- name: Audit several names against a local DNS server, credentials from a group default
+  module_defaults:
+    group/aliasguard.cloudfront.aws:
+      profile: production
+  aliasguard.cloudfront.cloudfront_alias_conflict_info:
+    target_distribution_id: E2ABCDEF012345
+    aliases: [www.example.com, "*.example.com", shop.example.com]
+    nameservers: ["ns1.example.net", "127.0.0.1:5353"]
+"""
+
+RETURN = r"""
+account_id:
+  description: The AWS account of the credentials (read from the distributions' ARNs).
+  returned: always
+  type: str
+  sample: "111111111111"
+target:
+  description: The target distribution.
+  returned: always
+  type: dict
+  contains:
+    id: {description: Distribution id., type: str, returned: always}
+    domain_name: {description: Its C(*.cloudfront.net) name., type: str, returned: always}
+    status: {description: C(InProgress) or C(Deployed)., type: str, returned: always}
+    enabled: {description: Whether it is enabled., type: bool, returned: always}
+    aliases: {description: Its aliases., type: list, elements: str, returned: always}
+aliases:
+  description: One entry per alias asked about, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    alias:
+      description: The alias, normalised (lowercase, punycode, no trailing dot).
+      type: str
+      returned: always
+      sample: www.example.com
+    verdict:
+      description:
+        - V(free) nothing holds the alias and DNS does not point at another distribution;
+        - V(on_target) the target already holds it;
+        - V(held_in_account) another distribution of this account holds it (it can be moved);
+        - V(held_other_account) a distribution in another account holds it;
+        - V(dns_points_elsewhere) no distribution holds it, but its DNS CNAME points at another
+          distribution, so CloudFront still refuses it.
+      type: str
+      returned: always
+      sample: held_in_account
+    next_step:
+      description: What to do next, in plain words.
+      type: str
+      returned: always
+    holders:
+      description: Distributions holding this alias or an overlapping one (wildcards), target included.
+      type: list
+      elements: dict
+      returned: always
+      contains:
+        alias: {description: The alias as held (may be a wildcard)., type: str, returned: always}
+        distribution_id: {description: The id, partly hidden (leading C(*)) for other accounts., type: str, returned: always}
+        account_id: {description: The account, partly hidden for other accounts., type: str, returned: always}
+        masked: {description: Whether AWS hid part of the ids., type: bool, returned: always}
+        in_account: {description: Whether the distribution is in the caller's account., type: bool, returned: always}
+        overlap: {description: "V(exact), V(wildcard) (a wildcard covering the alias) or V(covered) (a name under a wildcard asked about).", type: str, returned: always}
+        domain_name: {description: In-account holders only., type: str, returned: when in_account}
+        status: {description: In-account holders only., type: str, returned: when in_account}
+        enabled: {description: In-account holders only., type: bool, returned: when in_account}
+        aliases: {description: In-account holders only., type: list, elements: str, returned: when in_account}
+    dns:
+      description: What DNS says today, or null when O(dns_lookup=false).
+      type: dict
+      returned: always
+      contains:
+        type: {description: "V(CNAME), V(A/AAAA) (an alias, flattened or plain address record) or null when there is no record.", type: str, returned: always}
+        values: {description: The record's values., type: list, elements: str, returned: always}
+        chain: {description: The CNAME chain as followed, hop by hop., type: list, elements: dict, returned: always}
+        final_name: {description: Where the chain ends., type: str, returned: always}
+        points_to:
+          description: The distribution the name reaches, when it is one (by its C(*.cloudfront.net) name or its addresses).
+          type: dict
+          returned: always
+        error: {description: Why DNS could not be read, if it could not., type: str, returned: always}
+    txt_record_name:
+      description: The TXT record C(AssociateAlias) requires to move this alias.
+      type: str
+      returned: always
+      sample: _www.example.com
+    warning:
+      description: Set when AWS refused C(ListConflictingAliases), so only this account could be checked.
+      type: str
+      returned: when ListConflictingAliases was refused
+conflicts:
+  description: How many aliases are neither V(free) nor V(on_target).
+  returned: always
+  type: int
+requests:
+  description: AWS API requests this run sent, by service (retries included).
+  returned: always
+  type: dict
+  sample: {cloudfront: 2}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
+    AwsConnection,
+    AwsError,
+    aws_argument_spec,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import is_distribution_id
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import (
+    FREE,
+    ON_TARGET,
+    TargetNotFound,
+    find_conflicts,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
+    AuthoritativeResolver,
+    ResolverError,
+)
+
+
+def main():
+    argument_spec = aws_argument_spec()
+    argument_spec.update(
+        target_distribution_id=dict(type="str", required=True),
+        aliases=dict(type="list", elements="str", required=True),
+        dns_lookup=dict(type="bool", default=True),
+        nameservers=dict(type="list", elements="str"),
+        dns_timeout=dict(type="float", default=3.0),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"]])
+    params = module.params
+
+    # Everything that can be checked without asking AWS is checked first.
+    target_id = (params["target_distribution_id"] or "").strip()
+    if not is_distribution_id(target_id):
+        module.fail_json(msg="target_distribution_id %r does not look like a CloudFront distribution id "
+                             "(uppercase letters and digits, like E2ABCDEF012345)" % target_id)
+    if not params["aliases"]:
+        module.fail_json(msg="aliases is empty: give at least one alternate domain name, like www.example.com")
+    aliases = []
+    try:
+        for text in params["aliases"]:
+            alias = Alias.parse(text)
+            if alias not in aliases:
+                aliases.append(alias)
+    except InvalidName as exc:
+        module.fail_json(msg="Invalid alias: %s" % exc)
+    resolver = None
+    if params["dns_lookup"]:
+        try:
+            resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
+        except ResolverError as exc:
+            module.fail_json(msg=str(exc))
+    try:
+        connection = AwsConnection(params)
+        connection.check_credentials()
+        cloudfront = connection.client("cloudfront")
+        index, target, results = find_conflicts(cloudfront, resolver, target_id, aliases)
+    except TargetNotFound as exc:
+        module.fail_json(msg=str(exc))
+    except AwsError as exc:
+        module.fail_json(msg=str(exc), error_code=exc.code)
+
+    module.exit_json(
+        changed=False,
+        account_id=index.account_id,
+        target=target.to_result(),
+        aliases=results,
+        conflicts=sum(1 for r in results if r["verdict"] not in (FREE, ON_TARGET)),
+        requests=connection.requests.by_service,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Prepare a machine to run the demo and the tests: a venv with pinned packages,
+# BIND 9 for the RFC 2136 part of the sandbox, and the collection on a collections path.
+# Safe to run again: each step is skipped when it is already done.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+
+pick_python() {
+  for candidate in "${PYTHON:-}" python3.11 python3; do
+    if [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1; then
+      echo "$candidate"; return
+    fi
+  done
+  echo "error: no python3 found; install Python 3.11" >&2; exit 1
+}
+
+if [ ! -x "$venv/bin/python" ]; then
+  echo "== creating $venv"
+  "$(pick_python)" -m venv "$venv"
+fi
+
+stamp="$venv/.requirements-dev.sha256"
+want="$(sha256sum "$root/requirements-dev.txt" | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "== installing Python packages (requirements-dev.txt)"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/requirements-dev.txt"
+  echo "$want" > "$stamp"
+fi
+
+if ! command -v named >/dev/null 2>&1 && [ ! -x /usr/sbin/named ]; then
+  echo "== installing BIND 9 (bind9) for the sandbox's RFC 2136 server"
+  sudo_cmd=""
+  if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bind9 >/dev/null
+fi
+
+# ansible-playbook finds the collection through a collections path; a link to the
+# working tree (outside it, so that no tool walks into itself) keeps edits live.
+collections="$(python3 -c 'import hashlib,sys,tempfile,os; print(os.path.join(tempfile.gettempdir(), "aliasguard-collections-" + hashlib.sha1(sys.argv[1].encode()).hexdigest()[:10]))' "$root")"
+mkdir -p "$collections/ansible_collections/aliasguard"
+ln -sfn "$root" "$collections/ansible_collections/aliasguard/cloudfront"
+echo "$collections" > "$venv/.collections-path"
