@@ -121,7 +121,8 @@ class AwsConnection:
             verify = params.get("aws_ca_bundle") or params.get("validate_certs", True)
             config = botocore.config.Config(
                 user_agent_extra=USER_AGENT,
-                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                # total_max_attempts counts the first try too; max_attempts would allow one more.
+                retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
                 connect_timeout=15, read_timeout=60,
             )
             region_name = region or self.session().region_name or DEFAULT_REGION

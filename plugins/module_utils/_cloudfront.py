@@ -224,7 +224,7 @@ def _holder_from_entry(entry, index, asked):
         dist = index.by_masked_id(dist_id, held)
     if dist is not None:
         return Holder(held, dist.id, own or account_id, masked, True, dist, overlap_kind(held, asked))
-    in_account = bool(own) and account_id == own
+    in_account = bool(own) and (account_id == own or (is_masked(account_id) and mask_matches(account_id, own)))
     return Holder(held, dist_id, account_id, masked, in_account, None, overlap_kind(held, asked))
 
 

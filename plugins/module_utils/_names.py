@@ -20,6 +20,12 @@ __metaclass__ = type
 
 import re
 
+try:
+    import idna  # IDNA 2008 with UTS 46 mapping, when the host has it (requests and dnspython pull it in)
+    HAS_IDNA2008 = True
+except ImportError:
+    HAS_IDNA2008 = False
+
 _LDH_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _SERVICE_LABEL = re.compile(r"^_?[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$|^_$")
 _OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
@@ -44,8 +50,11 @@ def _to_ascii_label(label, original):
     except UnicodeEncodeError:
         pass
     try:
+        if HAS_IDNA2008:
+            return idna.encode(label, uts46=True).decode("ascii")
+        # Python's own codec follows IDNA 2003 (it maps 'ß' to 'ss'); good enough without the idna package.
         return label.lower().encode("idna").decode("ascii")
-    except UnicodeError as exc:
+    except (UnicodeError, ValueError) as exc:
         raise InvalidName("%r is not a valid internationalised name: %s" % (original, exc))
 
 
@@ -83,8 +92,8 @@ def to_unicode(name):
     for label in name.split("."):
         if label.startswith("xn--"):
             try:
-                label = label.encode("ascii").decode("idna")
-            except UnicodeError:
+                label = idna.decode(label) if HAS_IDNA2008 else label.encode("ascii").decode("idna")
+            except (UnicodeError, ValueError):
                 pass
         labels.append(label)
     return ".".join(labels)

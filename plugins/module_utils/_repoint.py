@@ -1,0 +1,449 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Step 2: point names at a target, or remove their records, at any provider.
+
+``plan_repoint`` reads each zone once and turns every request into a ``Change``
+(what the name's records are, what they will be); check mode and diff come from
+that plan, and ``apply_plan`` hands each zone's changes to its provider in one
+compare-and-swap write. Nothing provider-specific lives here except the shape a
+CloudFront target takes at a zone apex, which the provider declares.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import json
+import os
+import time
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
+    CLOUDFRONT_HOSTED_ZONE_ID,
+    DistributionIndex,
+    is_distribution_id,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
+    Alias,
+    InvalidName,
+    in_zone,
+    is_apex,
+    to_ascii,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import Change
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records import (
+    ADDRESS_TYPES,
+    AliasTarget,
+    RecordSet,
+    normalise_value,
+    render,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
+
+DEFAULT_TTL = 300
+BACKUP_FORMAT = "aliasguard.cloudfront/dns-backup/1"
+
+
+class PlanError(Exception):
+    """The request cannot be carried out as asked; nothing was changed."""
+
+
+class Request:
+    """One name to repoint or remove, with its options normalised."""
+
+    def __init__(self, name, zone=None, target=None, state="present", expected_current=None, ttl=None,
+                 proxied=None, challenge=False):
+        self.name = name
+        self.zone = zone
+        self.target = target
+        self.state = state
+        self.expected_current = expected_current
+        self.ttl = ttl
+        self.proxied = proxied
+        self.challenge = challenge
+        self.restore = None  # record sets from a backup, for restore_from
+        self.restore_types = ()
+
+    @property
+    def owner(self):
+        """The name whose records change: the alias, or its '_' TXT record."""
+        if self.challenge:
+            return Alias.parse(self.name).txt_challenge_name()
+        return self.name
+
+
+def parse_requests(entries, defaults, many=False):
+    """Validate and normalise the user's records; raise PlanError before any request."""
+    requests = []
+    for index, raw in enumerate(entries):
+        entry = dict(defaults)
+        entry.update(dict((k, v) for k, v in raw.items() if v is not None))
+        where = "records[%d]" % index if many else "name"
+        if not entry.get("name"):
+            raise PlanError("%s: name is required (the DNS name to repoint, e.g. www.example.com)" % where)
+        try:
+            zone = to_ascii(entry["zone"], what="zone") if entry.get("zone") else None
+            text = entry["name"]
+            if text == "@":
+                if not zone:
+                    raise PlanError("%s: name '@' means the zone apex, so zone is required" % where)
+                name = zone
+            else:
+                name = to_ascii(text, allow_wildcard=True, allow_underscore=True, what="name")
+        except InvalidName as exc:
+            raise PlanError("%s: %s" % (where, exc))
+        if zone and not in_zone(name, zone):
+            raise PlanError("%s: %s is not inside the zone %s; give the full name, e.g. www.%s"
+                            % (where, name, zone, zone))
+        state = entry.get("state") or "present"
+        target = entry.get("target")
+        if state == "present" and not target:
+            raise PlanError("%s: state=present needs a target (dXXXX.cloudfront.net or a distribution id)" % where)
+        try:
+            target = _normalise_target(target) if target else None
+            expected = entry.get("expected_current")
+            if expected is not None:
+                expected = [_normalise_target(v) for v in expected]
+        except InvalidName as exc:
+            raise PlanError("%s: %s" % (where, exc))
+        ttl = entry.get("ttl")
+        if ttl is not None and not 1 <= int(ttl) <= 2147483647:
+            raise PlanError("%s: ttl must be a positive number of seconds" % where)
+        requests.append(Request(name, zone, target, state, expected, ttl, entry.get("proxied"),
+                                bool(entry.get("challenge"))))
+    return requests
+
+
+def _normalise_target(value):
+    value = str(value).strip()
+    if is_distribution_id(value):
+        return value
+    if _looks_like_address(value):
+        return normalise_value("AAAA" if ":" in value else "A", value)
+    return to_ascii(value, what="target")
+
+
+def _looks_like_address(value):
+    parts = value.split(".")
+    if len(parts) == 4 and all(p.isdigit() for p in parts):
+        return True
+    return ":" in value
+
+
+class Targets:
+    """Distribution ids and CloudFront names resolved once for the whole run."""
+
+    def __init__(self, cloudfront_client_factory):
+        self._factory = cloudfront_client_factory
+        self._index = None
+
+    def index(self):
+        if self._index is None:
+            if self._factory is None:
+                raise PlanError("distribution ids can only be resolved with AWS credentials; give the target as "
+                                "its dXXXX.cloudfront.net name instead")
+            self._index = DistributionIndex.load(self._factory())
+        return self._index
+
+    def domain(self, value):
+        if value and is_distribution_id(value):
+            dist = self.index().get(value)
+            if dist is None:
+                raise PlanError("distribution %s was not found in account %s; check the id and the credentials"
+                                % (value, self.index().account_id))
+            return dist.domain_name
+        return value
+
+    def ipv6(self, domain):
+        """Whether the distribution behind a CloudFront name has IPv6 (True when unknown)."""
+        if self._factory is None:
+            return True
+        dist = self.index().by_domain.get(domain)
+        return dist.ipv6 if dist is not None else True
+
+
+class ZonePlan:
+    def __init__(self, zone, changes, entries):
+        self.zone = zone
+        self.changes = changes
+        self.entries = entries
+
+    @property
+    def pending(self):
+        return [c for c in self.changes if not c.is_noop]
+
+
+def plan_repoint(provider, requests, targets):
+    """Read every zone once and plan each request; raises PlanError on anything unsafe."""
+    zones = {}
+    by_zone = {}
+    for request in requests:
+        key = request.zone or ("?", request.name)
+        if key not in zones:
+            zones[key] = provider.find_zone(request.zone) if request.zone else provider.zone_for_name(request.name)
+        zone = zones[key]
+        if not in_zone(request.name, zone.name):
+            raise PlanError("%s is not inside the zone %s" % (request.name, zone.name))
+        by_zone.setdefault(zone.name, (zone, []))[1].append(request)
+    plans = []
+    for zone_name in sorted(by_zone):
+        zone, zone_requests = by_zone[zone_name]
+        owners = sorted(set(r.owner for r in zone_requests))
+        current = provider.read(zone, owners)
+        changes, entries = [], []
+        for request in zone_requests:
+            change, entry = _plan_one(provider, zone, request, current[request.owner], targets)
+            changes.append(change)
+            entries.append(entry)
+        plans.append(ZonePlan(zone, changes, entries))
+    return plans
+
+
+def _relevant_types(request):
+    if request.restore is not None:
+        types = set(r.type for r in request.restore) | set(request.restore_types)
+        return tuple(sorted(types))
+    if request.challenge:
+        return ("TXT",)
+    return ADDRESS_TYPES
+
+
+def _plan_one(provider, zone, request, record_sets, targets):
+    relevant = _relevant_types(request)
+    current = [r for r in record_sets if r.type in relevant]
+    others = [r for r in record_sets if r.type not in relevant]
+    for record_set in current:
+        if isinstance(record_set.ref, dict) and record_set.ref.get("SetIdentifier"):
+            raise PlanError("%s has a %s record with a routing policy (SetIdentifier %s); this module does not "
+                            "change weighted, latency or failover records" % (
+                                request.owner, record_set.type, record_set.ref["SetIdentifier"]))
+    if request.restore is not None:
+        desired = [r for r in request.restore]
+    else:
+        target = targets.domain(request.target) if request.target else None
+        desired = _desired(provider, zone, request, target, current, targets)
+        _check_expected(request, current, desired, targets)
+    if provider.name == "cloudflare" and request.restore is None and not request.challenge:
+        _check_proxied(request, current)
+    if any(r.type == "CNAME" for r in desired) and not is_apex(request.owner, zone.name):
+        blocking = sorted(set(r.type for r in others))
+        if blocking:
+            raise PlanError("%s also has %s records; a CNAME cannot sit beside other data (RFC 1034). Move or "
+                            "remove those records first" % (request.owner, ", ".join(blocking)))
+    desired = [_with_ttl(r, request, current, provider) for r in desired]
+    change = Change(request.owner, current, desired)
+    entry = {
+        "name": request.owner,
+        "zone": zone.name,
+        "provider": provider.name,
+        "state": request.state,
+        "action": _action(change),
+        "before": [r.to_result() for r in current],
+        "after": [r.to_result() for r in (current if change.is_noop else desired)],
+    }
+    return change, entry
+
+
+def _desired(provider, zone, request, target, current, targets):
+    if request.state == "absent":
+        return []
+    if request.challenge:
+        return [RecordSet(request.owner, "TXT", None, [target])]
+    apex = is_apex(request.name, zone.name)
+    proxied = None
+    if provider.name == "cloudflare":
+        proxied = bool(request.proxied)
+    if not apex:
+        return [RecordSet(request.name, "CNAME", None, [target], proxied=proxied)]
+    if provider.apex_mode == "alias":
+        if not target.endswith(".cloudfront.net"):
+            raise PlanError("%s is the apex of %s: Route 53 can only point it at CloudFront with an alias "
+                            "A/AAAA record, so the target must be a dXXXX.cloudfront.net name or a distribution id"
+                            % (request.name, zone.name))
+        alias = AliasTarget(CLOUDFRONT_HOSTED_ZONE_ID, target)
+        sets = [RecordSet(request.name, "A", None, (), alias)]
+        if targets.ipv6(target):
+            sets.append(RecordSet(request.name, "AAAA", None, (), alias))
+        return sets
+    if provider.apex_mode == "flatten":
+        return [RecordSet(request.name, "CNAME", None, [target], proxied=proxied)]
+    raise PlanError("%s is the apex of the zone %s: a CNAME cannot live at a zone apex (RFC 1034) and an RFC 2136 "
+                    "server cannot flatten one. Serve the apex from a provider that can (Route 53 alias records, "
+                    "Cloudflare CNAME flattening) or use your server's ALIAS/ANAME feature by hand"
+                    % (request.name, zone.name))
+
+
+def _check_expected(request, current, desired, targets):
+    if request.expected_current is None or not current:
+        return
+    already = len(current) == len(desired) and all(
+        c.same_data(d, compare_ttl=False) for c, d in zip(sorted(current, key=lambda r: r.key),
+                                                           sorted(desired, key=lambda r: r.key)))
+    if already:
+        return
+    expected = set(targets.domain(v) for v in request.expected_current)
+    found = set(t for r in current for t in r.targets())
+    unexpected = sorted(found - expected)
+    if unexpected:
+        raise PlanError("%s holds %s, which is not one of expected_current (%s); it was left alone. Check who "
+                        "changed it, then run again with the right expected_current"
+                        % (request.owner, ", ".join(unexpected), ", ".join(sorted(expected))))
+
+
+def _check_proxied(request, current):
+    proxied = [r for r in current if r.proxied]
+    if proxied and request.proxied is None and request.state == "present":
+        raise PlanError("%s is proxied by Cloudflare (orange cloud), so it resolves to Cloudflare's addresses and "
+                        "not to CloudFront: CloudFront cannot see that the name points at it, and DNS cannot prove "
+                        "it. Set proxied: false to turn it into a DNS-only record (or proxied: true to keep "
+                        "Cloudflare in front on purpose)" % request.name)
+
+
+def _with_ttl(record_set, request, current, provider):
+    if record_set.alias is not None:
+        return record_set
+    if request.ttl is not None:
+        return record_set.with_ttl(request.ttl)
+    same = [r for r in current if r.key == record_set.key and r.ttl is not None]
+    if same:
+        return record_set.with_ttl(same[0].ttl)
+    return record_set.with_ttl(1 if provider.name == "cloudflare" else DEFAULT_TTL)
+
+
+def _action(change):
+    if change.is_noop:
+        return "none"
+    if not change.before:
+        return "create"
+    if not change.after:
+        return "delete"
+    return "update"
+
+
+def diff_of(plans):
+    diffs = []
+    for plan in plans:
+        pending = plan.pending
+        if not pending:
+            continue
+        diffs.append({
+            "before_header": "%s (before)" % plan.zone.name,
+            "after_header": "%s (after)" % plan.zone.name,
+            "before": render([r for c in pending for r in c.before]),
+            "after": render([r for c in pending for r in c.after]),
+        })
+    return diffs
+
+
+def write_backup(provider, plans, backup_dir):
+    """Save what is about to be replaced, so that restore_from can put it back."""
+    names = []
+    for plan in plans:
+        for change, entry in zip(plan.changes, plan.entries):
+            if change.is_noop:
+                continue
+            types = sorted(set(r.type for r in change.before) | set(r.type for r in change.after))
+            names.append({"zone": plan.zone.name, "zone_id": plan.zone.id, "name": change.name, "types": types,
+                          "record_sets": [r.to_result() for r in change.before]})
+    if not names:
+        return None
+    backup_dir = os.path.expanduser(backup_dir)
+    if not os.path.isdir(backup_dir):
+        os.makedirs(backup_dir, 0o700)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    path = os.path.join(backup_dir, "dns-%s-%s.json" % (provider.name, stamp))
+    with open(path, "w") as handle:
+        json.dump({"format": BACKUP_FORMAT, "provider": provider.name, "created": stamp, "names": names},
+                  handle, indent=2, sort_keys=True)
+    return path
+
+
+def read_backup(path, provider_name):
+    """Requests that put every name of a backup file back as it was."""
+    try:
+        with open(os.path.expanduser(path)) as handle:
+            data = json.load(handle)
+    except (IOError, OSError, ValueError) as exc:
+        raise PlanError("cannot read the backup file %s: %s" % (path, exc))
+    if data.get("format") != BACKUP_FORMAT:
+        raise PlanError("%s is not a backup written by dns_cname_repoint" % path)
+    if data.get("provider") != provider_name:
+        raise PlanError("%s is a backup of provider %s, not %s" % (path, data.get("provider"), provider_name))
+    requests = []
+    for item in data.get("names", []):
+        request = Request(item["name"], item["zone"], state="restore")
+        request.restore = [RecordSet.from_result(r) for r in item.get("record_sets", [])]
+        request.restore_types = item.get("types", [])
+        requests.append(request)
+    return requests
+
+
+def apply_plan(provider, plans):
+    """Write every zone's pending changes; return provider tokens per zone."""
+    tokens = {}
+    for plan in plans:
+        pending = plan.pending
+        if pending:
+            tokens[plan.zone.name] = provider.apply(plan.zone, pending)
+    return tokens
+
+
+def wait_for(provider, plans, tokens, resolver, timeout):
+    """Wait for the provider, then for the zone's authoritative servers to serve the new data."""
+    deadline = time.time() + timeout
+    report = {"provider_in_sync": True, "names": []}
+    for plan in plans:
+        if plan.zone.name in tokens:
+            left = max(deadline - time.time(), 0)
+            if not provider.wait_applied(plan.zone, tokens[plan.zone.name], left):
+                report["provider_in_sync"] = False
+    if resolver is None:
+        return report
+    for plan in plans:
+        for change in plan.pending:
+            report["names"].append(_wait_served(resolver, change, deadline))
+    return report
+
+
+def _wait_served(resolver, change, deadline):
+    delay = 0.5
+    while True:
+        seen, ok = _served(resolver, change)
+        if ok or time.time() + delay > deadline:
+            return {"name": change.name, "served": ok, "seen": seen}
+        time.sleep(delay)
+        delay = min(delay * 2, 10)
+
+
+def _served(resolver, change):
+    try:
+        zone = resolver.zone_for(change.name)
+        servers = resolver.servers_for(zone)
+    except ResolverError as exc:
+        return [{"error": str(exc)}], False
+    seen, ok = [], True
+    wanted = dict((r.type, r) for r in change.after)
+    for rtype in sorted(set(r.type for r in change.before) | set(wanted)):
+        for server in servers:
+            answer = resolver.lookup(server, change.name, rtype)
+            seen.append(answer.to_result())
+            record_set = wanted.get(rtype)
+            if answer.error:
+                ok = False
+            elif record_set is None:
+                ok = ok and not answer.values
+            elif record_set.alias is not None:
+                ok = ok and bool(set(answer.values) & set(resolver.addresses(record_set.alias.dns_name)))
+            else:
+                got = tuple(sorted(normalise_value(rtype, v) for v in answer.values))
+                ok = ok and got == record_set.values
+    return seen, ok
+
+
+def summary(plans):
+    records = []
+    for plan in plans:
+        records.extend(plan.entries)
+    return records

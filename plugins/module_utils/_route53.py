@@ -1,0 +1,196 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Route 53 behind the provider interface.
+
+One change batch per zone. A replaced set is DELETEd with exactly the data that
+was read and CREATEd anew in the same batch: Route 53 applies a batch all or
+nothing and a DELETE must match the live set exactly, so the batch is a
+compare-and-swap (UPSERT is not) and also changes a record's type in one step
+(amazon.aws#2694).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import in_zone, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import (
+    ConcurrentChange,
+    DnsError,
+    DnsProvider,
+    Zone,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records import AliasTarget, RecordSet
+
+# Reading a few names one by one is cheaper than listing a large zone; many names, the other way round.
+PER_NAME_READ_LIMIT = 5
+
+
+def _api_name(name):
+    # Route 53 writes '*' as '\052'; asking with the same spelling keeps its ordering.
+    if name == "*" or name.startswith("*."):
+        return "\\052" + name[1:] + "."
+    return name + "."
+
+
+class Route53Provider(DnsProvider):
+    name = "route53"
+    apex_mode = "alias"
+
+    def __init__(self, connection, zone_id=None):
+        self.connection = connection
+        self.client = connection.client("route53")
+        self.zone_id = zone_id
+
+    @property
+    def requests(self):
+        return self.connection.requests.by_service
+
+    def _aws(self, doing, function, **kwargs):
+        try:
+            return call(doing, function, **kwargs)
+        except AwsError as exc:
+            raise DnsError(str(exc), code=exc.code)
+
+    def find_zone(self, zone_name):
+        if self.zone_id:
+            zone = self._aws("GetHostedZone %s" % self.zone_id, self.client.get_hosted_zone,
+                             Id=self.zone_id)["HostedZone"]
+            found = to_ascii(zone["Name"])
+            if found != zone_name:
+                raise DnsError("hosted zone %s is %s, not %s" % (self.zone_id, found, zone_name))
+            return Zone(found, zone["Id"].split("/")[-1], {"private": zone["Config"].get("PrivateZone", False)})
+        response = self._aws("ListHostedZonesByName for %s" % zone_name, self.client.list_hosted_zones_by_name,
+                             DNSName=zone_name + ".", MaxItems="20")
+        matches = [z for z in response.get("HostedZones", []) if to_ascii(z["Name"]) == zone_name]
+        public = [z for z in matches if not z.get("Config", {}).get("PrivateZone")]
+        candidates = public or matches
+        if not candidates:
+            raise DnsError("no Route 53 hosted zone named %s in this account; check the zone name (dns_zone) and "
+                           "the credentials" % zone_name, code="NoSuchHostedZone")
+        if len(candidates) > 1:
+            raise DnsError("%d hosted zones are named %s (%s); say which one with zone_id"
+                           % (len(candidates), zone_name, ", ".join(z["Id"].split("/")[-1] for z in candidates)))
+        zone = candidates[0]
+        return Zone(zone_name, zone["Id"].split("/")[-1], {"private": zone.get("Config", {}).get("PrivateZone", False)})
+
+    def zone_for_name(self, name):
+        zones = []
+        paginator = self.client.get_paginator("list_hosted_zones")
+        try:
+            for page in paginator.paginate():
+                zones.extend(page.get("HostedZones", []))
+        except Exception as exc:
+            raise DnsError("ListHostedZones failed: %s" % exc)
+        fitting = [z for z in zones if in_zone(name, to_ascii(z["Name"])) and not z.get("Config", {}).get("PrivateZone")]
+        if not fitting:
+            raise DnsError("no public Route 53 hosted zone in this account holds %s; give the zone (dns_zone)" % name,
+                           code="NoSuchHostedZone")
+        best = max(fitting, key=lambda z: len(to_ascii(z["Name"])))
+        return Zone(to_ascii(best["Name"]), best["Id"].split("/")[-1])
+
+    def read(self, zone, names):
+        wanted = set(names)
+        if len(wanted) <= PER_NAME_READ_LIMIT:
+            raw = []
+            for name in sorted(wanted):
+                raw.extend(self._read_name(zone, name))
+        else:
+            raw = self._read_zone(zone)
+        found = dict((name, []) for name in wanted)
+        for item in raw:
+            record_set = self._from_api(item)
+            if record_set is not None and record_set.name in found:
+                found[record_set.name].append(record_set)
+        return found
+
+    def _read_name(self, zone, name):
+        response = self._aws("ListResourceRecordSets for %s" % name, self.client.list_resource_record_sets,
+                             HostedZoneId=zone.id, StartRecordName=_api_name(name), MaxItems="20")
+        return [item for item in response.get("ResourceRecordSets", []) if to_ascii(item["Name"]) == name]
+
+    def _read_zone(self, zone):
+        items = []
+        paginator = self.client.get_paginator("list_resource_record_sets")
+        try:
+            for page in paginator.paginate(HostedZoneId=zone.id):
+                items.extend(page.get("ResourceRecordSets", []))
+        except Exception as exc:
+            raise DnsError("ListResourceRecordSets for zone %s failed: %s" % (zone.name, exc))
+        return items
+
+    @staticmethod
+    def _from_api(item):
+        name = to_ascii(item["Name"], allow_wildcard=True, allow_underscore=True)
+        alias = None
+        if item.get("AliasTarget"):
+            target = item["AliasTarget"]
+            alias = AliasTarget(target["HostedZoneId"], target["DNSName"], target.get("EvaluateTargetHealth"))
+        values = [r["Value"] for r in item.get("ResourceRecords") or []]
+        record_set = RecordSet(name, item["Type"], item.get("TTL"), values, alias, ref=item)
+        return record_set
+
+    @staticmethod
+    def _to_api(record_set):
+        item = {"Name": _api_name(record_set.name), "Type": record_set.type}
+        if record_set.alias is not None:
+            item["AliasTarget"] = {"HostedZoneId": record_set.alias.hosted_zone_id,
+                                   "DNSName": record_set.alias.dns_name + ".",
+                                   "EvaluateTargetHealth": record_set.alias.evaluate_target_health}
+        else:
+            item["TTL"] = record_set.ttl if record_set.ttl is not None else 300
+            values = list(record_set.values)
+            if record_set.type == "TXT":
+                values = ['"%s"' % v.replace('"', '\\"') for v in values]
+            item["ResourceRecords"] = [{"Value": v} for v in values]
+        return item
+
+    def batch(self, changes):
+        """The change batch for a list of Change values (DELETE exactly as read, then CREATE)."""
+        deletes, creates = [], []
+        for change in changes:
+            after = dict((r.key, r) for r in change.after)
+            before = dict((r.key, r) for r in change.before)
+            for key, record_set in sorted(before.items()):
+                if not record_set.same_data(after.get(key)):
+                    deletes.append({"Action": "DELETE", "ResourceRecordSet": record_set.ref or self._to_api(record_set)})
+            for key, record_set in sorted(after.items()):
+                if not record_set.same_data(before.get(key)):
+                    creates.append({"Action": "CREATE", "ResourceRecordSet": self._to_api(record_set)})
+        return deletes + creates
+
+    def apply(self, zone, changes):
+        batch = self.batch(changes)
+        if not batch:
+            return None
+        try:
+            response = call("ChangeResourceRecordSets for zone %s" % zone.name,
+                            self.client.change_resource_record_sets, HostedZoneId=zone.id,
+                            ChangeBatch={"Comment": "aliasguard.cloudfront", "Changes": batch})
+        except AwsError as exc:
+            if exc.code == "InvalidChangeBatch":
+                raise ConcurrentChange(
+                    "Route 53 refused the change batch for zone %s, so nothing in it was changed. Most often the "
+                    "records changed since they were read (the batch deletes exactly what was read); run again to "
+                    "re-read them. Route 53 said: %s" % (zone.name, exc))
+            raise DnsError(str(exc), code=exc.code)
+        return response["ChangeInfo"]["Id"]
+
+    def wait_applied(self, zone, token, timeout):
+        if not token:
+            return True
+        deadline = time.time() + timeout
+        delay = 0.5
+        while True:
+            info = self._aws("GetChange %s" % token, self.client.get_change, Id=token)["ChangeInfo"]
+            if info["Status"] == "INSYNC":
+                return True
+            if time.time() + delay > deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 10)

@@ -1,0 +1,354 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: dns_cname_repoint
+short_description: Point a DNS name at a CloudFront distribution, or remove its record, at Route 53, Cloudflare or any RFC 2136 server
+version_added: 0.1.0
+description:
+  - Step 2 of the C(CNAMEAlreadyExists) runbook. Points O(name) at O(target) (a C(dXXXX.cloudfront.net)
+    name or a distribution id, resolved through CloudFront), or removes the name's record with O(state=absent).
+  - The record type follows the name. Below the zone apex it is a CNAME. At the apex it is a Route 53
+    alias A record (and AAAA when the distribution has IPv6) to CloudFront's hosted zone C(Z2FDTNDATAQYW2),
+    or a Cloudflare CNAME (which Cloudflare flattens); an RFC 2136 server cannot hold a CNAME at the apex,
+    so that is refused. An existing A or alias record becomes a CNAME, and back, in one change.
+  - Every write is a compare-and-swap against what was read, at every provider (Route 53 DELETE+CREATE in
+    one batch, RFC 2136 prerequisites, Cloudflare read-compare-write by record id). With O(expected_current)
+    the record is only changed when it holds one of those values now; a record holding anything else is left
+    alone and the module fails saying what it found.
+  - Many names in one call with O(records) - one Route 53 change batch, one RFC 2136 update and one
+    Cloudflare listing per zone.
+  - Also manages the C(_<alias>) TXT record that C(AssociateAlias) requires before it moves an alias
+    (O(challenge=true)).
+author:
+  - aliasguard contributors
+extends_documentation_fragment:
+  - aliasguard.cloudfront.dns_provider
+  - aliasguard.cloudfront.aws
+  - aliasguard.cloudfront.dns_lookup
+options:
+  zone:
+    description:
+      - The zone that holds the name(s), for example V(example.com).
+      - When not given, the longest zone the provider knows that contains the name is used.
+    type: str
+  name:
+    description:
+      - The DNS name to change, fully qualified (V(www.example.com)), or V(@) for the zone apex.
+      - Mutually exclusive with O(records) and O(restore_from).
+    type: str
+  target:
+    description:
+      - Where the name should point - a C(dXXXX.cloudfront.net) name, a distribution id (looked up with the
+        AWS options), or any host name.
+      - Required with O(state=present).
+    type: str
+  state:
+    description:
+      - V(present) points the name at O(target); V(absent) removes its CNAME/A/AAAA records (or, with
+        O(challenge=true), its C(_) TXT record).
+    type: str
+    choices: [present, absent]
+    default: present
+  expected_current:
+    description:
+      - The values the name may hold now (CloudFront names, distribution ids, host names or addresses),
+        typically the old distribution. When the name holds anything else, nothing is changed and the module
+        fails. When the name has no record at all, it is created.
+    type: list
+    elements: str
+  ttl:
+    description:
+      - TTL of new records, in seconds. When not given, an existing record keeps its TTL; new records get 300
+        (Cloudflare - automatic).
+    type: int
+  proxied:
+    description:
+      - Cloudflare only. Whether the record is proxied by Cloudflare (orange cloud).
+      - CloudFront needs DNS-only records. A record that is proxied now is only turned DNS-only when this is
+        V(false) explicitly; when this is not given and the record is proxied, the module fails and explains.
+    type: bool
+  challenge:
+    description:
+      - Manage the TXT record C(_<name>) that C(AssociateAlias) checks (value - the target distribution's
+        domain name) instead of the name's own record.
+    type: bool
+    default: false
+  records:
+    description:
+      - Many names in one call. Each item takes the per-name options; the top-level values are defaults.
+    type: list
+    elements: dict
+    suboptions:
+      name: {description: As O(name)., type: str, required: true}
+      zone: {description: As O(zone)., type: str}
+      target: {description: As O(target)., type: str}
+      state: {description: As O(state)., type: str, choices: [present, absent]}
+      expected_current: {description: As O(expected_current)., type: list, elements: str}
+      ttl: {description: As O(ttl)., type: int}
+      proxied: {description: As O(proxied)., type: bool}
+      challenge: {description: As O(challenge)., type: bool}
+  backup:
+    description:
+      - Before changing anything, write the records about to be replaced to a JSON file in O(backup_dir),
+        returned as RV(backup_file). O(restore_from) puts them back.
+    type: bool
+    default: false
+  backup_dir:
+    description:
+      - Where backup files go (on the host that runs the module).
+    type: path
+    default: ~/.ansible/aliasguard/backups
+  restore_from:
+    description:
+      - A backup file written by O(backup=true). Every name in it is put back exactly as it was (as a
+        compare-and-swap against what is there now).
+    type: path
+  wait:
+    description:
+      - Wait until the change is live - Route 53 C(INSYNC), then the new data on every authoritative
+        nameserver of the zone (see O(nameservers)).
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait at most when O(wait=true).
+    type: int
+    default: 300
+attributes:
+  check_mode:
+    support: full
+    description: Reads the zones and reports the plan; no change is sent.
+  diff_mode:
+    support: full
+    description: The records of each changed name before and after, in zone-file form.
+seealso:
+  - module: aliasguard.cloudfront.cloudfront_alias_conflict_info
+  - module: aliasguard.cloudfront.cloudfront_distribution_alias
+  - module: aliasguard.cloudfront.dns_cname_verify
+"""
+
+EXAMPLES = r"""
+- name: Point www at the new distribution, only if it still points at the old one (Route 53)
+  aliasguard.cloudfront.dns_cname_repoint:
+    provider: route53
+    zone: example.com
+    name: www.example.com
+    target: d111111abcdef8.cloudfront.net
+    expected_current: [d222222abcdef8.cloudfront.net]
+    backup: true
+    wait: true
+
+- name: The apex, by distribution id (becomes Route 53 alias A/AAAA records)
+  aliasguard.cloudfront.dns_cname_repoint:
+    provider: route53
+    zone: example.com
+    name: "@"
+    target: E2ABCDEF012345
+
+- name: Cloudflare, turning a proxied record into DNS only on purpose
+  aliasguard.cloudfront.dns_cname_repoint:
+    provider: cloudflare
+    api_token: "{{ vault_cloudflare_token }}"
+    zone: example.com
+    name: www.example.com
+    target: d111111abcdef8.cloudfront.net
+    proxied: false
+
+- name: BIND (RFC 2136) with a TSIG key
+  aliasguard.cloudfront.dns_cname_repoint:
+    provider: rfc2136
+    server: ns1.example.net
+    key_name: ansible-update
+    key_secret: "{{ vault_tsig_secret }}"
+    zone: example.net
+    name: www.example.net
+    target: d111111abcdef8.cloudfront.net
+
+- name: The TXT record AssociateAlias needs, then gone again
+  aliasguard.cloudfront.dns_cname_repoint:
+    provider: route53
+    zone: example.com
+    name: www.example.com
+    challenge: true
+    target: d111111abcdef8.cloudfront.net
+    state: "{{ item }}"
+  loop: [present, absent]
+
+- name: Fifty names in one change batch
+  aliasguard.cloudfront.dns_cname_repoint:
+    provider: route53
+    zone: example.com
+    target: d111111abcdef8.cloudfront.net
+    records: "{{ names | map('community.general.dict_kv', 'name') | list }}"
+
+- name: Put back what a run replaced
+  aliasguard.cloudfront.dns_cname_repoint:
+    provider: route53
+    restore_from: ~/.ansible/aliasguard/backups/dns-route53-20261127T120000.000000Z.json
+"""
+
+RETURN = r"""
+records:
+  description: One entry per name, with what it held and what it holds (or would hold in check mode).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name: {description: The name changed (for O(challenge=true) the C(_) TXT name)., type: str, returned: always}
+    zone: {description: Its zone., type: str, returned: always}
+    provider: {description: The provider., type: str, returned: always}
+    action: {description: "V(create), V(update), V(delete) or V(none).", type: str, returned: always}
+    before: {description: The record sets before (name, type, ttl, values, alias_target, proxied)., type: list, elements: dict, returned: always}
+    after: {description: The record sets after., type: list, elements: dict, returned: always}
+backup_file:
+  description: The backup written, when O(backup=true) and something changed.
+  returned: when backup was written
+  type: str
+wait:
+  description: With O(wait=true), whether the provider reported the change in sync and what each nameserver served.
+  returned: when wait is true and something changed
+  type: dict
+requests:
+  description: API requests sent, by service (retries included).
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsConnection, AwsError
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import is_distribution_id
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import (
+    PROVIDER_REQUIRED_IF,
+    build_provider,
+    provider_argument_spec,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._repoint import (
+    PlanError,
+    Targets,
+    apply_plan,
+    diff_of,
+    parse_requests,
+    plan_repoint,
+    read_backup,
+    summary,
+    wait_for,
+    write_backup,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
+    AuthoritativeResolver,
+    ResolverError,
+)
+
+PER_NAME = ("zone", "target", "state", "expected_current", "ttl", "proxied", "challenge")
+
+
+def main():
+    argument_spec = provider_argument_spec()
+    argument_spec.update(
+        zone=dict(type="str"),
+        name=dict(type="str"),
+        target=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        expected_current=dict(type="list", elements="str"),
+        ttl=dict(type="int"),
+        proxied=dict(type="bool"),
+        challenge=dict(type="bool", default=False),
+        records=dict(type="list", elements="dict", options=dict(
+            name=dict(type="str", required=True),
+            zone=dict(type="str"),
+            target=dict(type="str"),
+            state=dict(type="str", choices=["present", "absent"]),
+            expected_current=dict(type="list", elements="str"),
+            ttl=dict(type="int"),
+            proxied=dict(type="bool"),
+            challenge=dict(type="bool"),
+        )),
+        backup=dict(type="bool", default=False),
+        backup_dir=dict(type="path", default="~/.ansible/aliasguard/backups"),
+        restore_from=dict(type="path"),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=300),
+        nameservers=dict(type="list", elements="str"),
+        dns_timeout=dict(type="float", default=3.0),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=PROVIDER_REQUIRED_IF,
+        required_one_of=[["name", "records", "restore_from"]],
+        mutually_exclusive=[["name", "records", "restore_from"], ["profile", "access_key"]],
+    )
+    params = module.params
+
+    # Validate everything the user typed before a single request goes out.
+    try:
+        if params["restore_from"]:
+            requests = read_backup(params["restore_from"], params["provider"])
+        else:
+            defaults = dict((key, params[key]) for key in PER_NAME)
+            entries = params["records"] if params["records"] else [dict(name=params["name"])]
+            requests = parse_requests(entries, defaults, many=bool(params["records"]))
+        resolver = None
+        if params["wait"]:
+            resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
+        connection = AwsConnection(params) if _needs_aws(params, requests) else None
+        provider = build_provider(params, connection)
+    except (PlanError, DnsError, AwsError, ResolverError) as exc:
+        module.fail_json(msg=str(exc))
+
+    targets = Targets((lambda: connection.client("cloudfront")) if connection is not None else None)
+    result = dict(changed=False)
+    try:
+        plans = plan_repoint(provider, requests, targets)
+        result["records"] = summary(plans)
+        pending = any(plan.pending for plan in plans)
+        result["changed"] = pending
+        if module._diff and pending:
+            result["diff"] = diff_of(plans)
+        if pending and not module.check_mode:
+            if params["backup"]:
+                result["backup_file"] = write_backup(provider, plans, params["backup_dir"])
+            tokens = apply_plan(provider, plans)
+            if params["wait"]:
+                result["wait"] = wait_for(provider, plans, tokens, resolver, params["wait_timeout"])
+                if not _all_served(result["wait"]):
+                    result["requests"] = _requests(provider, connection)
+                    module.fail_json(msg="The change was made, but it was not served everywhere within %d seconds "
+                                         "(see wait)" % params["wait_timeout"], **result)
+    except (PlanError, DnsError, AwsError, ResolverError) as exc:
+        result["requests"] = _requests(provider, connection)
+        module.fail_json(msg=str(exc), **result)
+    result["requests"] = _requests(provider, connection)
+    module.exit_json(**result)
+
+
+def _needs_aws(params, requests):
+    if params["provider"] == "route53":
+        return True
+    values = [r.target for r in requests if r.target] + [v for r in requests for v in (r.expected_current or [])]
+    return any(is_distribution_id(v) for v in values)
+
+
+def _all_served(report):
+    return report.get("provider_in_sync", True) and all(n.get("served") for n in report.get("names", []))
+
+
+def _requests(provider, connection):
+    counts = dict(provider.requests)
+    if connection is not None:
+        for service, count in connection.requests.by_service.items():
+            counts[service] = count
+    return counts
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Fixtures shared by the sandbox conformance tests and the integration tests.
+
+Kept light on purpose: nothing heavy is imported until a test asks for the
+sandbox, so that unit-test runs that load this file do not pay for it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+
+class RunningSandbox:
+    """A sandbox started for this test session, with helpers tests keep needing."""
+
+    def __init__(self, state_dir, endpoints):
+        from sandbox.scenarios import Clients
+
+        self.state_dir = str(state_dir)
+        self.endpoints = endpoints
+        self.clients = Clients(endpoints)
+        self.log_path = endpoints["request_log"]
+
+    def scenario(self, name, **options):
+        from sandbox.scenarios import build
+
+        options.setdefault("distributions", 1000)
+        options.setdefault("aliases_per_distribution", 3)
+        options.setdefault("holder_disabled", False)
+        options.setdefault("proxied", False)
+        return build(name, self.state_dir, **options)
+
+    def reset(self):
+        from sandbox import cli
+
+        cli.reset(self.state_dir)
+
+    def faults(self, throttle=0.0, server_errors=0.0, seed=0, off=False):
+        from sandbox import cli
+
+        return cli.faults(self.state_dir, throttle, server_errors, seed, off)
+
+    def log_mark(self):
+        """Where the request log ends now; pass it to requests_since()."""
+        with open(self.log_path, encoding="utf-8") as fh:
+            return sum(1 for _ in fh)
+
+    def requests_since(self, mark):
+        from sandbox.reqlog import read_log
+
+        return read_log(self.log_path, since=mark)
+
+    def mutating_since(self, mark):
+        return [e for e in self.requests_since(mark) if e["mutating"]]
+
+    def aws(self, service, account="111111111111"):
+        return self.clients.aws(service, account)
+
+    def aws_env(self, account="111111111111"):
+        creds = self.endpoints["aws"]["accounts"][account]
+        return {
+            "AWS_ACCESS_KEY_ID": creds["access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": creds["secret_access_key"],
+            "AWS_ENDPOINT_URL": self.endpoints["aws"]["endpoint_url"],
+            "AWS_REGION": "us-east-1",
+        }
+
+    @property
+    def dns_server(self):
+        return "127.0.0.1:%d" % self.endpoints["dns"]["port"]
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    from sandbox import cli
+
+    state_dir = tmp_path_factory.mktemp("sandbox")
+    # Short deploy and sync times keep the tests quick; the behaviour is the same.
+    endpoints = cli.up(str(state_dir), deploy_seconds=0.5, insync_seconds=0.5)
+    try:
+        yield RunningSandbox(state_dir, endpoints)
+    finally:
+        pids = cli.down(str(state_dir))
+        for pid in pids:
+            assert not cli._alive(pid), "sandbox process %d survived 'down'" % pid
+
+
+def collections_path():
+    marker = os.path.join(ROOT, ".venv", ".collections-path")
+    if not os.path.exists(marker):
+        raise RuntimeError("run scripts/bootstrap.sh first (it links the collection onto a collections path)")
+    with open(marker, encoding="utf-8") as fh:
+        return fh.read().strip()
+
+
+class PlaybookRun:
+    def __init__(self, completed, results):
+        self.returncode = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        self.results = results
+
+    def task(self, name):
+        """The result of the (last) task with this name on localhost."""
+        found = [r for r in self.results if r["task"] == name]
+        if not found:
+            raise AssertionError("no task named %r ran; tasks: %s\n%s" % (
+                name, [r["task"] for r in self.results], self.stderr[-3000:]))
+        return found[-1]["result"]
+
+
+def run_playbook(playbook, extra_vars=None, env=None, check=False, diff=False, args=(), cwd=None):
+    """Run real ansible-playbook; return every task's result (json callback)."""
+    command = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), playbook]
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    if check:
+        command.append("--check")
+    if diff:
+        command.append("--diff")
+    command += list(args)
+    environment = dict(os.environ)
+    for var in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                "AWS_URL", "AWS_ENDPOINT_URL", "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_BASE_URL"):
+        environment.pop(var, None)
+    environment.update({
+        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+    })
+    environment.update(env or {})
+    completed = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=cwd or ROOT,
+                               timeout=900)
+    try:
+        report = json.loads(completed.stdout)
+    except ValueError:
+        raise AssertionError("ansible-playbook did not print JSON (rc %d):\n%s\n%s"
+                             % (completed.returncode, completed.stdout[-3000:], completed.stderr[-3000:]))
+    results = []
+    for play in report.get("plays", []):
+        for task in play.get("tasks", []):
+            for host, result in task.get("hosts", {}).items():
+                results.append({"task": task["task"]["name"], "host": host, "result": result})
+    return PlaybookRun(completed, results)
