@@ -31,7 +31,7 @@ import dns.rdatatype
 from moto.acm.models import acm_backends
 from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudfront.exceptions import InvalidIfMatchVersion, NoSuchDistribution
-from moto.cloudfront.models import CloudFrontBackend, cloudfront_backends
+from moto.cloudfront.models import CloudFrontBackend, ViewerCertificate, cloudfront_backends
 from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
@@ -57,6 +57,7 @@ def install(ctx):
     })
     CloudFrontResponse.list_conflicting_aliases = _list_conflicting_aliases_response
     CloudFrontResponse.associate_alias = _associate_alias_response
+    _wrap(ViewerCertificate, "__init__", _viewer_certificate_init)
     _wrap(CloudFrontBackend, "create_distribution_with_tags", _create_distribution)
     _wrap(CloudFrontBackend, "update_distribution", _update_distribution)
     _wrap(CloudFrontBackend, "delete_distribution", _delete_distribution)
@@ -207,6 +208,13 @@ def _config_aliases(config):
 
 # --------------------------------------------------------------------------
 # CloudFront backend wrappers
+
+
+def _viewer_certificate_init(original, viewer, config):
+    # moto says CloudFrontDefaultCertificate=true even beside an ACM or IAM certificate; AWS does not.
+    original(viewer, config)
+    if "CloudFrontDefaultCertificate" not in config:
+        viewer.cloud_front_default_certificate = not (config.get("ACMCertificateArn") or config.get("IAMCertificateId"))
 
 
 def _create_distribution(original, backend, distribution_config, tags):

@@ -300,16 +300,14 @@ def test_stale_if_match_gives_precondition_failed_and_changes_nothing(aws):
 
 def test_update_without_if_match_is_refused(aws):
     dist = aws.distribution("site")
-    config, etag = aws.config(dist["id"])
-    config["Comment"] = "no if-match"
+    before = aws.config(dist["id"])
 
     with pytest.raises(botocore.exceptions.ClientError) as exc:
-        aws.cf[ACCOUNT_1].update_distribution(Id=dist["id"], DistributionConfig=config)
+        aws.cf[ACCOUNT_1].update_distribution(Id=dist["id"], DistributionConfig=dict(before[0], Comment="no if-match"))
 
     error = error_of(exc)
-    assert error["status"] == 400
-    assert error["code"] == "InvalidIfMatchVersion"
-    assert aws.config(dist["id"]) == (dict(config, Comment=""), etag)
+    assert (error["status"], error["code"]) == (400, "InvalidIfMatchVersion")
+    assert aws.config(dist["id"]) == before
 
 
 def test_concurrent_updates_with_the_same_etag_only_one_wins(aws):
@@ -499,10 +497,10 @@ def test_conflicting_aliases_target_certificate_must_cover_alias(aws):
 def test_conflicting_aliases_masks_other_accounts_only(aws, example_cert):
     foreign = aws.distribution("vendor", ["www.example.com"], aws.cert("www.example.com", account=ACCOUNT_2),
                                ACCOUNT_2)
-    own = aws.distribution("own", ["*.example.com"], example_cert)
+    own = aws.distribution("own", ["api.example.com"], example_cert)
     target = aws.distribution("target", cert=example_cert)
 
-    items = {item["Alias"]: item for item in aws.conflicts(target["id"], "www.example.com")["Items"]}
+    items = {item["Alias"]: item for item in aws.conflicts(target["id"], "*.example.com")["Items"]}
 
     masked = items["www.example.com"]
     for field, real in (("DistributionId", foreign["id"]), ("AccountId", ACCOUNT_2)):
@@ -510,8 +508,8 @@ def test_conflicting_aliases_masks_other_accounts_only(aws, example_cert):
         visible = value.lstrip("*")
         assert value.startswith("*"), (field, value)
         assert visible and real.endswith(visible) and len(visible) < len(real), (field, value, real)
-    assert items["*.example.com"]["DistributionId"] == own["id"]
-    assert items["*.example.com"]["AccountId"] == ACCOUNT_1
+    assert items["api.example.com"]["DistributionId"] == own["id"]
+    assert items["api.example.com"]["AccountId"] == ACCOUNT_1
 
 
 # --------------------------------------------------------------------------
@@ -710,6 +708,79 @@ def test_upsert_replaces_record_set(aws, www_zone):
     at_name = [r for r in aws.records(www_zone) if r["Name"] == "www.example.com."]
     assert [(r["Type"], r["TTL"], r["ResourceRecords"]) for r in at_name] == [
         ("CNAME", 60, [{"Value": "new.cloudfront.net"}])]
+
+
+def test_record_without_ttl_is_refused(aws):
+    # Route 53 wants exactly one of AliasTarget or (TTL and ResourceRecords).
+    zone_id = aws.zone()
+    change = rrset("CREATE", "app.example.com", "A", ["192.0.2.1"])
+    del change["ResourceRecordSet"]["TTL"]
+
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        aws.change(zone_id, [change])
+
+    error = error_of(exc)
+    assert (error["status"], error["code"]) == (400, "InvalidInput")
+    assert aws.record(zone_id, "app.example.com.", "A") is None
+
+
+def test_zone_soa_is_listed_as_rdata_text(aws):
+    zone_id = aws.zone()
+
+    [soa] = [r for r in aws.r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+             if r["Type"] == "SOA"]
+
+    [value] = [r["Value"] for r in soa["ResourceRecords"]]
+    mname, rname, *numbers = value.split()
+    assert mname.endswith(".") and rname.endswith("."), value
+    assert len(numbers) == 5 and all(n.isdigit() for n in numbers), value
+
+
+def test_zone_ns_values_are_fully_qualified(aws):
+    zone_id = aws.zone()
+
+    [ns] = [r for r in aws.r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+            if r["Type"] == "NS"]
+
+    values = [r["Value"] for r in ns["ResourceRecords"]]
+    assert len(values) == 4
+    assert all(v.endswith(".") for v in values), values
+
+
+ZONES_IN_ROUTE53_ORDER = ["example.com.", "b.example.com.", "www.example.com.", "a.example.org."]
+
+
+def test_list_hosted_zones_by_name_sorts_by_reversed_labels(aws):
+    for name in sorted(ZONES_IN_ROUTE53_ORDER):
+        aws.zone(name.rstrip("."))
+
+    response = aws.r53.list_hosted_zones_by_name()
+
+    assert [z["Name"] for z in response["HostedZones"]] == ZONES_IN_ROUTE53_ORDER
+    assert response["IsTruncated"] is False
+
+
+def test_list_hosted_zones_by_name_starts_at_dns_name(aws):
+    # DNSName is where the listing starts, not a filter: a caller must compare names itself.
+    for name in ZONES_IN_ROUTE53_ORDER:
+        aws.zone(name.rstrip("."))
+
+    response = aws.r53.list_hosted_zones_by_name(DNSName="c.example.com")
+
+    assert [z["Name"] for z in response["HostedZones"]] == ["www.example.com.", "a.example.org."]
+
+
+def test_list_hosted_zones_by_name_pages_with_next_dns_name(aws):
+    for name in ZONES_IN_ROUTE53_ORDER:
+        aws.zone(name.rstrip("."))
+
+    first = aws.r53.list_hosted_zones_by_name(MaxItems="2")
+    second = aws.r53.list_hosted_zones_by_name(
+        MaxItems="2", DNSName=first["NextDNSName"], HostedZoneId=first["NextHostedZoneId"])
+
+    assert first["IsTruncated"] is True and first["NextDNSName"] == "www.example.com."
+    assert [z["Name"] for z in first["HostedZones"] + second["HostedZones"]] == ZONES_IN_ROUTE53_ORDER
+    assert second["IsTruncated"] is False
 
 
 def test_wildcard_name_is_listed_with_octal_escape(aws):

@@ -14,7 +14,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from sandbox.scenarios import alias_record, certificate, cname, create_distribution, hosted_zone
+from sandbox.scenarios import alias_record, cname, create_distribution, hosted_zone
 
 A, AAAA, CNAME, TXT, SOA = (dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.CNAME,
                             dns.rdatatype.TXT, dns.rdatatype.SOA)
@@ -91,6 +91,27 @@ def test_route53_cname_is_answered_as_cname_with_aa_flag(resolver):
     assert response.rcode() == dns.rcode.NOERROR
     assert response.flags & dns.flags.AA
     assert values(response, CNAME) == [dist["domain_name"] + "."]
+    assert response.answer[0].ttl == 300
+
+
+def test_names_are_matched_case_insensitively(resolver):
+    dist = resolver.distribution("site")
+    resolver.route53_zone(changes=[cname("www.example.com", dist["domain_name"])])
+
+    response = resolver.query("WWW.Example.COM.", CNAME)
+
+    assert response.rcode() == dns.rcode.NOERROR
+    assert values(response, CNAME) == [dist["domain_name"] + "."]
+
+
+def test_route53_zone_of_second_account_is_answered(resolver, sandbox):
+    dist = resolver.distribution("site")
+    other = sandbox.aws("route53", "222222222222")
+    zone_id = hosted_zone(other, "example.io")
+    other.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+        cname("www.example.io", dist["domain_name"])]})
+
+    assert values(resolver.query("www.example.io.", CNAME), CNAME) == [dist["domain_name"] + "."]
 
 
 def test_a_query_follows_cname_to_distribution_addresses(resolver):
@@ -239,10 +260,21 @@ def test_rfc2136_update_is_answered_through_sandbox_dns(resolver, sandbox):
     update.add("www", 300, "CNAME", "d111.cloudfront.net.")
     sandbox.clients.rfc2136_send(update)
 
-    response = resolver.query("www.%s." % zone, CNAME)
+    for tcp in (False, True):
+        response = resolver.query("www.%s." % zone, CNAME, tcp=tcp)
+        assert response.rcode() == dns.rcode.NOERROR
+        assert values(response, CNAME) == ["d111.cloudfront.net."]
 
-    assert response.rcode() == dns.rcode.NOERROR
-    assert values(response, CNAME) == ["d111.cloudfront.net."]
+
+def test_rfc2136_update_is_logged_once_as_mutating(resolver, sandbox):
+    mark = sandbox.log_mark()
+    update = sandbox.clients.rfc2136_update()
+    update.add("api", 300, "A", "192.0.2.7")
+    sandbox.clients.rfc2136_send(update)
+
+    [entry] = sandbox.requests_since(mark)
+
+    assert (entry["service"], entry["status"], entry["mutating"]) == ("rfc2136", dns.rcode.NOERROR, True)
 
 
 # --------------------------------------------------------------------------

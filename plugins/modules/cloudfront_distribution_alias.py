@@ -1,0 +1,256 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: cloudfront_distribution_alias
+short_description: Add, remove or move aliases (CNAMEs) on a CloudFront distribution, and nothing else
+version_added: 0.1.0
+description:
+  - Step 3 of the C(CNAMEAlreadyExists) runbook.
+  - V(present) adds the aliases, V(absent) removes them, V(moved) moves them to this distribution from
+    wherever they are with C(AssociateAlias), in one step, so the name is never unserved.
+  - Only the named aliases change; the rest of the configuration is sent back exactly as read. Every update
+    reads the configuration and its ETag and sends C(If-Match); when someone else changed the distribution
+    in between (C(PreconditionFailed)), it reads again and re-applies only the alias change, up to
+    O(max_precondition_retries) times, so a concurrent edit is never overwritten.
+  - Before calling AWS it refuses, with a message that says what to do, an alias that the distribution's
+    certificate does not cover (when the ACM certificate can be read) and more aliases than the quota.
+    AWS refusals (C(CNAMEAlreadyExists), C(IllegalUpdate), C(InvalidViewerCertificate)) come back with the
+    holder when it is known and the next step.
+author:
+  - aliasguard contributors
+extends_documentation_fragment:
+  - aliasguard.cloudfront.aws
+options:
+  distribution_id:
+    description:
+      - The distribution to change (the target of a move).
+    type: str
+    required: true
+  aliases:
+    description:
+      - The alternate domain names to add, remove or move. Unicode, case and a trailing dot are normalised.
+    type: list
+    elements: str
+    required: true
+  state:
+    description:
+      - V(present) adds the aliases with C(UpdateDistribution).
+      - V(absent) removes them with C(UpdateDistribution).
+      - V(moved) moves each one with C(AssociateAlias). AWS requires a DNS TXT record C(_<alias>) whose value is
+        this distribution's domain name (create it with M(aliasguard.cloudfront.dns_cname_repoint) and
+        O(aliasguard.cloudfront.dns_cname_repoint#module:challenge=true)), and the current holder must be in
+        this account or disabled.
+    type: str
+    choices: [present, absent, moved]
+    default: present
+  check_certificate:
+    description:
+      - Read the distribution's ACM certificate and refuse aliases it does not cover before calling
+        C(UpdateDistribution). Skipped silently when the certificate cannot be read.
+    type: bool
+    default: true
+  alias_quota:
+    description:
+      - The most aliases a distribution may have (the account's CloudFront quota).
+    type: int
+    default: 100
+  max_precondition_retries:
+    description:
+      - How many times to read again and re-apply after C(PreconditionFailed).
+    type: int
+    default: 5
+  wait:
+    description:
+      - Wait until the distribution's status is C(Deployed).
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait at most with O(wait=true).
+    type: int
+    default: 1200
+attributes:
+  check_mode:
+    support: full
+    description: Reads the distribution (and the holder, for moves) and reports the change; nothing is sent.
+  diff_mode:
+    support: full
+    description: The alias list before and after.
+seealso:
+  - module: aliasguard.cloudfront.cloudfront_alias_conflict_info
+  - module: aliasguard.cloudfront.dns_cname_repoint
+  - name: AssociateAlias
+    description: AWS API reference.
+    link: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_AssociateAlias.html
+"""
+
+EXAMPLES = r"""
+- name: Add www.example.com to the new distribution and wait for the deployment
+  aliasguard.cloudfront.cloudfront_distribution_alias:
+    distribution_id: E2ABCDEF012345
+    aliases: [www.example.com]
+    wait: true
+
+- name: Move it from the old distribution in one step (needs the _www.example.com TXT record)
+  aliasguard.cloudfront.cloudfront_distribution_alias:
+    distribution_id: E2ABCDEF012345
+    aliases: [www.example.com]
+    state: moved
+
+- name: Take an alias off a distribution
+  aliasguard.cloudfront.cloudfront_distribution_alias:
+    distribution_id: E1OLD0000000
+    aliases: [old.example.com]
+    state: absent
+"""
+
+RETURN = r"""
+distribution_id:
+  description: The distribution.
+  returned: always
+  type: str
+domain_name:
+  description: Its C(*.cloudfront.net) name.
+  returned: always
+  type: str
+aliases:
+  description: Its aliases after the change (or as they would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+added:
+  description: Aliases added (or moved here).
+  returned: always
+  type: list
+  elements: str
+removed:
+  description: Aliases removed.
+  returned: always
+  type: list
+  elements: str
+moved:
+  description: For O(state=moved), each alias and the distribution it came from (ids may be partly hidden).
+  returned: always
+  type: list
+  elements: dict
+precondition_retries:
+  description: How many times a concurrent change made the module read again.
+  returned: always
+  type: int
+deployed:
+  description: With O(wait=true), whether the distribution reached C(Deployed) in time.
+  returned: when wait is true
+  type: bool
+requests:
+  description: AWS API requests sent, by service.
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
+    AwsConnection,
+    AwsError,
+    aws_argument_spec,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import is_distribution_id
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import (
+    AliasError,
+    apply_moves,
+    apply_update,
+    plan_aliases,
+    wait_deployed,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName
+
+
+def main():
+    argument_spec = aws_argument_spec()
+    argument_spec.update(
+        distribution_id=dict(type="str", required=True),
+        aliases=dict(type="list", elements="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent", "moved"]),
+        check_certificate=dict(type="bool", default=True),
+        alias_quota=dict(type="int", default=100),
+        max_precondition_retries=dict(type="int", default=5),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=1200),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           mutually_exclusive=[["profile", "access_key"]])
+    params = module.params
+
+    distribution_id = (params["distribution_id"] or "").strip()
+    if not is_distribution_id(distribution_id):
+        module.fail_json(msg="distribution_id %r does not look like a CloudFront distribution id (uppercase "
+                             "letters and digits, like E2ABCDEF012345)" % distribution_id)
+    if not params["aliases"]:
+        module.fail_json(msg="aliases is empty: give at least one alternate domain name")
+    try:
+        aliases = []
+        for text in params["aliases"]:
+            alias = Alias.parse(text)
+            if alias not in aliases:
+                aliases.append(alias)
+    except InvalidName as exc:
+        module.fail_json(msg="Invalid alias: %s" % exc)
+    state = params["state"]
+
+    result = dict(changed=False, distribution_id=distribution_id, moved=[], precondition_retries=0)
+    connection = None
+    plan = None
+    try:
+        connection = AwsConnection(params)
+        connection.check_credentials()
+        cloudfront = connection.client("cloudfront")
+        acm = connection.client("acm", region="us-east-1") if params["check_certificate"] else None
+        plan = plan_aliases(cloudfront, acm, distribution_id, aliases, state, params["alias_quota"],
+                            params["check_certificate"])
+        result.update(domain_name=plan.domain_name, changed=plan.changed,
+                      aliases=[a.name for a in plan.after], added=[a.name for a in plan.added],
+                      removed=[a.name for a in plan.removed])
+        if state == "moved":
+            result["moved"] = [{"alias": a.name, "from": holder} for a, holder in plan.moves]
+        if module._diff and plan.changed:
+            result["diff"] = {"before": {"aliases": sorted(a.name for a in plan.before)},
+                              "after": {"aliases": sorted(a.name for a in plan.after)}}
+        if plan.changed and not module.check_mode:
+            if state == "moved":
+                result["moved"] = apply_moves(cloudfront, plan)
+                final = plan.after
+            else:
+                final, result["precondition_retries"] = apply_update(
+                    cloudfront, plan, aliases, state, params["max_precondition_retries"])
+            result["aliases"] = [a.name for a in final]
+        if params["wait"] and not module.check_mode:
+            result["deployed"] = wait_deployed(cloudfront, distribution_id, params["wait_timeout"])
+            if not result["deployed"]:
+                result["requests"] = connection.requests.by_service
+                module.fail_json(msg="%s did not reach Deployed within %d seconds; the change itself was made"
+                                     % (distribution_id, params["wait_timeout"]), **result)
+    except (AliasError, AwsError) as exc:
+        result["requests"] = connection.requests.by_service if connection else {}
+        done = getattr(exc, "done", None) or []
+        result["changed"] = bool(done) and not module.check_mode
+        if plan is not None and not module.check_mode:
+            # Report what is there now, not what was planned: only completed moves changed anything.
+            moved_names = [d["alias"] for d in done]
+            result["aliases"] = [a.name for a in plan.before] + moved_names
+            result["added"] = moved_names
+            result["removed"] = []
+            result["moved"] = done
+        module.fail_json(msg=str(exc), **result)
+    result["requests"] = connection.requests.by_service
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

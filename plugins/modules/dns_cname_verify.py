@@ -1,0 +1,187 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: dns_cname_verify
+short_description: Prove with DNS that aliases reach a CloudFront distribution, waiting for propagation if asked
+version_added: 0.1.0
+description:
+  - Step 4 of the C(CNAMEAlreadyExists) runbook (the seed's C(nslookup)), done so that a cache cannot fool it.
+  - Finds the zone's authoritative nameservers (or takes O(nameservers)), asks each one directly, with recursion
+    off, for the alias's CNAME, follows the chain itself (each hop asked of its own zone's servers) to the final
+    C(*.cloudfront.net) name, and compares it with the target distribution's C(DomainName).
+  - A name with no CNAME (a Route 53 alias A/AAAA record, a flattened or plain address record) is proved when
+    every nameserver answers with addresses of the target. A record proxied by Cloudflare answers with
+    Cloudflare's addresses; it is reported as unverifiable by DNS, with the reason, rather than guessed.
+  - With O(timeout), checks again with backoff until every alias is proved or the time is up. Never changes anything.
+author:
+  - aliasguard contributors
+extends_documentation_fragment:
+  - aliasguard.cloudfront.aws
+  - aliasguard.cloudfront.dns_lookup
+options:
+  aliases:
+    description:
+      - The names to prove.
+    type: list
+    elements: str
+    required: true
+  target_distribution_id:
+    description:
+      - The distribution the names must reach; its domain name is read from CloudFront (AWS options).
+      - One of O(target_distribution_id) and O(target_domain_name) is required.
+    type: str
+  target_domain_name:
+    description:
+      - The target's C(dXXXX.cloudfront.net) name, when no AWS access is wanted.
+    type: str
+  timeout:
+    description:
+      - Seconds to keep checking (with backoff from 1 to 30 seconds) until every alias is proved. V(0) checks once.
+    type: int
+    default: 0
+  fail_on_unverified:
+    description:
+      - Fail when an alias is not proved at the end. Set to V(false) to only report.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same way in check mode.
+  diff_mode:
+    support: none
+seealso:
+  - module: aliasguard.cloudfront.dns_cname_repoint
+  - module: aliasguard.cloudfront.cloudfront_alias_conflict_info
+"""
+
+EXAMPLES = r"""
+- name: Prove www.example.com reaches the new distribution, waiting up to 5 minutes
+  aliasguard.cloudfront.dns_cname_verify:
+    aliases: [www.example.com]
+    target_distribution_id: E2ABCDEF012345
+    timeout: 300
+
+- name: Ask specific servers (host:port), without AWS access
+  aliasguard.cloudfront.dns_cname_verify:
+    aliases: [www.example.net]
+    target_domain_name: d111111abcdef8.cloudfront.net
+    nameservers: ["ns1.example.net", "192.0.2.53:5353"]
+"""
+
+RETURN = r"""
+target_domain_name:
+  description: The name every alias must lead to.
+  returned: always
+  type: str
+verified:
+  description: Whether every alias was proved.
+  returned: always
+  type: bool
+aliases:
+  description: One entry per alias.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    alias: {description: The alias., type: str, returned: always}
+    verified: {description: Proved or not., type: bool, returned: always}
+    outcome:
+      description: "V(verified), V(wrong_target), V(no_record), V(unverifiable) (proxied by Cloudflare) or V(dns_error)."
+      type: str
+      returned: always
+    method: {description: "V(cname_chain), V(addresses) or V(proxied).", type: str, returned: always}
+    final_name: {description: Where the chain ends., type: str, returned: always}
+    chain: {description: Each hop of the CNAME chain., type: list, elements: dict, returned: always}
+    nameservers: {description: Each nameserver's answer (server, type, rcode, values, cname)., type: list, elements: dict, returned: always}
+    detail: {description: What was seen, in words (on failure, what was seen instead)., type: str, returned: always}
+    elapsed: {description: Seconds from the start until this result., type: float, returned: always}
+    attempts: {description: How many times this alias was checked., type: int, returned: always}
+requests:
+  description: AWS API requests sent, by service.
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
+    AwsConnection,
+    AwsError,
+    aws_argument_spec,
+    call,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import is_distribution_id
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
+    AuthoritativeResolver,
+    ResolverError,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import VERIFIED, verify
+
+
+def main():
+    argument_spec = aws_argument_spec()
+    argument_spec.update(
+        aliases=dict(type="list", elements="str", required=True),
+        target_distribution_id=dict(type="str"),
+        target_domain_name=dict(type="str"),
+        timeout=dict(type="int", default=0),
+        fail_on_unverified=dict(type="bool", default=True),
+        nameservers=dict(type="list", elements="str"),
+        dns_timeout=dict(type="float", default=3.0),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_one_of=[["target_distribution_id", "target_domain_name"]],
+                           mutually_exclusive=[["target_distribution_id", "target_domain_name"]])
+    params = module.params
+
+    try:
+        aliases = []
+        for text in params["aliases"] or []:
+            name = Alias.parse(text).name
+            if name not in aliases:
+                aliases.append(name)
+        if not aliases:
+            module.fail_json(msg="aliases is empty: give at least one name to verify")
+        target_id = params["target_distribution_id"]
+        if target_id is not None and not is_distribution_id(target_id):
+            module.fail_json(msg="target_distribution_id %r does not look like a CloudFront distribution id" % target_id)
+        domain = to_ascii(params["target_domain_name"], what="target_domain_name") if params["target_domain_name"] else None
+        if params["timeout"] < 0:
+            module.fail_json(msg="timeout must be zero or more seconds")
+        resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
+    except (InvalidName, ResolverError) as exc:
+        module.fail_json(msg=str(exc))
+
+    requests = {}
+    if domain is None:
+        try:
+            connection = AwsConnection(params)
+            connection.check_credentials()
+            distribution = call("GetDistribution %s" % target_id, connection.client("cloudfront").get_distribution,
+                                Id=target_id)["Distribution"]
+            domain = distribution["DomainName"].lower().rstrip(".")
+            requests = connection.requests.by_service
+        except AwsError as exc:
+            module.fail_json(msg=str(exc))
+
+    results = verify(resolver, aliases, domain, timeout=params["timeout"])
+    verified = all(r["outcome"] == VERIFIED for r in results)
+    result = dict(changed=False, target_domain_name=domain, verified=verified, aliases=results, requests=requests)
+    if not verified and params["fail_on_unverified"]:
+        failed = [r for r in results if r["outcome"] != VERIFIED]
+        module.fail_json(msg="Not proved: %s" % "; ".join("%s (%s): %s" % (r["alias"], r["outcome"], r["detail"])
+                                                         for r in failed), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
