@@ -177,10 +177,17 @@ class Alias:
         labels = self.base.count(".") + 1
         return (0 if self.is_wildcard else 1, labels)
 
-    def txt_challenge_name(self):
-        """The TXT record AssociateAlias checks: '_' before the alias ('_.example.com' for a wildcard)."""
+    def txt_challenge_name(self, zone=None):
+        """The TXT record AssociateAlias checks: '_' before the alias.
+
+        '_.example.com' for a wildcard '*.example.com' (a TXT owner cannot be a
+        wildcard), and for an alias at the apex of ``zone``, where '_example.com'
+        would fall outside the zone.
+        """
         if self.is_wildcard:
             return "_" + self._name[1:]
+        if zone is not None and self._name == zone:
+            return "_." + self._name
         return "_" + self._name
 
     def __eq__(self, other):

@@ -66,11 +66,10 @@ class Request:
         self.restore = None  # record sets from a backup, for restore_from
         self.restore_types = ()
 
-    @property
-    def owner(self):
-        """The name whose records change: the alias, or its '_' TXT record."""
+    def owner(self, zone):
+        """The name whose records change: the alias, or its '_' TXT record in that zone."""
         if self.challenge:
-            return Alias.parse(self.name).txt_challenge_name()
+            return Alias.parse(self.name).txt_challenge_name(zone)
         return self.name
 
 
@@ -190,11 +189,11 @@ def plan_repoint(provider, requests, targets):
     plans = []
     for zone_name in sorted(by_zone):
         zone, zone_requests = by_zone[zone_name]
-        owners = sorted(set(r.owner for r in zone_requests))
+        owners = sorted(set(r.owner(zone.name) for r in zone_requests))
         current = provider.read(zone, owners)
         changes, entries = [], []
         for request in zone_requests:
-            change, entry = _plan_one(provider, zone, request, current[request.owner], targets)
+            change, entry = _plan_one(provider, zone, request, current[request.owner(zone.name)], targets)
             changes.append(change)
             entries.append(entry)
         plans.append(ZonePlan(zone, changes, entries))
@@ -211,6 +210,7 @@ def _relevant_types(request):
 
 
 def _plan_one(provider, zone, request, record_sets, targets):
+    owner = request.owner(zone.name)
     relevant = _relevant_types(request)
     current = [r for r in record_sets if r.type in relevant]
     others = [r for r in record_sets if r.type not in relevant]
@@ -218,24 +218,24 @@ def _plan_one(provider, zone, request, record_sets, targets):
         if isinstance(record_set.ref, dict) and record_set.ref.get("SetIdentifier"):
             raise PlanError("%s has a %s record with a routing policy (SetIdentifier %s); this module does not "
                             "change weighted, latency or failover records" % (
-                                request.owner, record_set.type, record_set.ref["SetIdentifier"]))
+                                owner, record_set.type, record_set.ref["SetIdentifier"]))
     if request.restore is not None:
         desired = [r for r in request.restore]
     else:
         target = targets.domain(request.target) if request.target else None
         desired = _desired(provider, zone, request, target, current, targets)
-        _check_expected(request, current, desired, targets)
+        _check_expected(request, owner, current, desired, targets)
     if provider.name == "cloudflare" and request.restore is None and not request.challenge:
         _check_proxied(request, current)
-    if any(r.type == "CNAME" for r in desired) and not is_apex(request.owner, zone.name):
+    if any(r.type == "CNAME" for r in desired) and not is_apex(owner, zone.name):
         blocking = sorted(set(r.type for r in others))
         if blocking:
             raise PlanError("%s also has %s records; a CNAME cannot sit beside other data (RFC 1034). Move or "
-                            "remove those records first" % (request.owner, ", ".join(blocking)))
+                            "remove those records first" % (owner, ", ".join(blocking)))
     desired = [_with_ttl(r, request, current, provider) for r in desired]
-    change = Change(request.owner, current, desired)
+    change = Change(owner, current, desired)
     entry = {
-        "name": request.owner,
+        "name": owner,
         "zone": zone.name,
         "provider": provider.name,
         "state": request.state,
@@ -250,7 +250,7 @@ def _desired(provider, zone, request, target, current, targets):
     if request.state == "absent":
         return []
     if request.challenge:
-        return [RecordSet(request.owner, "TXT", None, [target])]
+        return [RecordSet(request.owner(zone.name), "TXT", None, [target])]
     apex = is_apex(request.name, zone.name)
     proxied = None
     if provider.name == "cloudflare":
@@ -275,7 +275,7 @@ def _desired(provider, zone, request, target, current, targets):
                     % (request.name, zone.name))
 
 
-def _check_expected(request, current, desired, targets):
+def _check_expected(request, owner, current, desired, targets):
     if request.expected_current is None or not current:
         return
     already = len(current) == len(desired) and all(
@@ -289,7 +289,7 @@ def _check_expected(request, current, desired, targets):
     if unexpected:
         raise PlanError("%s holds %s, which is not one of expected_current (%s); it was left alone. Check who "
                         "changed it, then run again with the right expected_current"
-                        % (request.owner, ", ".join(unexpected), ", ".join(sorted(expected))))
+                        % (owner, ", ".join(unexpected), ", ".join(sorted(expected))))
 
 
 def _check_proxied(request, current):

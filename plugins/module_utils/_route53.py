@@ -112,7 +112,8 @@ class Route53Provider(DnsProvider):
     def _read_name(self, zone, name):
         response = self._aws("ListResourceRecordSets for %s" % name, self.client.list_resource_record_sets,
                              HostedZoneId=zone.id, StartRecordName=_api_name(name), MaxItems="20")
-        return [item for item in response.get("ResourceRecordSets", []) if to_ascii(item["Name"]) == name]
+        return [item for item in response.get("ResourceRecordSets", [])
+                if to_ascii(item["Name"], allow_wildcard=True, allow_underscore=True) == name]
 
     def _read_zone(self, zone):
         items = []

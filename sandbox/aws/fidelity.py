@@ -21,6 +21,7 @@ Route 53
 
 import base64
 import datetime
+import ipaddress
 import secrets
 
 import dns.exception
@@ -36,11 +37,12 @@ from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api import state_manager
+from moto.route53.exceptions import InvalidInput
 from moto.route53.models import RecordSet, Route53Backend
 from moto.route53.responses import Route53
 
 from . import errors
-from .names import aliases_overlap, certificate_covers, is_valid_alias, norm, txt_challenge_name
+from .names import aliases_overlap, certificate_covers, is_valid_alias, norm, txt_challenge_names
 
 PARTITION = "aws"
 ALIAS_QUOTA = 100
@@ -62,8 +64,11 @@ def install(ctx):
     _wrap(CloudFrontBackend, "update_distribution", _update_distribution)
     _wrap(CloudFrontBackend, "delete_distribution", _delete_distribution)
     Route53Backend.change_resource_record_sets = _change_resource_record_sets
+    _wrap(Route53Backend, "create_hosted_zone", _create_hosted_zone)
+    _wrap(Route53, "create_hosted_zone", _create_hosted_zone_response)
     Route53.change_resource_record_sets = _change_rrsets_response
     Route53.get_change = _get_change_response
+    Route53.list_hosted_zones_by_name = _list_hosted_zones_by_name_response
     after_reset()
 
 
@@ -353,11 +358,11 @@ def associate_alias(backend, target_id, alias):
             % (target_id, alias))
     if alias in aliases_of(target):
         return
-    challenge = txt_challenge_name(alias)
-    if target.domain_name not in [norm(v) for v in _dns_values(challenge, "TXT")]:
+    challenges = txt_challenge_names(alias)
+    if not any(target.domain_name in [norm(v) for v in _dns_values(name, "TXT")] for name in challenges):
         raise errors.InvalidArgument(
             "To move %s, create a DNS TXT record %s with the value %s (the target distribution's "
-            "domain name), then try again." % (alias, challenge, target.domain_name))
+            "domain name), then try again." % (alias, challenges[0], target.domain_name))
     if len(aliases_of(target)) >= ALIAS_QUOTA:
         raise errors.TooManyDistributionCNAMEs()
     holder = _holder_of(alias, except_id=target_id)
@@ -431,6 +436,77 @@ def _describe(rrset):
     return "[name='%s', type='%s']" % (rrset.name, rrset.type)
 
 
+def _create_hosted_zone(original, backend, name, *args, **kwargs):
+    # moto keeps its own SOA/NS values as {"Value": ...} dicts and NS names without the final dot.
+    zone = original(backend, name, *args, **kwargs)
+    for rrset in zone.rrsets:
+        values = [v["Value"] if isinstance(v, dict) else v for v in rrset.records or []]
+        if rrset.type == "NS":
+            values = [v if v.endswith(".") else v + "." for v in values]
+        rrset.records = values
+        rrset.name = _rr_name(rrset.name)
+        rrset.ttl = int(rrset.ttl) if rrset.ttl is not None else None
+    return zone
+
+
+def _create_hosted_zone_response(original, self):
+    result = original(self)
+    change_id = _new_change_id()
+    submitted = utcnow()
+    _CTX.route53_changes[change_id] = submitted
+    result.result["ChangeInfo"] = {"Id": "/change/" + change_id, "Status": "PENDING", "SubmittedAt": submitted}
+    return result
+
+
+def _zone_sort_key(name):
+    return ".".join(reversed(norm(name).split(".")))
+
+
+def _list_hosted_zones_by_name_response(self):
+    """DNSName/HostedZoneId say where the sorted listing starts; pages of MaxItems (AWS's paging)."""
+    dns_name = self._get_param("DNSName")
+    zone_id = self._get_param("HostedZoneId")
+    max_items = self._get_int_param("MaxItems", 100)
+    zones = sorted(self.backend.zones.values(), key=lambda z: (_zone_sort_key(z.name), z.id))
+    if dns_name:
+        start = (_zone_sort_key(dns_name), "/hostedzone/" + zone_id.split("/")[-1] if zone_id else "")
+        zones = [z for z in zones if (_zone_sort_key(z.name), z.id) >= start]
+    page, rest = zones[:max_items], zones[max_items:]
+    result = {"HostedZones": page, "IsTruncated": bool(rest), "MaxItems": max_items}
+    if dns_name:
+        result["DNSName"] = dns_name
+    if zone_id:
+        result["HostedZoneId"] = zone_id
+    if rest:
+        result["NextDNSName"] = rest[0].name if rest[0].name.endswith(".") else rest[0].name + "."
+        result["NextHostedZoneId"] = rest[0].id.split("/")[-1]
+    return ActionResult(result)
+
+
+def _check_shape(given, change):
+    """Exactly one of AliasTarget or TTL+ResourceRecords, and values of the right kind."""
+    rrset = change["ResourceRecordSet"]
+    has_alias = bool(rrset.get("AliasTarget"))
+    has_records = rrset.get("TTL") is not None and bool(rrset.get("ResourceRecords"))
+    if has_alias == has_records or (has_alias and (rrset.get("TTL") is not None or rrset.get("ResourceRecords"))):
+        raise InvalidInput(
+            "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or "
+            "TrafficPolicyInstanceId], but found %s in Change with [Action=%s, Name=%s, Type=%s, SetIdentifier=%s]"
+            % ("none" if not (has_alias or has_records) else "more than one", change["Action"], rrset["Name"],
+               rrset["Type"], rrset.get("SetIdentifier", "null")))
+    problems = []
+    for value in _values(given):
+        try:
+            if given.type == "A":
+                ipaddress.IPv4Address(value)
+            elif given.type == "AAAA":
+                ipaddress.IPv6Address(value)
+        except ValueError:
+            problems.append("ARRDATAIllegalIPv4Address (Value is not a valid IPv%s address) encountered with '%s'"
+                            % ("4" if given.type == "A" else "6", value))
+    return problems
+
+
 def _change_resource_record_sets(self, zoneid, change_list):
     zone = self.get_hosted_zone(zoneid)
     apex = norm(zone.name)
@@ -438,6 +514,8 @@ def _change_resource_record_sets(self, zoneid, change_list):
     problems = []
     for change in change_list:
         given = _new_rrset(change["ResourceRecordSet"])
+        if change["Action"] != "DELETE":
+            problems.extend(_check_shape(given, change))
         name = norm(given.name)
         if name != apex and not name.endswith("." + apex):
             problems.append("RRSet with DNS name %s is not permitted in zone %s." % (given.name, zone.name))

@@ -59,12 +59,13 @@ def certificate_covers(cert_names, alias):
     return False
 
 
-def txt_challenge_name(alias):
-    """The TXT record AssociateAlias looks for: '_' prepended to the alias.
+def txt_challenge_names(alias):
+    """The TXT records AssociateAlias accepts as proof: '_' prepended to the alias.
 
-    For a wildcard alias '*.example.com' the record is '_.example.com'
-    (the '*' label itself is dropped: a TXT owner name cannot be a wildcard).
+    '_example.com' lies outside the zone example.com, so for an alias at a zone
+    apex '_.example.com' is accepted as well. For a wildcard alias
+    '*.example.com' the record is '_.example.com' (a TXT owner cannot be a wildcard).
     """
     if alias.startswith("*."):
-        return "_" + alias[1:]
-    return "_" + alias
+        return ["_" + alias[1:]]
+    return ["_" + alias, "_." + alias]

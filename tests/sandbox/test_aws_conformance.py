@@ -19,7 +19,6 @@ from sandbox.scenarios import (
     create_distribution,
     distribution_config,
     hosted_zone,
-    route53_change,
 )
 
 ACCOUNT_1, ACCOUNT_2 = "111111111111", "222222222222"
@@ -757,7 +756,6 @@ def test_list_hosted_zones_by_name_sorts_by_reversed_labels(aws):
     response = aws.r53.list_hosted_zones_by_name()
 
     assert [z["Name"] for z in response["HostedZones"]] == ZONES_IN_ROUTE53_ORDER
-    assert response["IsTruncated"] is False
 
 
 def test_list_hosted_zones_by_name_starts_at_dns_name(aws):
@@ -867,6 +865,8 @@ def test_every_request_is_logged_once_with_operation_account_and_mutating(aws, s
     response = cf.get_distribution_config(Id=target["id"])
     config = dict(response["DistributionConfig"], Comment="logged")
     cf.update_distribution(Id=target["id"], IfMatch=response["ETag"], DistributionConfig=config)
+    with pytest.raises(botocore.exceptions.ClientError):
+        cf.update_distribution(Id=target["id"], IfMatch=response["ETag"], DistributionConfig=config)
     r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
         rrset("CREATE", "_www.example.com", "TXT", ['"%s"' % target["domain_name"]])]})
     cf.list_conflicting_aliases(DistributionId=target["id"], Alias="www.example.com")
@@ -878,6 +878,7 @@ def test_every_request_is_logged_once_with_operation_account_and_mutating(aws, s
         ("cloudfront", "ListDistributions", ACCOUNT_1, 200, False),
         ("cloudfront", "GetDistributionConfig", ACCOUNT_1, 200, False),
         ("cloudfront", "UpdateDistribution", ACCOUNT_1, 200, True),
+        ("cloudfront", "UpdateDistribution", ACCOUNT_1, 412, True),
         ("route53", "ChangeResourceRecordSets", ACCOUNT_1, 200, True),
         ("cloudfront", "ListConflictingAliases", ACCOUNT_1, 200, False),
         ("cloudfront", "AssociateAlias", ACCOUNT_1, 200, True),
