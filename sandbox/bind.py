@@ -78,7 +78,7 @@ def _bind_udp_and_tcp(port=0):
 def _bound_pair(attempts=50):
     """Sockets bound to a port the OS chose for TCP that is also free for UDP."""
     last_error = None
-    for _ in range(attempts):
+    for unused in range(attempts):
         try:
             return _bind_udp_and_tcp()
         except OSError as exc:
@@ -590,7 +590,7 @@ class DnsProxy:
     def _serve_tcp(self):
         while not self._stopping.is_set():
             try:
-                client, _ = self._tcp.accept()
+                client, unused = self._tcp.accept()
             except socket.timeout:
                 continue
             except OSError:

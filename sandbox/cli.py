@@ -50,7 +50,7 @@ def _alive(pid):
         return True
     # A zombie child of ours still answers kill(0); reap it if it is ours.
     try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
+        done, unused = os.waitpid(pid, os.WNOHANG)
         return done == 0
     except ChildProcessError:
         return True

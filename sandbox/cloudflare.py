@@ -622,7 +622,7 @@ def _text_filters(args, field, normalize):
     }
     predicates = []
     for key, raw in args.items(multi=True):
-        base, _, operator = key.partition(".")
+        base, unused, operator = key.partition(".")
         if base != field:
             continue
         operator = operator or "exact"
@@ -794,7 +794,7 @@ class CloudflareApi:
             return _error(500, 1000, "Internal server error"), False
 
     def _authorized(self, request):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        scheme, unused, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return False
         return hmac.compare_digest(token.strip().encode(), self._token.encode())

@@ -10,7 +10,7 @@ ACCOUNT_IDS = ("111111111111", "222222222222")
 def new_access_key(account_id):
     # A recognisable but unique key id: the account's last digits help a reader of logs.
     alphabet = string.ascii_uppercase + "234567"
-    return "AKIA" + account_id[-4:] + "".join(secrets.choice(alphabet) for _ in range(12))
+    return "AKIA" + account_id[-4:] + "".join(secrets.choice(alphabet) for unused in range(12))
 
 
 def new_accounts():

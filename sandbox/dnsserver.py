@@ -266,7 +266,7 @@ class DnsServer:
         self._threads = []
 
     def start(self):
-        for _ in range(20):
+        for unused in range(20):
             udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             udp.bind(("127.0.0.1", 0))
             port = udp.getsockname()[1]

@@ -146,7 +146,7 @@ def _holder(dist, account, enabled=True):
             "enabled": enabled}
 
 
-def seed_409(clients, **_):
+def seed_409(clients, **unused):
     """The seed: A holds www.example.com, DNS points at A, B is the new distribution."""
     cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
     cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
@@ -160,7 +160,7 @@ def seed_409(clients, **_):
                      "type": "CNAME", "value": old["domain_name"]}, error)
 
 
-def cross_account(clients, holder_disabled=False, **_):
+def cross_account(clients, holder_disabled=False, **unused):
     """The holder is an old distribution in account 2; DNS (account 1) still points at it."""
     cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
     cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
@@ -177,7 +177,7 @@ def cross_account(clients, holder_disabled=False, **_):
                      "type": "CNAME", "value": old["domain_name"]}, error)
 
 
-def wildcard(clients, **_):
+def wildcard(clients, **unused):
     """A holds *.example.com and DNS has a wildcard CNAME to A; B wants www.example.com."""
     cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
     cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
@@ -193,7 +193,7 @@ def wildcard(clients, **_):
                      "type": "CNAME", "name": "*.example.com", "value": old["domain_name"]}, error)
 
 
-def apex(clients, **_):
+def apex(clients, **unused):
     """A holds example.com; Route 53 alias A/AAAA records at the apex point at A."""
     cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
     cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
@@ -208,7 +208,7 @@ def apex(clients, **_):
                      "type": "A/AAAA alias", "value": old["domain_name"]}, error)
 
 
-def cloudflare(clients, proxied=False, **_):
+def cloudflare(clients, proxied=False, **unused):
     """The seed's situation with the record at Cloudflare (DNS only unless --proxied)."""
     cloudfront = clients.aws("cloudfront")
     cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
@@ -224,7 +224,7 @@ def cloudflare(clients, proxied=False, **_):
                      "type": "CNAME", "value": old["domain_name"], "proxied": proxied}, error)
 
 
-def rfc2136(clients, **_):
+def rfc2136(clients, **unused):
     """The seed's situation with the record on the RFC 2136 server (BIND)."""
     zone = clients.endpoints["rfc2136"]["zone"]
     alias = "www." + zone

@@ -49,7 +49,7 @@ class RunningSandbox:
     def log_mark(self):
         """Where the request log ends now; pass it to requests_since()."""
         with open(self.log_path, encoding="utf-8") as fh:
-            return sum(1 for _ in fh)
+            return sum(1 for unused in fh)
 
     def requests_since(self, mark):
         from sandbox.reqlog import read_log
@@ -139,7 +139,7 @@ def run_playbook(playbook, extra_vars=None, env=None, check=False, diff=False, a
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
     })
     environment.update(env or {})
-    completed = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=cwd or ROOT,
+    completed = subprocess.run(command, check=False, capture_output=True, text=True, env=environment, cwd=cwd or ROOT,
                                timeout=900)
     try:
         report = json.loads(completed.stdout)

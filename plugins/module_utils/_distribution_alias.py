@@ -115,10 +115,10 @@ def _check_certificate(acm, distribution_id, config, added):
     names = [certificate.get("DomainName", "")] + list(certificate.get("SubjectAlternativeNames") or [])
     uncovered = [a.name for a in added if not certificate_covers(names, a)]
     if uncovered:
+        covered = ", ".join(sorted(set(names)))
         raise AliasError("the certificate of %s (%s) covers %s but not %s. Add the name(s) to the certificate, or "
                          "attach one that covers them, before adding the alias (a certificate's *.example.com "
-                         "covers exactly one label)" % (distribution_id, arn, ", ".join(sorted(set(names))),
-                                                         ", ".join(uncovered)))
+                         "covers exactly one label)" % (distribution_id, arn, covered, ", ".join(uncovered)))
 
 
 def _holder_of(cloudfront, distribution_id, alias):

@@ -232,7 +232,7 @@ def certificate_covers(certificate_names, alias):
         if cert_name == alias_name:
             return True
         if cert_name.startswith("*.") and not alias_name.startswith("*."):
-            head, _, rest = alias_name.partition(".")
+            head, unused, rest = alias_name.partition(".")
             if head and rest == cert_name[2:]:
                 return True
     return False

@@ -115,8 +115,8 @@ class RecordSet:
         """Zone-file lines, for diffs a person reads."""
         ttl = "" if self.ttl is None else "%d " % self.ttl
         if self.alias is not None:
-            return ["%s. %sIN %s ALIAS %s. (zone %s)" % (self.name, ttl, self.type, self.alias.dns_name,
-                                                          self.alias.hosted_zone_id)]
+            alias = self.alias
+            return ["%s. %sIN %s ALIAS %s. (zone %s)" % (self.name, ttl, self.type, alias.dns_name, alias.hosted_zone_id)]
         suffix = "  ; proxied" if self.proxied else ""
         lines = []
         for value in self.values:

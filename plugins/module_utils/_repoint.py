@@ -220,7 +220,7 @@ def _plan_one(provider, zone, request, record_sets, targets):
                             "change weighted, latency or failover records" % (
                                 owner, record_set.type, record_set.ref["SetIdentifier"]))
     if request.restore is not None:
-        desired = [r for r in request.restore]
+        desired = list(request.restore)
     else:
         target = targets.domain(request.target) if request.target else None
         desired = _desired(provider, zone, request, target, current, targets)
@@ -278,9 +278,8 @@ def _desired(provider, zone, request, target, current, targets):
 def _check_expected(request, owner, current, desired, targets):
     if request.expected_current is None or not current:
         return
-    already = len(current) == len(desired) and all(
-        c.same_data(d, compare_ttl=False) for c, d in zip(sorted(current, key=lambda r: r.key),
-                                                           sorted(desired, key=lambda r: r.key)))
+    by_key = dict((d.key, d) for d in desired)
+    already = len(current) == len(desired) and all(c.same_data(by_key.get(c.key), compare_ttl=False) for c in current)
     if already:
         return
     expected = set(targets.domain(v) for v in request.expected_current)

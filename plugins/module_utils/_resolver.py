@@ -42,10 +42,10 @@ def parse_nameserver(text):
     if not text:
         raise ResolverError("an empty nameserver was given")
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, unused, rest = text[1:].partition("]")
         port = rest[1:] if rest.startswith(":") else ""
     elif text.count(":") == 1:
-        host, _, port = text.partition(":")
+        host, unused, port = text.partition(":")
     else:
         host, port = text, ""
     try:
@@ -104,7 +104,7 @@ class AuthoritativeResolver:
         query.flags &= ~dns.flags.RD
         host, port = server
         last_error = None
-        for _ in range(self.retries + 1):
+        for unused in range(self.retries + 1):
             try:
                 response = dns.query.udp(query, host, port=port, timeout=self.timeout)
                 if response.flags & dns.flags.TC:
@@ -203,7 +203,7 @@ class AuthoritativeResolver:
         hops = []
         seen = set()
         current = name
-        for _ in range(MAX_CHAIN):
+        for unused in range(MAX_CHAIN):
             if current in seen:
                 raise ResolverError("CNAME loop at %s" % current)
             seen.add(current)

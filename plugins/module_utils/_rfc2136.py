@@ -170,8 +170,8 @@ class Rfc2136Provider(DnsProvider):
                                    % (self.server, self.port, zone.name, rcode))
         if rcode == "NOTAUTH":
             raise DnsError("%s:%d refused the update of zone %s (NOTAUTH): the TSIG key %r is unknown or wrong, or "
-                           "the server is not the primary for the zone" % (self.server, self.port, zone.name,
-                                                                         self.key_name), code="NOTAUTH")
+                           "the server is not the primary for the zone"
+                           % (self.server, self.port, zone.name, self.key_name), code="NOTAUTH")
         if rcode == "REFUSED":
             raise DnsError("%s:%d refused the update of zone %s (REFUSED): updates are not allowed for %s; check "
                            "the server's allow-update/update-policy" % (

@@ -127,11 +127,11 @@ def _check_addresses(resolver, proof, alias, servers, target_domain, target_addr
                 return proof
             values.extend(answer.values)
         seen.append((server, sorted(set(values))))
-    if all(not values for _, values in seen):
+    if all(not values for unused, values in seen):
         proof.outcome = NO_RECORD
         proof.detail = "%s has no CNAME, A or AAAA record on its authoritative nameservers" % alias
         return proof
-    if any(is_cloudflare_address(v) for _, values in seen for v in values):
+    if any(is_cloudflare_address(v) for unused, values in seen for v in values):
         proof.outcome, proof.method = UNVERIFIABLE, "proxied"
         proof.detail = ("%s answers with Cloudflare proxy addresses: the record is proxied (orange cloud), so DNS "
                         "cannot show where it leads. Check it in the Cloudflare API, or make it DNS-only" % alias)

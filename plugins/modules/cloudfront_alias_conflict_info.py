@@ -22,7 +22,7 @@ description:
   - Read-only. One paginated C(ListDistributions) pass per run, shared by all aliases, and one
     C(ListConflictingAliases) (all pages) per alias.
 author:
-  - aliasguard contributors
+  - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
   - aliasguard.cloudfront.dns_lookup
@@ -52,6 +52,7 @@ attributes:
     description: The module never changes anything; it runs the same way in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
 seealso:
   - module: aliasguard.cloudfront.dns_cname_repoint
   - module: aliasguard.cloudfront.cloudfront_distribution_alias
@@ -95,11 +96,27 @@ target:
   returned: always
   type: dict
   contains:
-    id: {description: Distribution id., type: str, returned: always}
-    domain_name: {description: Its C(*.cloudfront.net) name., type: str, returned: always}
-    status: {description: C(InProgress) or C(Deployed)., type: str, returned: always}
-    enabled: {description: Whether it is enabled., type: bool, returned: always}
-    aliases: {description: Its aliases., type: list, elements: str, returned: always}
+    id:
+      description: "Distribution id."
+      type: str
+      returned: always
+    domain_name:
+      description: "Its C(*.cloudfront.net) name."
+      type: str
+      returned: always
+    status:
+      description: "C(InProgress) or C(Deployed)."
+      type: str
+      returned: always
+    enabled:
+      description: "Whether it is enabled."
+      type: bool
+      returned: always
+    aliases:
+      description: "Its aliases."
+      type: list
+      elements: str
+      returned: always
 aliases:
   description: One entry per alias asked about, in the order given.
   returned: always
@@ -132,30 +149,78 @@ aliases:
       elements: dict
       returned: always
       contains:
-        alias: {description: The alias as held (may be a wildcard)., type: str, returned: always}
-        distribution_id: {description: The id, partly hidden (leading C(*)) for other accounts., type: str, returned: always}
-        account_id: {description: The account, partly hidden for other accounts., type: str, returned: always}
-        masked: {description: Whether AWS hid part of the ids., type: bool, returned: always}
-        in_account: {description: Whether the distribution is in the caller's account., type: bool, returned: always}
-        overlap: {description: "V(exact), V(wildcard) (a wildcard covering the alias) or V(covered) (a name under a wildcard asked about).", type: str, returned: always}
-        domain_name: {description: In-account holders only., type: str, returned: when in_account}
-        status: {description: In-account holders only., type: str, returned: when in_account}
-        enabled: {description: In-account holders only., type: bool, returned: when in_account}
-        aliases: {description: In-account holders only., type: list, elements: str, returned: when in_account}
+        alias:
+          description: "The alias as held (may be a wildcard)."
+          type: str
+          returned: always
+        distribution_id:
+          description: "The id, partly hidden (leading C(*)) for other accounts."
+          type: str
+          returned: always
+        account_id:
+          description: "The account, partly hidden for other accounts."
+          type: str
+          returned: always
+        masked:
+          description: "Whether AWS hid part of the ids."
+          type: bool
+          returned: always
+        in_account:
+          description: "Whether the distribution is in the caller's account."
+          type: bool
+          returned: always
+        overlap:
+          description: "V(exact), V(wildcard) (a wildcard covering the alias) or V(covered) (a name under a wildcard asked about)."
+          type: str
+          returned: always
+        domain_name:
+          description: "In-account holders only."
+          type: str
+          returned: when in_account
+        status:
+          description: "In-account holders only."
+          type: str
+          returned: when in_account
+        enabled:
+          description: "In-account holders only."
+          type: bool
+          returned: when in_account
+        aliases:
+          description: "In-account holders only."
+          type: list
+          elements: str
+          returned: when in_account
     dns:
       description: What DNS says today, or null when O(dns_lookup=false).
       type: dict
       returned: always
       contains:
-        type: {description: "V(CNAME), V(A/AAAA) (an alias, flattened or plain address record) or null when there is no record.", type: str, returned: always}
-        values: {description: The record's values., type: list, elements: str, returned: always}
-        chain: {description: The CNAME chain as followed, hop by hop., type: list, elements: dict, returned: always}
-        final_name: {description: Where the chain ends., type: str, returned: always}
+        type:
+          description: "V(CNAME), V(A/AAAA) (an alias, flattened or plain address record) or null when there is no record."
+          type: str
+          returned: always
+        values:
+          description: "The record's values."
+          type: list
+          elements: str
+          returned: always
+        chain:
+          description: "The CNAME chain as followed, hop by hop."
+          type: list
+          elements: dict
+          returned: always
+        final_name:
+          description: "Where the chain ends."
+          type: str
+          returned: always
         points_to:
           description: The distribution the name reaches, when it is one (by its C(*.cloudfront.net) name or its addresses).
           type: dict
           returned: always
-        error: {description: Why DNS could not be read, if it could not., type: str, returned: always}
+        error:
+          description: "Why DNS could not be read, if it could not."
+          type: str
+          returned: always
     txt_record_name:
       description: The TXT record C(AssociateAlias) requires to move this alias.
       type: str

@@ -24,7 +24,7 @@ description:
     AWS refusals (C(CNAMEAlreadyExists), C(IllegalUpdate), C(InvalidViewerCertificate)) come back with the
     holder when it is known and the next step.
 author:
-  - aliasguard contributors
+  - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
 options:

@@ -27,7 +27,7 @@ description:
   - Also manages the C(_<alias>) TXT record that C(AssociateAlias) requires before it moves an alias
     (O(challenge=true)).
 author:
-  - aliasguard contributors
+  - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
   - aliasguard.cloudfront.dns_provider
   - aliasguard.cloudfront.aws
@@ -201,12 +201,32 @@ records:
   type: list
   elements: dict
   contains:
-    name: {description: The name changed (for O(challenge=true) the C(_) TXT name)., type: str, returned: always}
-    zone: {description: Its zone., type: str, returned: always}
-    provider: {description: The provider., type: str, returned: always}
-    action: {description: "V(create), V(update), V(delete) or V(none).", type: str, returned: always}
-    before: {description: The record sets before (name, type, ttl, values, alias_target, proxied)., type: list, elements: dict, returned: always}
-    after: {description: The record sets after., type: list, elements: dict, returned: always}
+    name:
+      description: "The name changed (for O(challenge=true) the C(_) TXT name)."
+      type: str
+      returned: always
+    zone:
+      description: "Its zone."
+      type: str
+      returned: always
+    provider:
+      description: "The provider."
+      type: str
+      returned: always
+    action:
+      description: "V(create), V(update), V(delete) or V(none)."
+      type: str
+      returned: always
+    before:
+      description: "The record sets before (name, type, ttl, values, alias_target, proxied)."
+      type: list
+      elements: dict
+      returned: always
+    after:
+      description: "The record sets after."
+      type: list
+      elements: dict
+      returned: always
 backup_file:
   description: The backup written, when O(backup=true) and something changed.
   returned: when backup was written

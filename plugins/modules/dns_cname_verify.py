@@ -21,7 +21,7 @@ description:
     Cloudflare's addresses; it is reported as unverifiable by DNS, with the reason, rather than guessed.
   - With O(timeout), checks again with backoff until every alias is proved or the time is up. Never changes anything.
 author:
-  - aliasguard contributors
+  - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
   - aliasguard.cloudfront.dns_lookup
@@ -57,6 +57,7 @@ attributes:
     description: Read-only; runs the same way in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
 seealso:
   - module: aliasguard.cloudfront.dns_cname_repoint
   - module: aliasguard.cloudfront.cloudfront_alias_conflict_info
@@ -91,19 +92,48 @@ aliases:
   type: list
   elements: dict
   contains:
-    alias: {description: The alias., type: str, returned: always}
-    verified: {description: Proved or not., type: bool, returned: always}
+    alias:
+      description: "The alias."
+      type: str
+      returned: always
+    verified:
+      description: "Proved or not."
+      type: bool
+      returned: always
     outcome:
       description: "V(verified), V(wrong_target), V(no_record), V(unverifiable) (proxied by Cloudflare) or V(dns_error)."
       type: str
       returned: always
-    method: {description: "V(cname_chain), V(addresses) or V(proxied).", type: str, returned: always}
-    final_name: {description: Where the chain ends., type: str, returned: always}
-    chain: {description: Each hop of the CNAME chain., type: list, elements: dict, returned: always}
-    nameservers: {description: Each nameserver's answer (server, type, rcode, values, cname)., type: list, elements: dict, returned: always}
-    detail: {description: What was seen, in words (on failure, what was seen instead)., type: str, returned: always}
-    elapsed: {description: Seconds from the start until this result., type: float, returned: always}
-    attempts: {description: How many times this alias was checked., type: int, returned: always}
+    method:
+      description: "V(cname_chain), V(addresses) or V(proxied)."
+      type: str
+      returned: always
+    final_name:
+      description: "Where the chain ends."
+      type: str
+      returned: always
+    chain:
+      description: "Each hop of the CNAME chain."
+      type: list
+      elements: dict
+      returned: always
+    nameservers:
+      description: "Each nameserver's answer (server, type, rcode, values, cname)."
+      type: list
+      elements: dict
+      returned: always
+    detail:
+      description: "What was seen, in words (on failure, what was seen instead)."
+      type: str
+      returned: always
+    elapsed:
+      description: "Seconds from the start until this result."
+      type: float
+      returned: always
+    attempts:
+      description: "How many times this alias was checked."
+      type: int
+      returned: always
 requests:
   description: AWS API requests sent, by service.
   returned: always
@@ -178,8 +208,8 @@ def main():
     result = dict(changed=False, target_domain_name=domain, verified=verified, aliases=results, requests=requests)
     if not verified and params["fail_on_unverified"]:
         failed = [r for r in results if r["outcome"] != VERIFIED]
-        module.fail_json(msg="Not proved: %s" % "; ".join("%s (%s): %s" % (r["alias"], r["outcome"], r["detail"])
-                                                         for r in failed), **result)
+        reasons = ["%s (%s): %s" % (r["alias"], r["outcome"], r["detail"]) for r in failed]
+        module.fail_json(msg="Not proved: %s" % "; ".join(reasons), **result)
     module.exit_json(**result)
 
 

@@ -208,7 +208,7 @@ def _check_not_taken(added, own_id=None, own_domain=None):
 
 
 def _config_aliases(config):
-    return [a for a in ((config.get("Aliases") or {}).get("Items") or [])]
+    return list((config.get("Aliases") or {}).get("Items") or [])
 
 
 # --------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def _create_distribution(original, backend, distribution_config, tags):
     aliases = _config_aliases(distribution_config)
     _check_aliases(backend.account_id, aliases, distribution_config.get("ViewerCertificate"))
     _check_not_taken(aliases)
-    dist, location, _ = original(backend, distribution_config, tags)
+    dist, location, unused = original(backend, distribution_config, tags)
     _touch(dist)
     return dist, location, dist.etag
 
@@ -243,7 +243,7 @@ def _update_distribution(original, backend, dist_config, _id, if_match):
     _check_aliases(backend.account_id, aliases, dist_config.get("ViewerCertificate"))
     added = [a for a in aliases if a not in aliases_of(dist)]
     _check_not_taken(added, own_id=_id, own_domain=dist.domain_name)
-    dist, location, _ = original(backend, dist_config, _id, if_match)
+    dist, location, unused = original(backend, dist_config, _id, if_match)
     _touch(dist)
     return dist, location, dist.etag
 
@@ -314,7 +314,7 @@ def _decode_marker(marker):
     if not marker:
         return 0
     try:
-        kind, _, number = base64.urlsafe_b64decode(marker.encode()).decode().partition(":")
+        kind, unused, number = base64.urlsafe_b64decode(marker.encode()).decode().partition(":")
         if kind != "offset":
             raise ValueError(marker)
         return int(number)

@@ -93,7 +93,7 @@ def _operation(service, environ, body):
     try:
         if protocol in ("rest-xml", "rest-json"):
             request = MotoRequest(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
-            operation, _ = get_service_router(service).match(request)
+            operation, unused = get_service_router(service).match(request)
             return operation.name
         if protocol == "json":
             target = environ.get("HTTP_X_AMZ_TARGET", "")

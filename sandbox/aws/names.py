@@ -53,7 +53,7 @@ def certificate_covers(cert_names, alias):
             return True
         base = _wildcard_base(cert_name)
         if base is not None and not alias.startswith("*."):
-            head, _, rest = alias.partition(".")
+            head, unused, rest = alias.partition(".")
             if rest == base and head:
                 return True
     return False

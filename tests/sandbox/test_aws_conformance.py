@@ -63,7 +63,7 @@ class Aws:
         return response["DistributionConfig"], response["ETag"]
 
     def aliases(self, dist_id, account=ACCOUNT_1):
-        config, _ = self.config(dist_id, account)
+        config, unused = self.config(dist_id, account)
         return set(config["Aliases"].get("Items") or [])
 
     def etag(self, dist_id, account=ACCOUNT_1):
@@ -312,7 +312,7 @@ def test_update_without_if_match_is_refused(aws):
 def test_concurrent_updates_with_the_same_etag_only_one_wins(aws):
     dist = aws.distribution("site")
     config, etag = aws.config(dist["id"])
-    clients = [aws.client("cloudfront") for _ in range(4)]
+    clients = [aws.client("cloudfront") for unused in range(4)]
     barrier = threading.Barrier(len(clients))
     outcomes = []
 
@@ -332,7 +332,7 @@ def test_concurrent_updates_with_the_same_etag_only_one_wins(aws):
 
     winners = [n for outcome, n in outcomes if outcome == "ok"]
     assert len(winners) == 1, outcomes
-    assert sorted(o for o, _ in outcomes if o != "ok") == ["PreconditionFailed"] * 3
+    assert sorted(o for o, unused in outcomes if o != "ok") == ["PreconditionFailed"] * 3
     assert aws.config(dist["id"])[0]["Comment"] == "w%d" % winners[0]
 
 
@@ -954,7 +954,7 @@ def test_standard_retries_succeed_under_partial_throttling(aws, sandbox, faults)
     mark = sandbox.log_mark()
 
     faults(throttle=0.3, seed=1)
-    for _ in range(10):
+    for unused in range(10):
         assert cf.list_distributions()["DistributionList"]["Quantity"] == 1
     entries = sandbox.requests_since(mark)
 
@@ -967,7 +967,7 @@ def test_same_seed_gives_same_fault_decisions(aws, sandbox, faults):
 
     def outcomes():
         results = []
-        for _ in range(20):
+        for unused in range(20):
             try:
                 cf.list_distributions()
                 results.append("ok")

@@ -280,7 +280,7 @@ def test_server_error_fault_answers_servfail_and_changes_nothing(rfc):
 def test_throttle_does_not_apply_to_dns(rfc):
     rfc.faults.configure(throttle=1.0)
     mark = rfc.log_mark()
-    response, _ = rfc.lookup("ns1", "A")
+    response, unused = rfc.lookup("ns1", "A")
     assert response.rcode() == dns.rcode.NOERROR
     (line,) = rfc.log_since(mark)
     assert line["status"] == 0 and "fault" not in line
@@ -332,7 +332,7 @@ def test_tcp_pipelined_queries_are_logged_once_each(rfc):
     with socket.create_connection((HOST, rfc.proxy.port), timeout=5) as tcp:
         for query in queries:
             dns.query.send_tcp(tcp, query)
-        answers = [dns.query.receive_tcp(tcp)[0] for _ in queries]
+        answers = [dns.query.receive_tcp(tcp)[0] for unused in queries]
     assert sorted(answer.rcode() for answer in answers) == [dns.rcode.NOERROR, dns.rcode.NXDOMAIN]
     lines = rfc.log_since(mark)
     assert sorted((line["qname"], line["rcode"]) for line in lines) == [

@@ -32,7 +32,7 @@ NO_RETRY = botocore.config.Config(retries={"mode": "standard", "total_max_attemp
 def run_cli(*args, state_dir, timeout=120):
     env = {k: v for k, v in os.environ.items()
            if k not in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
-    completed = subprocess.run([PYTHON, "-m", "sandbox", *args, "--state-dir", str(state_dir)],
+    completed = subprocess.run(check=False, args=[PYTHON, "-m", "sandbox", *args, "--state-dir", str(state_dir)],
                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     assert completed.returncode == 0, "sandbox %s failed (rc %d):\n%s\n%s" % (
         args[0], completed.returncode, completed.stdout, completed.stderr)
@@ -175,11 +175,11 @@ def test_every_port_differs_and_is_bound_on_loopback_only(second, sandbox):
 
     sockets = [s for pid in second.pids.values() if pid for s in listening_sockets(pid)]
     assert sockets
-    assert {address for address, _, _ in sockets} == {"0100007F"}, sockets  # 127.0.0.1, nothing else
-    bound = {port for _, port, _ in sockets}
+    assert {address for address, unused, unused in sockets} == {"0100007F"}, sockets  # 127.0.0.1, nothing else
+    bound = {port for unused, port, unused in sockets}
     assert set(ours.values()) <= bound
     for name in ("dns", "rfc2136"):  # DNS needs both transports on the one port
-        assert {(ours[name], "tcp"), (ours[name], "udp")} <= {(p, proto) for _, p, proto in sockets}
+        assert {(ours[name], "tcp"), (ours[name], "udp")} <= {(p, proto) for unused, p, proto in sockets}
 
 
 def test_two_sandboxes_answer_side_by_side_with_separate_state(second, sandbox):

@@ -54,7 +54,7 @@ class Api:
         return status, headers, json.loads(text)
 
     def ok(self, method, path, body=None, query=None):
-        status, _, envelope = self.call(method, path, body, query)
+        status, unused, envelope = self.call(method, path, body, query)
         assert status == 200 and envelope["success"], envelope
         return envelope["result"]
 
@@ -93,7 +93,7 @@ def seed_giving(decisions, throttle=0.0, server_errors=0.0):
     probe = FaultPolicy()
     for seed in range(10000):
         probe.configure(throttle=throttle, server_errors=server_errors, seed=seed)
-        if [probe.decide() for _ in decisions] == list(decisions):
+        if [probe.decide() for unused in decisions] == list(decisions):
             return seed
     raise AssertionError("no seed gives %r" % (decisions,))
 
@@ -234,18 +234,18 @@ def test_envelope_and_result_info(api):
         api.ok(
             "POST", "/zones/%s/dns_records" % zone["id"], {"type": "A", "name": "n%d" % i, "content": "192.0.2.%d" % i}
         )
-    _, _, page3 = api.call("GET", "/zones/%s/dns_records" % zone["id"], query={"per_page": 5, "page": 3})
+    page3 = api.call("GET", "/zones/%s/dns_records" % zone["id"], query={"per_page": 5, "page": 3})[2]
     assert len(page3["result"]) == 2
     assert page3["result_info"] == {"page": 3, "per_page": 5, "count": 2, "total_count": 12, "total_pages": 3}
-    _, _, beyond = api.call("GET", "/zones/%s/dns_records" % zone["id"], query={"per_page": 5, "page": 9})
+    beyond = api.call("GET", "/zones/%s/dns_records" % zone["id"], query={"per_page": 5, "page": 9})[2]
     assert beyond["success"] and beyond["result"] == [] and beyond["result_info"]["count"] == 0
-    _, _, default = api.call("GET", "/zones/%s/dns_records" % zone["id"])
+    default = api.call("GET", "/zones/%s/dns_records" % zone["id"])[2]
     assert default["result_info"]["per_page"] == 100
-    _, _, clamped = api.call("GET", "/zones", query={"per_page": 500})
+    clamped = api.call("GET", "/zones", query={"per_page": 500})[2]
     assert clamped["result_info"]["per_page"] == 50
-    _, _, ordered = api.call(
+    ordered = api.call(
         "GET", "/zones/%s/dns_records" % zone["id"], query={"order": "content", "direction": "desc"}
-    )
+    )[2]
     contents = [r["content"] for r in ordered["result"]]
     assert contents == sorted(contents, reverse=True)
 
@@ -276,18 +276,18 @@ def test_wrong_or_missing_token_is_refused_and_changes_nothing(api):
     zone = api.zone()
     before = api.records(zone["id"])
     for token in ("wrong-token", ""):
-        status, _, envelope = api.call("POST", "/zones", {"name": "evil.example"}, token=token)
+        status, unused, envelope = api.call("POST", "/zones", {"name": "evil.example"}, token=token)
         assert_error(status, envelope, 403, 10000)
-        status, _, envelope = api.call(
+        status, unused, envelope = api.call(
             "POST",
             "/zones/%s/dns_records" % zone["id"],
             {"type": "A", "name": "x", "content": "192.0.2.9"},
             token=token,
         )
         assert_error(status, envelope, 403, 10000)
-        status, _, envelope = api.call("DELETE", "/zones/%s" % zone["id"], token=token)
+        status, unused, envelope = api.call("DELETE", "/zones/%s" % zone["id"], token=token)
         assert_error(status, envelope, 403, 10000)
-    status, _, envelope = api.call("GET", "/zones", token=api.sandbox.api_token + "x")
+    status, unused, envelope = api.call("GET", "/zones", token=api.sandbox.api_token + "x")
     assert_error(status, envelope, 403, 10000)
     assert [z["name"] for z in api.ok("GET", "/zones")] == ["example.com"]
     assert api.records(zone["id"]) == before
@@ -297,7 +297,7 @@ def test_cname_cannot_share_its_name(api):
     zone_id = api.zone()["id"]
     path = "/zones/%s/dns_records" % zone_id
     api.ok("POST", path, {"type": "A", "name": "www", "content": "192.0.2.1"})
-    status, _, envelope = api.call(
+    status, unused, envelope = api.call(
         "POST", path, {"type": "CNAME", "name": "WWW.example.com", "content": "d1.cloudfront.net"}
     )
     assert_error(status, envelope, 400, 81053)
@@ -305,7 +305,7 @@ def test_cname_cannot_share_its_name(api):
     alias = api.ok("POST", path, {"type": "CNAME", "name": "alias", "content": "d1.cloudfront.net"})
     for other in ({"type": "A", "content": "192.0.2.2"}, {"type": "TXT", "content": "hello"},
                   {"type": "CNAME", "content": "d2.cloudfront.net"}):  # fmt: skip
-        status, _, envelope = api.call("POST", path, dict(other, name="alias.example.com"))
+        status, unused, envelope = api.call("POST", path, dict(other, name="alias.example.com"))
         assert_error(status, envelope, 400)
         assert envelope["errors"][0]["code"] in (81053, 81054)
     assert [r["id"] for r in api.records(zone_id, name="alias.example.com")] == [alias["id"]]
@@ -316,7 +316,7 @@ def test_cname_cannot_share_its_name(api):
     assert changed["type"] == "CNAME"
     # ...but an update that makes a record clash is refused and leaves it as it was.
     txt = api.ok("POST", path, {"type": "TXT", "name": "note", "content": "x"})
-    status, _, envelope = api.call("PATCH", "%s/%s" % (path, txt["id"]), {"name": "www"})
+    status, unused, envelope = api.call("PATCH", "%s/%s" % (path, txt["id"]), {"name": "www"})
     assert_error(status, envelope, 400)
     assert api.ok("GET", "%s/%s" % (path, txt["id"]))["name"] == "note.example.com"
 
@@ -328,7 +328,7 @@ def test_apex_cname_is_flattened_so_allowed(api):
     apex = api.ok("POST", path, {"type": "CNAME", "name": "@", "content": "d1.cloudfront.net"})
     assert apex["name"] == "example.com"
     api.ok("POST", path, {"type": "TXT", "name": "example.com", "content": "v=spf1 -all"})
-    status, _, envelope = api.call("POST", path, {"type": "A", "name": "@", "content": "192.0.2.1"})
+    status, unused, envelope = api.call("POST", path, {"type": "A", "name": "@", "content": "192.0.2.1"})
     assert_error(status, envelope, 400)
 
 
@@ -336,13 +336,13 @@ def test_identical_record_is_refused(api):
     zone_id = api.zone()["id"]
     path = "/zones/%s/dns_records" % zone_id
     api.ok("POST", path, {"type": "CNAME", "name": "www", "content": "d1.cloudfront.net"})
-    status, _, envelope = api.call(
+    status, unused, envelope = api.call(
         "POST", path, {"type": "CNAME", "name": "WWW.Example.com.", "content": "D1.cloudfront.net."}
     )
     assert_error(status, envelope, 400, 81058)
     api.ok("POST", path, {"type": "A", "name": "multi", "content": "192.0.2.1"})
     api.ok("POST", path, {"type": "A", "name": "multi", "content": "192.0.2.2"})  # same name, other address: fine
-    status, _, envelope = api.call("POST", path, {"type": "A", "name": "multi", "content": "192.0.2.1", "ttl": 300})
+    status, unused, envelope = api.call("POST", path, {"type": "A", "name": "multi", "content": "192.0.2.1", "ttl": 300})
     assert_error(status, envelope, 400, 81058)
     assert len(api.records(zone_id)) == 3
 
@@ -354,7 +354,7 @@ def test_names_are_normalized_and_confined_to_the_zone(api):
                           ("*.example.com", "*.example.com"), ("_www.example.com", "_www.example.com")):  # fmt: skip
         assert api.ok("POST", path, {"type": "TXT", "name": given, "content": given})["name"] == stored
     for bad in ("www.example.org", "example.com.evil", "", "bad name", "a..example.com"):
-        status, _, envelope = api.call("POST", path, {"type": "TXT", "name": bad, "content": "x"})
+        status, unused, envelope = api.call("POST", path, {"type": "TXT", "name": bad, "content": "x"})
         assert_error(status, envelope, 400)
     assert [r["name"] for r in api.records(zone_id, name="@")] == ["example.com"]
     assert [r["name"] for r in api.records(zone_id, **{"name.exact": "WWW.EXAMPLE.COM."})] == ["www.example.com"]
@@ -376,7 +376,7 @@ def test_field_rules(api):
         {"name": "a", "content": "192.0.2.1"},
     )
     for body in refused:
-        status, _, envelope = api.call("POST", path, body)
+        status, unused, envelope = api.call("POST", path, body)
         assert_error(status, envelope, 400)
     assert api.records(zone_id) == []
 
@@ -384,7 +384,7 @@ def test_field_rules(api):
     assert proxied["proxied"] is True and proxied["ttl"] == 1  # proxied records always have automatic TTL
     six = api.ok("POST", path, {"type": "AAAA", "name": "six", "content": "2001:DB8:0:0::1", "ttl": 86400})
     assert six["content"] == "2001:db8::1"
-    status, _, envelope = api.call("POST", path, ["not", "an", "object"])
+    status, unused, envelope = api.call("POST", path, ["not", "an", "object"])
     assert_error(status, envelope, 400)
 
 
@@ -403,7 +403,7 @@ def test_patch_merges_and_put_replaces(api):
     assert (put["content"], put["ttl"], put["comment"], put["proxied"], put["id"]) == (
         "d3.cloudfront.net", 1, None, False, record["id"],
     )  # fmt: skip
-    status, _, envelope = api.call("PUT", url, {"type": "CNAME", "name": "www"})
+    status, unused, envelope = api.call("PUT", url, {"type": "CNAME", "name": "www"})
     assert_error(status, envelope, 400)
     assert api.ok("GET", url)["content"] == "d3.cloudfront.net"
     assert api.ok("DELETE", url) == {"id": record["id"]}
@@ -428,17 +428,17 @@ def test_list_filters(api):
     assert names(**{"name.contains": "orig"}) == ["origin.example.com"]
     assert names(name="www") == []  # the filter is on the full name, as in the real API
     assert names(type="A", name="img.example.com", match="any") == ["img.example.com", "origin.example.com"]
-    status, _, envelope = api.call("GET", path, query={"match": "some"})
+    status, unused, envelope = api.call("GET", path, query={"match": "some"})
     assert_error(status, envelope, 400)
 
 
 def test_zone_lifecycle_and_unknown_ids(api):
     zone = api.zone()
-    status, _, envelope = api.call("POST", "/zones", {"name": "EXAMPLE.com.", "type": "full"})
+    status, unused, envelope = api.call("POST", "/zones", {"name": "EXAMPLE.com.", "type": "full"})
     assert_error(status, envelope, 400, 1061)
-    status, _, envelope = api.call("POST", "/zones", {"name": "example.net", "account": {"id": "f" * 32}})
+    status, unused, envelope = api.call("POST", "/zones", {"name": "example.net", "account": {"id": "f" * 32}})
     assert_error(status, envelope, 403)
-    status, _, envelope = api.call("POST", "/zones", {"name": "not a domain"})
+    status, unused, envelope = api.call("POST", "/zones", {"name": "not a domain"})
     assert_error(status, envelope, 400)
 
     missing_zone, missing_record = "0" * 32, "1" * 32
@@ -453,7 +453,7 @@ def test_zone_lifecycle_and_unknown_ids(api):
         ("DELETE", "/zones/%s/dns_records/%s" % (zone["id"], missing_record)),
     ):
         body = {"type": "A", "name": "x", "content": "192.0.2.1"} if method in ("POST", "PATCH", "PUT") else None
-        status, _, envelope = api.call(method, path, body)
+        status, unused, envelope = api.call(method, path, body)
         assert_error(status, envelope, 404)
     assert api.call("GET", "/zones/%s/dns_records/%s" % (zone["id"], missing_record))[2]["errors"][0]["code"] == 81044
     assert api.call("GET", "/zones/%s" % missing_zone)[2]["errors"][0]["code"] == 7003
@@ -461,7 +461,7 @@ def test_zone_lifecycle_and_unknown_ids(api):
     api.ok("POST", "/zones/%s/dns_records" % zone["id"], {"type": "A", "name": "www", "content": "192.0.2.1"})
     assert api.ok("DELETE", "/zones/%s" % zone["id"]) == {"id": zone["id"]}
     assert api.ok("GET", "/zones") == []
-    status, _, envelope = api.call("GET", "/zones/%s/dns_records" % zone["id"])
+    status, unused, envelope = api.call("GET", "/zones/%s/dns_records" % zone["id"])
     assert_error(status, envelope, 404)
 
 
@@ -474,7 +474,7 @@ def test_throttle_gives_429_with_retry_after_and_has_no_effect(api, cf_sandbox):
     status, headers, envelope = api.call("POST", path, {"type": "A", "name": "www", "content": "192.0.2.1"})
     assert_error(status, envelope, 429, 971)
     assert headers["Retry-After"] == "1"
-    status, _, envelope = api.call("POST", "/zones", {"name": "throttled.example"}, token="wrong")
+    status, unused, envelope = api.call("POST", "/zones", {"name": "throttled.example"}, token="wrong")
     assert status == 429  # faults are decided before anything else, authentication included
 
     cf_sandbox.faults.off()

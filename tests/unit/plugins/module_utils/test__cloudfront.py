@@ -224,7 +224,7 @@ def test_masked_entry_with_a_mask_of_another_width_is_still_resolved(client, stu
                          conflicts_page([{"Alias": "www.example.com", "DistributionId": "***ABC1234",
                                           "AccountId": "****1111"}]),
                          conflict_params("www.example.com"))
-    holders, _ = conflicts_for(client, index, TARGET, A("www.example.com"))
+    holders, unused = conflicts_for(client, index, TARGET, A("www.example.com"))
     assert [(h.distribution_id, h.in_account) for h in holders] == [("E1AAAAAAABC1234", True)]
 
 
@@ -237,7 +237,7 @@ def test_ambiguous_masked_suffix_stays_unresolved(client, stubber):
                                           "AccountId": "********1111"}]),
                          conflict_params("www.example.com"))
 
-    holders, _ = conflicts_for(client, index, TARGET, A("www.example.com"))
+    holders, unused = conflicts_for(client, index, TARGET, A("www.example.com"))
 
     unresolved = [h for h in holders if h.distribution_id == "*******ABC1234"]
     assert len(unresolved) == 1
@@ -254,7 +254,7 @@ def test_masked_entry_of_another_account_is_not_ours_even_if_the_suffix_fits(cli
                                           "AccountId": "********2222"}]),
                          conflict_params("www.example.com"))
 
-    holders, _ = conflicts_for(client, index, TARGET, A("www.example.com"))
+    holders, unused = conflicts_for(client, index, TARGET, A("www.example.com"))
 
     foreign = [h for h in holders if h.alias == A("www.example.com")]
     assert len(foreign) == 1
@@ -274,7 +274,7 @@ def test_unmasked_entry_of_ours_and_an_unlisted_holder_of_ours(client, stubber):
                                           "AccountId": OUR_ACCOUNT}]),
                          conflict_params("www.example.com"))
 
-    holders, _ = conflicts_for(client, index, TARGET, A("www.example.com"))
+    holders, unused = conflicts_for(client, index, TARGET, A("www.example.com"))
 
     assert [(h.distribution_id, h.alias.name, h.in_account, h.overlap) for h in holders] == [
         ("E1AAAAAAAAAAA1", "www.example.com", True, "exact"),

@@ -147,7 +147,7 @@ class TinyAuthority:
         elif (name, "CNAME") in self.records:
             response.answer.append(self._rrset(name, "CNAME"))
         else:
-            if not any(owner == name or owner.endswith("." + name) for owner, _ in self.records):
+            if not any(owner == name or owner.endswith("." + name) for owner, unused in self.records):
                 response.set_rcode(dns.rcode.NXDOMAIN)
             response.authority.append(self._rrset(zone, "SOA"))
         return response
