@@ -59,12 +59,15 @@ class RequestCounter:
 
     def __init__(self):
         self.by_service = {}
+        self.by_operation = {}
 
     def __call__(self, request=None, **kwargs):
         # Event names look like "before-send.route-53.ChangeResourceRecordSets".
         parts = kwargs.get("event_name", "").split(".")
         service = parts[1].replace("-", "") if len(parts) > 2 else "aws"
+        operation = parts[2] if len(parts) > 2 else "unknown"
         self.by_service[service] = self.by_service.get(service, 0) + 1
+        self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
 
     @property
     def total(self):

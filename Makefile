@@ -1,0 +1,26 @@
+# The two commands README.md opens with, and a few more for development.
+.PHONY: demo test bootstrap sanity units lint benchmarks clean
+
+demo: bootstrap
+	./scripts/demo.sh
+
+test:
+	./scripts/test.sh
+
+bootstrap:
+	./scripts/bootstrap.sh
+
+units: bootstrap
+	./scripts/ansible_test.sh units
+
+sanity: bootstrap
+	./scripts/ansible_test.sh sanity
+
+lint: bootstrap
+	ANSIBLE_COLLECTIONS_PATH="$$(cat .venv/.collections-path)" .venv/bin/ansible-lint --offline
+
+benchmarks: bootstrap
+	./benchmarks/run.sh
+
+clean:
+	rm -rf .venv tests/output
