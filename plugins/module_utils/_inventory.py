@@ -1,0 +1,193 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What the audit reads, with list calls only, each paginated once per run.
+
+Every reader returns plain data plus the requests it sent and the fewest
+requests that inventory could have needed (its pages at the largest page size
+each API allows), so that the report can show the cost next to its lower bound.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import describe_error
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import Distribution
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
+
+try:
+    import dns.exception
+    import dns.name
+    import dns.query
+    import dns.rdatatype
+    import dns.tsigkeyring
+    import dns.zone
+    HAS_DNSPYTHON = True
+except ImportError:
+    HAS_DNSPYTHON = False
+
+# The largest page each list call returns.
+PAGE = {"ListDistributions": 100, "ListHostedZones": 100, "ListResourceRecordSets": 300,
+        "ListCertificates": 1000, "ListDnsRecords": 5000}
+AUDITED_TYPES = ("CNAME", "A", "AAAA", "TXT")
+
+
+def pages(count, size):
+    return max(1, -(-count // size))
+
+
+class Cost:
+    """Requests sent and the least a perfect client would have sent, by operation."""
+
+    def __init__(self):
+        self.lower_bound = {}
+
+    def need(self, operation, count):
+        self.lower_bound[operation] = self.lower_bound.get(operation, 0) + count
+
+    @property
+    def lower_bound_total(self):
+        return sum(self.lower_bound.values())
+
+
+def _paginate(client, operation, key, **kwargs):
+    items = []
+    paginator = client.get_paginator(operation)
+    try:
+        for page in paginator.paginate(**kwargs):
+            for part in key:
+                page = page.get(part) or {}
+            items.extend(page or [])
+    except Exception as exc:
+        raise describe_error(exc, operation)
+    return items
+
+
+def list_distributions(client, cost):
+    summaries = _paginate(client, "list_distributions", ("DistributionList", "Items"),
+                          PaginationConfig={"PageSize": str(PAGE["ListDistributions"])})
+    cost.need("ListDistributions", pages(len(summaries), PAGE["ListDistributions"]))
+    result = []
+    for summary in summaries:
+        dist = Distribution.from_summary(summary)
+        result.append({"id": dist.id, "arn": dist.arn, "domain_name": dist.domain_name, "enabled": dist.enabled,
+                       "status": dist.status, "aliases": [a.name for a in dist.aliases], "comment": dist.comment,
+                       "certificate_arn": dist.certificate_arn, "ipv6": dist.ipv6, "account_id": dist.account_id})
+    return result
+
+
+def list_certificates(acm, cost):
+    summaries = _paginate(acm, "list_certificates", ("CertificateSummaryList",),
+                          PaginationConfig={"PageSize": PAGE["ListCertificates"]})
+    cost.need("ListCertificates", pages(len(summaries), PAGE["ListCertificates"]))
+    return [{"arn": s["CertificateArn"],
+             "names": sorted(set([s.get("DomainName", "")] + list(s.get("SubjectAlternativeNameSummaries") or [])))}
+            for s in summaries]
+
+
+def _route53_record(zone, item, account):
+    rtype = item["Type"]
+    try:
+        name = to_ascii(item["Name"], allow_wildcard=True, allow_underscore=True)
+    except InvalidName:
+        return None
+    if rtype not in AUDITED_TYPES or (rtype == "TXT" and not name.startswith("_")):
+        return None
+    record = {"provider": "route53", "zone": zone, "account": account, "name": name, "type": rtype,
+              "values": [r["Value"].strip('"') if rtype == "TXT" else r["Value"].rstrip(".").lower()
+                         for r in item.get("ResourceRecords") or []]}
+    if item.get("AliasTarget"):
+        record["alias_target"] = {"hosted_zone_id": item["AliasTarget"]["HostedZoneId"],
+                                  "dns_name": item["AliasTarget"]["DNSName"].rstrip(".").lower()}
+    return record
+
+
+def list_route53(client, cost, account, wanted=None):
+    """Records of every public hosted zone (or only ``wanted`` zone names)."""
+    zones = _paginate(client, "list_hosted_zones", ("HostedZones",),
+                      PaginationConfig={"PageSize": str(PAGE["ListHostedZones"])})
+    cost.need("ListHostedZones", pages(len(zones), PAGE["ListHostedZones"]))
+    result = []
+    for zone in zones:
+        if zone.get("Config", {}).get("PrivateZone"):
+            continue
+        name = to_ascii(zone["Name"])
+        if wanted is not None and name not in wanted:
+            continue
+        items = _paginate(client, "list_resource_record_sets", ("ResourceRecordSets",),
+                          HostedZoneId=zone["Id"], PaginationConfig={"PageSize": str(PAGE["ListResourceRecordSets"])})
+        cost.need("ListResourceRecordSets", pages(len(items), PAGE["ListResourceRecordSets"]))
+        records = [r for r in (_route53_record(name, i, account) for i in items) if r is not None]
+        result.append({"zone": name, "id": zone["Id"].split("/")[-1], "record_sets": len(items), "records": records})
+    return result
+
+
+def list_cloudflare(client, zones, cost):
+    result = []
+    for zone_name in zones:
+        envelope = client.call("GET", "/zones", {"name": zone_name})
+        cost.need("ListZones", 1)
+        found = [z for z in envelope.get("result") or [] if to_ascii(z.get("name", "")) == zone_name]
+        if not found:
+            raise DnsError("no Cloudflare zone named %s is visible to this API token" % zone_name, code="NoSuchZone")
+        items = client.paged("/zones/%s/dns_records" % found[0]["id"], {"per_page": PAGE["ListDnsRecords"]})
+        cost.need("ListDnsRecords", pages(len(items), PAGE["ListDnsRecords"]))
+        records = []
+        for item in items:
+            rtype = item.get("type")
+            try:
+                name = to_ascii(item.get("name", ""), allow_wildcard=True, allow_underscore=True)
+            except InvalidName:
+                continue
+            if rtype not in AUDITED_TYPES or (rtype == "TXT" and not name.startswith("_")):
+                continue
+            content = str(item.get("content", ""))
+            value = content.strip('"') if rtype == "TXT" else content.rstrip(".").lower()
+            records.append({"provider": "cloudflare", "zone": zone_name, "name": name, "type": rtype,
+                            "values": [value], "proxied": bool(item.get("proxied"))})
+        result.append({"provider": "cloudflare", "zone": zone_name, "id": found[0]["id"], "record_sets": len(items),
+                       "records": records})
+    return result
+
+
+def list_rfc2136(server, port, zones, keyring=None, key_name=None, key_algorithm=None, timeout=30.0, cost=None):
+    """Every zone by TSIG-signed zone transfer (AXFR), one transfer per zone."""
+    if not HAS_DNSPYTHON:
+        raise DnsError("dnspython is required for RFC 2136 zones: pip install dnspython")
+    result = []
+    for zone_name in zones:
+        try:
+            transfer = dns.query.xfr(server, zone_name + ".", port=port, keyring=keyring, keyname=key_name,
+                                     keyalgorithm=key_algorithm, lifetime=timeout)
+            zone = dns.zone.from_xfr(transfer, relativize=False)
+        except (dns.exception.DNSException, OSError) as exc:
+            raise DnsError("zone transfer of %s from %s:%d failed (%s): the server must allow AXFR for this TSIG key"
+                           % (zone_name, server, port, type(exc).__name__), code="AXFR")
+        if cost is not None:
+            cost.need("AXFR", 1)
+        records, count = [], 0
+        for name, rdataset in zone.iterate_rdatasets():
+            count += 1
+            rtype = dns.rdatatype.to_text(rdataset.rdtype)
+            owner = name.to_text().rstrip(".").lower()
+            if rtype not in AUDITED_TYPES or (rtype == "TXT" and not owner.startswith("_")):
+                continue
+            values = []
+            for rdata in rdataset:
+                if rtype == "TXT":
+                    values.append(b"".join(rdata.strings).decode("utf-8", "replace"))
+                else:
+                    values.append(rdata.to_text().rstrip(".").lower())
+            records.append({"provider": "rfc2136", "zone": zone_name, "name": owner, "type": rtype,
+                            "values": values})
+        result.append({"provider": "rfc2136", "zone": zone_name, "record_sets": count, "records": records})
+    return result
+
+
+def keyring_for(key_name, key_secret, key_algorithm):
+    if not key_name:
+        return None
+    return dns.tsigkeyring.from_text({key_name: (key_algorithm, key_secret)})

@@ -1,0 +1,182 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: cloudfront_alias_inventory_info
+short_description: Inventory one AWS account for the alias audit - distributions, certificates, Route 53 records
+version_added: 0.1.0
+description:
+  - Reads, with list calls only and each paginated once, every CloudFront distribution of the account (with its
+    aliases, status and certificate), the names on its ACM certificates in us-east-1, and the records of its
+    public Route 53 hosted zones that matter to an alias audit (CNAME, A, AAAA and alias records, and C(_) TXT
+    records).
+  - The first play of P(aliasguard.cloudfront.audit#playbook) runs it once per account (one inventory host per
+    account or profile, so forks run accounts in parallel); M(aliasguard.cloudfront.alias_audit_report)
+    cross-references the results.
+  - Reports the requests it sent next to the fewest a client could have sent for the same inventory.
+author:
+  - aliasguard maintainers (@aliasguard)
+extends_documentation_fragment:
+  - aliasguard.cloudfront.aws
+options:
+  route53_zones:
+    description:
+      - The hosted zones to read, by name. When not given, every public hosted zone of the account.
+      - An empty list reads no zone.
+    type: list
+    elements: str
+  certificates:
+    description:
+      - Also list the account's ACM certificates (us-east-1), so that the audit knows which distribution can ask
+        C(ListConflictingAliases) about which name.
+    type: bool
+    default: true
+  label:
+    description:
+      - A name for this account in the report, for example the inventory host.
+    type: str
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same way in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to diff.
+seealso:
+  - module: aliasguard.cloudfront.alias_audit_report
+  - module: aliasguard.cloudfront.dns_zone_inventory_info
+"""
+
+EXAMPLES = r"""
+- name: Inventory the account of the current credentials
+  aliasguard.cloudfront.cloudfront_alias_inventory_info:
+    label: production
+  register: inventory
+
+- name: Only two hosted zones
+  aliasguard.cloudfront.cloudfront_alias_inventory_info:
+    route53_zones: [example.com, example.org]
+"""
+
+RETURN = r"""
+inventory:
+  description: What was read.
+  returned: always
+  type: dict
+  contains:
+    account_id:
+      description: The account.
+      type: str
+      returned: always
+    label:
+      description: O(label), or the account id.
+      type: str
+      returned: always
+    distributions:
+      description: Every distribution - id, arn, domain_name, enabled, status, aliases, comment, certificate_arn, ipv6.
+      type: list
+      elements: dict
+      returned: always
+    certificates:
+      description: ACM certificates in us-east-1 - arn and names.
+      type: list
+      elements: dict
+      returned: always
+    route53:
+      description: Per hosted zone - zone, id, record_sets (how many there are) and the audited records.
+      type: list
+      elements: dict
+      returned: always
+    requests:
+      description: Requests sent, by operation.
+      type: dict
+      returned: always
+    requests_total:
+      description: Requests sent.
+      type: int
+      returned: always
+    requests_lower_bound:
+      description: The fewest requests this inventory needs, by operation (its pages at the largest page size).
+      type: dict
+      returned: always
+    requests_lower_bound_total:
+      description: Their sum.
+      type: int
+      returned: always
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
+    AwsConnection,
+    AwsError,
+    aws_argument_spec,
+    call,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
+    Cost,
+    list_certificates,
+    list_distributions,
+    list_route53,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
+
+
+def main():
+    argument_spec = aws_argument_spec()
+    argument_spec.update(
+        route53_zones=dict(type="list", elements="str"),
+        certificates=dict(type="bool", default=True),
+        label=dict(type="str"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           mutually_exclusive=[["profile", "access_key"]])
+    params = module.params
+    wanted = None
+    if params["route53_zones"] is not None:
+        try:
+            wanted = set(to_ascii(z, what="zone") for z in params["route53_zones"])
+        except InvalidName as exc:
+            module.fail_json(msg="route53_zones: %s" % exc)
+
+    cost = Cost()
+    try:
+        connection = AwsConnection(params)
+        connection.check_credentials()
+        distributions = list_distributions(connection.client("cloudfront"), cost)
+        account_id = next((d["account_id"] for d in distributions if d.get("account_id")), None)
+        if account_id is None:
+            # No distribution to read it from: ask STS once.
+            account_id = call("GetCallerIdentity", connection.client("sts").get_caller_identity)["Account"]
+        certificates = list_certificates(connection.client("acm", region="us-east-1"), cost) \
+            if params["certificates"] else []
+        route53 = list_route53(connection.client("route53"), cost, account_id, wanted) if wanted != set() else []
+    except AwsError as exc:
+        module.fail_json(msg=str(exc), error_code=exc.code)
+    if wanted:
+        missing = sorted(wanted - set(z["zone"] for z in route53))
+        if missing:
+            module.fail_json(msg="route53_zones: no public hosted zone named %s in account %s"
+                                 % (", ".join(missing), account_id))
+    inventory = dict(
+        account_id=account_id,
+        label=params["label"] or account_id,
+        distributions=distributions,
+        certificates=certificates,
+        route53=route53,
+        requests=connection.requests.by_operation,
+        requests_total=connection.requests.total,
+        requests_lower_bound=cost.lower_bound,
+        requests_lower_bound_total=cost.lower_bound_total,
+    )
+    module.exit_json(changed=False, inventory=inventory)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: dns_zone_inventory_info
+short_description: Read whole DNS zones at Cloudflare or an RFC 2136 server for the alias audit
+version_added: 0.1.0
+description:
+  - Reads every record of each zone once - Cloudflare with one zone lookup and the paginated record listing,
+    an RFC 2136 server with one TSIG-signed zone transfer (AXFR) - and returns the records an alias audit needs
+    (CNAME, A, AAAA, and C(_) TXT records), with whether Cloudflare proxies them.
+  - Route 53 zones are read per account by M(aliasguard.cloudfront.cloudfront_alias_inventory_info).
+author:
+  - aliasguard maintainers (@aliasguard)
+options:
+  provider:
+    description:
+      - V(cloudflare) uses O(api_token); V(rfc2136) transfers the zones from O(server) (it must allow AXFR for
+        the TSIG key).
+    type: str
+    required: true
+    choices: [cloudflare, rfc2136]
+  zones:
+    description:
+      - The zones to read.
+    type: list
+    elements: str
+    required: true
+  api_token:
+    description:
+      - Cloudflare only. A token that can read DNS of the zones. Falls back to E(CLOUDFLARE_API_TOKEN).
+    type: str
+  base_url:
+    description:
+      - Cloudflare only. Falls back to E(CLOUDFLARE_BASE_URL).
+    type: str
+    default: https://api.cloudflare.com/client/v4
+  validate_certs:
+    description:
+      - Cloudflare only. Whether to verify the API's TLS certificate.
+    type: bool
+    default: true
+  server:
+    description:
+      - RFC 2136 only. The server to transfer the zones from.
+    type: str
+  port:
+    description:
+      - RFC 2136 only. Its DNS port.
+    type: int
+    default: 53
+  key_name:
+    description:
+      - RFC 2136 only. TSIG key name.
+    type: str
+  key_secret:
+    description:
+      - RFC 2136 only. TSIG secret (base64). Never printed.
+    type: str
+  key_algorithm:
+    description:
+      - RFC 2136 only. TSIG algorithm.
+    type: str
+    default: hmac-sha256
+    choices: [hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same way in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to diff.
+requirements:
+  - dnspython >= 2.0 (for rfc2136)
+seealso:
+  - module: aliasguard.cloudfront.alias_audit_report
+"""
+
+EXAMPLES = r"""
+- name: Read two Cloudflare zones
+  aliasguard.cloudfront.dns_zone_inventory_info:
+    provider: cloudflare
+    zones: [example.com, example.org]
+  register: cloudflare_zones
+
+- name: Transfer a zone from BIND
+  aliasguard.cloudfront.dns_zone_inventory_info:
+    provider: rfc2136
+    server: ns1.example.net
+    key_name: audit
+    key_secret: "{{ vault_tsig_secret }}"
+    zones: [example.net]
+"""
+
+RETURN = r"""
+zones:
+  description: Per zone - zone, record_sets (how many there are) and the audited records (provider, zone, name,
+    type, values, proxied).
+  returned: always
+  type: list
+  elements: dict
+requests_total:
+  description: Requests sent.
+  returned: always
+  type: int
+requests_lower_bound:
+  description: The fewest requests this inventory needs, by operation.
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudflare import DEFAULT_BASE_URL, CloudflareClient
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
+    Cost,
+    keyring_for,
+    list_cloudflare,
+    list_rfc2136,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._rfc2136 import TSIG_ALGORITHMS
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            provider=dict(type="str", required=True, choices=["cloudflare", "rfc2136"]),
+            zones=dict(type="list", elements="str", required=True),
+            api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["CLOUDFLARE_API_TOKEN"])),
+            base_url=dict(type="str", default=DEFAULT_BASE_URL, fallback=(env_fallback, ["CLOUDFLARE_BASE_URL"])),
+            validate_certs=dict(type="bool", default=True),
+            server=dict(type="str"),
+            port=dict(type="int", default=53),
+            key_name=dict(type="str", no_log=False),
+            key_secret=dict(type="str", no_log=True),
+            key_algorithm=dict(type="str", default="hmac-sha256", choices=list(TSIG_ALGORITHMS)),
+        ),
+        required_if=[["provider", "cloudflare", ["api_token"]], ["provider", "rfc2136", ["server"]]],
+        required_together=[["key_name", "key_secret"]],
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        zones = [to_ascii(z, what="zone") for z in params["zones"]]
+    except InvalidName as exc:
+        module.fail_json(msg="zones: %s" % exc)
+    cost = Cost()
+    try:
+        if params["provider"] == "cloudflare":
+            client = CloudflareClient(params["api_token"], params["base_url"], validate_certs=params["validate_certs"])
+            result = list_cloudflare(client, zones, cost)
+            sent = client.requests
+        else:
+            keyring = keyring_for(params["key_name"], params["key_secret"], params["key_algorithm"])
+            result = list_rfc2136(params["server"], params["port"], zones, keyring, params["key_name"],
+                                  params["key_algorithm"], cost=cost)
+            sent = len(zones)
+    except DnsError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, zones=result, requests_total=sent, requests_lower_bound=cost.lower_bound,
+                     requests_lower_bound_total=cost.lower_bound_total)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""The ``fleet`` scenario: a large estate with some of every audit finding planted.
+
+Defaults (the benchmark's): 1,000 distributions x 3 aliases in account 1 (a few
+in account 2), three Route 53 zones with about 3,000 records, one Cloudflare
+zone with about 500. Built through the public APIs, in batches where the API
+has them (Route 53 change batches of up to 500 changes).
+
+The printed JSON lists every planted problem by kind, so that a test or a
+benchmark can check that an audit finds them all.
+"""
+
+import secrets
+
+from .context import ACCOUNT_IDS
+from .scenarios import certificate, create_distribution, hosted_zone
+
+ACCOUNT_1, ACCOUNT_2 = ACCOUNT_IDS
+ROUTE53_ZONES = ("fleet-a.example", "fleet-b.example", "fleet-c.example")
+CLOUDFLARE_ZONE = "fleet-d.example"
+BATCH = 500
+PLANTED = 5  # of each kind (at small sizes, as many as fit)
+
+
+def _cname(name, target, ttl=300):
+    return {"Action": "CREATE", "ResourceRecordSet": {
+        "Name": name, "Type": "CNAME", "TTL": ttl, "ResourceRecords": [{"Value": target}]}}
+
+
+def _batched(route53, zone_id, changes):
+    for start in range(0, len(changes), BATCH):
+        route53.change_resource_record_sets(HostedZoneId=zone_id,
+                                            ChangeBatch={"Changes": changes[start:start + BATCH]})
+
+
+def _zone_of(index, distributions):
+    """Distributions share the Route 53 zones round robin; the last sixth lives at Cloudflare."""
+    if index >= distributions - distributions // 6:
+        return CLOUDFLARE_ZONE
+    return ROUTE53_ZONES[index % 3]
+
+
+def build_fleet(clients, distributions=1000, aliases_per_distribution=3, **unused):
+    if distributions < 20 or aliases_per_distribution < 1:
+        raise SystemExit("fleet needs at least 20 distributions and 1 alias per distribution")
+    cloudfront, route53, acm = clients.aws("cloudfront"), clients.aws("route53"), clients.aws("acm")
+    certs = {}
+    for zone in ROUTE53_ZONES + (CLOUDFLARE_ZONE,):
+        certs[zone] = certificate(acm, zone, ["*." + zone])
+    shop_cert = certificate(acm, "shop.fleet-b.example", ["*.shop.fleet-b.example"])
+    planted = {kind: [] for kind in ("dangling_cname", "dns_points_elsewhere", "alias_without_dns",
+                                     "proxied_in_front", "overlapping_holders", "disabled_holder", "leftover_txt")}
+
+    disabled = set(range(distributions - 3, distributions))
+    dists = []
+    for i in range(distributions):
+        # Every alias of one distribution lives in one zone, so one wildcard certificate covers them.
+        zone = _zone_of(i, distributions)
+        own = ["s%d-%d.%s" % (i, k, zone) for k in range(aliases_per_distribution)]
+        dist = create_distribution(cloudfront, "fleet-%d" % i, aliases=own, cert_arn=certs[zone],
+                                   comment="fleet %d" % i, enabled=i not in disabled)
+        dist.update(aliases=own, zone=zone, index=i)
+        dists.append(dist)
+    for i in sorted(disabled):
+        planted["disabled_holder"].append(dists[i]["aliases"][0])
+
+    # Overlap: one distribution holds *.shop.fleet-b.example, another a name under it.
+    wild = create_distribution(cloudfront, "fleet-shop-wild", aliases=["*.shop.fleet-b.example"], cert_arn=shop_cert)
+    one = create_distribution(cloudfront, "fleet-shop-one", aliases=["cart.shop.fleet-b.example"], cert_arn=shop_cert)
+    planted["overlapping_holders"].append("cart.shop.fleet-b.example")
+
+    # A few distributions in account 2 whose names live in account 1's zones (correct DNS).
+    other_cf = clients.aws("cloudfront", ACCOUNT_2)
+    other_cert = certificate(clients.aws("acm", ACCOUNT_2), ROUTE53_ZONES[0], ["*." + ROUTE53_ZONES[0]])
+    partners = [create_distribution(other_cf, "partner-%d" % k, aliases=["partner%d.%s" % (k, ROUTE53_ZONES[0])],
+                                    cert_arn=other_cert) for k in range(3)]
+
+    zone_ids = dict((zone, hosted_zone(route53, zone)) for zone in ROUTE53_ZONES)
+    changes = dict((zone, []) for zone in ROUTE53_ZONES)
+    cf_records = []
+    without_dns = set()
+    elsewhere = {}
+    for dist in dists[:PLANTED * 3:3]:
+        without_dns.add(dist["aliases"][-1])
+    for dist, nxt in zip(dists[1:PLANTED * 4:4], dists[2:PLANTED * 4 + 1:4]):
+        elsewhere[dist["aliases"][0]] = nxt["domain_name"]
+    for dist in dists:
+        for name in dist["aliases"]:
+            if name in without_dns:
+                planted["alias_without_dns"].append(name)
+                continue
+            target = elsewhere.get(name, dist["domain_name"])
+            if name in elsewhere:
+                planted["dns_points_elsewhere"].append(name)
+            if dist["zone"] == CLOUDFLARE_ZONE:
+                cf_records.append({"type": "CNAME", "name": name, "content": target, "ttl": 1, "proxied": False})
+            else:
+                changes[dist["zone"]].append(_cname(name, target))
+    for k, partner in enumerate(partners):
+        changes[ROUTE53_ZONES[0]].append(_cname("partner%d.%s" % (k, ROUTE53_ZONES[0]), partner["domain_name"]))
+    changes["fleet-b.example"].append(_cname("*.shop.fleet-b.example", wild["domain_name"]))
+    changes["fleet-b.example"].append(_cname("cart.shop.fleet-b.example", one["domain_name"]))
+
+    # Dangling: CNAMEs to CloudFront names that do not exist, and to one that exists but holds nothing there.
+    for k in range(PLANTED):
+        name = "gone%d.%s" % (k, ROUTE53_ZONES[k % 3])
+        changes[ROUTE53_ZONES[k % 3]].append(_cname(name, "d%s.cloudfront.net" % secrets.token_hex(6)))
+        planted["dangling_cname"].append(name)
+    for k in range(2):
+        name = "orphan%d.%s" % (k, ROUTE53_ZONES[2])
+        changes[ROUTE53_ZONES[2]].append(_cname(name, dists[0]["domain_name"]))
+        planted["dangling_cname"].append(name)
+
+    # Leftover TXT records from earlier moves.
+    for dist in dists[5:5 + PLANTED * 2:2]:
+        if dist["zone"] == CLOUDFLARE_ZONE:
+            continue
+        name = "_" + dist["aliases"][0]
+        changes[dist["zone"]].append({"Action": "CREATE", "ResourceRecordSet": {
+            "Name": name, "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": '"%s"' % dist["domain_name"]}]}})
+        planted["leftover_txt"].append(name)
+
+    # Fill each Route 53 zone with unrelated records (origins, mail) up to a third of 3,000 records.
+    target_total = max(3000 * distributions // 1000, 60)
+    for index, zone in enumerate(ROUTE53_ZONES):
+        filler = max(target_total // 3 - len(changes[zone]) - 2, 0)
+        for k in range(filler):
+            changes[zone].append({"Action": "CREATE", "ResourceRecordSet": {
+                "Name": "host%d.%s" % (k, zone), "Type": "A", "TTL": 300,
+                "ResourceRecords": [{"Value": "192.0.2.%d" % (k % 250 + 1)}]}})
+        _batched(route53, zone_ids[zone], changes[zone])
+
+    # Cloudflare: the fleet-d records, five of them proxied in front of CloudFront.
+    zone = clients.cloudflare("POST", "/zones", {"name": CLOUDFLARE_ZONE, "type": "full",
+                                                 "account": {"id": clients.endpoints["cloudflare"]["account_id"]}})
+    proxied = set(r["name"] for r in cf_records[PLANTED:PLANTED * 2])
+    for record in cf_records:
+        if record["name"] in proxied:
+            record["proxied"] = True
+            planted["proxied_in_front"].append(record["name"])
+        clients.cloudflare("POST", "/zones/%s/dns_records" % zone["id"], record)
+
+    route53_records = sum(len(c) for c in changes.values()) + 2 * len(ROUTE53_ZONES)
+    return {
+        "scenario": "fleet",
+        "accounts": {ACCOUNT_1: distributions + 2, ACCOUNT_2: len(partners)},
+        "distributions": distributions + 2 + len(partners),
+        "aliases": distributions * aliases_per_distribution + 2 + len(partners),
+        "route53_zones": list(ROUTE53_ZONES),
+        "route53_records": route53_records,
+        "cloudflare_zone": CLOUDFLARE_ZONE,
+        "cloudflare_records": len(cf_records),
+        "planted": planted,
+    }
