@@ -1,7 +1,7 @@
 # The two commands README.md opens with, and a few more for development.
 .PHONY: demo test bootstrap sanity units lint benchmarks clean
 
-demo: bootstrap
+demo:
 	./scripts/demo.sh
 
 test:

@@ -30,12 +30,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-if ! command -v named >/dev/null 2>&1 && [ ! -x /usr/sbin/named ]; then
-  echo "== installing BIND 9 (bind9) for the sandbox's RFC 2136 server"
+# Debian packages: BIND 9 for the sandbox's RFC 2136 server, Chromium and its driver for the
+# audit report's browser test.
+missing=()
+if ! command -v named >/dev/null 2>&1 && [ ! -x /usr/sbin/named ]; then missing+=(bind9); fi
+if [ "${ALIASGUARD_NO_BROWSER:-}" != 1 ]; then
+  if ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+  if ! command -v chromedriver >/dev/null 2>&1; then missing+=(chromium-driver); fi
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing Debian packages: ${missing[*]}"
   sudo_cmd=""
   if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
   $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bind9 >/dev/null
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # ansible-playbook finds the collection through a collections path; a link to the

@@ -8,7 +8,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-"$root/scripts/bootstrap.sh" >/dev/null
+ALIASGUARD_NO_BROWSER=1 "$root/scripts/bootstrap.sh" >/dev/null
 venv="$root/.venv"
 py="$venv/bin/python"
 state="$(mktemp -d "${TMPDIR:-/tmp}/aliasguard-demo.XXXXXX")"

@@ -18,7 +18,7 @@ step "unit tests (ansible-test units)"
 "$root/scripts/ansible_test.sh" units
 
 step "sandbox conformance and integration tests (pytest, two workers, each with its own sandbox)"
-"$venv/bin/python" -m pytest tests/sandbox tests/integration -n 2 -p no:cacheprovider -rs -q
+"$venv/bin/python" -m pytest tests/sandbox tests/integration -n 2 --dist loadfile -p no:cacheprovider -rs -q
 
 step "ansible-test sanity"
 "$root/scripts/ansible_test.sh" sanity

@@ -131,7 +131,9 @@ def run_playbook(playbook, extra_vars=None, env=None, check=False, diff=False, a
         environment.pop(var, None)
     environment.update({
         "ANSIBLE_COLLECTIONS_PATH": collections_path(),
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+        # ansible-core has no JSON stdout callback; tests/callback_plugins/test_json.py is ours.
+        "ANSIBLE_CALLBACK_PLUGINS": os.path.join(ROOT, "tests", "callback_plugins"),
+        "ANSIBLE_STDOUT_CALLBACK": "test_json",
         "ANSIBLE_LOCALHOST_WARNING": "false",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
         "ANSIBLE_NOCOLOR": "1",

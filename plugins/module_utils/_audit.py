@@ -318,11 +318,11 @@ def conflict_checks(inventories, dns_zones, account_id):
     """
     fleet = Fleet(inventories)
     records = [DnsRecord(r) for r in all_records(inventories, dns_zones)]
-    names = sorted(set(r.name for r in records
-                       if r.cloudfront_target() and r.cloudfront_target() not in fleet.by_domain
-                       and fleet.holder_of(r.name) is None))
+    targets = dict((r.name, r.cloudfront_target()) for r in records
+                   if r.cloudfront_target() and r.cloudfront_target() not in fleet.by_domain
+                   and fleet.holder_of(r.name) is None)
     checks = []
-    for name in names:
+    for name in sorted(targets):
         for inventory in sorted(inventories, key=lambda i: i["account_id"]):
             certificates = dict((c["arn"], c["names"]) for c in inventory.get("certificates", []))
             candidate = next((d for d in sorted(inventory.get("distributions", []), key=lambda d: d["id"])
@@ -330,7 +330,7 @@ def conflict_checks(inventories, dns_zones, account_id):
                               and certificate_covers(certificates[d["certificate_arn"]], name)), None)
             if candidate is not None:
                 if inventory["account_id"] == account_id:
-                    checks.append({"alias": name, "distribution_id": candidate["id"]})
+                    checks.append({"alias": name, "distribution_id": candidate["id"], "target": targets[name]})
                 break
     return checks
 

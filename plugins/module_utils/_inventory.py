@@ -24,6 +24,7 @@ try:
     import dns.query
     import dns.rdatatype
     import dns.tsigkeyring
+    import dns.xfr
     import dns.zone
     HAS_DNSPYTHON = True
 except ImportError:
@@ -160,9 +161,11 @@ def list_rfc2136(server, port, zones, keyring=None, key_name=None, key_algorithm
     result = []
     for zone_name in zones:
         try:
-            transfer = dns.query.xfr(server, zone_name + ".", port=port, keyring=keyring, keyname=key_name,
-                                     keyalgorithm=key_algorithm, lifetime=timeout)
-            zone = dns.zone.from_xfr(transfer, relativize=False)
+            zone = dns.zone.Zone(dns.name.from_text(zone_name + "."), relativize=False)
+            query, unused = dns.xfr.make_query(zone)
+            if keyring:
+                query.use_tsig(keyring, keyname=key_name, algorithm=key_algorithm)
+            dns.query.inbound_xfr(server, zone, query=query, port=port, lifetime=timeout)
         except (dns.exception.DNSException, OSError) as exc:
             raise DnsError("zone transfer of %s from %s:%d failed (%s): the server must allow AXFR for this TSIG key"
                            % (zone_name, server, port, type(exc).__name__), code="AXFR")

@@ -223,6 +223,8 @@ _HTML = """<!DOCTYPE html>
   document.getElementById("q").addEventListener("input", function (e) { state.q = e.target.value; render(); });
   document.getElementById("severity").addEventListener("change", function (e) { state.severity = e.target.value; render(); });
   document.getElementById("kind").addEventListener("change", function (e) { state.kind = e.target.value; render(); });
+  // A link with another state, opened on this page, changes only the fragment.
+  window.addEventListener("hashchange", function () { readHash(); render(); });
   readHash();
   render();
 }());

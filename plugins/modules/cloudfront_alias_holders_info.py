@@ -21,6 +21,7 @@ author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
+  - aliasguard.cloudfront.dns_lookup
 options:
   checks:
     description:
@@ -37,6 +38,11 @@ options:
         description: A distribution of this account with a certificate that covers O(checks[].alias).
         type: str
         required: true
+      target:
+        description:
+          - The C(*.cloudfront.net) name the alias's DNS points at. When DNS says it does not exist (NXDOMAIN), the
+            question is not asked (the name is dangling whoever holds it) and the alias is listed in RV(skipped).
+        type: str
 attributes:
   check_mode:
     support: full
@@ -64,6 +70,15 @@ errors:
   description: For each alias AWS refused to answer about, why.
   returned: always
   type: dict
+skipped:
+  description: Aliases not asked about because their DNS target does not exist.
+  returned: always
+  type: list
+  elements: str
+asked:
+  description: How many aliases were asked about.
+  returned: always
+  type: int
 requests_total:
   description: Requests sent.
   returned: always
@@ -81,15 +96,24 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     is_distribution_id,
     list_conflicting_aliases,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
+    AuthoritativeResolver,
+    ResolverError,
+)
 
 
 def main():
     argument_spec = aws_argument_spec()
-    argument_spec.update(checks=dict(type="list", elements="dict", required=True, options=dict(
-        alias=dict(type="str", required=True),
-        distribution_id=dict(type="str", required=True),
-    )))
+    argument_spec.update(
+        checks=dict(type="list", elements="dict", required=True, options=dict(
+            alias=dict(type="str", required=True),
+            distribution_id=dict(type="str", required=True),
+            target=dict(type="str"),
+        )),
+        nameservers=dict(type="list", elements="str"),
+        dns_timeout=dict(type="float", default=3.0),
+    )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[["profile", "access_key"]])
     checks = []
@@ -97,9 +121,19 @@ def main():
         for check in module.params["checks"]:
             if not is_distribution_id(check["distribution_id"]):
                 module.fail_json(msg="%r is not a CloudFront distribution id" % check["distribution_id"])
-            checks.append((Alias.parse(check["alias"]), check["distribution_id"]))
+            target = to_ascii(check["target"], what="target") if check.get("target") else None
+            checks.append((Alias.parse(check["alias"]), check["distribution_id"], target))
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
+    skipped = []
+    if any(target for unused, unused2, target in checks):
+        try:
+            resolver = AuthoritativeResolver(module.params["nameservers"], timeout=module.params["dns_timeout"])
+        except ResolverError as exc:
+            module.fail_json(msg=str(exc))
+        missing = set(t for unused, unused2, t in checks if t and not target_exists(resolver, t))
+        skipped = sorted(a.name for a, unused, t in checks if t in missing)
+        checks = [c for c in checks if c[2] not in missing]
     holders, errors = {}, {}
     connection = None
     if checks:
@@ -109,15 +143,31 @@ def main():
             client = connection.client("cloudfront")
         except AwsError as exc:
             module.fail_json(msg=str(exc))
-        for alias, distribution_id in checks:
+        for alias, distribution_id, unused in checks:
             try:
                 holders[alias.name] = list_conflicting_aliases(client, distribution_id, alias)
             except AwsError as exc:
                 if exc.code not in ("InvalidArgument", "NoSuchDistribution", "AccessDenied"):
                     module.fail_json(msg=str(exc))
                 errors[alias.name] = str(exc)
-    module.exit_json(changed=False, holders=holders, errors=errors,
+    module.exit_json(changed=False, holders=holders, errors=errors, skipped=skipped, asked=len(checks),
                      requests_total=connection.requests.total if connection else 0)
+
+
+def target_exists(resolver, name):
+    """False only when DNS says for sure that the CloudFront name does not exist."""
+    if resolver.explicit:
+        answer = resolver.lookup(resolver.explicit[0], name, "A")
+        return answer.error is not None or answer.rcode != "NXDOMAIN"
+    try:
+        import dns.resolver  # present: AuthoritativeResolver needs dnspython
+
+        dns.resolver.resolve(name + ".", "A")
+    except dns.resolver.NXDOMAIN:
+        return False
+    except Exception:  # any other failure proves nothing: ask AWS
+        return True
+    return True
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import dns.message
 import dns.query
 import dns.rdatatype
 from moto.acm.models import acm_backends
+from moto.acm.responses import AWSCertificateManagerResponse
 from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudfront.exceptions import InvalidIfMatchVersion, NoSuchDistribution
 from moto.cloudfront.models import CloudFrontBackend, ViewerCertificate, cloudfront_backends
@@ -60,6 +61,7 @@ def install(ctx):
     CloudFrontResponse.list_conflicting_aliases = _list_conflicting_aliases_response
     CloudFrontResponse.associate_alias = _associate_alias_response
     _wrap(ViewerCertificate, "__init__", _viewer_certificate_init)
+    _wrap(AWSCertificateManagerResponse, "list_certificates", _list_certificates_response)
     _wrap(CloudFrontBackend, "create_distribution_with_tags", _create_distribution)
     _wrap(CloudFrontBackend, "update_distribution", _update_distribution)
     _wrap(CloudFrontBackend, "delete_distribution", _delete_distribution)
@@ -209,6 +211,16 @@ def _check_not_taken(added, own_id=None, own_domain=None):
 
 def _config_aliases(config):
     return list((config.get("Aliases") or {}).get("Items") or [])
+
+
+def _list_certificates_response(original, self):
+    # moto leaves out the SANs that ACM's summaries carry (up to 100 of them).
+    result = original(self)
+    for summary in result.result["CertificateSummaryList"]:
+        names = summary.get("SubjectAlternativeNames") or [summary["DomainName"]]
+        summary["SubjectAlternativeNameSummaries"] = names[:100]
+        summary["HasAdditionalSubjectAlternativeNames"] = len(names) > 100
+    return result
 
 
 # --------------------------------------------------------------------------
