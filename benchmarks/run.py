@@ -200,8 +200,8 @@ def markdown(results, args):
             r = audit_results[key]
             lines.append("| %s | %s | %d | %s |" % (r["name"], r["wall_seconds"], r["requests"], r["peak_rss_mb"]))
     if "ratio" in audit_results:
-        lines.append("| baseline / ours | %sx | %sx | |" % (audit_results["ratio"]["wall_time"],
-                                                           audit_results["ratio"]["requests"]))
+        ratio = audit_results["ratio"]
+        lines.append("| baseline / ours | %sx | %sx | |" % (ratio["wall_time"], ratio["requests"]))
     lines += ["", "| planted finding | planted | found by aliasguard | found by baseline |", "|---|---|---|---|"]
     for kind, counts in audit_results["ours"]["findings"].items():
         base = audit_results.get("baseline", {}).get("findings", {}).get(kind, {}).get("found", "-")
@@ -216,7 +216,7 @@ def markdown(results, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--distributions", type=int, default=1000)
     parser.add_argument("--aliases-per-distribution", type=int, default=3)
     parser.add_argument("--remediation-aliases", type=int, default=50)

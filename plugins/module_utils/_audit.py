@@ -235,9 +235,8 @@ def _check_aliases_without_dns(fleet, records):
             "whoever controls that DNS later decides where it goes" % (holding.label, name, zone[1], zone[0]),
             "Point DNS at it (ansible localhost -m aliasguard.cloudfront.dns_cname_repoint -a 'provider=%s zone=%s "
             "name=%s target=%s'), or remove the alias (aliasguard.cloudfront.cloudfront_distribution_alias "
-            "distribution_id=%s aliases=%s state=absent)" % (zone[0], zone[1], name,
-                                                            holding.distribution["domain_name"],
-                                                            holding.distribution["id"], name),
+            "distribution_id=%s aliases=%s state=absent)"
+            % (zone[0], zone[1], name, holding.distribution["domain_name"], holding.distribution["id"], name),
             distribution_id=holding.distribution["id"], account=holding.account))
     return findings
 
@@ -294,8 +293,8 @@ def _check_leftover_txt(fleet, records):
             "the TXT record %s (%s) = %s is the proof AssociateAlias asks for when moving %s; left in place, it "
             "still authorises moving the name to that distribution" % (
                 record.name, record.where(), ", ".join(record.values), alias),
-            _repoint_command(record, challenge="true", state="absent").replace("name=%s" % record.name,
-                                                                              "name=%s" % alias),
+            _repoint_command(record, challenge="true", state="absent").replace(
+                "name=%s" % record.name, "name=%s" % alias),
             dns=record.to_result()))
     return findings
 

@@ -28,8 +28,8 @@ def _md_cell(text):
 
 
 def render_markdown(report):
-    lines = ["# CloudFront alias audit", "", "Generated %s. %d findings." % (report["generated"],
-                                                                          report["summary"]["findings"]), ""]
+    generated = "Generated %s. %d findings." % (report["generated"], report["summary"]["findings"])
+    lines = ["# CloudFront alias audit", "", generated, ""]
     lines += ["## Accounts", "", "| account | label | distributions | aliases | Route 53 zones | DNS records |",
               "|---|---|---|---|---|---|"]
     for account in report["accounts"]:

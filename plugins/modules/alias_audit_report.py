@@ -24,8 +24,8 @@ description:
     another), V(disabled_holder), V(leftover_txt) (a C(_<alias>) TXT record left from a move)."
   - Writes C(audit.json), C(audit.md) and C(audit.html) (one self-contained page) to O(report_dir). Sends no API
     request; with O(dns_check) it asks DNS whether CloudFront names outside the audited accounts exist.
-  - Writes the report files in check mode too: the report is what an audit run is for, and it changes nothing
-    anywhere else.
+  - Writes the report files in check mode too, because the report is what an audit run is for, and it changes
+    nothing anywhere else.
 author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:

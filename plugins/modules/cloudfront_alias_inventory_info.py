@@ -16,7 +16,7 @@ description:
     aliases, status and certificate), the names on its ACM certificates in us-east-1, and the records of its
     public Route 53 hosted zones that matter to an alias audit (CNAME, A, AAAA and alias records, and C(_) TXT
     records).
-  - The first play of P(aliasguard.cloudfront.audit#playbook) runs it once per account (one inventory host per
+  - The playbook C(aliasguard.cloudfront.audit) runs it once per account (one inventory host per
     account or profile, so forks run accounts in parallel); M(aliasguard.cloudfront.alias_audit_report)
     cross-references the results.
   - Reports the requests it sent next to the fewest a client could have sent for the same inventory.

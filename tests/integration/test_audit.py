@@ -8,9 +8,6 @@ request, in or out of --check).
 import json
 import os
 
-import dns.query
-import dns.tsigkeyring
-import dns.update
 import pytest
 
 from conftest import run_playbook
@@ -166,8 +163,8 @@ def test_audit_without_inventory_audits_the_environment_account(sandbox, fleet, 
     env = sandbox.aws_env(ACCOUNT_1)
     env.update({"CLOUDFLARE_API_TOKEN": sandbox.endpoints["cloudflare"]["api_token"],
                 "CLOUDFLARE_BASE_URL": sandbox.endpoints["cloudflare"]["base_url"]})
-    run = run_playbook("aliasguard.cloudfront.audit", {"report_dir": str(report_dir),
-                                                        "verify_nameservers": [sandbox.dns_server]}, env=env, check=True)
+    extra_vars = {"report_dir": str(report_dir), "verify_nameservers": [sandbox.dns_server]}
+    run = run_playbook("aliasguard.cloudfront.audit", extra_vars, env=env, check=True)
     assert run.returncode == 0, run.stdout[-3000:]
     report = json.loads((report_dir / "audit.json").read_text())
     assert [a["account_id"] for a in report["accounts"]] == [ACCOUNT_1]

@@ -28,8 +28,9 @@ def report(sandbox, tmp_path_factory):
     env = sandbox.aws_env()
     env.update({"CLOUDFLARE_API_TOKEN": sandbox.endpoints["cloudflare"]["api_token"],
                 "CLOUDFLARE_BASE_URL": sandbox.endpoints["cloudflare"]["base_url"]})
-    run = run_playbook("aliasguard.cloudfront.audit", {"report_dir": str(out), "cloudflare_zones": ["fleet-d.example"],
-                                                        "verify_nameservers": [sandbox.dns_server]}, env=env)
+    extra_vars = {"report_dir": str(out), "cloudflare_zones": ["fleet-d.example"],
+                  "verify_nameservers": [sandbox.dns_server]}
+    run = run_playbook("aliasguard.cloudfront.audit", extra_vars, env=env)
     assert run.returncode == 0, run.stdout[-3000:]
     with open(out / "audit.json", encoding="utf-8") as fh:
         return {"html": str(out / "audit.html"), "data": json.load(fh)}
