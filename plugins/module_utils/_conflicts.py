@@ -56,12 +56,14 @@ def read_dns(resolver, alias, index, target, holders):
         dist = index.by_domain.get(final)
         points_to = None
         if final.endswith(".cloudfront.net"):
+            # CloudFront's own check (CNAMEAlreadyExists) sees only a direct CNAME; a chain passes it.
+            direct = first["cname"] == final
             points_to = {
                 "domain_name": final,
                 "distribution_id": dist.id if dist else None,
                 "in_account": dist is not None,
                 "is_target": dist is not None and dist.id == target.id,
-                "via": "CNAME",
+                "via": "CNAME" if direct else "CNAME chain",
             }
         return DnsView(name, "CNAME", [first["cname"]], chain, final, points_to)
     return _read_addresses(resolver, alias, index, target, holders, chain)

@@ -179,13 +179,23 @@ def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None):
     if moved:
         done = " (already moved before this failure: %s)" % ", ".join(m["alias"] for m in moved)
     if exc.code == "CNAMEAlreadyExists":
+        found = holder or (_holder_of(cloudfront, plan.distribution_id, aliases[0]) if aliases else None)
         if "DNS record" in str(exc):
+            # The seed's form: name the holder too, so the user knows the move that follows the repoint.
+            if found is None:
+                held = "no other distribution is known to hold it, so add it again once DNS is repointed"
+            elif found.get("masked"):
+                held = ("it is also held by distribution %s in another AWS account (%s), whose owner must remove "
+                        "it or disable that distribution first" % (found["distribution_id"], found["account_id"]))
+            else:
+                held = ("it is also held by distribution %s (account %s): move it here with state=moved "
+                        "(AssociateAlias, TXT record %s = %s)"
+                        % (found["distribution_id"], found["account_id"], aliases[0].txt_challenge_name(),
+                           plan.domain_name))
             return AliasError(
                 "CloudFront refused %s on %s because DNS for it is a CNAME to another distribution "
-                "(CNAMEAlreadyExists). Repoint the DNS record to %s first (dns_cname_repoint), then add the alias "
-                "again; or move it with state=moved if a distribution of this account holds it%s"
-                % (names, plan.distribution_id, plan.domain_name, done))
-        found = holder or (_holder_of(cloudfront, plan.distribution_id, aliases[0]) if aliases else None)
+                "(CNAMEAlreadyExists). Repoint the DNS record to %s first (dns_cname_repoint); %s%s"
+                % (names, plan.distribution_id, plan.domain_name, held, done))
         who = ("distribution %s (account %s)" % (found["distribution_id"], found["account_id"])
                if found else "another distribution")
         return AliasError("%s is already held by %s (CNAMEAlreadyExists). Move it with state=moved (AssociateAlias, "

@@ -128,6 +128,11 @@ aliases:
       type: str
       returned: always
       sample: www.example.com
+    alias_unicode:
+      description: The alias in its readable (unicode) form, for reports.
+      type: str
+      returned: always
+      sample: bücher.example.com
     verdict:
       description:
         - V(free) nothing holds the alias and DNS does not point at another distribution;
@@ -195,6 +200,10 @@ aliases:
       type: dict
       returned: always
       contains:
+        name:
+          description: "The name that was looked up (the alias)."
+          type: str
+          returned: always
         type:
           description: "V(CNAME), V(A/AAAA) (an alias, flattened or plain address record) or null when there is no record."
           type: str
@@ -214,7 +223,10 @@ aliases:
           type: str
           returned: always
         points_to:
-          description: The distribution the name reaches, when it is one (by its C(*.cloudfront.net) name or its addresses).
+          description:
+            - The distribution the name reaches, when it is one (by its C(*.cloudfront.net) name or its addresses).
+            - Its C(via) is V(CNAME) for a direct CNAME (the only kind CloudFront's own check refuses),
+              V(CNAME chain) when other names lie in between, or V(addresses).
           type: dict
           returned: always
         error:

@@ -1,0 +1,306 @@
+"""Helpers for the step 1, 3 and 4 integration tests (conflict info, distribution alias, verify).
+
+Everything here looks at the sandbox the way a user's own tools would: boto3 for
+AWS, dnspython for DNS, the request log for what the modules sent.
+"""
+
+import atexit
+import functools
+import http.client
+import http.server
+import os
+import re
+import shutil
+import tempfile
+import threading
+import urllib.parse
+
+import dns.message
+import dns.query
+import dns.rdatatype
+
+from conftest import run_playbook
+
+PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks")
+CONFLICT_PLAYBOOK = os.path.join(PLAYBOOKS, "conflict_info.yml")
+ALIAS_PLAYBOOK = os.path.join(PLAYBOOKS, "alias_change.yml")
+VERIFY_PLAYBOOK = os.path.join(PLAYBOOKS, "verify_aliases.yml")
+
+ACCOUNT_1 = "111111111111"
+ACCOUNT_2 = "222222222222"
+
+
+# -- running the modules ---------------------------------------------------------------
+
+# conftest.run_playbook asks for the ansible.builtin.json callback, which ansible-core only
+# redirects to ansible.posix.json; where that collection is missing, this stand-in prints
+# the same document (plays / tasks / hosts), so that run_playbook can read it.
+_JSON_CALLBACK = '''
+from __future__ import annotations
+
+DOCUMENTATION = """
+name: steps_json
+type: stdout
+short_description: every task result as one JSON document, shaped like ansible.posix.json
+description: [Test-only stand-in for ansible.posix.json, which ansible-core does not ship.]
+"""
+
+import json
+
+from ansible.parsing.ajson import AnsibleJSONEncoder
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "stdout"
+    CALLBACK_NAME = "steps_json"
+
+    def __init__(self, display=None):
+        super().__init__(display)
+        self.plays = []
+
+    def v2_playbook_on_play_start(self, play):
+        self.plays.append({"play": {"name": play.get_name()}, "tasks": []})
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self.plays[-1]["tasks"].append({"task": {"name": task.get_name()}, "hosts": {}})
+
+    def _record(self, result, **extra):
+        data = dict(result._result)
+        data.update(extra)
+        self.plays[-1]["tasks"][-1]["hosts"][result._host.get_name()] = data
+
+    def v2_runner_on_ok(self, result, **kwargs):
+        self._record(result)
+
+    def v2_runner_on_failed(self, result, ignore_errors=False, **kwargs):
+        self._record(result, failed=True)
+
+    def v2_runner_on_skipped(self, result, **kwargs):
+        self._record(result, skipped=True)
+
+    def v2_runner_on_unreachable(self, result, **kwargs):
+        self._record(result, unreachable=True)
+
+    def v2_playbook_on_stats(self, stats):
+        self._display.display(json.dumps({"plays": self.plays}, cls=AnsibleJSONEncoder))
+'''
+
+
+@functools.lru_cache(maxsize=None)
+def json_callback_env():
+    """Extra environment that makes ansible-playbook print that JSON document."""
+    directory = tempfile.mkdtemp(prefix="steps-callback-")
+    atexit.register(shutil.rmtree, directory, True)
+    with open(os.path.join(directory, "steps_json.py"), "w", encoding="utf-8") as handle:
+        handle.write(_JSON_CALLBACK)
+    return {"ANSIBLE_CALLBACK_PLUGINS": directory, "ANSIBLE_STDOUT_CALLBACK": "steps_json"}
+
+
+def _run(playbook, extra, env, check=False, diff=False):
+    environment = dict(env)
+    environment.update(json_callback_env())
+    return run_playbook(playbook, extra, env=environment, check=check, diff=diff)
+
+
+def find_holders(sandbox, target_id, aliases, env=None, check=False, **options):
+    """Run cloudfront_alias_conflict_info through ansible-playbook; its result."""
+    extra = {"target_distribution_id": target_id, "alias_names": list(aliases),
+             "nameservers": [sandbox.dns_server]}
+    extra.update(options)
+    run = _run(CONFLICT_PLAYBOOK, extra, sandbox.aws_env() if env is None else env, check=check)
+    return run.task("Find the holders")
+
+
+def change_aliases(sandbox, distribution_id, aliases, state=None, env=None, check=False, diff=False, **options):
+    """Run cloudfront_distribution_alias through ansible-playbook; its result."""
+    extra = {"distribution_id": distribution_id, "alias_names": list(aliases)}
+    if state:
+        extra["alias_state"] = state
+    extra.update(options)
+    run = _run(ALIAS_PLAYBOOK, extra, sandbox.aws_env() if env is None else env, check=check, diff=diff)
+    return run.task("Change the aliases")
+
+
+def verify_aliases(sandbox, aliases, env=None, check=False, **options):
+    """Run dns_cname_verify through ansible-playbook; its result."""
+    extra = {"alias_names": list(aliases), "nameservers": [sandbox.dns_server]}
+    extra.update(options)
+    run = _run(VERIFY_PLAYBOOK, extra, sandbox.aws_env() if env is None else env, check=check)
+    return run.task("Verify the aliases")
+
+
+# -- the request log ---------------------------------------------------------------------
+
+
+def operations(entries, service=None):
+    return [e["operation"] for e in entries if service is None or e["service"] == service]
+
+
+def count(entries, operation):
+    return sum(1 for e in entries if e["operation"] == operation)
+
+
+def successful_mutations(entries):
+    return [e for e in entries if e["mutating"] and isinstance(e["status"], int) and 200 <= e["status"] < 300]
+
+
+# -- AWS, read and written with plain boto3 -------------------------------------------
+
+
+def distribution_config(sandbox, distribution_id, account=ACCOUNT_1):
+    response = sandbox.aws("cloudfront", account).get_distribution_config(Id=distribution_id)
+    return response["DistributionConfig"], response["ETag"]
+
+
+def aliases_of(sandbox, distribution_id, account=ACCOUNT_1):
+    config, unused = distribution_config(sandbox, distribution_id, account)
+    return sorted((config.get("Aliases") or {}).get("Items") or [])
+
+
+def without_aliases(config):
+    rest = dict(config)
+    rest.pop("Aliases", None)
+    return rest
+
+
+def set_comment(sandbox, distribution_id, comment, account=ACCOUNT_1):
+    """Someone else's edit: change only the Comment."""
+    cloudfront = sandbox.aws("cloudfront", account)
+    config, etag = distribution_config(sandbox, distribution_id, account)
+    config["Comment"] = comment
+    cloudfront.update_distribution(Id=distribution_id, IfMatch=etag, DistributionConfig=config)
+
+
+def add_alias_with_boto3(sandbox, distribution_id, alias, account=ACCOUNT_1):
+    cloudfront = sandbox.aws("cloudfront", account)
+    config, etag = distribution_config(sandbox, distribution_id, account)
+    items = list((config.get("Aliases") or {}).get("Items") or []) + [alias]
+    config["Aliases"] = {"Quantity": len(items), "Items": items}
+    cloudfront.update_distribution(Id=distribution_id, IfMatch=etag, DistributionConfig=config)
+
+
+def certificate_arn(sandbox, domain="example.com", account=ACCOUNT_1):
+    for summary in sandbox.aws("acm", account).list_certificates()["CertificateSummaryList"]:
+        if summary["DomainName"] == domain:
+            return summary["CertificateArn"]
+    raise AssertionError("no certificate for %s in %s" % (domain, account))
+
+
+def route53_upsert(sandbox, zone_id, name, rtype, values=None, alias_target=None, ttl=60):
+    record = {"Name": name, "Type": rtype}
+    if alias_target:
+        record["AliasTarget"] = {"HostedZoneId": "Z2FDTNDATAQYW2", "DNSName": alias_target,
+                                 "EvaluateTargetHealth": False}
+    else:
+        record["TTL"] = ttl
+        record["ResourceRecords"] = [{"Value": v} for v in values]
+    sandbox.aws("route53").change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]})
+
+
+def route53_delete(sandbox, zone_id, name, rtype, values, ttl=300):
+    record = {"Name": name, "Type": rtype, "TTL": ttl, "ResourceRecords": [{"Value": v} for v in values]}
+    sandbox.aws("route53").change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]})
+
+
+def create_txt_challenge(sandbox, zone_id, alias, target_domain):
+    """The TXT record AssociateAlias wants: _<alias> = the target's *.cloudfront.net name."""
+    route53_upsert(sandbox, zone_id, "_" + alias, "TXT", ['"%s"' % target_domain])
+
+
+# -- DNS, asked directly -------------------------------------------------------------------
+
+
+def dns_values(server, name, rdtype):
+    """The values a nameserver ("host:port") gives for one name and type, recursion off."""
+    host, port = server.rsplit(":", 1)
+    query = dns.message.make_query(name.rstrip(".") + ".", rdtype)
+    response = dns.query.udp(query, host, port=int(port), timeout=3)
+    wanted = dns.rdatatype.from_text(rdtype)
+    values = []
+    for rrset in response.answer:
+        if rrset.rdtype == wanted:
+            values.extend(r.to_text().rstrip(".").lower() for r in rrset)
+    return sorted(values)
+
+
+def rfc2136_server(sandbox):
+    return "127.0.0.1:%d" % sandbox.endpoints["rfc2136"]["port"]
+
+
+def rfc2136_replace_cname(sandbox, owner, target):
+    """Repoint a CNAME in the RFC 2136 zone, signed with the sandbox's TSIG key."""
+    update = sandbox.clients.rfc2136_update()
+    update.replace(owner, 300, "CNAME", target.rstrip(".") + ".")
+    sandbox.clients.rfc2136_send(update)
+
+
+# -- someone else edits while the module works ----------------------------------------
+
+_UPDATE_PATH = re.compile(r"^/2020-05-31/distribution/([^/?]+)/config$")
+
+
+class ConcurrentEditProxy:
+    """An HTTP proxy in front of the sandbox's AWS endpoint for one module run.
+
+    Just before the first ``UpdateDistribution`` of ``distribution_id`` goes through,
+    ``concurrent_edit()`` runs (another operator's change, made with boto3 straight to
+    the sandbox), so that the module's ETag is stale when its request arrives. This
+    makes the race deterministic without touching the module or the sandbox.
+    """
+
+    def __init__(self, upstream_url, distribution_id, concurrent_edit):
+        self.upstream = urllib.parse.urlsplit(upstream_url)
+        self.distribution_id = distribution_id
+        self.concurrent_edit = concurrent_edit
+        self.edits = 0
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                match = _UPDATE_PATH.match(urllib.parse.urlsplit(self.path).path)
+                if self.command == "PUT" and match and match.group(1) == proxy.distribution_id:
+                    with proxy._lock:
+                        if proxy.edits == 0:
+                            proxy.concurrent_edit()
+                            proxy.edits += 1
+                connection = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
+                headers = dict((k, v) for k, v in self.headers.items() if k.lower() != "connection")
+                connection.request(self.command, self.path, body=body, headers=headers)
+                response = connection.getresponse()
+                payload = response.read()
+                self.send_response(response.status, response.reason)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                connection.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(5)

@@ -1,0 +1,339 @@
+"""Step 1, cloudfront_alias_conflict_info, run by real ansible-playbook against the sandbox."""
+
+import pytest
+from sandbox.scenarios import create_distribution
+from steps_helpers import (
+    ACCOUNT_1,
+    ACCOUNT_2,
+    add_alias_with_boto3,
+    certificate_arn,
+    count,
+    dns_values,
+    find_holders,
+    operations,
+    route53_upsert,
+)
+
+ALL_SCENARIOS = ["seed-409", "cross-account", "wildcard", "apex", "cloudflare", "rfc2136"]
+
+
+def the_only(result):
+    assert not result.get("failed"), result.get("msg")
+    assert len(result["aliases"]) == 1, result["aliases"]
+    return result["aliases"][0]
+
+
+def exact_holders(entry):
+    return [h for h in entry["holders"] if h["overlap"] == "exact"]
+
+
+# -- every scenario: the holder, the verdict, the next step ---------------------------------
+
+
+def test_seed_409_finds_the_in_account_holder_and_its_dns(sandbox):
+    s = sandbox.scenario("seed-409")
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]]))
+
+    assert entry["alias"] == "www.example.com"
+    assert entry["verdict"] == "held_in_account"
+    [holder] = exact_holders(entry)
+    assert holder["distribution_id"] == s["holder"]["distribution_id"]
+    assert holder["domain_name"] == s["holder"]["domain_name"]
+    assert holder["in_account"] is True and holder["masked"] is False
+    assert entry["dns"]["type"] == "CNAME"
+    assert entry["dns"]["values"] == [s["holder"]["domain_name"]]
+    assert entry["dns"]["points_to"]["distribution_id"] == s["holder"]["distribution_id"]
+    assert entry["dns"]["points_to"]["is_target"] is False
+    assert entry["txt_record_name"] == "_www.example.com"
+    # The next step is the seed's fix, in words: move with AssociateAlias, the TXT record, repoint DNS.
+    step = entry["next_step"]
+    assert s["holder"]["distribution_id"] in step and s["target_distribution_id"] in step
+    assert "AssociateAlias" in step and "_www.example.com" in step and s["target_domain_name"] in step
+
+
+def test_cross_account_holder_is_reported_masked_and_not_movable(sandbox):
+    s = sandbox.scenario("cross-account")
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]]))
+
+    assert entry["verdict"] == "held_other_account"
+    [holder] = exact_holders(entry)
+    assert holder["masked"] is True
+    assert holder["in_account"] is False
+    assert holder["distribution_id"].startswith("*")
+    assert s["holder"]["distribution_id"].endswith(holder["distribution_id"].lstrip("*"))
+    assert holder["account_id"].startswith("*") and ACCOUNT_2.endswith(holder["account_id"].lstrip("*"))
+    assert "domain_name" not in holder  # nothing about another account's distribution is known
+    # DNS (in account 1) still points at the other account's distribution.
+    assert entry["dns"]["type"] == "CNAME"
+    assert entry["dns"]["final_name"] == s["holder"]["domain_name"]
+    assert entry["dns"]["points_to"]["in_account"] is False
+    step = entry["next_step"]
+    assert "another AWS account" in step and holder["distribution_id"] in step
+
+
+def test_wildcard_holder_is_reported_as_overlap_and_dns_points_elsewhere(sandbox):
+    s = sandbox.scenario("wildcard")
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]]))
+
+    assert entry["verdict"] == "dns_points_elsewhere"
+    assert exact_holders(entry) == []
+    [holder] = [h for h in entry["holders"] if h["alias"] == "*.example.com"]
+    assert holder["overlap"] == "wildcard"
+    assert holder["distribution_id"] == s["holder"]["distribution_id"]
+    assert holder["in_account"] is True
+    # www.example.com has no record of its own: the wildcard CNAME answers for it.
+    assert entry["dns"]["type"] == "CNAME"
+    assert entry["dns"]["points_to"]["distribution_id"] == s["holder"]["distribution_id"]
+    step = entry["next_step"]
+    assert s["holder"]["domain_name"] in step and s["target_domain_name"] in step
+    assert "Repoint DNS" in step
+
+
+def test_apex_alias_record_is_read_as_addresses_of_the_holder(sandbox):
+    s = sandbox.scenario("apex")
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]]))
+
+    assert entry["alias"] == "example.com"
+    assert entry["verdict"] == "held_in_account"
+    [holder] = exact_holders(entry)
+    assert holder["distribution_id"] == s["holder"]["distribution_id"]
+    assert entry["dns"]["type"] == "A/AAAA"
+    holder_addresses = set(dns_values(sandbox.dns_server, s["holder"]["domain_name"], "A")
+                           + dns_values(sandbox.dns_server, s["holder"]["domain_name"], "AAAA"))
+    assert holder_addresses and set(entry["dns"]["values"]) <= holder_addresses
+    assert entry["dns"]["points_to"]["via"] == "addresses"
+    assert entry["dns"]["points_to"]["distribution_id"] == s["holder"]["distribution_id"]
+    assert entry["dns"]["points_to"]["is_target"] is False
+
+
+def test_cloudflare_record_is_read_and_the_holder_found(sandbox):
+    s = sandbox.scenario("cloudflare")
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]]))
+
+    assert entry["verdict"] == "held_in_account"
+    [holder] = exact_holders(entry)
+    assert holder["distribution_id"] == s["holder"]["distribution_id"]
+    assert entry["dns"]["type"] == "CNAME"
+    assert entry["dns"]["points_to"]["distribution_id"] == s["holder"]["distribution_id"]
+    assert "AssociateAlias" in entry["next_step"]
+
+
+def test_rfc2136_record_is_read_and_the_holder_found(sandbox):
+    s = sandbox.scenario("rfc2136")
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]]))
+
+    assert entry["alias"] == s["alias"]
+    assert entry["verdict"] == "held_in_account"
+    [holder] = exact_holders(entry)
+    assert holder["distribution_id"] == s["holder"]["distribution_id"]
+    assert entry["dns"]["type"] == "CNAME"
+    assert entry["dns"]["points_to"]["distribution_id"] == s["holder"]["distribution_id"]
+
+
+@pytest.mark.parametrize("scenario", ALL_SCENARIOS)
+def test_check_mode_gives_the_same_answer_and_changes_nothing(sandbox, scenario):
+    s = sandbox.scenario(scenario)
+    normal = find_holders(sandbox, s["target_distribution_id"], [s["alias"]])
+    mark = sandbox.log_mark()
+    checked = find_holders(sandbox, s["target_distribution_id"], [s["alias"]], check=True)
+
+    assert not checked.get("failed"), checked.get("msg")
+    assert checked["changed"] is False
+    assert checked["aliases"] == normal["aliases"]
+    assert checked["target"] == normal["target"]
+    entries = sandbox.requests_since(mark)
+    assert entries, "the check-mode run asked AWS nothing"
+    assert sandbox.mutating_since(mark) == []
+
+
+# -- cost ------------------------------------------------------------------------------------
+
+
+def test_one_list_distributions_pass_reads_every_page(sandbox):
+    s = sandbox.scenario("seed-409")
+    cloudfront = sandbox.aws("cloudfront")
+    for number in range(120):
+        create_distribution(cloudfront, "filler-%03d" % number)
+    mark = sandbox.log_mark()
+    result = find_holders(sandbox, s["target_distribution_id"], [s["alias"]])
+
+    assert the_only(result)["verdict"] == "held_in_account"
+    entries = sandbox.requests_since(mark)
+    # 122 distributions are two pages of 100, read once; one ListConflictingAliases.
+    assert operations(entries) == ["ListDistributions", "ListDistributions", "ListConflictingAliases"]
+    assert result["requests"] == {"cloudfront": 3}
+
+
+def test_list_conflicting_aliases_reads_every_page_in_one_pass(sandbox):
+    s = sandbox.scenario("seed-409")
+    cloudfront = sandbox.aws("cloudfront")
+    cert = certificate_arn(sandbox)
+    names = ["h%03d.example.com" % n for n in range(120)]
+    create_distribution(cloudfront, "many-1", aliases=names[:60], cert_arn=cert)
+    create_distribution(cloudfront, "many-2", aliases=names[60:], cert_arn=cert)
+    mark = sandbox.log_mark()
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], ["*.example.com"], dns_lookup=False))
+
+    held = set(h["alias"] for h in entry["holders"])
+    assert set(names) | {"www.example.com"} <= held
+    assert all(h["overlap"] == "covered" for h in entry["holders"])
+    entries = sandbox.requests_since(mark)
+    assert count(entries, "ListConflictingAliases") == 2  # 121 conflicts: two pages of 100
+    assert count(entries, "ListDistributions") == 1
+
+
+def test_many_aliases_in_one_call_share_one_distribution_list(sandbox):
+    s = sandbox.scenario("seed-409")
+    asked = ["www.example.com", "shop.example.com", "api.example.com", "img.example.com", "*.example.com"]
+    mark = sandbox.log_mark()
+    result = find_holders(sandbox, s["target_distribution_id"], asked)
+
+    assert not result.get("failed"), result.get("msg")
+    assert [e["alias"] for e in result["aliases"]] == asked
+    verdicts = dict((e["alias"], e["verdict"]) for e in result["aliases"])
+    assert verdicts["www.example.com"] == "held_in_account"
+    assert verdicts["shop.example.com"] == "free"
+    assert result["conflicts"] == 1
+    entries = sandbox.requests_since(mark)
+    assert count(entries, "ListDistributions") == 1
+    assert count(entries, "ListConflictingAliases") == len(asked)
+    assert len(entries) == 1 + len(asked)
+
+
+def test_unicode_alias_is_accepted_and_normalised_to_punycode(sandbox):
+    s = sandbox.scenario("seed-409")
+    result = find_holders(sandbox, s["target_distribution_id"], ["B\u00fccher.Example.com."])
+    entry = the_only(result)
+
+    assert entry["alias"] == "xn--bcher-kva.example.com"
+    assert entry["alias_unicode"] == "b\u00fccher.example.com"
+    assert entry["verdict"] == "free"
+    assert entry["txt_record_name"] == "_xn--bcher-kva.example.com"
+
+
+def test_case_and_trailing_dot_variants_are_one_alias(sandbox):
+    s = sandbox.scenario("seed-409")
+    mark = sandbox.log_mark()
+    result = find_holders(sandbox, s["target_distribution_id"], ["www.example.com", "WWW.Example.COM."])
+
+    entry = the_only(result)
+    assert entry["verdict"] == "held_in_account"
+    assert count(sandbox.requests_since(mark), "ListConflictingAliases") == 1
+
+
+# -- the other verdicts ----------------------------------------------------------------------
+
+
+def test_free_alias_says_add_it(sandbox):
+    s = sandbox.scenario("seed-409")
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], ["shop.example.com"]))
+
+    assert entry["verdict"] == "free"
+    assert entry["holders"] == []
+    assert entry["dns"]["type"] is None and entry["dns"]["points_to"] is None
+    assert "free" in entry["next_step"] and "state=present" in entry["next_step"]
+
+
+def test_alias_already_on_target_is_on_target(sandbox):
+    s = sandbox.scenario("seed-409")
+    add_alias_with_boto3(sandbox, s["target_distribution_id"], "shop.example.com")
+    result = find_holders(sandbox, s["target_distribution_id"], ["shop.example.com"])
+    entry = the_only(result)
+
+    assert entry["verdict"] == "on_target"
+    [holder] = exact_holders(entry)
+    assert holder["distribution_id"] == s["target_distribution_id"]
+    assert entry["next_step"].startswith("Nothing to do")
+    assert result["conflicts"] == 0
+    assert "shop.example.com" in result["target"]["aliases"]
+
+
+# -- refusals before any request ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target,aliases,expected", [
+    (None, [], "aliases is empty"),
+    (None, ["www.*.example.com"], "'*' may only be the whole first label"),
+    (None, ["www..example.com"], "empty label"),
+    ("e2-not-an-id", ["www.example.com"], "does not look like a CloudFront distribution id"),
+], ids=["empty-aliases", "inner-wildcard", "empty-label", "malformed-id"])
+def test_bad_input_fails_before_any_request(sandbox, target, aliases, expected):
+    s = sandbox.scenario("seed-409")
+    mark = sandbox.log_mark()
+    result = find_holders(sandbox, target or s["target_distribution_id"], aliases)
+
+    assert result["failed"] is True
+    assert expected in result["msg"]
+    assert sandbox.requests_since(mark) == []
+
+
+def test_nonexistent_distribution_fails_after_listing_only(sandbox):
+    sandbox.scenario("seed-409")
+    mark = sandbox.log_mark()
+    result = find_holders(sandbox, "E0000000000000", ["www.example.com"])
+
+    assert result["failed"] is True
+    assert "E0000000000000" in result["msg"] and "not found" in result["msg"]
+    assert ACCOUNT_1 in result["msg"]
+    assert set(operations(sandbox.requests_since(mark))) == {"ListDistributions"}
+
+
+def test_missing_credentials_fail_clearly_without_a_request(sandbox):
+    s = sandbox.scenario("seed-409")
+    mark = sandbox.log_mark()
+    # No AWS variable at all; the endpoint is given so that any request would reach the log.
+    result = find_holders(sandbox, s["target_distribution_id"], [s["alias"]], env={},
+                          endpoint_url=sandbox.endpoints["aws"]["endpoint_url"])
+
+    assert result["failed"] is True
+    assert result["msg"].startswith("No AWS credentials found")
+    assert "access_key" in result["msg"] and "AWS_PROFILE" in result["msg"]
+    assert sandbox.requests_since(mark) == []
+
+
+def test_unknown_access_key_fails_with_a_clear_message(sandbox):
+    s = sandbox.scenario("seed-409")
+    env = sandbox.aws_env()
+    env.update(AWS_ACCESS_KEY_ID="AKIA9999NOTAKEY00000", AWS_SECRET_ACCESS_KEY="not-a-secret-at-all")
+    mark = sandbox.log_mark()
+    result = find_holders(sandbox, s["target_distribution_id"], [s["alias"]], env=env)
+
+    assert result["failed"] is True
+    assert result["error_code"] == "InvalidClientTokenId"
+    assert "rejected the access key" in result["msg"]
+    assert "not-a-secret-at-all" not in str(result)
+    entries = sandbox.requests_since(mark)
+    assert operations(entries) == ["ListDistributions"] and entries[0]["status"] == 403
+
+
+def test_alias_outside_the_target_certificate_still_reports_this_accounts_holder(sandbox):
+    s = sandbox.scenario("seed-409")
+    org_cert = sandbox.aws("acm").request_certificate(DomainName="example.org")["CertificateArn"]
+    other = create_distribution(sandbox.aws("cloudfront"), "org-site", aliases=["example.org"], cert_arn=org_cert)
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], ["example.org"]))
+
+    # AWS refuses ListConflictingAliases (the target's certificate does not cover the name),
+    # so only this account could be checked, and the result says so.
+    assert "ListConflictingAliases could not be asked" in entry["warning"]
+    assert "InvalidArgument" in entry["warning"]
+    assert entry["verdict"] == "held_in_account"
+    [holder] = exact_holders(entry)
+    assert holder["distribution_id"] == other["id"]
+
+
+def test_cname_chain_to_another_distribution_is_not_a_dns_conflict(sandbox):
+    s = sandbox.scenario("seed-409")
+    # shop -> edge -> the old distribution: CloudFront only refuses a direct CNAME to *.cloudfront.net,
+    # so the alias can be added, but DNS does not reach the target yet and the next step says so.
+    route53_upsert(sandbox, s["dns"]["zone_id"], "edge.example.com", "CNAME", [s["holder"]["domain_name"]])
+    route53_upsert(sandbox, s["dns"]["zone_id"], "shop.example.com", "CNAME", ["edge.example.com"])
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], ["shop.example.com"]))
+
+    assert entry["dns"]["type"] == "CNAME"
+    assert [hop["name"] for hop in entry["dns"]["chain"]] == [
+        "shop.example.com", "edge.example.com", s["holder"]["domain_name"]]
+    assert entry["dns"]["points_to"]["distribution_id"] == s["holder"]["distribution_id"]
+    assert entry["verdict"] == "free"
+    assert "still points at %s" % s["holder"]["domain_name"] in entry["next_step"]
+    assert s["target_domain_name"] in entry["next_step"]
+    add_alias_with_boto3(sandbox, s["target_distribution_id"], "shop.example.com")  # and CloudFront agrees

@@ -1,0 +1,327 @@
+"""Step 3, cloudfront_distribution_alias, run by real ansible-playbook against the sandbox.
+
+The final state is read back with plain boto3; the request log shows what was sent.
+"""
+
+import pytest
+from sandbox.scenarios import create_distribution
+from steps_helpers import (
+    ACCOUNT_1,
+    ACCOUNT_2,
+    ConcurrentEditProxy,
+    add_alias_with_boto3,
+    aliases_of,
+    change_aliases,
+    count,
+    create_txt_challenge,
+    distribution_config,
+    route53_upsert,
+    set_comment,
+    successful_mutations,
+    without_aliases,
+)
+
+
+def ok(result):
+    assert not result.get("failed"), result.get("msg")
+    return result
+
+
+# -- present, absent, moved ------------------------------------------------------------------
+
+
+def test_present_adds_the_alias_and_changes_nothing_else(sandbox):
+    s = sandbox.scenario("seed-409")
+    target = s["target_distribution_id"]
+    before, unused = distribution_config(sandbox, target)
+    mark = sandbox.log_mark()
+    result = ok(change_aliases(sandbox, target, ["Shop.Example.com."]))
+
+    after, unused = distribution_config(sandbox, target)
+    assert after["Aliases"] == {"Quantity": 1, "Items": ["shop.example.com"]}
+    assert without_aliases(after) == without_aliases(before)
+    assert result["changed"] is True
+    assert result["added"] == ["shop.example.com"] and result["removed"] == []
+    assert result["aliases"] == ["shop.example.com"]
+    assert result["domain_name"] == s["target_domain_name"]
+    assert [e["operation"] for e in sandbox.mutating_since(mark)] == ["UpdateDistribution"]
+
+
+def test_absent_removes_only_that_alias(sandbox):
+    s = sandbox.scenario("seed-409")
+    holder = s["holder"]["distribution_id"]
+    add_alias_with_boto3(sandbox, holder, "old.example.com")
+    before, unused = distribution_config(sandbox, holder)
+    result = ok(change_aliases(sandbox, holder, ["www.example.com"], state="absent"))
+
+    after, unused = distribution_config(sandbox, holder)
+    assert after["Aliases"]["Items"] == ["old.example.com"]
+    assert without_aliases(after) == without_aliases(before)
+    assert result["changed"] is True and result["removed"] == ["www.example.com"]
+    assert result["aliases"] == ["old.example.com"]
+
+
+def test_moved_takes_the_alias_from_its_holder_with_associate_alias(sandbox):
+    s = sandbox.scenario("seed-409")
+    target, holder = s["target_distribution_id"], s["holder"]["distribution_id"]
+    create_txt_challenge(sandbox, s["dns"]["zone_id"], "www.example.com", s["target_domain_name"])
+    mark = sandbox.log_mark()
+    result = ok(change_aliases(sandbox, target, ["www.example.com"], state="moved"))
+
+    assert aliases_of(sandbox, target) == ["www.example.com"]
+    assert aliases_of(sandbox, holder) == []
+    assert result["changed"] is True
+    assert result["moved"] == [{"alias": "www.example.com", "from": {
+        "distribution_id": holder, "account_id": ACCOUNT_1, "masked": False}}]
+    # One step, no UpdateDistribution on either side.
+    assert [e["operation"] for e in sandbox.mutating_since(mark)] == ["AssociateAlias"]
+
+
+# -- idempotency, check mode, diff --------------------------------------------------------------
+
+
+def test_second_present_run_reports_no_change_and_sends_no_mutating_request(sandbox):
+    s = sandbox.scenario("seed-409")
+    target = s["target_distribution_id"]
+    ok(change_aliases(sandbox, target, ["shop.example.com", "api.example.com"]))
+    mark = sandbox.log_mark()
+    # Another order, another case: the same set of aliases.
+    again = ok(change_aliases(sandbox, target, ["API.example.com", "shop.example.com"]))
+
+    assert again["changed"] is False
+    assert sorted(again["aliases"]) == ["api.example.com", "shop.example.com"]
+    assert sandbox.mutating_since(mark) == []
+
+
+def test_second_moved_run_reports_no_change_and_sends_no_mutating_request(sandbox):
+    s = sandbox.scenario("seed-409")
+    create_txt_challenge(sandbox, s["dns"]["zone_id"], "www.example.com", s["target_domain_name"])
+    ok(change_aliases(sandbox, s["target_distribution_id"], ["www.example.com"], state="moved"))
+    mark = sandbox.log_mark()
+    again = ok(change_aliases(sandbox, s["target_distribution_id"], ["www.example.com"], state="moved"))
+
+    assert again["changed"] is False and again["moved"] == []
+    assert sandbox.mutating_since(mark) == []
+
+
+def test_second_absent_run_reports_no_change_and_sends_no_mutating_request(sandbox):
+    s = sandbox.scenario("seed-409")
+    holder = s["holder"]["distribution_id"]
+    ok(change_aliases(sandbox, holder, ["www.example.com"], state="absent"))
+    mark = sandbox.log_mark()
+    again = ok(change_aliases(sandbox, holder, ["WWW.example.com."], state="absent"))
+
+    assert again["changed"] is False and again["removed"] == []
+    assert sandbox.mutating_since(mark) == []
+
+
+def test_check_mode_reports_the_plan_and_sends_no_mutating_request(sandbox):
+    s = sandbox.scenario("seed-409")
+    target = s["target_distribution_id"]
+    mark = sandbox.log_mark()
+    result = ok(change_aliases(sandbox, target, ["shop.example.com"], check=True))
+
+    assert result["changed"] is True
+    assert result["added"] == ["shop.example.com"]
+    assert result["aliases"] == ["shop.example.com"]
+    assert aliases_of(sandbox, target) == []
+    assert sandbox.requests_since(mark), "check mode read nothing"
+    assert sandbox.mutating_since(mark) == []
+
+
+def test_check_mode_of_a_move_names_the_holder_and_moves_nothing(sandbox):
+    s = sandbox.scenario("seed-409")
+    create_txt_challenge(sandbox, s["dns"]["zone_id"], "www.example.com", s["target_domain_name"])
+    mark = sandbox.log_mark()
+    result = ok(change_aliases(sandbox, s["target_distribution_id"], ["www.example.com"], state="moved",
+                               check=True))
+
+    assert result["changed"] is True
+    assert result["moved"][0]["from"]["distribution_id"] == s["holder"]["distribution_id"]
+    assert aliases_of(sandbox, s["holder"]["distribution_id"]) == ["www.example.com"]
+    assert sandbox.mutating_since(mark) == []
+
+
+def test_diff_shows_the_alias_lists_before_and_after(sandbox):
+    s = sandbox.scenario("seed-409")
+    holder = s["holder"]["distribution_id"]
+    result = ok(change_aliases(sandbox, holder, ["shop.example.com", "api.example.com"], diff=True))
+
+    assert result["diff"] == {"before": {"aliases": ["www.example.com"]},
+                              "after": {"aliases": ["api.example.com", "shop.example.com", "www.example.com"]}}
+
+
+# -- a concurrent edit ---------------------------------------------------------------------------
+
+
+def test_stale_etag_is_read_again_and_the_concurrent_edit_is_kept(sandbox):
+    s = sandbox.scenario("seed-409")
+    target = s["target_distribution_id"]
+
+    def someone_else_edits():
+        set_comment(sandbox, target, "edited by someone else")
+
+    mark = sandbox.log_mark()
+    with ConcurrentEditProxy(sandbox.endpoints["aws"]["endpoint_url"], target, someone_else_edits) as proxy:
+        result = ok(change_aliases(sandbox, target, ["shop.example.com"], endpoint_url=proxy.url))
+
+    assert proxy.edits == 1
+    assert result["precondition_retries"] == 1
+    config, unused = distribution_config(sandbox, target)
+    assert config["Comment"] == "edited by someone else"
+    assert config["Aliases"]["Items"] == ["shop.example.com"]
+    updates = [(e["account"], e["status"]) for e in sandbox.requests_since(mark)
+               if e["operation"] == "UpdateDistribution"]
+    # The other edit (200), the module's stale If-Match (412), the module again after a fresh read (200).
+    assert updates == [(ACCOUNT_1, 200), (ACCOUNT_1, 412), (ACCOUNT_1, 200)]
+
+
+# -- refusals before any update ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alias", ["www.example.org", "a.b.example.com"])
+def test_alias_outside_the_certificate_is_refused_before_any_update(sandbox, alias):
+    s = sandbox.scenario("seed-409")
+    mark = sandbox.log_mark()
+    result = change_aliases(sandbox, s["target_distribution_id"], [alias])
+
+    assert result["failed"] is True
+    assert "certificate" in result["msg"] and "but not %s" % alias in result["msg"]
+    assert "*.example.com" in result["msg"]
+    assert sandbox.mutating_since(mark) == []
+    assert aliases_of(sandbox, s["target_distribution_id"]) == []
+
+
+def test_default_certificate_is_refused_before_any_update(sandbox):
+    sandbox.scenario("seed-409")
+    bare = create_distribution(sandbox.aws("cloudfront"), "no-certificate")
+    mark = sandbox.log_mark()
+    result = change_aliases(sandbox, bare["id"], ["shop.example.com"])
+
+    assert result["failed"] is True
+    assert "default *.cloudfront.net certificate" in result["msg"]
+    assert "ACM certificate" in result["msg"]
+    assert sandbox.mutating_since(mark) == []
+
+
+def test_more_aliases_than_the_quota_are_refused_before_any_update(sandbox):
+    s = sandbox.scenario("seed-409")
+    names = ["q%03d.example.com" % n for n in range(101)]
+    mark = sandbox.log_mark()
+    result = change_aliases(sandbox, s["target_distribution_id"], names)
+
+    assert result["failed"] is True
+    assert "101 aliases" in result["msg"] and "quota of 100" in result["msg"]
+    assert sandbox.mutating_since(mark) == []
+
+
+def test_malformed_distribution_id_fails_before_any_request(sandbox):
+    sandbox.scenario("seed-409")
+    mark = sandbox.log_mark()
+    result = change_aliases(sandbox, "not-an-id", ["shop.example.com"])
+
+    assert result["failed"] is True
+    assert "does not look like a CloudFront distribution id" in result["msg"]
+    assert sandbox.requests_since(mark) == []
+
+
+# -- AWS refusals, explained --------------------------------------------------------------------------
+
+
+def test_cname_already_exists_for_dns_says_repoint_and_names_the_holder(sandbox):
+    s = sandbox.scenario("seed-409")
+    target = s["target_distribution_id"]
+    result = change_aliases(sandbox, target, ["www.example.com"])
+
+    assert result["failed"] is True
+    msg = result["msg"]
+    assert "CNAMEAlreadyExists" in msg and "DNS" in msg
+    assert "Repoint the DNS record to %s" % s["target_domain_name"] in msg
+    assert s["holder"]["distribution_id"] in msg
+    assert result["changed"] is False
+    assert aliases_of(sandbox, target) == []
+
+
+def test_cname_already_exists_for_dns_names_a_holder_in_another_account(sandbox):
+    s = sandbox.scenario("cross-account")
+    holder = s["holder"]["distribution_id"]
+    result = change_aliases(sandbox, s["target_distribution_id"], ["www.example.com"])
+
+    assert result["failed"] is True
+    msg = result["msg"]
+    assert "Repoint the DNS record to %s" % s["target_domain_name"] in msg
+    assert "*" * (len(holder) - 6) + holder[-6:] in msg and "another AWS account" in msg
+
+
+def test_cname_already_exists_for_a_holder_names_it_and_says_move(sandbox):
+    s = sandbox.scenario("seed-409")
+    target = s["target_distribution_id"]
+    # DNS already points at the target: only the holder stands in the way now.
+    route53_upsert(sandbox, s["dns"]["zone_id"], "www.example.com", "CNAME", [s["target_domain_name"]])
+    result = change_aliases(sandbox, target, ["www.example.com"])
+
+    assert result["failed"] is True
+    msg = result["msg"]
+    assert "already held by distribution %s (account %s)" % (s["holder"]["distribution_id"], ACCOUNT_1) in msg
+    assert "CNAMEAlreadyExists" in msg and "state=moved" in msg
+    assert "_www.example.com = %s" % s["target_domain_name"] in msg
+    assert aliases_of(sandbox, target) == []
+
+
+def test_move_from_an_enabled_distribution_of_another_account_is_explained(sandbox):
+    s = sandbox.scenario("cross-account")
+    target, holder = s["target_distribution_id"], s["holder"]["distribution_id"]
+    create_txt_challenge(sandbox, s["dns"]["zone_id"], "www.example.com", s["target_domain_name"])
+    result = change_aliases(sandbox, target, ["www.example.com"], state="moved")
+
+    assert result["failed"] is True
+    msg = result["msg"]
+    assert "IllegalUpdate" in msg and "another AWS account" in msg and "disable" in msg
+    masked = "*" * (len(holder) - 6) + holder[-6:]
+    assert masked in msg
+    assert result["changed"] is False and result["moved"] == []
+    assert aliases_of(sandbox, target) == []
+    assert aliases_of(sandbox, holder, account=ACCOUNT_2) == ["www.example.com"]
+
+
+def test_move_from_a_disabled_distribution_of_another_account_succeeds(sandbox):
+    s = sandbox.scenario("cross-account", holder_disabled=True)
+    target, holder = s["target_distribution_id"], s["holder"]["distribution_id"]
+    create_txt_challenge(sandbox, s["dns"]["zone_id"], "www.example.com", s["target_domain_name"])
+    result = ok(change_aliases(sandbox, target, ["www.example.com"], state="moved"))
+
+    assert result["changed"] is True
+    assert result["moved"][0]["from"]["masked"] is True
+    assert aliases_of(sandbox, target) == ["www.example.com"]
+    assert aliases_of(sandbox, holder, account=ACCOUNT_2) == []
+
+
+def test_move_without_the_txt_record_says_which_record_to_create(sandbox):
+    s = sandbox.scenario("seed-409")
+    target, holder = s["target_distribution_id"], s["holder"]["distribution_id"]
+    mark = sandbox.log_mark()
+    result = change_aliases(sandbox, target, ["www.example.com"], state="moved")
+
+    assert result["failed"] is True
+    assert "TXT record _www.example.com with the value %s" % s["target_domain_name"] in result["msg"]
+    assert result["changed"] is False
+    assert successful_mutations(sandbox.requests_since(mark)) == []
+    assert aliases_of(sandbox, holder) == ["www.example.com"]
+    assert aliases_of(sandbox, target) == []
+
+
+# -- waiting ---------------------------------------------------------------------------------------------
+
+
+def test_wait_returns_once_the_distribution_is_deployed(sandbox):
+    s = sandbox.scenario("seed-409")
+    target = s["target_distribution_id"]
+    mark = sandbox.log_mark()
+    result = ok(change_aliases(sandbox, target, ["shop.example.com"], wait_deployed=True, wait_timeout=60))
+
+    assert result["deployed"] is True
+    entries = sandbox.requests_since(mark)
+    update_at = [i for i, e in enumerate(entries) if e["operation"] == "UpdateDistribution"][0]
+    assert count(entries[update_at:], "GetDistribution") >= 1
+    status = sandbox.aws("cloudfront").get_distribution(Id=target)["Distribution"]["Status"]
+    assert status == "Deployed"
