@@ -4,14 +4,10 @@ Everything here looks at the sandbox the way a user's own tools would: boto3 for
 AWS, dnspython for DNS, the request log for what the modules sent.
 """
 
-import atexit
-import functools
 import http.client
 import http.server
 import os
 import re
-import shutil
-import tempfile
 import threading
 import urllib.parse
 
@@ -32,76 +28,8 @@ ACCOUNT_2 = "222222222222"
 
 # -- running the modules ---------------------------------------------------------------
 
-# conftest.run_playbook asks for the ansible.builtin.json callback, which ansible-core only
-# redirects to ansible.posix.json; where that collection is missing, this stand-in prints
-# the same document (plays / tasks / hosts), so that run_playbook can read it.
-_JSON_CALLBACK = '''
-from __future__ import annotations
-
-DOCUMENTATION = """
-name: steps_json
-type: stdout
-short_description: every task result as one JSON document, shaped like ansible.posix.json
-description: [Test-only stand-in for ansible.posix.json, which ansible-core does not ship.]
-"""
-
-import json
-
-from ansible.parsing.ajson import AnsibleJSONEncoder
-from ansible.plugins.callback import CallbackBase
-
-
-class CallbackModule(CallbackBase):
-    CALLBACK_VERSION = 2.0
-    CALLBACK_TYPE = "stdout"
-    CALLBACK_NAME = "steps_json"
-
-    def __init__(self, display=None):
-        super().__init__(display)
-        self.plays = []
-
-    def v2_playbook_on_play_start(self, play):
-        self.plays.append({"play": {"name": play.get_name()}, "tasks": []})
-
-    def v2_playbook_on_task_start(self, task, is_conditional):
-        self.plays[-1]["tasks"].append({"task": {"name": task.get_name()}, "hosts": {}})
-
-    def _record(self, result, **extra):
-        data = dict(result._result)
-        data.update(extra)
-        self.plays[-1]["tasks"][-1]["hosts"][result._host.get_name()] = data
-
-    def v2_runner_on_ok(self, result, **kwargs):
-        self._record(result)
-
-    def v2_runner_on_failed(self, result, ignore_errors=False, **kwargs):
-        self._record(result, failed=True)
-
-    def v2_runner_on_skipped(self, result, **kwargs):
-        self._record(result, skipped=True)
-
-    def v2_runner_on_unreachable(self, result, **kwargs):
-        self._record(result, unreachable=True)
-
-    def v2_playbook_on_stats(self, stats):
-        self._display.display(json.dumps({"plays": self.plays}, cls=AnsibleJSONEncoder))
-'''
-
-
-@functools.lru_cache(maxsize=None)
-def json_callback_env():
-    """Extra environment that makes ansible-playbook print that JSON document."""
-    directory = tempfile.mkdtemp(prefix="steps-callback-")
-    atexit.register(shutil.rmtree, directory, True)
-    with open(os.path.join(directory, "steps_json.py"), "w", encoding="utf-8") as handle:
-        handle.write(_JSON_CALLBACK)
-    return {"ANSIBLE_CALLBACK_PLUGINS": directory, "ANSIBLE_STDOUT_CALLBACK": "steps_json"}
-
-
 def _run(playbook, extra, env, check=False, diff=False):
-    environment = dict(env)
-    environment.update(json_callback_env())
-    return run_playbook(playbook, extra, env=environment, check=check, diff=diff)
+    return run_playbook(playbook, extra, env=dict(env), check=check, diff=diff)
 
 
 def find_holders(sandbox, target_id, aliases, env=None, check=False, **options):
