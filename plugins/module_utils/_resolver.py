@@ -233,12 +233,18 @@ class AuthoritativeResolver:
             except ResolverError:
                 return _system_addresses(name)
         result = []
+        answered = False
         for rdtype in ("A", "AAAA"):
             for server in servers:
                 answer = self.lookup(server, name, rdtype)
-                if not answer.error:
+                if not answer.error and answer.rcode not in ("REFUSED", "NOTAUTH", "SERVFAIL"):
                     result.extend(answer.values)
+                    answered = True
                     break
+        if self.explicit and not answered:
+            # The given servers are the alias's zone's; a CloudFront name is answered by
+            # Amazon's, which the public DNS reaches.
+            return _system_addresses(name)
         return sorted(set(result))
 
 
