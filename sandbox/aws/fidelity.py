@@ -277,6 +277,18 @@ def _delete_distribution(original, backend, distribution_id, if_match):
 # ListConflictingAliases
 
 
+def _covered_alias(backend, dist, alias, role):
+    """The alias, when it is a valid name that the distribution's certificate covers."""
+    alias = alias or ""
+    if not is_valid_alias(alias):
+        raise errors.InvalidArgument("The alias %r is not a valid domain name." % alias)
+    names = _certificate_names(backend.account_id, dist.distribution_config.ViewerCertificate) or []
+    if not certificate_covers(names, alias):
+        raise errors.InvalidArgument("The %s %s doesn't have a valid TLS certificate that covers the alias %s."
+                                     % (role, dist.distribution_id, alias))
+    return alias
+
+
 def _mask(value, visible):
     # AWS hides the leading characters of ids that are not the caller's.
     return "*" * (len(value) - visible) + value[-visible:]
@@ -288,14 +300,7 @@ def list_conflicting_aliases(backend, distribution_id, alias, marker, max_items)
         raise NoSuchDistribution
     if max_items is not None and not 0 < max_items <= 100:
         raise errors.InvalidArgument("MaxItems must be between 1 and 100.")
-    alias = alias or ""
-    if not is_valid_alias(alias):
-        raise errors.InvalidArgument("The alias %r is not a valid domain name." % alias)
-    names = _certificate_names(backend.account_id, dist.distribution_config.ViewerCertificate) or []
-    if not certificate_covers(names, alias):
-        raise errors.InvalidArgument(
-            "The distribution %s doesn't have a valid TLS certificate that covers the alias %s."
-            % (distribution_id, alias))
+    alias = _covered_alias(backend, dist, alias, "distribution")
     found = []
     for account_id, other in _backends():
         for candidate in list(other.distributions.values()):
@@ -360,14 +365,7 @@ def associate_alias(backend, target_id, alias):
     target = backend.distributions.get(target_id)
     if target is None:
         raise NoSuchDistribution
-    alias = alias or ""
-    if not is_valid_alias(alias):
-        raise errors.InvalidArgument("The alias %r is not a valid domain name." % alias)
-    names = _certificate_names(backend.account_id, target.distribution_config.ViewerCertificate) or []
-    if not certificate_covers(names, alias):
-        raise errors.InvalidArgument(
-            "The target distribution %s doesn't have a valid TLS certificate that covers the alias %s."
-            % (target_id, alias))
+    alias = _covered_alias(backend, target, alias, "target distribution")
     if alias in aliases_of(target):
         return
     challenges = txt_challenge_names(alias)
