@@ -48,6 +48,7 @@ options:
   key_name:
     description:
       - RFC 2136 only. The TSIG key's name, as the server knows it.
+      - Reads are signed with the key too, so a wrong key is reported before any update is sent.
     type: str
   key_secret:
     description:

@@ -303,6 +303,9 @@ def _check_proxied(request, current):
 def _with_ttl(record_set, request, current, provider):
     if record_set.alias is not None:
         return record_set
+    if request.restore is not None and record_set.ttl is not None:
+        # A backup puts each set back exactly as it was, its TTL included.
+        return record_set
     if request.ttl is not None:
         return record_set.with_ttl(request.ttl)
     same = [r for r in current if r.key == record_set.key and r.ttl is not None]
@@ -401,22 +404,29 @@ def wait_for(provider, plans, tokens, resolver, timeout):
     if resolver is None:
         return report
     for plan in plans:
+        flattening = provider.apex_mode == "flatten"
         for change in plan.pending:
-            report["names"].append(_wait_served(resolver, change, deadline))
+            if any(r.proxied for r in change.after):
+                # A proxied record answers with Cloudflare's addresses: DNS cannot show it, only the API can.
+                report["names"].append({"name": change.name, "served": True, "seen": [],
+                                        "note": "proxied by Cloudflare; its DNS answers cannot show the record"})
+                continue
+            flattened = flattening and is_apex(change.name, plan.zone.name)
+            report["names"].append(_wait_served(resolver, change, deadline, flattened))
     return report
 
 
-def _wait_served(resolver, change, deadline):
+def _wait_served(resolver, change, deadline, flattened=False):
     delay = 0.5
     while True:
-        seen, ok = _served(resolver, change)
+        seen, ok = _served(resolver, change, flattened)
         if ok or time.time() + delay > deadline:
             return {"name": change.name, "served": ok, "seen": seen}
         time.sleep(delay)
         delay = min(delay * 2, 10)
 
 
-def _served(resolver, change):
+def _served(resolver, change, flattened=False):
     try:
         zone = resolver.zone_for(change.name)
         servers = resolver.servers_for(zone)
@@ -424,13 +434,20 @@ def _served(resolver, change):
         return [{"error": str(exc)}], False
     seen, ok = [], True
     wanted = dict((r.type, r) for r in change.after)
-    for rtype in sorted(set(r.type for r in change.before) | set(wanted)):
+    rtypes = set(r.type for r in change.before) | set(wanted)
+    flat = wanted.get("CNAME") if flattened else None
+    if flat is not None:
+        # A flattened apex CNAME is never served as a CNAME: the name answers with the target's addresses.
+        rtypes = (rtypes - set(["CNAME", "AAAA"])) | set(["A"])
+    for rtype in sorted(rtypes):
         for server in servers:
             answer = resolver.lookup(server, change.name, rtype)
             seen.append(answer.to_result())
             record_set = wanted.get(rtype)
             if answer.error:
                 ok = False
+            elif flat is not None:
+                ok = ok and bool(set(answer.values) & set(resolver.addresses(flat.values[0])))
             elif record_set is None:
                 ok = ok and not answer.values
             elif record_set.alias is not None:

@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 try:
     import dns.exception
     import dns.flags
@@ -28,8 +30,10 @@ try:
     import dns.tsigkeyring
     import dns.update
     HAS_DNSPYTHON = True
+    _TSIG_ERRORS = (dns.tsig.PeerError, dns.message.UnknownTSIGKey)
 except ImportError:
     HAS_DNSPYTHON = False
+    _TSIG_ERRORS = ()
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import (
     ConcurrentChange,
@@ -42,6 +46,10 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records imp
 READ_TYPES = ("CNAME", "A", "AAAA", "TXT", "MX", "SRV", "CAA", "NS")
 TSIG_ALGORITHMS = ("hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512")
 _PREREQUISITE_FAILED = ("YXDOMAIN", "YXRRSET", "NXDOMAIN", "NXRRSET")
+# SERVFAIL and a lost answer are passing troubles: ask again, a few times, waiting longer each time.
+# Asking again is safe for an update too: its prerequisites refuse it once an earlier try got through.
+ATTEMPTS = 4
+FIRST_DELAY = 0.5
 
 
 class Rfc2136Provider(DnsProvider):
@@ -69,6 +77,7 @@ class Rfc2136Provider(DnsProvider):
             except Exception as exc:  # dnspython raises binascii and its own errors for a bad secret
                 raise DnsError("key_secret is not a valid base64 TSIG secret: %s" % type(exc).__name__)
         self.count = 0
+        self.sleep = time.sleep
 
     @property
     def requests(self):
@@ -76,15 +85,35 @@ class Rfc2136Provider(DnsProvider):
 
     def _query(self, name, rdtype):
         query = dns.message.make_query(name + ".", rdtype)
-        self.count += 1
-        try:
-            response = dns.query.udp(query, self.server, port=self.port, timeout=self.timeout)
-            if response.flags & dns.flags.TC:
-                response = dns.query.tcp(query, self.server, port=self.port, timeout=self.timeout)
-            return response
-        except (dns.exception.DNSException, OSError) as exc:
-            raise DnsError("the DNS server %s:%d did not answer (%s)" % (self.server, self.port, exc),
-                           code="Unreachable")
+        if self.keyring is not None:
+            # Reads are signed too: a wrong key then shows on the first read, before any update is sent.
+            query.use_tsig(self.keyring, keyname=self.key_name, algorithm=self.key_algorithm)
+        delay = FIRST_DELAY
+        for attempt in range(1, ATTEMPTS + 1):
+            self.count += 1
+            try:
+                response = dns.query.udp(query, self.server, port=self.port, timeout=self.timeout)
+                if response.flags & dns.flags.TC:
+                    response = dns.query.tcp(query, self.server, port=self.port, timeout=self.timeout)
+            except _TSIG_ERRORS as exc:
+                raise self._key_error(exc)
+            except (dns.exception.Timeout, OSError) as exc:
+                if attempt < ATTEMPTS:
+                    self.sleep(delay)
+                    delay *= 2
+                    continue
+                raise DnsError("the DNS server %s:%d did not answer %s %s after %d tries (%s)"
+                               % (self.server, self.port, name, rdtype, ATTEMPTS, exc), code="Unreachable")
+            except dns.exception.DNSException as exc:
+                raise DnsError("the DNS server %s:%d gave an answer that cannot be read for %s %s (%s)"
+                               % (self.server, self.port, name, rdtype, exc), code="BadAnswer")
+            if response.rcode() != dns.rcode.SERVFAIL:
+                return response
+            if attempt < ATTEMPTS:
+                self.sleep(delay)
+                delay *= 2
+        raise DnsError("the DNS server %s:%d answered SERVFAIL to %s %s %d times; try again later"
+                       % (self.server, self.port, name, rdtype, ATTEMPTS), code="SERVFAIL")
 
     def find_zone(self, zone_name):
         response = self._query(zone_name, "SOA")
@@ -117,6 +146,10 @@ class Rfc2136Provider(DnsProvider):
         sets = []
         for rtype in READ_TYPES:
             response = self._query(name, rtype)
+            if response.rcode() not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                raise DnsError("%s:%d answered %s when asked for %s %s, so the name's records cannot be read"
+                               % (self.server, self.port, dns.rcode.to_text(response.rcode()), name, rtype),
+                               code=dns.rcode.to_text(response.rcode()))
             for rrset in response.answer:
                 if rrset.name == owner and dns.rdatatype.to_text(rrset.rdtype) == rtype:
                     sets.append(RecordSet(name, rtype, rrset.ttl, [_value(r) for r in rrset]))
@@ -147,23 +180,36 @@ class Rfc2136Provider(DnsProvider):
                     update.add(name + ".", _rdataset(new))
         if not touched:
             return None
-        self._send(update, zone)
+        self._send(update, zone, changes)
         self._confirm(zone, changes)
         return None
 
-    def _send(self, update, zone):
-        self.count += 1
-        try:
-            response = dns.query.tcp(update, self.server, port=self.port, timeout=self.timeout)
-        except (dns.tsig.PeerBadKey, dns.tsig.PeerBadSignature, dns.tsig.PeerBadTime, dns.tsig.PeerError,
-                dns.message.UnknownTSIGKey) as exc:
-            raise DnsError("%s:%d rejected the TSIG key %r (%s): check key_name, key_secret and key_algorithm"
-                           % (self.server, self.port, self.key_name, type(exc).__name__), code="BADKEY")
-        except (dns.exception.DNSException, OSError) as exc:
-            raise DnsError("the update to %s:%d failed: %s" % (self.server, self.port, exc), code="Unreachable")
+    def _send(self, update, zone, changes):
+        delay = FIRST_DELAY
+        for attempt in range(1, ATTEMPTS + 1):
+            self.count += 1
+            try:
+                response = dns.query.tcp(update, self.server, port=self.port, timeout=self.timeout)
+            except _TSIG_ERRORS as exc:
+                raise self._key_error(exc)
+            except (dns.exception.Timeout, OSError) as exc:
+                if attempt < ATTEMPTS:
+                    self.sleep(delay)
+                    delay *= 2
+                    continue
+                raise DnsError("the update to %s:%d failed after %d tries: %s"
+                               % (self.server, self.port, ATTEMPTS, exc), code="Unreachable")
+            except dns.exception.DNSException as exc:
+                raise DnsError("the update to %s:%d failed: %s" % (self.server, self.port, exc), code="BadAnswer")
+            if response.rcode() != dns.rcode.SERVFAIL or attempt == ATTEMPTS:
+                break
+            self.sleep(delay)
+            delay *= 2
         rcode = dns.rcode.to_text(response.rcode())
         if rcode == "NOERROR":
             return
+        if rcode in _PREREQUISITE_FAILED and attempt > 1 and self._applied(changes):
+            return  # an earlier try got through; only its answer was lost
         if rcode in _PREREQUISITE_FAILED:
             raise ConcurrentChange("%s:%d refused the update of zone %s because its records are no longer what "
                                    "was read (%s); nothing was changed, run again"
@@ -180,6 +226,21 @@ class Rfc2136Provider(DnsProvider):
                            code="REFUSED")
         raise DnsError("%s:%d answered %s to the update of zone %s" % (self.server, self.port, rcode, zone.name),
                        code=rcode)
+
+    def _applied(self, changes):
+        for change in changes:
+            live = dict((r.key, r) for r in self._read_name(change.name))
+            after = dict((r.key, r) for r in change.after)
+            for key in set(r.key for r in change.before) | set(after):
+                if key in after and not after[key].same_data(live.get(key)):
+                    return False
+                if key not in after and key in live:
+                    return False
+        return True
+
+    def _key_error(self, exc):
+        return DnsError("%s:%d rejected the TSIG key %r (%s): check key_name, key_secret and key_algorithm"
+                        % (self.server, self.port, self.key_name, type(exc).__name__), code="BADKEY")
 
     def _confirm(self, zone, changes):
         # A server may accept an update yet ignore part of it (RFC 2136 3.4.2.2: a CNAME

@@ -114,6 +114,9 @@ options:
     description:
       - Wait until the change is live - Route 53 C(INSYNC), then the new data on every authoritative
         nameserver of the zone (see O(nameservers)).
+      - A Cloudflare apex CNAME is flattened, so there it waits for the target's addresses. A record kept
+        proxied (O(proxied=true)) answers with Cloudflare's addresses, so DNS cannot show it; it counts as
+        served once the API holds it.
     type: bool
     default: false
   wait_timeout:
