@@ -34,7 +34,10 @@ def remediation_plan(requests, found_results):
 
 
 def remediation_batches(plans, step):
-    return batches(plans or [], step)
+    try:
+        return batches(plans or [], step)
+    except RemediationInputError as exc:
+        raise AnsibleFilterError(str(exc))
 
 
 def remediation_report(plans, registered=None, check_mode=False, failed=False, error=None):

@@ -4,17 +4,27 @@
 
 """The remediation role's decisions, as plain functions (the filter plugin calls them).
 
+``requests_from`` checks the role's input before any request is sent.
 ``plan_remediation`` turns what step 1 found into one plan per alias: which way
 it is fixed (add, move, dns_first, nothing), which steps run, and the values
-DNS may hold now (the compare-and-swap guard for step 2). ``summarise`` turns
-the plan and the task results into the short report a person reads at the end.
+DNS may hold now (the compare-and-swap guard for step 2). ``batches`` groups a
+step's work per distribution or per DNS provider, so the role runs one task per
+step whatever the number of aliases. ``summarise`` turns the plan and the task
+results into the short report a person reads at the end.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import is_cloudflare_address
+
 STRATEGIES = ("auto", "move", "dns_first")
+PROVIDERS = ("route53", "cloudflare", "rfc2136")
+REQUEST_KEYS = ("alias", "target_distribution_id", "dns_provider", "dns_zone", "strategy", "cloudflare_dns_only")
 
 NOOP = "none"
 ADD = "add"
@@ -22,42 +32,80 @@ MOVE = "move"
 DNS_FIRST = "dns_first"
 BLOCKED = "blocked"
 
+DNS_STEPS = ("txt_create", "txt_remove", "repoint_dns")
+STEPS = ("add_alias", "txt_create", "move_alias", "repoint_dns", "remove_from_holders", "add_alias_after_dns",
+         "txt_remove", "verify")
+# Registered results the report reads under another step's name: the rescue's TXT clean-up is a txt_remove.
+SAME_AS = {"txt_cleanup": "txt_remove"}
+# Steps after which the target holds the alias.
+ALIAS_ON_TARGET_STEPS = ("add_alias", "move_alias", "add_alias_after_dns")
+
 
 class RemediationInputError(ValueError):
     pass
 
 
 def requests_from(single, many, defaults):
-    """The list of alias requests, from the one-alias variables or the list."""
+    """The list of alias requests, from the one-alias variables or the list.
+
+    Items of ``many`` are mappings (``alias`` and any of REQUEST_KEYS) or plain alias
+    names; what an item does not say comes from ``defaults``.
+    """
     items = []
-    if many:
-        for index, item in enumerate(many):
-            if not isinstance(item, dict) or not item.get("alias"):
-                raise RemediationInputError("aliases[%d] must be a mapping with at least 'alias'" % index)
-            entry = dict(defaults)
-            entry.update(dict((k, v) for k, v in item.items() if v not in (None, "")))
-            items.append(entry)
+    for index, item in enumerate(many or []):
+        if isinstance(item, str) and item.strip():
+            item = {"alias": item}
+        if not isinstance(item, dict) or not item.get("alias"):
+            raise RemediationInputError("aliases[%d] must be a mapping with at least 'alias' (or an alias name), "
+                                        "got %r" % (index, item))
+        unknown = sorted(set(item) - set(REQUEST_KEYS))
+        if unknown:
+            raise RemediationInputError("aliases[%d] (%s): unknown key(s) %s; known keys: %s"
+                                        % (index, item["alias"], ", ".join(unknown), ", ".join(REQUEST_KEYS)))
+        entry = dict(defaults)
+        entry.update(dict((k, v) for k, v in item.items() if v not in (None, "")))
+        items.append(entry)
     if single:
         entry = dict(defaults)
         entry["alias"] = single
         items.append(entry)
     if not items:
         raise RemediationInputError("nothing to do: give alias (and target_distribution_id), or aliases: [...]")
-    seen = set()
-    for index, item in enumerate(items):
+    seen = {}
+    for item in items:
+        try:
+            key = Alias.parse(str(item["alias"])).name
+        except InvalidName as exc:
+            raise RemediationInputError(str(exc))
         if not item.get("target_distribution_id"):
             raise RemediationInputError("%s: target_distribution_id is missing" % item["alias"])
-        if item.get("strategy", "auto") not in STRATEGIES:
-            raise RemediationInputError("%s: strategy must be one of %s" % (item["alias"], ", ".join(STRATEGIES)))
-        key = item["alias"].lower().rstrip(".")
+        strategy = item.get("strategy") or "auto"
+        if strategy not in STRATEGIES:
+            raise RemediationInputError("%s: strategy %r is not one of %s"
+                                        % (item["alias"], strategy, ", ".join(STRATEGIES)))
+        provider = item.get("dns_provider") or None
+        if provider is not None and provider not in PROVIDERS:
+            raise RemediationInputError("%s: dns_provider %r is not one of %s (or empty: DNS not managed here)"
+                                        % (item["alias"], provider, ", ".join(PROVIDERS)))
+        if item.get("dns_zone"):
+            try:
+                to_ascii(str(item["dns_zone"]), what="dns_zone")
+            except InvalidName as exc:
+                raise RemediationInputError("%s: %s" % (item["alias"], exc))
+        try:
+            # -e cloudflare_dns_only=false arrives as the string 'false', which must not count as true.
+            item["cloudflare_dns_only"] = boolean(item.get("cloudflare_dns_only") or False, strict=True)
+        except TypeError:
+            raise RemediationInputError("%s: cloudflare_dns_only must be true or false, not %r"
+                                        % (item["alias"], item.get("cloudflare_dns_only")))
         if key in seen:
-            raise RemediationInputError("%s is listed twice" % item["alias"])
-        seen.add(key)
+            raise RemediationInputError("%s is listed twice (as %r and %r)" % (key, seen[key], item["alias"]))
+        seen[key] = item["alias"]
     return items
 
 
 def _found_by_alias(found_results):
-    """{normalised alias: (module result, alias entry)} from the step-1 loop results."""
+    """{(target id, normalised alias): (module result, alias entry)} from the step-1 loop results."""
     index = {}
     for result in found_results:
         if result.get("failed") or result.get("skipped"):
@@ -67,20 +115,13 @@ def _found_by_alias(found_results):
     return index
 
 
-def _normalise(alias):
-    return alias.lower().rstrip(".")
-
-
 def plan_remediation(requests, found_results):
     found = _found_by_alias(found_results)
     plans = []
     for request in requests:
         target_id = request["target_distribution_id"]
-        key = (target_id, _normalise(request["alias"]))
-        if key not in found:
-            # IDNA: step 1 normalised to punycode; match on what it reported.
-            matches = [k for k in found if k[0] == target_id and _unicode_equal(k[1], request["alias"])]
-            key = matches[0] if matches else key
+        # Step 1 reports names normalised (lowercase, punycode): match on the same form.
+        key = (target_id, Alias.parse(str(request["alias"])).name)
         if key not in found:
             raise RemediationInputError("step 1 found nothing about %s on %s" % (request["alias"], target_id))
         result, entry = found[key]
@@ -88,37 +129,32 @@ def plan_remediation(requests, found_results):
     return plans
 
 
-def _unicode_equal(ascii_name, text):
-    try:
-        return ascii_name == ".".join(
-            label.encode("idna").decode("ascii") if any(ord(c) > 127 for c in label) else label
-            for label in _normalise(text).split("."))
-    except UnicodeError:
-        return False
-
-
 def _plan_one(request, result, entry):
     target = result["target"]
     strategy = request.get("strategy") or "auto"
     verdict = entry["verdict"]
-    holders = [h for h in entry.get("holders", []) if h.get("overlap") == "exact"
-               and h["distribution_id"] != target["id"]]
+    others = [h for h in entry.get("holders", []) if h["distribution_id"] != target["id"]]
+    holders = [h for h in others if h.get("overlap") == "exact"]
     in_account = [h for h in holders if h.get("in_account")]
     dns = entry.get("dns") or {}
     points_to = dns.get("points_to") or {}
     provider = request.get("dns_provider") or None
+    zone = request.get("dns_zone") or None
     plan = {
         "alias": entry["alias"],
         "target_distribution_id": target["id"],
         "target_domain_name": target["domain_name"],
         "dns_provider": provider,
-        "dns_zone": request.get("dns_zone") or None,
+        "dns_zone": zone,
         "strategy": strategy,
         "verdict": verdict,
         "holders": holders,
+        # Distributions with a wildcard that covers the alias: they keep it, the exact name wins over them.
+        "overlapping": [h for h in others if h.get("overlap") == "wildcard"],
         "dns_before": {"type": dns.get("type"), "values": dns.get("values", []),
                        "points_to": points_to.get("domain_name"), "error": dns.get("error")},
-        "txt_record_name": entry.get("txt_record_name"),
+        "txt_record_name": _txt_name(entry, zone),
+        "cloudflare_dns_only": bool(request.get("cloudflare_dns_only")),
         "action": NOOP,
         "steps": [],
         "remove_from": [],
@@ -127,6 +163,8 @@ def _plan_one(request, result, entry):
     repoint = bool(provider) and not points_to.get("is_target")
     if verdict == "on_target":
         plan["reason"] = "already on the target"
+        if repoint:
+            plan["reason"] += "; DNS does not lead to it yet (%s): repoint DNS" % _dns_text(plan["dns_before"])
     elif strategy == "move" or (strategy == "auto" and verdict in ("held_in_account", "held_other_account")):
         plan["action"] = MOVE
         plan["reason"] = _move_reason(verdict, holders)
@@ -139,22 +177,53 @@ def _plan_one(request, result, entry):
         else:
             plan["action"] = DNS_FIRST
             plan["remove_from"] = [h["distribution_id"] for h in in_account]
-            plan["reason"] = ("no distribution holds it but DNS points at %s: repoint DNS first, then add it (the "
-                              "seed's order)" % (points_to.get("domain_name") or "another distribution")
-                              if verdict == "dns_points_elsewhere" else "strategy dns_first")
+            if verdict == "dns_points_elsewhere":
+                plan["reason"] = ("no distribution holds it but DNS points at %s: repoint DNS first, then add it "
+                                  "(the seed's order)" % (points_to.get("domain_name") or "another distribution"))
+            else:
+                plan["reason"] = "strategy dns_first: repoint DNS first, then %sadd it to the target" % (
+                    "take it off %s, then " % ", ".join(plan["remove_from"]) if plan["remove_from"] else "")
     else:
         plan["action"] = ADD
         plan["reason"] = "free: add it to the target"
-    if plan["action"] == DNS_FIRST and not provider:
-        plan["action"] = BLOCKED
-        plan["reason"] = "DNS must be repointed first, but no dns_provider was given for %s" % entry["alias"]
-    if plan["action"] == MOVE and not provider:
-        plan["action"] = BLOCKED
-        plan["reason"] = ("moving %s needs the TXT record %s, but no dns_provider was given to create it"
-                          % (entry["alias"], entry.get("txt_record_name")))
-    plan["steps"] = _steps(plan["action"], repoint)
+    _block_when_impossible(plan, entry, repoint)
+    plan["steps"] = _steps(plan["action"], repoint, bool(plan["remove_from"]))
     plan["expected_current"] = _expected_current(dns, points_to, holders, target)
     return plan
+
+
+def _block_when_impossible(plan, entry, repoint):
+    """Refuse now, before any change, what a later step would refuse half way through."""
+    alias = entry["alias"]
+    if plan["action"] == DNS_FIRST and not plan["dns_provider"]:
+        plan["action"] = BLOCKED
+        plan["reason"] = "DNS must be repointed first, but no dns_provider was given for %s" % alias
+    if plan["action"] == MOVE and not plan["dns_provider"]:
+        plan["action"] = BLOCKED
+        plan["reason"] = ("moving %s needs the TXT record %s, but no dns_provider was given to create it"
+                          % (alias, plan["txt_record_name"]))
+    if (plan["action"] != BLOCKED and repoint and plan["dns_provider"] == "cloudflare"
+            and not plan["cloudflare_dns_only"] and _looks_proxied(plan["dns_before"])):
+        plan["action"] = BLOCKED
+        plan["reason"] = ("%s is proxied by Cloudflare (orange cloud): it answers with Cloudflare's addresses (%s), "
+                          "so CloudFront cannot see it and DNS cannot prove where it leads. CloudFront needs a "
+                          "DNS-only record: run again with cloudflare_dns_only=true (role variable "
+                          "cname_remediation_cloudflare_dns_only) to turn it into one while repointing it"
+                          % (alias, ", ".join(plan["dns_before"]["values"])))
+
+
+def _looks_proxied(dns_before):
+    return dns_before.get("type") != "CNAME" and any(is_cloudflare_address(v) for v in dns_before.get("values") or [])
+
+
+def _txt_name(entry, zone):
+    # At the zone apex the record is '_.<apex>': '_<apex>' would lie outside the zone.
+    if zone:
+        try:
+            return Alias.parse(entry["alias"]).txt_challenge_name(to_ascii(zone, what="dns_zone"))
+        except InvalidName:
+            pass
+    return entry.get("txt_record_name") or "_" + entry["alias"]
 
 
 def _move_reason(verdict, holders):
@@ -168,7 +237,7 @@ def _move_reason(verdict, holders):
     return "held by %s in this account: move it in one step with AssociateAlias" % who
 
 
-def _steps(action, repoint):
+def _steps(action, repoint, remove_from_holders=False):
     if action == BLOCKED:
         return []
     if action == ADD:
@@ -176,17 +245,14 @@ def _steps(action, repoint):
     if action == MOVE:
         return ["txt_create", "move_alias"] + (["repoint_dns"] if repoint else []) + ["txt_remove", "verify"]
     if action == DNS_FIRST:
-        return (["repoint_dns"] if repoint else []) + ["remove_from_holders", "add_alias_after_dns", "verify"]
+        return ((["repoint_dns"] if repoint else []) + (["remove_from_holders"] if remove_from_holders else [])
+                + ["add_alias_after_dns", "verify"])
     return (["repoint_dns"] if repoint else []) + ["verify"]
 
 
 def _expected_current(dns, points_to, holders, target):
     """What DNS may hold when step 2 writes: what step 1 saw, the holders, or already the target."""
-    values = set()
-    if dns.get("type") == "CNAME":
-        values.update(dns.get("values") or [])
-    elif dns.get("type"):
-        values.update(dns.get("values") or [])
+    values = set(dns.get("values") or []) if dns.get("type") else set()
     if points_to.get("domain_name"):
         values.add(points_to["domain_name"])
     for holder in holders:
@@ -202,12 +268,14 @@ def batches(plans, step):
     Alias steps and verify: one batch per distribution (``distribution_id``, ``aliases``);
     DNS steps: one batch per provider (``provider``, ``records`` for dns_cname_repoint).
     """
+    if step not in STEPS:
+        raise RemediationInputError("unknown step %r; steps: %s" % (step, ", ".join(STEPS)))
     groups = []
     by_key = {}
     for plan in plans:
         if step not in plan["steps"]:
             continue
-        if step in ("txt_create", "txt_remove", "repoint_dns"):
+        if step in DNS_STEPS:
             keys = [plan["dns_provider"]]
         elif step == "remove_from_holders":
             keys = plan["remove_from"]
@@ -215,7 +283,7 @@ def batches(plans, step):
             keys = [plan["target_distribution_id"]]
         for key in keys:
             if key not in by_key:
-                by_key[key] = ({"provider": key, "records": []} if step in ("txt_create", "txt_remove", "repoint_dns")
+                by_key[key] = ({"provider": key, "records": []} if step in DNS_STEPS
                                else {"distribution_id": key, "aliases": []})
                 groups.append(by_key[key])
             batch = by_key[key]
@@ -236,6 +304,8 @@ def _record(plan, step):
     else:
         record["state"] = "present"
         record["expected_current"] = plan["expected_current"]
+        if plan["dns_provider"] == "cloudflare" and plan.get("cloudflare_dns_only"):
+            record["proxied"] = False
     return record
 
 
@@ -247,15 +317,16 @@ def collect(plans, registered):
     for plan in plans:
         base = plan["alias"][2:] if plan["alias"].startswith("*.") else plan["alias"]
         by_txt["_" + plan["alias"]] = by_txt["_." + base] = plan["alias"]
-    for step, register in (registered or {}).items():
+    for name, register in (registered or {}).items():
+        step = SAME_AS.get(name, name)
         for result in (register or {}).get("results", []) if isinstance(register, dict) else []:
-            if result.get("skipped"):
+            if not isinstance(result, dict) or result.get("skipped"):
                 continue
-            names = []
             if step == "verify":
                 for item in result.get("aliases", []):
                     proofs[item["alias"]] = item
                 continue
+            names = []
             if result.get("changed"):
                 names.extend(result.get("added", []))
                 names.extend(result.get("removed", []))
@@ -269,6 +340,58 @@ def collect(plans, registered):
     return {"changed": changed, "proofs": proofs}
 
 
+def describe_step(plan, step):
+    """What one step does for one alias, in words."""
+    alias, target = plan["alias"], plan["target_distribution_id"]
+    domain = plan["target_domain_name"]
+    where = "%s%s" % (plan["dns_provider"], " zone %s" % plan["dns_zone"] if plan["dns_zone"] else "")
+    holders = ", ".join(h["distribution_id"] for h in plan["holders"]) or "nobody"
+    if step == "txt_create":
+        return "create TXT %s = %s at %s (AssociateAlias checks it)" % (plan["txt_record_name"], domain, where)
+    if step == "move_alias":
+        return "move %s from %s to %s in one step (AssociateAlias)" % (alias, holders, target)
+    if step == "repoint_dns":
+        return "repoint %s at %s: %s -> %s (only if it still holds %s)" % (
+            alias, where, _dns_text(plan["dns_before"]), domain, ", ".join(plan["expected_current"]))
+    if step == "txt_remove":
+        return "remove TXT %s" % plan["txt_record_name"]
+    if step == "remove_from_holders":
+        return "remove %s from %s (UpdateDistribution)" % (alias, ", ".join(plan["remove_from"]))
+    if step in ("add_alias", "add_alias_after_dns"):
+        return "add %s to %s (UpdateDistribution)" % (alias, target)
+    if step == "verify":
+        return "prove with DNS that %s leads to %s" % (alias, domain)
+    return step
+
+
+def _dns_text(dns_before):
+    return (dns_before.get("points_to") or ", ".join(dns_before.get("values") or [])
+            or ("unreadable: %s" % dns_before["error"] if dns_before.get("error") else "no record"))
+
+
+def _state_left(plan, done):
+    """Where a stopped run left one alias, and what running again will do."""
+    if any(step in done for step in ALIAS_ON_TARGET_STEPS) or plan["verdict"] == "on_target":
+        alias_at = "on the target %s" % plan["target_distribution_id"]
+    elif "remove_from_holders" in done:
+        alias_at = "on no distribution (taken off %s), not yet on the target" % ", ".join(plan["remove_from"])
+    elif plan["holders"]:
+        alias_at = "still on %s" % ", ".join(h["distribution_id"] for h in plan["holders"])
+    else:
+        alias_at = "on no distribution, as found"
+    if "repoint_dns" in done:
+        dns_at = "points at the target (%s)" % plan["target_domain_name"]
+    else:
+        dns_at = "as found (%s)" % _dns_text(plan["dns_before"])
+    left = "alias %s; DNS %s" % (alias_at, dns_at)
+    if "txt_create" in done and "txt_remove" not in done:
+        left += "; TXT %s is still there (remove it, or run again)" % plan["txt_record_name"]
+    remaining = [s for s in plan["steps"] if s not in done and s not in ("txt_create", "txt_remove")]
+    if any(step in done for step in ALIAS_ON_TARGET_STEPS):
+        remaining = [s for s in remaining if s not in ALIAS_ON_TARGET_STEPS + ("remove_from_holders",)]
+    return left, remaining
+
+
 def summarise(plans, registered, check_mode=False, failed=False, error=None):
     """Per alias: what was found, what changed, the proof. Lines a person reads."""
     results = collect(plans, registered)
@@ -280,12 +403,17 @@ def summarise(plans, registered, check_mode=False, failed=False, error=None):
         lines.append("%s -> %s (%s)" % (alias, plan["target_distribution_id"], plan["target_domain_name"]))
         holders = ", ".join("%s%s" % (h["distribution_id"], "" if h.get("in_account") else " [other account]")
                             for h in plan["holders"]) or "nobody else"
-        dns_before = plan["dns_before"]
-        dns_text = dns_before.get("points_to") or ", ".join(dns_before.get("values") or []) or "no record"
-        lines.append("  found:   %s; held by %s; DNS -> %s" % (plan["verdict"], holders, dns_text))
+        for holder in plan.get("overlapping", []):
+            holders += "; %s on %s covers it (kept)" % (holder.get("alias"), holder["distribution_id"])
+        lines.append("  found:   %s; held by %s; DNS -> %s" % (plan["verdict"], holders, _dns_text(plan["dns_before"])))
         lines.append("  plan:    %s (%s)" % (plan["action"], plan["reason"]))
         if check_mode:
-            lines.append("  steps:   %s (check mode: nothing was changed)" % (", ".join(plan["steps"]) or "none"))
+            if plan["steps"]:
+                lines.append("  would:   (check mode: nothing was changed)")
+                for number, step in enumerate(plan["steps"], 1):
+                    lines.append("    %d. %s" % (number, describe_step(plan, step)))
+            else:
+                lines.append("  would:   nothing (check mode)")
             continue
         done = changed_by_alias.get(alias, [])
         lines.append("  changed: %s" % (", ".join(done) if done else "nothing"))
@@ -295,9 +423,20 @@ def summarise(plans, registered, check_mode=False, failed=False, error=None):
                                                  proof.get("detail")))
         elif "verify" in plan["steps"]:
             lines.append("  proof:   not reached")
+        if failed:
+            left, remaining = _state_left(plan, done)
+            lines.append("  left:    %s" % left)
+            if remaining:
+                lines.append("  next:    fix the cause, run the same command again; it continues with %s"
+                             % ", ".join(remaining))
     if failed:
         lines.append("STOPPED: %s" % (error or "a step failed"))
-        lines.append("State left: every step before the failure is done; DNS is as it was or points at a "
-                     "distribution that serves the alias. Fix the cause above and run the same command again: "
-                     "each step checks what is already done and continues from there.")
+        if check_mode:
+            lines.append("Check mode: nothing was changed.")
+        elif not any(changed_by_alias.values()):
+            lines.append("Nothing was changed. Fix the cause above and run the same command again.")
+        else:
+            lines.append("DNS was only repointed after its alias was on the target (or, for dns_first, as the seed "
+                         "does), so it is as it was or leads to a distribution that serves the alias. Fix the cause "
+                         "above and run the same command again: step 1 sees what is done and it continues from there.")
     return lines

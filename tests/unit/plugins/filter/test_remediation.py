@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The filters the cname_remediation role decides with, as the role calls them."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+import yaml
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.aliasguard.cloudfront.plugins.filter.remediation import FilterModule
+
+FILTERS = FilterModule().filters()
+HERE = os.path.dirname(os.path.abspath(__file__))
+FILTER_DIR = os.path.join(HERE, "..", "..", "..", "..", "plugins", "filter")
+
+TARGET = {"id": "ETARGET0000001", "domain_name": "dnew.cloudfront.net"}
+ROLE_DEFAULTS = {"target_distribution_id": TARGET["id"], "dns_provider": "route53", "dns_zone": "example.com",
+                 "strategy": "auto", "cloudflare_dns_only": False}
+
+
+def found(verdict, alias="www.example.com", holders=(), dns=None):
+    return {"changed": False, "target": TARGET, "aliases": [{"alias": alias, "verdict": verdict, "holders": list(holders),
+                                                             "dns": dns, "txt_record_name": "_" + alias}]}
+
+
+def test_the_role_finds_every_filter_it_uses():
+    assert sorted(FILTERS) == ["remediation_batches", "remediation_plan", "remediation_report", "remediation_requests"]
+
+
+@pytest.mark.parametrize("name", ["remediation_batches", "remediation_plan", "remediation_report",
+                                  "remediation_requests"])
+def test_every_filter_has_documentation_under_its_own_name(name):
+    with open(os.path.join(FILTER_DIR, name + ".yml")) as handle:
+        docs = yaml.safe_load(handle)
+    assert docs["DOCUMENTATION"]["name"] == name
+    assert docs["DOCUMENTATION"]["short_description"]
+    assert name in docs["EXAMPLES"]
+
+
+def test_requests_from_the_one_alias_variables():
+    requests = FILTERS["remediation_requests"]("www.example.com", [], ROLE_DEFAULTS)
+    assert requests == [dict(ROLE_DEFAULTS, alias="www.example.com")]
+
+
+def test_requests_without_many_or_defaults():
+    assert FILTERS["remediation_requests"]("www.example.com", None, {"target_distribution_id": "E1"}) == [
+        {"alias": "www.example.com", "target_distribution_id": "E1", "cloudflare_dns_only": False}]
+
+
+@pytest.mark.parametrize("single, many, defaults, message", [
+    ("www.example.com", [], dict(ROLE_DEFAULTS, strategy="sideways"), "sideways"),
+    ("", [], ROLE_DEFAULTS, "nothing to do"),
+    ("www.example.com", [], {}, "target_distribution_id is missing"),
+    ("", [{"alias": "a.example.com", "dns": "route53"}], ROLE_DEFAULTS, "unknown key(s) dns"),
+])
+def test_bad_requests_become_filter_errors_the_play_shows(single, many, defaults, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        FILTERS["remediation_requests"](single, many, defaults)
+    assert message in str(caught.value)
+
+
+def test_plan_then_batches_then_report():
+    requests = FILTERS["remediation_requests"]("", ["www.example.com"], ROLE_DEFAULTS)
+    plans = FILTERS["remediation_plan"](requests, [found("free")])
+    assert [(p["alias"], p["action"]) for p in plans] == [("www.example.com", "add")]
+    assert FILTERS["remediation_batches"](plans, "add_alias") == [
+        {"distribution_id": TARGET["id"], "aliases": ["www.example.com"]}]
+    assert FILTERS["remediation_batches"](plans, "move_alias") == []
+    assert FILTERS["remediation_batches"](None, "verify") == []
+    report = FILTERS["remediation_report"](plans, {"add_alias": {"results": [
+        {"changed": True, "added": ["www.example.com"], "removed": []}]}})
+    assert "  changed: add_alias" in report
+
+
+def test_plan_errors_become_filter_errors():
+    with pytest.raises(AnsibleFilterError, match="step 1 found nothing about www.example.com"):
+        FILTERS["remediation_plan"]([dict(ROLE_DEFAULTS, alias="www.example.com")], None)
+
+
+def test_an_unknown_step_is_a_filter_error():
+    with pytest.raises(AnsibleFilterError, match="unknown step"):
+        FILTERS["remediation_batches"]([], "txt")
+
+
+def test_report_in_check_mode_and_after_a_failure():
+    plans = FILTERS["remediation_plan"]([dict(ROLE_DEFAULTS, alias="www.example.com")], [found("free")])
+    check = FILTERS["remediation_report"](plans, None, True)
+    assert "    1. add www.example.com to ETARGET0000001 (UpdateDistribution)" in check
+    stopped = FILTERS["remediation_report"](plans, {}, False, True, "the certificate does not cover it")
+    assert "STOPPED: the certificate does not cover it" in stopped
+    assert stopped[-1].startswith("Nothing was changed")
+    assert FILTERS["remediation_report"](None, None, False, True)[0] == "STOPPED: a step failed"

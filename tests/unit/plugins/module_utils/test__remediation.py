@@ -1,0 +1,448 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The remediation role's decisions: input, the plan per verdict and strategy, batches, the summary."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._remediation import (
+    RemediationInputError,
+    batches,
+    describe_step,
+    plan_remediation,
+    requests_from,
+    summarise,
+)
+
+TARGET = {"id": "ETARGET0000001", "domain_name": "dnew.cloudfront.net", "status": "Deployed", "enabled": True,
+          "aliases": []}
+OLD = "dold.cloudfront.net"
+DEFAULTS = {"target_distribution_id": TARGET["id"], "dns_provider": "route53", "dns_zone": "example.com",
+            "strategy": "auto", "cloudflare_dns_only": False}
+
+
+def holder(dist_id="EOLD0000000001", overlap="exact", in_account=True, alias="www.example.com"):
+    found = {"alias": alias, "distribution_id": dist_id, "account_id": "111111111111" if in_account else "********2222",
+             "masked": not in_account, "in_account": in_account, "overlap": overlap}
+    if in_account:
+        found.update(domain_name=OLD, status="Deployed", enabled=True, aliases=[alias])
+    return found
+
+
+def cname_to(domain, is_target=False):
+    return {"type": "CNAME", "values": [domain], "chain": [], "final_name": domain, "error": None,
+            "points_to": {"domain_name": domain, "is_target": is_target, "via": "CNAME"}}
+
+
+def step1(verdict, holders=(), dns=None, alias="www.example.com", target=None):
+    """One result of the step-1 loop (cloudfront_alias_conflict_info), for one alias."""
+    return {"changed": False, "target": target or TARGET, "aliases": [{
+        "alias": alias, "verdict": verdict, "holders": list(holders), "dns": dns,
+        "txt_record_name": "_" + alias.lstrip("*.") if alias.startswith("*.") else "_" + alias}]}
+
+
+def plan_for(verdict, holders=(), dns=None, alias="www.example.com", **request):
+    req = dict(DEFAULTS, alias=alias)
+    req.update(request)
+    return plan_remediation([req], [step1(verdict, holders, dns, alias)])[0]
+
+
+# -- input ----------------------------------------------------------------------------------------------
+
+
+def test_one_alias_from_the_single_variables():
+    assert requests_from("www.example.com", [], DEFAULTS) == [dict(DEFAULTS, alias="www.example.com")]
+
+
+def test_many_aliases_take_missing_keys_from_the_defaults_and_may_be_plain_names():
+    requests = requests_from("", [
+        {"alias": "www.example.com", "target_distribution_id": "EOTHER00000001", "dns_zone": ""},
+        "shop.example.com",
+        {"alias": "api.example.com", "strategy": "dns_first", "dns_provider": None},
+    ], DEFAULTS)
+    assert [(r["alias"], r["target_distribution_id"], r["dns_zone"], r["strategy"], r["dns_provider"])
+            for r in requests] == [
+        ("www.example.com", "EOTHER00000001", "example.com", "auto", "route53"),
+        ("shop.example.com", TARGET["id"], "example.com", "auto", "route53"),
+        ("api.example.com", TARGET["id"], "example.com", "dns_first", "route53"),
+    ]
+
+
+@pytest.mark.parametrize("given, meant", [("false", False), ("no", False), ("true", True), (True, True),
+                                          (None, False), ("", False)])
+def test_cloudflare_dns_only_from_the_command_line_means_what_it_says(given, meant):
+    assert requests_from("www.example.com", [], dict(DEFAULTS, cloudflare_dns_only=given))[0][
+        "cloudflare_dns_only"] is meant
+
+
+@pytest.mark.parametrize("single, many, defaults, message", [
+    ("www.example.com", [], dict(DEFAULTS, cloudflare_dns_only="maybe"), "cloudflare_dns_only must be true or false"),
+    ("", [], DEFAULTS, "nothing to do"),
+    ("www.example.com", [], dict(DEFAULTS, target_distribution_id=""), "target_distribution_id is missing"),
+    ("www.example.com", [], dict(DEFAULTS, strategy="sideways"), "strategy 'sideways' is not one of auto, move, dns_first"),
+    ("www.example.com", [], dict(DEFAULTS, dns_provider="godaddy"), "dns_provider 'godaddy'"),
+    ("www..example.com", [], DEFAULTS, "www..example.com"),
+    ("www.example.com", [], dict(DEFAULTS, dns_zone="exa mple.com"), "dns_zone"),
+    ("", [{"alias": "www.example.com", "target": "E1"}], DEFAULTS, "unknown key(s) target"),
+    ("", [{"target_distribution_id": "E1"}], DEFAULTS, "aliases[0] must be a mapping with at least 'alias'"),
+    ("", [42], DEFAULTS, "aliases[0]"),
+    ("WWW.example.com.", [{"alias": "www.example.com"}], DEFAULTS, "listed twice"),
+    ("", [u"b\u00fccher.example.com", "xn--bcher-kva.example.com"], DEFAULTS, "listed twice"),
+])
+def test_bad_input_is_refused_with_a_message_naming_it(single, many, defaults, message):
+    with pytest.raises(RemediationInputError) as caught:
+        requests_from(single, many, defaults)
+    assert message in str(caught.value)
+
+
+def test_step1_must_have_reported_every_alias():
+    with pytest.raises(RemediationInputError, match="step 1 found nothing about shop.example.com"):
+        plan_remediation([dict(DEFAULTS, alias="shop.example.com")], [step1("free")])
+
+
+def test_failed_or_skipped_step1_results_are_ignored():
+    results = [{"failed": True, "msg": "boom"}, {"skipped": True}, step1("free")]
+    assert plan_remediation([dict(DEFAULTS, alias="www.example.com")], results)[0]["action"] == "add"
+
+
+def test_a_unicode_alias_matches_its_punycode_in_step1():
+    plan = plan_remediation([dict(DEFAULTS, alias=u"B\u00fccher.example.com.")],
+                            [step1("free", alias="xn--bcher-kva.example.com")])[0]
+    assert plan["alias"] == "xn--bcher-kva.example.com"
+
+
+def test_step1_results_are_matched_per_target():
+    other = dict(TARGET, id="ESECOND0000001", domain_name="dsecond.cloudfront.net")
+    request = dict(DEFAULTS, alias="www.example.com", target_distribution_id=other["id"])
+    plan = plan_remediation([request], [step1("free"), step1("on_target", target=other)])[0]
+    assert (plan["verdict"], plan["target_domain_name"]) == ("on_target", "dsecond.cloudfront.net")
+
+
+# -- the plan, per verdict and strategy -----------------------------------------------------------------
+
+
+def test_on_target_with_dns_at_the_target_only_verifies():
+    plan = plan_for("on_target", dns=cname_to(TARGET["domain_name"], is_target=True))
+    assert (plan["action"], plan["steps"]) == ("none", ["verify"])
+    assert plan["reason"] == "already on the target"
+
+
+def test_on_target_with_dns_elsewhere_repoints_dns_only():
+    plan = plan_for("on_target", dns=cname_to(OLD))
+    assert (plan["action"], plan["steps"]) == ("none", ["repoint_dns", "verify"])
+    assert "repoint DNS" in plan["reason"] and OLD in plan["reason"]
+
+
+def test_held_in_account_moves_with_associate_alias_then_repoints():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD))
+    assert plan["action"] == "move"
+    assert plan["steps"] == ["txt_create", "move_alias", "repoint_dns", "txt_remove", "verify"]
+    assert plan["expected_current"] == sorted([OLD, TARGET["domain_name"]])
+    assert plan["txt_record_name"] == "_www.example.com"
+    assert "EOLD0000000001 in this account" in plan["reason"]
+
+
+def test_held_in_another_account_moves_and_says_it_needs_a_disabled_holder():
+    plan = plan_for("held_other_account", [holder("*******000001", in_account=False)], cname_to(OLD))
+    assert plan["action"] == "move"
+    assert "only if that distribution is disabled" in plan["reason"]
+    assert plan["holders"][0]["distribution_id"] == "*******000001"
+    # Its domain name is unknown (another account), but what DNS says is allowed for the swap.
+    assert OLD in plan["expected_current"]
+
+
+def test_dns_pointing_elsewhere_follows_the_seed_order_without_touching_holders():
+    plan = plan_for("dns_points_elsewhere", dns=cname_to(OLD))
+    assert plan["action"] == "dns_first"
+    assert plan["steps"] == ["repoint_dns", "add_alias_after_dns", "verify"]
+    assert plan["remove_from"] == []
+    assert "the seed's order" in plan["reason"]
+
+
+def test_a_free_alias_is_added_and_its_record_created():
+    plan = plan_for("free", dns={"type": None, "values": [], "points_to": None, "error": None})
+    assert (plan["action"], plan["steps"]) == ("add", ["add_alias", "repoint_dns", "verify"])
+    assert plan["expected_current"] == [TARGET["domain_name"]]
+
+
+def test_a_free_alias_whose_dns_already_leads_to_the_target_is_only_added():
+    plan = plan_for("free", dns=cname_to(TARGET["domain_name"], is_target=True))
+    assert plan["steps"] == ["add_alias", "verify"]
+
+
+def test_strategy_dns_first_takes_the_alias_off_in_account_holders():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")
+    assert plan["action"] == "dns_first"
+    assert plan["steps"] == ["repoint_dns", "remove_from_holders", "add_alias_after_dns", "verify"]
+    assert plan["remove_from"] == ["EOLD0000000001"]
+    assert "take it off EOLD0000000001" in plan["reason"]
+
+
+def test_strategy_dns_first_is_blocked_by_a_holder_in_another_account():
+    plan = plan_for("held_other_account", [holder("*******000001", in_account=False)], cname_to(OLD),
+                    strategy="dns_first")
+    assert (plan["action"], plan["steps"]) == ("blocked", [])
+    assert "only its owner can remove it" in plan["reason"]
+
+
+@pytest.mark.parametrize("verdict", ["dns_points_elsewhere", "free"])
+def test_strategy_move_uses_associate_alias_even_when_nobody_holds_it(verdict):
+    plan = plan_for(verdict, dns=cname_to(OLD), strategy="move")
+    assert plan["action"] == "move"
+    assert plan["steps"] == ["txt_create", "move_alias", "repoint_dns", "txt_remove", "verify"]
+    assert "nobody holds it" in plan["reason"]
+
+
+@pytest.mark.parametrize("verdict, holders, strategy, message", [
+    ("held_in_account", [holder()], "auto", "needs the TXT record _www.example.com"),
+    ("dns_points_elsewhere", [], "auto", "DNS must be repointed first"),
+])
+def test_without_a_dns_provider_what_needs_dns_is_blocked(verdict, holders, strategy, message):
+    plan = plan_for(verdict, holders, cname_to(OLD), strategy=strategy, dns_provider="")
+    assert (plan["action"], plan["steps"]) == ("blocked", [])
+    assert message in plan["reason"]
+
+
+def test_without_a_dns_provider_a_free_alias_is_only_added():
+    plan = plan_for("free", dns=None, dns_provider="")
+    assert plan["steps"] == ["add_alias", "verify"]
+
+
+def test_a_wildcard_holder_overlaps_and_is_left_alone():
+    wildcard = holder("EWILD000000001", overlap="wildcard", alias="*.example.com")
+    plan = plan_for("dns_points_elsewhere", [wildcard], cname_to(OLD))
+    assert plan["holders"] == [] and plan["overlapping"] == [wildcard]
+    assert plan["remove_from"] == []
+    assert plan["action"] == "dns_first"
+
+
+def test_the_target_itself_is_never_a_holder():
+    plan = plan_for("on_target", [holder(TARGET["id"])], cname_to(TARGET["domain_name"], is_target=True))
+    assert plan["holders"] == []
+
+
+def test_the_txt_record_at_a_zone_apex_is_underscore_dot():
+    plan = plan_for("held_in_account", [holder(alias="example.com")], cname_to(OLD), alias="example.com")
+    assert plan["txt_record_name"] == "_.example.com"
+
+
+PROXIED = {"type": "A/AAAA", "values": ["104.16.64.10", "2606:4700::1"], "points_to": None, "error": None}
+
+
+def test_a_proxied_cloudflare_record_is_blocked_before_anything_changes():
+    plan = plan_for("held_in_account", [holder()], PROXIED, dns_provider="cloudflare")
+    assert (plan["action"], plan["steps"]) == ("blocked", [])
+    assert "proxied by Cloudflare" in plan["reason"] and "cloudflare_dns_only=true" in plan["reason"]
+
+
+def test_a_proxied_cloudflare_record_is_made_dns_only_when_asked():
+    plan = plan_for("held_in_account", [holder()], PROXIED, dns_provider="cloudflare", cloudflare_dns_only=True)
+    assert plan["action"] == "move"
+    record = batches([plan], "repoint_dns")[0]["records"][0]
+    assert record["proxied"] is False
+    assert set(PROXIED["values"]) <= set(record["expected_current"])
+
+
+def test_cloudflare_addresses_at_another_provider_are_not_a_proxy_question():
+    plan = plan_for("held_in_account", [holder()], PROXIED, dns_provider="route53")
+    assert plan["action"] == "move"
+
+
+# -- batches ---------------------------------------------------------------------------------------------
+
+
+def _three_plans():
+    second = dict(TARGET, id="ESECOND0000001", domain_name="dsecond.cloudfront.net")
+    requests = [dict(DEFAULTS, alias="www.example.com"), dict(DEFAULTS, alias="shop.example.com"),
+                dict(DEFAULTS, alias="api.example.net", target_distribution_id=second["id"], dns_provider="cloudflare",
+                     dns_zone="example.net")]
+    found = [
+        {"target": TARGET, "aliases": [
+            step1("held_in_account", [holder()], cname_to(OLD))["aliases"][0],
+            step1("held_in_account", [holder(alias="shop.example.com")], cname_to(OLD),
+                  alias="shop.example.com")["aliases"][0]]},
+        step1("held_in_account", [holder("EOLD0000000002", alias="api.example.net")], cname_to(OLD),
+              alias="api.example.net", target=second),
+    ]
+    return plan_remediation(requests, found)
+
+
+def test_alias_steps_go_per_distribution_and_dns_steps_per_provider():
+    plans = _three_plans()
+    assert batches(plans, "move_alias") == [
+        {"distribution_id": TARGET["id"], "aliases": ["www.example.com", "shop.example.com"]},
+        {"distribution_id": "ESECOND0000001", "aliases": ["api.example.net"]}]
+    dns = batches(plans, "repoint_dns")
+    assert [(b["provider"], [r["name"] for r in b["records"]]) for b in dns] == [
+        ("route53", ["www.example.com", "shop.example.com"]), ("cloudflare", ["api.example.net"])]
+    assert dns[0]["records"][0] == {"name": "www.example.com", "target": TARGET["domain_name"], "zone": "example.com",
+                                    "state": "present", "expected_current": sorted([OLD, TARGET["domain_name"]])}
+    assert batches(plans, "add_alias") == []
+
+
+def test_txt_batches_create_and_remove_the_challenge_records():
+    plans = _three_plans()
+    create = batches(plans, "txt_create")[0]["records"][0]
+    remove = batches(plans, "txt_remove")[0]["records"][0]
+    assert create == {"name": "www.example.com", "target": TARGET["domain_name"], "zone": "example.com",
+                      "challenge": True, "state": "present"}
+    assert dict(create, state="absent") == remove
+
+
+def test_removal_from_holders_goes_per_holder():
+    plans = [plan_for("held_in_account", [holder("EOLDA000000001"), holder("EOLDB000000001")], cname_to(OLD),
+                      strategy="dns_first")]
+    assert batches(plans, "remove_from_holders") == [
+        {"distribution_id": "EOLDA000000001", "aliases": ["www.example.com"]},
+        {"distribution_id": "EOLDB000000001", "aliases": ["www.example.com"]}]
+
+
+def test_an_unknown_step_is_an_error():
+    with pytest.raises(RemediationInputError, match="unknown step 'sideways'"):
+        batches([], "sideways")
+
+
+# -- the summary ----------------------------------------------------------------------------------------------
+
+
+def _loop(*results):
+    return {"changed": any(r.get("changed") for r in results), "results": list(results)}
+
+
+def test_the_summary_says_what_was_found_what_changed_and_the_proof():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD))
+    registered = {
+        "txt_create": _loop({"changed": True, "records": [{"name": "_www.example.com", "action": "create"}]}),
+        "move_alias": _loop({"changed": True, "added": ["www.example.com"], "removed": []}),
+        "repoint_dns": _loop({"changed": True, "records": [{"name": "www.example.com", "action": "update"}]}),
+        "txt_remove": _loop({"changed": True, "records": [{"name": "_www.example.com", "action": "delete"}]}),
+        "add_alias": {"skipped": True, "results": []},
+        "verify": _loop({"changed": False, "aliases": [{"alias": "www.example.com", "verified": True,
+                                                        "outcome": "verified", "detail": "every nameserver agrees"}]}),
+    }
+    assert summarise([plan], registered) == [
+        "www.example.com -> ETARGET0000001 (dnew.cloudfront.net)",
+        "  found:   held_in_account; held by EOLD0000000001; DNS -> dold.cloudfront.net",
+        "  plan:    move (held by EOLD0000000001 in this account: move it in one step with AssociateAlias)",
+        "  changed: txt_create, move_alias, repoint_dns, txt_remove",
+        "  proof:   VERIFIED - every nameserver agrees",
+    ]
+
+
+def test_an_unchanged_run_says_nothing_changed():
+    plan = plan_for("on_target", dns=cname_to(TARGET["domain_name"], is_target=True))
+    lines = summarise([plan], {"repoint_dns": _loop({"changed": False, "records": [
+        {"name": "www.example.com", "action": "none"}]})})
+    assert "  changed: nothing" in lines
+    assert "  proof:   not reached" in lines
+
+
+def test_check_mode_prints_what_each_step_would_do():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD))
+    lines = summarise([plan], {}, check_mode=True)
+    assert lines[3:] == [
+        "  would:   (check mode: nothing was changed)",
+        "    1. create TXT _www.example.com = dnew.cloudfront.net at route53 zone example.com (AssociateAlias checks it)",
+        "    2. move www.example.com from EOLD0000000001 to ETARGET0000001 in one step (AssociateAlias)",
+        "    3. repoint www.example.com at route53 zone example.com: dold.cloudfront.net -> dnew.cloudfront.net "
+        "(only if it still holds dnew.cloudfront.net, dold.cloudfront.net)",
+        "    4. remove TXT _www.example.com",
+        "    5. prove with DNS that www.example.com leads to dnew.cloudfront.net",
+    ]
+
+
+def test_check_mode_with_nothing_to_do():
+    plan = plan_for("held_other_account", [holder("*******000001", in_account=False)], cname_to(OLD),
+                    strategy="dns_first")
+    assert summarise([plan], {}, check_mode=True)[-1] == "  would:   nothing (check mode)"
+
+
+@pytest.mark.parametrize("step, words", [
+    ("remove_from_holders", "remove www.example.com from EOLD0000000001 (UpdateDistribution)"),
+    ("add_alias_after_dns", "add www.example.com to ETARGET0000001 (UpdateDistribution)"),
+    ("add_alias", "add www.example.com to ETARGET0000001 (UpdateDistribution)"),
+])
+def test_each_step_is_described_in_words(step, words):
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")
+    assert describe_step(plan, step) == words
+
+
+def test_a_run_stopped_after_the_move_says_where_it_left_things_and_how_it_continues():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD))
+    registered = {
+        "txt_create": _loop({"changed": True, "records": [{"name": "_www.example.com", "action": "create"}]}),
+        "move_alias": _loop({"changed": True, "added": ["www.example.com"], "removed": []}),
+        "repoint_dns": _loop({"changed": False, "failed": True, "msg": "www.example.com holds 192.0.2.1"}),
+        "txt_remove": _loop({"changed": True, "records": [{"name": "_www.example.com", "action": "delete"}]}),
+    }
+    lines = summarise([plan], registered, failed=True, error="www.example.com holds 192.0.2.1")
+    assert "  changed: txt_create, move_alias, txt_remove" in lines
+    assert "  left:    alias on the target ETARGET0000001; DNS as found (dold.cloudfront.net)" in lines
+    assert "  next:    fix the cause, run the same command again; it continues with repoint_dns, verify" in lines
+    assert "STOPPED: www.example.com holds 192.0.2.1" in lines
+    assert lines[-1].startswith("DNS was only repointed after its alias was on the target")
+
+
+def test_a_stopped_run_that_left_a_txt_record_says_so():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD))
+    registered = {"txt_create": _loop({"changed": True, "records": [{"name": "_www.example.com", "action": "create"}]})}
+    lines = summarise([plan], registered, failed=True, error="boom")
+    assert ("  left:    alias still on EOLD0000000001; DNS as found (dold.cloudfront.net); TXT _www.example.com is "
+            "still there (remove it, or run again)") in lines
+    assert "  next:    fix the cause, run the same command again; it continues with move_alias, repoint_dns, " \
+           "verify" in lines
+
+
+def test_a_stopped_dns_first_run_between_removal_and_add():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")
+    registered = {
+        "repoint_dns": _loop({"changed": True, "records": [{"name": "www.example.com", "action": "update"}]}),
+        "remove_from_holders": _loop({"changed": True, "added": [], "removed": ["www.example.com"]}),
+    }
+    lines = summarise([plan], registered, failed=True, error="boom")
+    assert ("  left:    alias on no distribution (taken off EOLD0000000001), not yet on the target; DNS points at "
+            "the target (dnew.cloudfront.net)") in lines
+    assert "  next:    fix the cause, run the same command again; it continues with add_alias_after_dns, verify" in lines
+
+
+def test_a_run_stopped_before_any_change_says_nothing_was_changed():
+    plan = plan_for("held_other_account", [holder("*******000001", in_account=False)], cname_to(OLD),
+                    strategy="dns_first")
+    lines = summarise([plan], {}, failed=True, error=plan["reason"])
+    assert "  left:    alias still on *******000001; DNS as found (dold.cloudfront.net)" in lines
+    assert lines[-1] == "Nothing was changed. Fix the cause above and run the same command again."
+    assert summarise([], {}, failed=True, error="step 1 failed")[-1].startswith("Nothing was changed")
+
+
+def test_the_summary_names_a_wildcard_that_keeps_covering_the_alias():
+    wildcard = holder("EWILD000000001", overlap="wildcard", alias="*.example.com")
+    lines = summarise([plan_for("dns_points_elsewhere", [wildcard], cname_to(OLD))], {})
+    assert lines[1] == ("  found:   dns_points_elsewhere; held by nobody else; *.example.com on EWILD000000001 covers it "
+                        "(kept); DNS -> dold.cloudfront.net")
+
+
+def test_an_unreadable_dns_record_is_reported_as_such():
+    dns = {"type": None, "values": [], "points_to": None, "error": "127.0.0.1 did not answer"}
+    lines = summarise([plan_for("free", dns=dns)], {})
+    assert lines[1].endswith("DNS -> unreadable: 127.0.0.1 did not answer")
+
+
+def test_the_rescue_clean_up_counts_as_removing_the_txt_record():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD))
+    txt = {"name": "_www.example.com"}
+    created = _loop({"changed": True, "records": [dict(txt, action="create")]})
+    # The TXT record was removed by the rescue ...
+    lines = summarise([plan], {"txt_create": created, "txt_cleanup": _loop(
+        {"changed": True, "records": [dict(txt, action="delete")]})}, failed=True, error="boom")
+    assert "  changed: txt_create, txt_remove" in lines
+    assert not any("is still there" in line for line in lines)
+    # ... or already by the main block (the rescue then finds nothing to do, and must not hide that).
+    lines = summarise([plan], {"txt_create": created, "txt_remove": _loop(
+        {"changed": True, "records": [dict(txt, action="delete")]}), "txt_cleanup": _loop(
+        {"changed": False, "records": [dict(txt, action="none")]})}, failed=True, error="boom")
+    assert not any("is still there" in line for line in lines)
