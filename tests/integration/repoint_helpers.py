@@ -51,8 +51,8 @@ class Run:
         return found[0]
 
     def explain(self):
-        return "rc=%s result=%s\nstderr=%s" % (self.returncode, json.dumps(self.result, indent=1, default=str),
-                                             self.stderr[-2000:])
+        result = json.dumps(self.result, indent=1, default=str)
+        return "rc=%s result=%s\nstderr=%s" % (self.returncode, result, self.stderr[-2000:])
 
 
 class Repoint:
