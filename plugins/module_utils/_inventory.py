@@ -73,9 +73,15 @@ def list_distributions(client, cost):
     cost.need("ListDistributions", pages(len(summaries), PAGE["ListDistributions"]))
     result = []
     for summary in summaries:
-        dist = Distribution.from_summary(summary)
+        try:
+            dist = Distribution.from_summary(summary)
+            aliases = [a.name for a in dist.aliases]
+        except InvalidName:
+            # CloudFront accepted it, so keep it as it is rather than lose the distribution from the audit.
+            dist = Distribution.from_summary(dict(summary, Aliases={"Quantity": 0}))
+            aliases = [str(a).lower() for a in (summary.get("Aliases") or {}).get("Items") or []]
         result.append({"id": dist.id, "arn": dist.arn, "domain_name": dist.domain_name, "enabled": dist.enabled,
-                       "status": dist.status, "aliases": [a.name for a in dist.aliases], "comment": dist.comment,
+                       "status": dist.status, "aliases": aliases, "comment": dist.comment,
                        "certificate_arn": dist.certificate_arn, "ipv6": dist.ipv6, "account_id": dist.account_id})
     return result
 
@@ -115,7 +121,10 @@ def list_route53(client, cost, account, wanted=None):
     for zone in zones:
         if zone.get("Config", {}).get("PrivateZone"):
             continue
-        name = to_ascii(zone["Name"])
+        try:
+            name = to_ascii(zone["Name"], allow_underscore=True)
+        except InvalidName:
+            continue  # e.g. a classless reverse zone ('0/26.2.0.192.in-addr.arpa'): no CloudFront alias lives there
         if wanted is not None and name not in wanted:
             continue
         items = _paginate(client, "list_resource_record_sets", ("ResourceRecordSets",),
@@ -193,4 +202,7 @@ def list_rfc2136(server, port, zones, keyring=None, key_name=None, key_algorithm
 def keyring_for(key_name, key_secret, key_algorithm):
     if not key_name:
         return None
-    return dns.tsigkeyring.from_text({key_name: (key_algorithm, key_secret)})
+    try:
+        return dns.tsigkeyring.from_text({key_name: (key_algorithm, key_secret)})
+    except Exception as exc:  # binascii and dnspython errors for a bad secret; never echo the secret
+        raise DnsError("key_secret is not a valid base64 TSIG secret for key %r (%s)" % (key_name, type(exc).__name__))
