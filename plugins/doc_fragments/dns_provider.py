@@ -49,6 +49,9 @@ options:
     description:
       - RFC 2136 only. The TSIG key's name, as the server knows it.
       - Reads are signed with the key too, so a wrong key is reported before any update is sent.
+      - The zone is read with one zone transfer (AXFR) signed with this key, so allow the key to transfer the
+        zone (BIND - C(allow-transfer { key "name"; };)). When the server refuses, names are read with one query
+        per record type, and a warning says what that read cannot see (answers from a wildcard, rarer types).
     type: str
   key_secret:
     description:

@@ -33,9 +33,9 @@ def remediation_plan(requests, found_results):
         raise AnsibleFilterError(str(exc))
 
 
-def remediation_batches(plans, step):
+def remediation_batches(plans, step, created_by=None):
     try:
-        return batches(plans or [], step)
+        return batches(plans or [], step, created_by)
     except RemediationInputError as exc:
         raise AnsibleFilterError(str(exc))
 

@@ -79,7 +79,8 @@ class AwsConnection:
 
     def __init__(self, params):
         if not HAS_BOTO3:
-            raise AwsError("boto3 and botocore are required on the host that runs this module: pip install boto3")
+            raise AwsError("boto3 and botocore are required on the host that runs this module: pip install boto3",
+                           code="MissingDependency")
         self.params = params
         self.requests = RequestCounter()
         self._session = None
@@ -171,8 +172,9 @@ def describe_error(exc, doing):
     if HAS_BOTO3 and isinstance(exc, botocore.exceptions.NoCredentialsError):
         return AwsError("%s failed: no AWS credentials found" % doing, code="NoCredentials", exception=exc)
     if HAS_BOTO3 and isinstance(exc, botocore.exceptions.EndpointConnectionError):
-        return AwsError("%s failed: could not reach the AWS endpoint (%s); check endpoint_url/AWS_URL and the "
-                        "network" % (doing, exc), code="EndpointConnectionError", exception=exc)
+        return AwsError("%s failed: could not reach the AWS endpoint (%s); check endpoint_url (or AWS_URL, or "
+                        "botocore's AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>) and the network"
+                        % (doing, exc), code="EndpointConnectionError", exception=exc)
     if HAS_BOTO3 and isinstance(exc, botocore.exceptions.BotoCoreError):
         return AwsError("%s failed: %s" % (doing, exc), code=type(exc).__name__, exception=exc)
     return AwsError("%s failed: %s" % (doing, exc), exception=exc)

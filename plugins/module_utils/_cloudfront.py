@@ -20,7 +20,6 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
     AwsError,
     call,
     describe_error,
-    error_code,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
     Alias,
@@ -247,7 +246,3 @@ def with_aliases(config, aliases):
     names = [a.name for a in aliases]
     updated["Aliases"] = {"Quantity": len(names), "Items": names} if names else {"Quantity": 0}
     return updated
-
-
-def is_not_found(exc):
-    return error_code(getattr(exc, "exception", None)) == "NoSuchDistribution" or getattr(exc, "code", None) == "NoSuchDistribution"

@@ -21,10 +21,15 @@ HELD_OTHER_ACCOUNT = "held_other_account"
 DNS_POINTS_ELSEWHERE = "dns_points_elsewhere"
 
 
+ADDRESS_GUESS = ("a guess from addresses: CloudFront's edge addresses are shared by many distributions and change "
+                 "over time, so read the record at the DNS provider (for Route 53, its alias target) to be sure")
+
+
 class DnsView:
     """What the alias's DNS says today, read from its zone's authoritative servers."""
 
-    def __init__(self, name, record_type=None, values=(), chain=(), final=None, points_to=None, error=None):
+    def __init__(self, name, record_type=None, values=(), chain=(), final=None, points_to=None, error=None,
+                 zone=None):
         self.name = name
         self.record_type = record_type
         self.values = list(values)
@@ -32,10 +37,11 @@ class DnsView:
         self.final = final
         self.points_to = points_to
         self.error = error
+        self.zone = zone
 
     def to_result(self):
-        return {"name": self.name, "type": self.record_type, "values": self.values, "chain": self.chain,
-                "final_name": self.final, "points_to": self.points_to, "error": self.error}
+        return {"name": self.name, "zone": self.zone, "type": self.record_type, "values": self.values,
+                "chain": self.chain, "final_name": self.final, "points_to": self.points_to, "error": self.error}
 
     @property
     def points_at_other_distribution(self):
@@ -48,9 +54,10 @@ def read_dns(resolver, alias, index, target, holders):
     try:
         hops = resolver.chase(name)
     except ResolverError as exc:
-        return DnsView(name, error=str(exc))
+        return DnsView(name, error=str(exc), zone=_zone_or_none(resolver, name))
     chain = [{"name": h["name"], "cname": h["cname"]} for h in hops]
     first = hops[0]
+    zone = first.get("zone")
     if first.get("cname"):
         final = hops[-1]["name"]
         dist = index.by_domain.get(final)
@@ -64,32 +71,49 @@ def read_dns(resolver, alias, index, target, holders):
                 "in_account": dist is not None,
                 "is_target": dist is not None and dist.id == target.id,
                 "via": "CNAME" if direct else "CNAME chain",
+                "guess": False,
             }
-        return DnsView(name, "CNAME", [first["cname"]], chain, final, points_to)
-    return _read_addresses(resolver, alias, index, target, holders, chain)
+        return DnsView(name, "CNAME", [first["cname"]], chain, final, points_to, zone=zone)
+    return _read_addresses(resolver, alias, index, target, holders, chain, zone)
 
 
-def _read_addresses(resolver, alias, index, target, holders, chain):
-    # No CNAME: an alias record (Route 53), a flattened or proxied record, or plain addresses.
+def _zone_or_none(resolver, name):
+    try:
+        return resolver.zone_for(name)
+    except ResolverError:
+        return None
+
+
+def _read_addresses(resolver, alias, index, target, holders, chain, zone):
+    # No CNAME: an alias record (Route 53), a flattened or proxied record, or plain addresses. Which
+    # distribution the addresses belong to is only a guess (shared edge addresses), and says so.
     try:
         values = resolver.addresses(alias.name)
     except ResolverError as exc:
-        return DnsView(alias.name, error=str(exc))
+        return DnsView(alias.name, error=str(exc), zone=zone)
     if not values:
-        return DnsView(alias.name, None, [], chain, None, None)
-    candidates = [target] + [h.distribution for h in holders if h.distribution is not None]
-    points_to = None
+        return DnsView(alias.name, None, [], chain, None, None, zone=zone)
+    candidates = [target] + [h.distribution for h in holders
+                             if h.distribution is not None and h.distribution.id != target.id]
+    matching = []
     for dist in candidates:
         try:
             known = set(resolver.addresses(dist.domain_name))
         except ResolverError:
             continue
         if known and known & set(values):
-            points_to = {"domain_name": dist.domain_name, "distribution_id": dist.id, "in_account": True,
-                         "is_target": dist.id == target.id, "via": "addresses"}
-            break
-    record_type = "A/AAAA"
-    return DnsView(alias.name, record_type, values, chain, alias.name, points_to)
+            matching.append(dist)
+    points_to = None
+    if len(matching) == 1:
+        dist = matching[0]
+        points_to = {"domain_name": dist.domain_name, "distribution_id": dist.id, "in_account": True,
+                     "is_target": dist.id == target.id, "via": "addresses", "guess": True,
+                     "matching_distributions": [dist.id]}
+    elif matching:
+        # Several distributions answer with these addresses: say so, and claim none of them.
+        points_to = {"domain_name": None, "distribution_id": None, "in_account": True, "is_target": False,
+                     "via": "addresses", "guess": True, "matching_distributions": [d.id for d in matching]}
+    return DnsView(alias.name, "A/AAAA", values, chain, alias.name, points_to, zone=zone)
 
 
 def verdict_for(alias, target, holders, dns_view):
@@ -106,14 +130,37 @@ def verdict_for(alias, target, holders, dns_view):
     return FREE
 
 
+def txt_record_name(alias, dns_view):
+    """The TXT record AssociateAlias checks, from the alias's zone when DNS told us the zone."""
+    return alias.txt_challenge_name(dns_view.zone if dns_view is not None else None)
+
+
+def _dns_note(name, target, dns_view):
+    points_to = dns_view.points_to if dns_view is not None else None
+    if not points_to:
+        return ""
+    if not points_to.get("guess"):
+        if points_to.get("is_target"):
+            return ""
+        return " DNS for %s still points at %s; repoint it to %s (dns_cname_repoint)." % (
+            name, points_to["domain_name"], target.domain_name)
+    # Addresses only: never state it as a fact.
+    if points_to.get("domain_name") is None:
+        seen = "the addresses of several distributions (%s)" % ", ".join(points_to["matching_distributions"])
+    else:
+        seen = "the same addresses as %s (%s)" % (points_to["distribution_id"], points_to["domain_name"])
+    advice = ("; if it is not %s, repoint it (dns_cname_repoint)" % target.domain_name
+              if not points_to.get("is_target") else "; dns_cname_verify proves it through Route 53")
+    return " DNS for %s has no CNAME and answers with %s. That is %s%s." % (name, seen, ADDRESS_GUESS, advice)
+
+
 def next_step(verdict, alias, target, holders, dns_view):
     name = alias.name
-    txt = alias.txt_challenge_name()
+    zone = dns_view.zone if dns_view is not None else None
+    txt = alias.txt_challenge_name(zone)
+    txt_note = alias.txt_challenge_note(zone)
     exact = [h for h in holders if h.overlap == "exact" and h.distribution_id != target.id]
-    dns_note = ""
-    if dns_view is not None and dns_view.points_to and not dns_view.points_to.get("is_target"):
-        dns_note = " DNS for %s still points at %s; repoint it to %s (dns_cname_repoint)." % (
-            name, dns_view.points_to["domain_name"], target.domain_name)
+    dns_note = _dns_note(name, target, dns_view)
     if verdict == ON_TARGET:
         if dns_note:
             return "%s is already on %s.%s" % (name, target.id, dns_note)
@@ -121,15 +168,15 @@ def next_step(verdict, alias, target, holders, dns_view):
     if verdict == HELD_IN_ACCOUNT:
         holder = exact[0]
         return ("%s is held by %s in this account. Move it to %s in one step with AssociateAlias: create the "
-                "TXT record %s = %s, run cloudfront_distribution_alias with state=moved, then repoint DNS to %s "
+                "TXT record %s = %s%s, run cloudfront_distribution_alias with state=moved, then repoint DNS to %s "
                 "and remove the TXT record (the cname_remediation role does all of this)."
-                % (name, holder.distribution_id, target.id, txt, target.domain_name, target.domain_name))
+                % (name, holder.distribution_id, target.id, txt, target.domain_name, txt_note, target.domain_name))
     if verdict == HELD_OTHER_ACCOUNT:
         holder = exact[0]
         return ("%s is held by distribution %s in another AWS account (%s). That account's owner must remove "
                 "the alias from it, or disable it; after that, move the alias with AssociateAlias (TXT record "
-                "%s = %s). Nothing in this account can take it over while that distribution is enabled."
-                % (name, holder.distribution_id, holder.account_id, txt, target.domain_name))
+                "%s = %s%s). Nothing in this account can take it over while that distribution is enabled."
+                % (name, holder.distribution_id, holder.account_id, txt, target.domain_name, txt_note))
     if verdict == DNS_POINTS_ELSEWHERE:
         return ("No distribution holds %s exactly, but its DNS CNAME points at %s, so CloudFront refuses to add "
                 "it (CNAMEAlreadyExists). Repoint DNS to %s first (dns_cname_repoint), then add the alias to %s."
@@ -162,7 +209,7 @@ def find_conflicts(cloudfront, resolver, target_id, aliases):
             "next_step": next_step(verdict, alias, target, holders, dns_view),
             "holders": [h.to_result() for h in holders],
             "dns": dns_view.to_result() if dns_view is not None else None,
-            "txt_record_name": alias.txt_challenge_name(),
+            "txt_record_name": txt_record_name(alias, dns_view),
         }
         if warning:
             entry["warning"] = warning

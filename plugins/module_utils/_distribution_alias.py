@@ -8,7 +8,13 @@
 the configuration and its ETag, changes only ``Aliases`` and sends it back with
 ``If-Match``. When someone else changed the distribution in between, AWS answers
 ``PreconditionFailed``; the update is then read and applied again (bounded), so a
-concurrent edit is never overwritten. Moves use ``AssociateAlias``.
+concurrent edit is never overwritten. Moves use ``AssociateAlias``; a TXT record
+created moments before may not be visible to CloudFront yet (Route 53 still
+PENDING, a negative answer cached), so its refusal for the TXT record is asked
+again with backoff for a bounded time.
+
+What was changed is an ``AliasOutcome`` value, made as soon as AWS accepted the
+change, so that a later failure (waiting for the deployment) still reports it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -36,12 +42,55 @@ DEFAULT_ALIAS_QUOTA = 100
 class AliasError(Exception):
     """Refused before or by AWS; the message says what to do.
 
-    ``done`` lists the moves that had already succeeded when a later one failed.
+    ``done`` lists the moves that had already succeeded when a later one failed;
+    ``outcome`` (an AliasOutcome) is what the distribution holds after them.
     """
 
-    def __init__(self, message, done=None):
+    def __init__(self, message, done=None, outcome=None):
         super(AliasError, self).__init__(message)
         self.done = done or []
+        self.outcome = outcome
+
+
+class AliasOutcome:
+    """What the distribution holds after the module's change (or the part of it that was made)."""
+
+    def __init__(self, before, final, moved=(), precondition_retries=0):
+        self.before = list(before)
+        self.final = list(final)
+        self.moved = list(moved)
+        self.precondition_retries = precondition_retries
+
+    @classmethod
+    def unchanged(cls, plan):
+        return cls(plan.before, plan.before)
+
+    @property
+    def changed(self):
+        return set(self.before) != set(self.final)
+
+    @property
+    def added(self):
+        return [a for a in self.final if a not in self.before]
+
+    @property
+    def removed(self):
+        return [a for a in self.before if a not in self.final]
+
+    def describe(self):
+        parts = []
+        if self.moved:
+            parts.append("moved here: %s" % ", ".join(m["alias"] for m in self.moved))
+        elif self.added:
+            parts.append("added: %s" % ", ".join(a.name for a in self.added))
+        if self.removed:
+            parts.append("removed: %s" % ", ".join(a.name for a in self.removed))
+        return "; ".join(parts) or "no change"
+
+    def to_result(self):
+        return {"changed": self.changed, "aliases": [a.name for a in self.final],
+                "added": [a.name for a in self.added], "removed": [a.name for a in self.removed],
+                "moved": list(self.moved), "precondition_retries": self.precondition_retries}
 
 
 class AliasPlan:
@@ -158,21 +207,55 @@ def apply_update(cloudfront, plan, aliases, state, max_retries=5, sleep=time.sle
             raise _explain(exc, cloudfront, plan, aliases)
 
 
-def apply_moves(cloudfront, plan):
+def apply_plan(cloudfront, plan, aliases, max_retries=5, txt_wait_timeout=0, sleep=time.sleep, clock=time.time):
+    """Make the planned change; an AliasOutcome, or AliasError (with ``outcome`` when part of it was made)."""
+    if plan.state == "moved":
+        moved = apply_moves(cloudfront, plan, txt_wait_timeout, sleep=sleep, clock=clock)
+        return AliasOutcome(plan.before, plan.before + [a for a, unused in plan.moves], moved)
+    final, retries = apply_update(cloudfront, plan, aliases, plan.state, max_retries, sleep=sleep)
+    return AliasOutcome(plan.before, final, precondition_retries=retries)
+
+
+def is_missing_txt(exc):
+    """AssociateAlias's refusal because it does not see the TXT record (yet)."""
+    return exc.code == "InvalidArgument" and "TXT" in str(exc)
+
+
+def apply_moves(cloudfront, plan, txt_wait_timeout=0, sleep=time.sleep, clock=time.time):
+    """AssociateAlias for each planned move. A refusal for the TXT record is asked again
+    with backoff until ``txt_wait_timeout`` seconds after the first attempt."""
     moved = []
+    deadline = clock() + txt_wait_timeout
     for alias, holder in plan.moves:
-        try:
-            call("AssociateAlias %s to %s" % (alias.name, plan.distribution_id), cloudfront.associate_alias,
-                 TargetDistributionId=plan.distribution_id, Alias=alias.name)
-        except AwsError as exc:
-            error = _explain(exc, cloudfront, plan, [alias], holder=holder, moved=moved)
-            error.done = moved
-            raise error
+        delay = 1.0
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                call("AssociateAlias %s to %s" % (alias.name, plan.distribution_id), cloudfront.associate_alias,
+                     TargetDistributionId=plan.distribution_id, Alias=alias.name)
+                break
+            except AwsError as exc:
+                if is_missing_txt(exc) and clock() + delay <= deadline:
+                    sleep(delay)
+                    delay = min(delay * 2, 15.0)
+                    continue
+                error = _explain(exc, cloudfront, plan, [alias], holder=holder, moved=moved,
+                                 txt_attempts=attempts, txt_wait_timeout=txt_wait_timeout)
+                error.done = moved
+                error.outcome = AliasOutcome(plan.before, plan.before + [Alias.parse(m["alias"]) for m in moved],
+                                             moved)
+                raise error
         moved.append({"alias": alias.name, "from": holder})
     return moved
 
 
-def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None):
+def _txt_record(alias, value):
+    # The zone is not known here: for a possible apex alias name the other form too.
+    return "%s = %s%s" % (alias.txt_challenge_name(), value, alias.txt_challenge_note())
+
+
+def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None, txt_attempts=1, txt_wait_timeout=0):
     """AWS's refusal, reworded with the holder (when known) and the next step."""
     names = ", ".join(a.name for a in aliases)
     done = ""
@@ -189,9 +272,8 @@ def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None):
                         "it or disable that distribution first" % (found["distribution_id"], found["account_id"]))
             else:
                 held = ("it is also held by distribution %s (account %s): move it here with state=moved "
-                        "(AssociateAlias, TXT record %s = %s)"
-                        % (found["distribution_id"], found["account_id"], aliases[0].txt_challenge_name(),
-                           plan.domain_name))
+                        "(AssociateAlias, TXT record %s)"
+                        % (found["distribution_id"], found["account_id"], _txt_record(aliases[0], plan.domain_name)))
             return AliasError(
                 "CloudFront refused %s on %s because DNS for it is a CNAME to another distribution "
                 "(CNAMEAlreadyExists). Repoint the DNS record to %s first (dns_cname_repoint); %s%s"
@@ -199,19 +281,26 @@ def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None):
         who = ("distribution %s (account %s)" % (found["distribution_id"], found["account_id"])
                if found else "another distribution")
         return AliasError("%s is already held by %s (CNAMEAlreadyExists). Move it with state=moved (AssociateAlias, "
-                          "which needs the TXT record %s = %s), or remove it from the holder first%s"
-                          % (names, who, aliases[0].txt_challenge_name() if aliases else "_<alias>",
-                             plan.domain_name, done))
+                          "which needs the TXT record %s), or remove it from the holder first%s"
+                          % (names, who, _txt_record(aliases[0], plan.domain_name) if aliases
+                             else "_<alias> = %s" % plan.domain_name, done))
     if exc.code == "IllegalUpdate":
         who = ("distribution %s in account %s" % (holder["distribution_id"], holder["account_id"])
                if holder else "the distribution that holds it")
         return AliasError("AWS will not move %s from %s (IllegalUpdate): it is enabled and in another AWS account. "
                           "Its owner must disable it, or remove the alias from it; then run again. Nothing was "
                           "changed for %s%s. AWS said: %s" % (names, who, names, done, exc))
-    if exc.code == "InvalidArgument" and "TXT" in str(exc):
-        return AliasError("AssociateAlias needs the DNS TXT record %s with the value %s before it moves %s; create "
-                          "it with dns_cname_repoint (challenge: true) and run again%s. AWS said: %s"
-                          % (aliases[0].txt_challenge_name(), plan.domain_name, names, done, exc))
+    if is_missing_txt(exc):
+        alias = aliases[0]
+        waited = ""
+        if txt_attempts > 1:
+            waited = (" CloudFront still did not see it after %d attempts over up to %d seconds (txt_wait_timeout): "
+                      "check the record's name and value, and that the zone is the one the public DNS serves."
+                      % (txt_attempts, txt_wait_timeout))
+        return AliasError("AssociateAlias needs the DNS TXT record %s with the value %s%s before it moves %s; create "
+                          "it with dns_cname_repoint (challenge: true) and run again%s.%s AWS said: %s"
+                          % (alias.txt_challenge_name(), plan.domain_name, alias.txt_challenge_note(), names, done,
+                             waited, exc))
     if exc.code == "InvalidViewerCertificate":
         return AliasError("CloudFront refused %s: the distribution's certificate does not cover it "
                           "(InvalidViewerCertificate). Add the name to the certificate first%s. AWS said: %s"

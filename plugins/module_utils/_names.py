@@ -112,15 +112,6 @@ def is_apex(name, zone):
     return name == zone
 
 
-def relative_to(name, zone):
-    """The owner name relative to the zone ('@' for the apex), as zone files write it."""
-    if name == zone:
-        return "@"
-    if not is_subdomain(name, zone):
-        raise InvalidName("%s is not inside the zone %s" % (name, zone))
-    return name[:-(len(zone) + 1)]
-
-
 class Alias:
     """A CloudFront alternate domain name (CNAME), normalised and immutable."""
 
@@ -189,6 +180,24 @@ class Alias:
         if zone is not None and self._name == zone:
             return "_." + self._name
         return "_" + self._name
+
+    def txt_challenge_apex_name(self, zone=None):
+        """The name the TXT record takes instead if the alias is a zone apex, or None.
+
+        None when the rule gives one name only: for a wildcard, or when the zone is
+        known. Messages written without the zone mention this second form, so that
+        an apex alias is not sent to create '_example.com' outside its zone.
+        """
+        if self.is_wildcard or zone is not None:
+            return None
+        return "_." + self._name
+
+    def txt_challenge_note(self, zone=None):
+        """For a message that names the TXT record without knowing the zone: the apex form, else ''."""
+        apex = self.txt_challenge_apex_name(zone)
+        if apex is None:
+            return ""
+        return " (or %s if %s is the apex of its zone)" % (apex, self._name)
 
     def __eq__(self, other):
         return isinstance(other, Alias) and other._name == self._name

@@ -39,12 +39,19 @@ class Zone:
 
 
 class Change:
-    """Replace ``before`` (the sets as read at one name) by ``after``."""
+    """Replace ``before`` (the sets as read at one name) by ``after``.
+
+    ``applied`` becomes True once the provider has made the change. ``left_changed``
+    is True when a write failed halfway and could not be undone: the name then holds
+    neither ``before`` nor ``after`` (the error says what it holds).
+    """
 
     def __init__(self, name, before, after):
         self.name = name
         self.before = list(before)
         self.after = list(after)
+        self.applied = False
+        self.left_changed = False
 
     @property
     def is_noop(self):
@@ -62,6 +69,14 @@ class DnsProvider:
     # "flatten" (a CNAME the provider flattens) or None (the provider cannot).
     apex_mode = None
 
+    def __init__(self):
+        # Things the user should know that do not stop the run (the module warns with them).
+        self.warnings = []
+
+    def warn(self, text):
+        if text not in self.warnings:
+            self.warnings.append(text)
+
     def find_zone(self, zone_name):
         raise NotImplementedError
 
@@ -74,7 +89,10 @@ class DnsProvider:
         raise NotImplementedError
 
     def apply(self, zone, changes):
-        """Apply all changes for one zone; return a token for wait_applied (or None)."""
+        """Apply all changes for one zone; return a token for wait_applied (or None).
+
+        Sets ``applied`` on each change that was made. On failure raises DnsError
+        saying what the names hold now."""
         raise NotImplementedError
 
     def wait_applied(self, zone, token, timeout):

@@ -9,8 +9,9 @@
 it is fixed (add, move, dns_first, nothing), which steps run, and the values
 DNS may hold now (the compare-and-swap guard for step 2). ``batches`` groups a
 step's work per distribution or per DNS provider, so the role runs one task per
-step whatever the number of aliases. ``summarise`` turns the plan and the task
-results into the short report a person reads at the end.
+step whatever the number of aliases; for the rescue it keeps only the TXT
+records this run created. ``summarise`` turns the plan and the task results
+into the short report a person reads at the end.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,10 +21,10 @@ __metaclass__ = type
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import is_cloudflare_address
 
 STRATEGIES = ("auto", "move", "dns_first")
-PROVIDERS = ("route53", "cloudflare", "rfc2136")
 REQUEST_KEYS = ("alias", "target_distribution_id", "dns_provider", "dns_zone", "strategy", "cloudflare_dns_only")
 
 NOOP = "none"
@@ -32,7 +33,8 @@ MOVE = "move"
 DNS_FIRST = "dns_first"
 BLOCKED = "blocked"
 
-DNS_STEPS = ("txt_create", "txt_remove", "repoint_dns")
+TXT_STEPS = ("txt_create", "txt_remove")
+DNS_STEPS = TXT_STEPS + ("repoint_dns",)
 STEPS = ("add_alias", "txt_create", "move_alias", "repoint_dns", "remove_from_holders", "add_alias_after_dns",
          "txt_remove", "verify")
 # Registered results the report reads under another step's name: the rescue's TXT clean-up is a txt_remove.
@@ -126,7 +128,26 @@ def plan_remediation(requests, found_results):
             raise RemediationInputError("step 1 found nothing about %s on %s" % (request["alias"], target_id))
         result, entry = found[key]
         plans.append(_plan_one(request, result, entry))
+    _block_shared_txt_records(plans)
     return plans
+
+
+def _block_shared_txt_records(plans):
+    """Two moves that need the same TXT record (example.com and *.example.com share _.example.com) cannot
+    run together: each record names one target. The second waits for another run, and says so."""
+    seen = {}
+    for plan in plans:
+        if plan["action"] != MOVE or not plan.get("txt_record_name"):
+            continue
+        owner = (plan["dns_provider"], plan["txt_record_name"])
+        if owner in seen:
+            plan["action"] = BLOCKED
+            plan["steps"] = []
+            plan["reason"] = ("%s needs the same TXT record %s as %s, and one TXT record can only authorise one "
+                              "move at a time: remediate %s in a second run" % (
+                                  plan["alias"], plan["txt_record_name"], seen[owner], plan["alias"]))
+        else:
+            seen[owner] = plan["alias"]
 
 
 def _plan_one(request, result, entry):
@@ -160,10 +181,18 @@ def _plan_one(request, result, entry):
         "remove_from": [],
         "reason": "",
     }
-    repoint = bool(provider) and not points_to.get("is_target")
+    # Addresses cannot name a distribution (CloudFront's edges are shared by all of them), so a name step 1 saw
+    # as addresses is never taken to lead to the target: step 2 reads the record through the provider's API and
+    # changes nothing when it already does.
+    by_addresses = points_to.get("via") == "addresses"
+    repoint = bool(provider) and (by_addresses or not points_to.get("is_target"))
     if verdict == "on_target":
         plan["reason"] = "already on the target"
-        if repoint:
+        if repoint and by_addresses and points_to.get("is_target"):
+            plan["reason"] += ("; DNS answers with addresses (%s), which cannot show which distribution they lead "
+                               "to: step 2 checks the record at the provider (no change if it already leads to "
+                               "the target)" % _dns_text(plan["dns_before"]))
+        elif repoint:
             plan["reason"] += "; DNS does not lead to it yet (%s): repoint DNS" % _dns_text(plan["dns_before"])
     elif strategy == "move" or (strategy == "auto" and verdict in ("held_in_account", "held_other_account")):
         plan["action"] = MOVE
@@ -188,7 +217,7 @@ def _plan_one(request, result, entry):
         plan["reason"] = "free: add it to the target"
     _block_when_impossible(plan, entry, repoint)
     plan["steps"] = _steps(plan["action"], repoint, bool(plan["remove_from"]))
-    plan["expected_current"] = _expected_current(dns, points_to, holders, target)
+    plan["expected_current"] = _expected_current(dns, points_to, holders, plan["overlapping"], target)
     return plan
 
 
@@ -217,13 +246,14 @@ def _looks_proxied(dns_before):
 
 
 def _txt_name(entry, zone):
-    # At the zone apex the record is '_.<apex>': '_<apex>' would lie outside the zone.
+    alias = Alias.parse(entry["alias"])
     if zone:
         try:
-            return Alias.parse(entry["alias"]).txt_challenge_name(to_ascii(zone, what="dns_zone"))
+            return alias.txt_challenge_name(to_ascii(zone, what="dns_zone"))
         except InvalidName:
             pass
-    return entry.get("txt_record_name") or "_" + entry["alias"]
+    # Without a zone an apex alias cannot be told from any other name: step 1 reports the same rule's answer.
+    return entry.get("txt_record_name") or alias.txt_challenge_name()
 
 
 def _move_reason(verdict, holders):
@@ -250,26 +280,56 @@ def _steps(action, repoint, remove_from_holders=False):
     return (["repoint_dns"] if repoint else []) + ["verify"]
 
 
-def _expected_current(dns, points_to, holders, target):
-    """What DNS may hold when step 2 writes: what step 1 saw, the holders, or already the target."""
-    values = set(dns.get("values") or []) if dns.get("type") else set()
+def _expected_current(dns, points_to, holders, overlapping, target):
+    """What the record may hold when step 2 writes, in the terms dns_cname_repoint compares.
+
+    dns_cname_repoint compares these values with what the provider's API holds: a CNAME's content, or a Route 53
+    alias record's DNSName. Step 1 saw a CNAME's content too, so that is passed as it was seen, with the holders'
+    and the target's names. A name step 1 saw as addresses (an apex alias record, a flattened or proxied CNAME,
+    plain A records) is different: addresses are never what the API holds for an alias or a CNAME, and they
+    cannot name a distribution (CloudFront's edges are shared). Then the guard is the holders' and the target's
+    names, but only when step 1 tied the addresses to one of them and a holder's name is known; a record holding
+    anything else is refused with a message that names it. Otherwise step 1 does not know what the record holds,
+    and any list would be a guess that refuses the record on every run, so none is sent (None): the guard is
+    then the provider's own compare-and-swap against what it read (Route 53 DELETE of the exact set read plus
+    CREATE in one batch, RFC 2136 prerequisites, Cloudflare's record id), which still refuses a record that
+    changes between the read and the write.
+    """
+    values = set(h["domain_name"] for h in holders if h.get("domain_name"))
     if points_to.get("domain_name"):
         values.add(points_to["domain_name"])
-    for holder in holders:
-        if holder.get("domain_name"):
-            values.add(holder["domain_name"])
+    if dns.get("type") == "CNAME":
+        values.update(dns.get("values") or [])
+    elif dns.get("type"):
+        # A wildcard holder step 1 may have matched the addresses with counts as known too.
+        values.update(h["domain_name"] for h in overlapping if h.get("domain_name"))
+        values.discard(target["domain_name"])
+        if not points_to.get("domain_name") or not values:
+            return None
     values.add(target["domain_name"])
     return sorted(values)
 
 
-def batches(plans, step):
+def batches(plans, step, created_by=None):
     """The work of one step, grouped the way its module takes it.
 
     Alias steps and verify: one batch per distribution (``distribution_id``, ``aliases``);
     DNS steps: one batch per provider (``provider``, ``records`` for dns_cname_repoint).
+    ``add_alias`` and ``repoint_dns`` batches also say whether their task must ``wait``: an alias that step 2
+    repoints right after it is added waits for ``Deployed`` first (edges without the config answer 403), and
+    a dns_first repoint waits until the authoritative servers serve it (CloudFront's own DNS check, when the
+    alias is added next, would still see the old CNAME).
+    ``created_by`` (``txt_remove`` only): the registered ``txt_create`` loop; only the TXT records it shows
+    this run created are removed (the rescue must not delete one an operator or another run made).
     """
     if step not in STEPS:
         raise RemediationInputError("unknown step %r; steps: %s" % (step, ", ".join(STEPS)))
+    if created_by is not None and step != "txt_remove":
+        raise RemediationInputError("created_by only restricts txt_remove, not %s" % step)
+    if created_by is not None:
+        created = _written_records(created_by)
+        plans = [p for p in plans if any(_is_txt_record_of(p, record) for record in created
+                                         if record.get("provider") == p["dns_provider"])]
     groups = []
     by_key = {}
     for plan in plans:
@@ -285,12 +345,18 @@ def batches(plans, step):
             if key not in by_key:
                 by_key[key] = ({"provider": key, "records": []} if step in DNS_STEPS
                                else {"distribution_id": key, "aliases": []})
+                if step in ("add_alias", "repoint_dns"):
+                    by_key[key]["wait"] = False
                 groups.append(by_key[key])
             batch = by_key[key]
             if "records" in batch:
                 batch["records"].append(_record(plan, step))
             else:
                 batch["aliases"].append(plan["alias"])
+            if step == "add_alias" and "repoint_dns" in plan["steps"]:
+                batch["wait"] = True
+            if step == "repoint_dns" and plan["action"] == DNS_FIRST:
+                batch["wait"] = True
     return groups
 
 
@@ -298,30 +364,64 @@ def _record(plan, step):
     record = {"name": plan["alias"], "target": plan["target_domain_name"]}
     if plan["dns_zone"]:
         record["zone"] = plan["dns_zone"]
-    if step in ("txt_create", "txt_remove"):
+    if step in TXT_STEPS:
         record["challenge"] = True
         record["state"] = "present" if step == "txt_create" else "absent"
+        # Only a TXT record that names this target is ours to write over or remove; one naming another
+        # distribution is someone else's move in progress, and dns_cname_repoint refuses to touch it.
+        record["expected_current"] = [plan["target_domain_name"]]
     else:
         record["state"] = "present"
-        record["expected_current"] = plan["expected_current"]
+        if plan["expected_current"] is not None:
+            record["expected_current"] = plan["expected_current"]
         if plan["dns_provider"] == "cloudflare" and plan.get("cloudflare_dns_only"):
             record["proxied"] = False
     return record
 
 
+def _loop_results(register):
+    if not isinstance(register, dict):
+        return []
+    return [r for r in register.get("results", []) if isinstance(r, dict) and not r.get("skipped")]
+
+
+def _written(result, record):
+    """Whether a dns_cname_repoint call really wrote this record.
+
+    Its ``applied`` flag says so when the module reports one. Without it: a call that changed something and did
+    not fail wrote it; a failed call wrote it only if it got as far as waiting for the change (a refused or
+    failed write fails before that).
+    """
+    if record.get("action") in (None, "none"):
+        return False
+    if "applied" in record:
+        return bool(record["applied"])
+    return bool(result.get("changed")) and (not result.get("failed") or "wait" in result)
+
+
+def _written_records(register):
+    return [record for result in _loop_results(register) for record in result.get("records", [])
+            if _written(result, record)]
+
+
+def _is_txt_record_of(plan, record):
+    """Whether ``record`` (a dns_cname_repoint result entry) is the TXT record that moving ``plan``'s alias needs.
+
+    The name comes from Alias.txt_challenge_name in the zone the module wrote to; results without a zone are
+    matched against the names the rule gives with and without the alias at a zone apex.
+    """
+    alias = Alias.parse(plan["alias"])
+    if record.get("zone"):
+        return record["name"] == alias.txt_challenge_name(record["zone"])
+    return record["name"] in (plan["txt_record_name"], alias.txt_challenge_name(), alias.txt_challenge_name(alias.name))
+
+
 def collect(plans, registered):
     """From the registered results of each step: what changed per alias, and the proofs."""
     changed, proofs = {}, {}
-    # The TXT record's name: '_<alias>', or '_.<alias>' at a zone apex and for wildcards.
-    by_txt = {}
-    for plan in plans:
-        base = plan["alias"][2:] if plan["alias"].startswith("*.") else plan["alias"]
-        by_txt["_" + plan["alias"]] = by_txt["_." + base] = plan["alias"]
     for name, register in (registered or {}).items():
         step = SAME_AS.get(name, name)
-        for result in (register or {}).get("results", []) if isinstance(register, dict) else []:
-            if not isinstance(result, dict) or result.get("skipped"):
-                continue
+        for result in _loop_results(register):
             if step == "verify":
                 for item in result.get("aliases", []):
                     proofs[item["alias"]] = item
@@ -330,9 +430,13 @@ def collect(plans, registered):
             if result.get("changed"):
                 names.extend(result.get("added", []))
                 names.extend(result.get("removed", []))
-                for record in result.get("records", []):
-                    if record.get("action") not in (None, "none"):
-                        names.append(by_txt.get(record["name"], record["name"]))
+            for record in result.get("records", []):
+                if not _written(result, record):
+                    continue
+                if step in TXT_STEPS:
+                    names.extend([p["alias"] for p in plans if _is_txt_record_of(p, record)] or [record["name"]])
+                else:
+                    names.append(record["name"])
             for name in names:
                 changed.setdefault(name, [])
                 if step not in changed[name]:
@@ -351,8 +455,17 @@ def describe_step(plan, step):
     if step == "move_alias":
         return "move %s from %s to %s in one step (AssociateAlias)" % (alias, holders, target)
     if step == "repoint_dns":
-        return "repoint %s at %s: %s -> %s (only if it still holds %s)" % (
-            alias, where, _dns_text(plan["dns_before"]), domain, ", ".join(plan["expected_current"]))
+        if plan["expected_current"] is None:
+            guard = "only if it still holds what the provider reads when it writes"
+        else:
+            guard = "only if it still holds %s" % ", ".join(plan["expected_current"])
+        wait = ""
+        if plan["action"] == DNS_FIRST:
+            wait = ", and wait until every authoritative nameserver serves it"
+        elif plan["action"] == ADD:
+            wait = ", once %s is Deployed with the alias" % target
+        return "repoint %s at %s: %s -> %s (%s)%s" % (
+            alias, where, _dns_text(plan["dns_before"]), domain, guard, wait)
     if step == "txt_remove":
         return "remove TXT %s" % plan["txt_record_name"]
     if step == "remove_from_holders":

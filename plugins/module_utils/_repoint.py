@@ -54,8 +54,9 @@ class Request:
     """One name to repoint or remove, with its options normalised."""
 
     def __init__(self, name, zone=None, target=None, state="present", expected_current=None, ttl=None,
-                 proxied=None, challenge=False):
+                 proxied=None, challenge=False, where="name"):
         self.name = name
+        self.where = where  # how the user's input calls this request, for messages
         self.zone = zone
         self.target = target
         self.state = state
@@ -93,6 +94,8 @@ def parse_requests(entries, defaults, many=False):
                 name = to_ascii(text, allow_wildcard=True, allow_underscore=True, what="name")
         except InvalidName as exc:
             raise PlanError("%s: %s" % (where, exc))
+        if entry.get("challenge"):
+            _check_challenge_name(where, name)
         if zone and not in_zone(name, zone):
             raise PlanError("%s: %s is not inside the zone %s; give the full name, e.g. www.%s"
                             % (where, name, zone, zone))
@@ -111,8 +114,21 @@ def parse_requests(entries, defaults, many=False):
         if ttl is not None and not 1 <= int(ttl) <= 2147483647:
             raise PlanError("%s: ttl must be a positive number of seconds" % where)
         requests.append(Request(name, zone, target, state, expected, ttl, entry.get("proxied"),
-                                bool(entry.get("challenge"))))
+                                bool(entry.get("challenge")), where))
     return requests
+
+
+def _check_challenge_name(where, name):
+    """With challenge: true the name is the CloudFront alias; the module derives the '_' TXT name from it."""
+    try:
+        Alias.parse(name)
+    except InvalidName as exc:
+        hint = ""
+        if name.startswith("_") and not name.startswith("_."):
+            hint = (" If %s is the TXT record itself, give the alias it belongs to (%s): the module adds the '_'"
+                    % (name, name[1:]))
+        raise PlanError("%s: with challenge: true, name is the CloudFront alias the TXT record is for, and %s "
+                        "cannot be an alias (%s).%s" % (where, name, exc, hint))
 
 
 def _normalise_target(value):
@@ -186,6 +202,8 @@ def plan_repoint(provider, requests, targets):
         if not in_zone(request.name, zone.name):
             raise PlanError("%s is not inside the zone %s" % (request.name, zone.name))
         by_zone.setdefault(zone.name, (zone, []))[1].append(request)
+    for zone_name in sorted(by_zone):
+        _check_one_request_per_record(*by_zone[zone_name])
     plans = []
     for zone_name in sorted(by_zone):
         zone, zone_requests = by_zone[zone_name]
@@ -198,6 +216,24 @@ def plan_repoint(provider, requests, targets):
             entries.append(entry)
         plans.append(ZonePlan(zone, changes, entries))
     return plans
+
+
+def _check_one_request_per_record(zone, requests):
+    """Two requests for the same record set would be planned against the same read and clash on write."""
+    seen = {}
+    for request in requests:
+        owner = request.owner(zone.name)
+        for rtype in _relevant_types(request):
+            first = seen.setdefault((owner, rtype), request)
+            if first is request:
+                continue
+            raise PlanError("%s and %s both change the %s record of %s; one run can change it only once. Nothing was "
+                            "changed: run them one at a time, each in its own task"
+                            % (_described(first), _described(request), rtype, owner))
+
+
+def _described(request):
+    return "%s (%s%s)" % (request.where, request.name, ", challenge: true" if request.challenge else "")
 
 
 def _relevant_types(request):
@@ -352,13 +388,17 @@ def write_backup(provider, plans, backup_dir):
     if not names:
         return None
     backup_dir = os.path.expanduser(backup_dir)
-    if not os.path.isdir(backup_dir):
-        os.makedirs(backup_dir, 0o700)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     path = os.path.join(backup_dir, "dns-%s-%s.json" % (provider.name, stamp))
-    with open(path, "w") as handle:
-        json.dump({"format": BACKUP_FORMAT, "provider": provider.name, "created": stamp, "names": names},
-                  handle, indent=2, sort_keys=True)
+    try:
+        if not os.path.isdir(backup_dir):
+            os.makedirs(backup_dir, 0o700)
+        with open(path, "w") as handle:
+            json.dump({"format": BACKUP_FORMAT, "provider": provider.name, "created": stamp, "names": names},
+                      handle, indent=2, sort_keys=True)
+    except (IOError, OSError) as exc:
+        raise PlanError("the backup could not be written to %s (%s), so nothing was changed. Give a backup_dir "
+                        "this user can write to, or run without backup: true" % (path, exc))
     return path
 
 
@@ -369,27 +409,51 @@ def read_backup(path, provider_name):
             data = json.load(handle)
     except (IOError, OSError, ValueError) as exc:
         raise PlanError("cannot read the backup file %s: %s" % (path, exc))
-    if data.get("format") != BACKUP_FORMAT:
+    if not isinstance(data, dict) or data.get("format") != BACKUP_FORMAT:
         raise PlanError("%s is not a backup written by dns_cname_repoint" % path)
     if data.get("provider") != provider_name:
         raise PlanError("%s is a backup of provider %s, not %s" % (path, data.get("provider"), provider_name))
     requests = []
-    for item in data.get("names", []):
-        request = Request(item["name"], item["zone"], state="restore")
-        request.restore = [RecordSet.from_result(r) for r in item.get("record_sets", [])]
-        request.restore_types = item.get("types", [])
+    for index, item in enumerate(data.get("names") or []):
+        where = "names[%d]" % index
+        try:
+            name = to_ascii(item["name"], allow_wildcard=True, allow_underscore=True)
+            zone = to_ascii(item["zone"], allow_underscore=True, what="zone")
+            if not in_zone(name, zone):
+                raise ValueError("%s is not inside the zone %s" % (name, zone))
+            request = Request(name, zone, state="restore", where="%s of %s" % (where, path))
+            request.restore = [RecordSet.from_result(r) for r in item.get("record_sets") or []]
+            for record_set in request.restore:
+                if record_set.name != name:
+                    raise ValueError("a record set of %s is named %s" % (name, record_set.name))
+            request.restore_types = [str(t) for t in item.get("types") or []]
+        except KeyError as exc:
+            raise PlanError("the backup file %s is damaged: %s has no %s. Nothing was changed; restore from another "
+                            "backup, or put the records back by hand" % (path, where, exc))
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise PlanError("the backup file %s is damaged: %s cannot be read (%s). Nothing was changed; restore "
+                            "from another backup, or put the records back by hand" % (path, where, exc))
         requests.append(request)
     return requests
 
 
 def apply_plan(provider, plans):
-    """Write every zone's pending changes; return provider tokens per zone."""
+    """Write every zone's pending changes; return provider tokens per zone.
+
+    Each change written is marked ``applied``; when a zone fails, the zones before it
+    stay written (see ``changed_by``) and the error is raised.
+    """
     tokens = {}
     for plan in plans:
         pending = plan.pending
         if pending:
             tokens[plan.zone.name] = provider.apply(plan.zone, pending)
     return tokens
+
+
+def changed_by(plans):
+    """Whether anything was actually changed (a write made, or one that failed halfway and stayed)."""
+    return any(change.applied or change.left_changed for plan in plans for change in plan.pending)
 
 
 def wait_for(provider, plans, tokens, resolver, timeout):
@@ -461,5 +525,6 @@ def _served(resolver, change, flattened=False):
 def summary(plans):
     records = []
     for plan in plans:
-        records.extend(plan.entries)
+        for change, entry in zip(plan.changes, plan.entries):
+            records.append(dict(entry, applied=bool(change.applied)))
     return records

@@ -118,12 +118,19 @@ class AuthoritativeResolver:
         raise ResolverError("%s did not answer for %s %s: %s" % (server_label(server), name, rdtype, last_error))
 
     def lookup(self, server, name, rdtype):
-        """An Answer: the values of exactly this type, and a CNAME if the name has one."""
+        """An Answer: the values of exactly this type, and a CNAME if the name has one.
+
+        Only an authoritative answer (NOERROR or NXDOMAIN with the AA flag) says what
+        the zone holds. Anything else (REFUSED, SERVFAIL, a cache's or a referral's
+        answer without AA) sets ``error``, so that no caller mistakes "this server
+        does not know" for "the name has no such record".
+        """
         try:
             response = self.ask(server, name, rdtype)
         except ResolverError as exc:
             return Answer(server, name, rdtype, error=str(exc))
         answer = Answer(server, name, rdtype, rcode=dns.rcode.to_text(response.rcode()))
+        answer.error = _not_authoritative(server, name, rdtype, response)
         wanted = dns.rdatatype.from_text(rdtype)
         owner = dns.name.from_text(name + ".")
         for rrset in response.answer:
@@ -212,6 +219,10 @@ class AuthoritativeResolver:
                 return hops
             zone = self.zone_for(current)
             answers = [self.lookup(server, current, "CNAME") for server in self.servers_for(zone)]
+            if all(a.error for a in answers):
+                # Not one server could say whether there is a CNAME: that is not the end of the chain.
+                raise ResolverError("no nameserver of %s answered for %s: %s"
+                                    % (zone, current, "; ".join(a.error for a in answers)))
             targets = sorted(set(a.cname for a in answers if a.cname))
             hop = {"name": current, "zone": zone, "cname": targets[0] if len(targets) == 1 else None,
                    "servers": [a.to_result() for a in answers]}
@@ -237,7 +248,7 @@ class AuthoritativeResolver:
         for rdtype in ("A", "AAAA"):
             for server in servers:
                 answer = self.lookup(server, name, rdtype)
-                if not answer.error and answer.rcode not in ("REFUSED", "NOTAUTH", "SERVFAIL"):
+                if not answer.error:
                     result.extend(answer.values)
                     answered = True
                     break
@@ -246,6 +257,32 @@ class AuthoritativeResolver:
             # Amazon's, which the public DNS reaches.
             return _system_addresses(name)
         return sorted(set(result))
+
+
+_RCODE_MEANING = {
+    "REFUSED": "refused it: the server is not authoritative for that name",
+    "NOTAUTH": "answered NOTAUTH: the server is not authoritative for that name",
+    "SERVFAIL": "failed to answer it (SERVFAIL): the zone may be broken or not loaded there",
+    "FORMERR": "could not parse it (FORMERR)",
+    "NOTIMP": "does not answer this kind of question (NOTIMP)",
+}
+
+
+def _not_authoritative(server, name, rdtype, response):
+    """Why this response says nothing about the zone's content, or None when it does."""
+    rcode = dns.rcode.to_text(response.rcode())
+    if rcode not in ("NOERROR", "NXDOMAIN"):
+        why = _RCODE_MEANING.get(rcode, "answered %s" % rcode)
+    elif not response.flags & dns.flags.AA:
+        if not response.answer and any(r.rdtype == dns.rdatatype.NS for r in response.authority):
+            why = "referred it to other nameservers (%s without AA): the server is not authoritative for that name" % rcode
+        else:
+            why = ("answered %s without the authoritative (AA) flag: the server is a cache or a recursive resolver, "
+                   "not a nameserver of that zone" % rcode)
+    else:
+        return None
+    return ("%s was asked %s %s and %s; ask the zone's own authoritative nameservers (check nameservers)"
+            % (server_label(server), name, rdtype, why))
 
 
 def _system_addresses(name):

@@ -4,9 +4,18 @@
 
 """RFC 2136 dynamic update (BIND, Knot, PowerDNS, Windows DNS) behind the provider interface.
 
+Names are read from one TSIG-signed zone transfer (AXFR) per zone: only the
+zone's own data shows every type at a name (HTTPS, SVCB, NAPTR... beside an A
+record block a CNAME) and tells a name's own records from the answers a
+wildcard synthesises for it. A server that refuses the transfer is read with one
+query per type and name instead, and the run warns what that cannot see.
+
 One TSIG-signed UPDATE per zone. Its prerequisites say "these record sets hold
 exactly what was read" (and "this one does not exist" for sets to be created),
-so the server applies the whole update or none of it: a compare-and-swap.
+so the server applies the whole update or none of it: a compare-and-swap. A
+server may still drop part of an accepted update without a word (RFC 2136
+3.4.2.2), so the new data is read back; a name whose update was dropped is put
+back as it was, and the error says what it holds.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,13 +38,16 @@ try:
     import dns.tsig
     import dns.tsigkeyring
     import dns.update
+    import dns.xfr
     HAS_DNSPYTHON = True
     _TSIG_ERRORS = (dns.tsig.PeerError, dns.message.UnknownTSIGKey)
 except ImportError:
     HAS_DNSPYTHON = False
     _TSIG_ERRORS = ()
 
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import (
+    Change,
     ConcurrentChange,
     DnsError,
     DnsProvider,
@@ -43,7 +55,13 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider im
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records import RecordSet
 
-READ_TYPES = ("CNAME", "A", "AAAA", "TXT", "MX", "SRV", "CAA", "NS")
+# Only when the server refuses a zone transfer: the types asked for at each name, one query each.
+READ_TYPES = ("CNAME", "A", "AAAA", "TXT", "MX", "SRV", "CAA", "NS", "HTTPS", "SVCB", "NAPTR", "PTR", "DNAME",
+              "TLSA", "SSHFP", "DS", "URI", "LOC", "HINFO")
+# Kept by the server itself (the SOA, DNSSEC signatures and chains): never data a user put at a name.
+_SERVER_TYPES = ("SOA", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "TYPE65534")
+# Answers to an AXFR that mean "not for you" rather than "something broke".
+_TRANSFER_REFUSED = ("REFUSED", "NOTAUTH", "NOTIMP", "FORMERR")
 TSIG_ALGORITHMS = ("hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512")
 _PREREQUISITE_FAILED = ("YXDOMAIN", "YXRRSET", "NXDOMAIN", "NXRRSET")
 # SERVFAIL and a lost answer are passing troubles: ask again, a few times, waiting longer each time.
@@ -78,6 +96,9 @@ class Rfc2136Provider(DnsProvider):
                 raise DnsError("key_secret is not a valid base64 TSIG secret: %s" % type(exc).__name__)
         self.count = 0
         self.sleep = time.sleep
+        DnsProvider.__init__(self)
+        # Per zone: {name: {rdtype: (ttl, set of rdata)}} from one transfer, or None when it was refused.
+        self._zones = {}
 
     @property
     def requests(self):
@@ -136,28 +157,119 @@ class Rfc2136Provider(DnsProvider):
                        code="NoSuchZone")
 
     def read(self, zone, names):
+        data = self._zone_data(zone)
         found = {}
         for name in names:
-            found[name] = self._read_name(name)
+            found[name] = self._sets_at(data, name) if data is not None else self._read_name(name)
         return found
 
+    def _zone_data(self, zone, fresh=False):
+        """The zone's records by name, transferred once per run (again when ``fresh``); None when refused."""
+        if zone.name in self._zones and (not fresh or self._zones[zone.name] is None):
+            return self._zones[zone.name]
+        self._zones[zone.name] = self._transfer(zone)
+        return self._zones[zone.name]
+
+    def _transfer(self, zone):
+        origin = dns.name.from_text(zone.name + ".")
+        delay = FIRST_DELAY
+        for attempt in range(1, ATTEMPTS + 1):
+            self.count += 1
+            try:
+                data = {}
+                for message in dns.query.xfr(self.server, origin, port=self.port, keyring=self.keyring,
+                                             keyname=self.key_name, keyalgorithm=self.key_algorithm,
+                                             relativize=False, timeout=self.timeout,
+                                             lifetime=max(self.timeout * 6, 60)):
+                    for rrset in message.answer:
+                        _index(data, rrset)
+                return data
+            except dns.xfr.TransferError as exc:
+                rcode = dns.rcode.to_text(exc.rcode)
+                if rcode in _TRANSFER_REFUSED:
+                    return self._transfer_refused(zone, rcode)
+                if rcode == "SERVFAIL" and attempt < ATTEMPTS:
+                    self.sleep(delay)
+                    delay *= 2
+                    continue
+                raise DnsError("%s:%d answered %s to a zone transfer of %s, so the zone's records cannot be read"
+                               % (self.server, self.port, rcode, zone.name), code=rcode)
+            except _TSIG_ERRORS as exc:
+                raise self._key_error(exc)
+            except EOFError:
+                # Some servers close the connection instead of answering REFUSED.
+                return self._transfer_refused(zone, "the connection was closed")
+            except (dns.exception.Timeout, OSError) as exc:
+                if attempt < ATTEMPTS:
+                    self.sleep(delay)
+                    delay *= 2
+                    continue
+                raise DnsError("the DNS server %s:%d did not complete a zone transfer of %s after %d tries (%s)"
+                               % (self.server, self.port, zone.name, ATTEMPTS, exc), code="Unreachable")
+            except dns.exception.DNSException as exc:
+                raise DnsError("the DNS server %s:%d sent a zone transfer of %s that cannot be read (%s)"
+                               % (self.server, self.port, zone.name, exc), code="BadAnswer")
+
+    def _transfer_refused(self, zone, why):
+        key = "the key %r" % self.key_name if self.key_name else "unsigned requests"
+        allow = 'key "%s"' % self.key_name if self.key_name else "this host"
+        self.warn("%s:%d refused a zone transfer (AXFR) of %s to %s (%s), so each name was read with one query "
+                  "per record type instead. That read cannot tell an answer the server synthesises from a wildcard "
+                  "(*.%s) from a record of the name's own, and does not see types other than %s. Allow the transfer "
+                  "(BIND: allow-transfer { %s; };) for an exact read"
+                  % (self.server, self.port, zone.name, key, why, zone.name, ", ".join(READ_TYPES), allow))
+        return None
+
+    def _sets_at(self, data, name):
+        sets = []
+        for rdtype, (ttl, rdatas) in sorted(data.get(name, {}).items()):
+            rtype = dns.rdatatype.to_text(rdtype)
+            try:
+                sets.append(RecordSet(name, rtype, ttl, [_value(r) for r in rdatas]))
+            except InvalidName as exc:
+                raise DnsError("the %s record at %s on %s:%d cannot be read (%s); fix or remove it before changing "
+                               "this name" % (rtype, name, self.server, self.port, exc), code="UnreadableRecord")
+        return sets
+
     def _read_name(self, name):
-        owner = dns.name.from_text(name + ".")
         sets = []
         for rtype in READ_TYPES:
-            response = self._query(name, rtype)
-            if response.rcode() not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                raise DnsError("%s:%d answered %s when asked for %s %s, so the name's records cannot be read"
-                               % (self.server, self.port, dns.rcode.to_text(response.rcode()), name, rtype),
-                               code=dns.rcode.to_text(response.rcode()))
-            for rrset in response.answer:
-                if rrset.name == owner and dns.rdatatype.to_text(rrset.rdtype) == rtype:
-                    sets.append(RecordSet(name, rtype, rrset.ttl, [_value(r) for r in rrset]))
+            record_set = self._lookup(name, rtype)
+            if record_set is not None:
+                sets.append(record_set)
             if rtype == "CNAME" and sets:
                 return sets  # nothing else can live beside a CNAME
         return sets
 
+    def _lookup(self, name, rtype):
+        """The set of one type at a name, as the server answers a query for it (None when there is none)."""
+        owner = dns.name.from_text(name + ".")
+        response = self._query(name, rtype)
+        if response.rcode() not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+            raise DnsError("%s:%d answered %s when asked for %s %s, so the name's records cannot be read"
+                           % (self.server, self.port, dns.rcode.to_text(response.rcode()), name, rtype),
+                           code=dns.rcode.to_text(response.rcode()))
+        for rrset in response.answer:
+            if rrset.name == owner and dns.rdatatype.to_text(rrset.rdtype) == rtype:
+                return RecordSet(name, rtype, rrset.ttl, [_value(r) for r in rrset])
+        return None
+
+    def _live(self, zone, names):
+        """What the names hold now, read afresh (the whole name, as exactly as the server allows)."""
+        data = self._zone_data(zone, fresh=True)
+        return dict((name, self._sets_at(data, name) if data is not None else self._read_name(name))
+                    for name in names)
+
     def apply(self, zone, changes):
+        update, touched = self._update(zone, changes)
+        if not touched:
+            return None
+        self._send(update, zone, changes)
+        self._zones.pop(zone.name, None)  # the transfer read before the update is stale now
+        self._confirm(zone, changes)
+        return None
+
+    def _update(self, zone, changes):
         update = dns.update.UpdateMessage(zone.name + ".", keyring=self.keyring, keyname=self.key_name,
                                           keyalgorithm=self.key_algorithm)
         touched = False
@@ -178,11 +290,7 @@ class Rfc2136Provider(DnsProvider):
                     update.absent(name + ".", rtype)
                 if new is not None:
                     update.add(name + ".", _rdataset(new))
-        if not touched:
-            return None
-        self._send(update, zone, changes)
-        self._confirm(zone, changes)
-        return None
+        return update, touched
 
     def _send(self, update, zone, changes):
         delay = FIRST_DELAY
@@ -208,12 +316,16 @@ class Rfc2136Provider(DnsProvider):
         rcode = dns.rcode.to_text(response.rcode())
         if rcode == "NOERROR":
             return
-        if rcode in _PREREQUISITE_FAILED and attempt > 1 and self._applied(changes):
+        if rcode in _PREREQUISITE_FAILED and attempt > 1 and self._applied(zone, changes):
             return  # an earlier try got through; only its answer was lost
         if rcode in _PREREQUISITE_FAILED:
-            raise ConcurrentChange("%s:%d refused the update of zone %s because its records are no longer what "
-                                   "was read (%s); nothing was changed, run again"
-                                   % (self.server, self.port, zone.name, rcode))
+            text = ("%s:%d refused the update of zone %s because its records are no longer what was read (%s); "
+                    "nothing was changed, run again" % (self.server, self.port, zone.name, rcode))
+            if self._zones.get(zone.name, False) is None:
+                text += (". The zone was read with queries, not a transfer (see the warning): when a wildcard "
+                         "(*.%s) covers these names its answers look like their own records and this will fail "
+                         "every time; allow this key a zone transfer" % zone.name)
+            raise ConcurrentChange(text)
         if rcode == "NOTAUTH":
             raise DnsError("%s:%d refused the update of zone %s (NOTAUTH): the TSIG key %r is unknown or wrong, or "
                            "the server is not the primary for the zone"
@@ -227,15 +339,11 @@ class Rfc2136Provider(DnsProvider):
         raise DnsError("%s:%d answered %s to the update of zone %s" % (self.server, self.port, rcode, zone.name),
                        code=rcode)
 
-    def _applied(self, changes):
+    def _applied(self, zone, changes):
+        live = self._live(zone, [change.name for change in changes])
         for change in changes:
-            live = dict((r.key, r) for r in self._read_name(change.name))
-            after = dict((r.key, r) for r in change.after)
-            for key in set(r.key for r in change.before) | set(after):
-                if key in after and not after[key].same_data(live.get(key)):
-                    return False
-                if key not in after and key in live:
-                    return False
+            if not _holds(live[change.name], change.after, _types(change)):
+                return False
         return True
 
     def _key_error(self, exc):
@@ -244,14 +352,76 @@ class Rfc2136Provider(DnsProvider):
 
     def _confirm(self, zone, changes):
         # A server may accept an update yet ignore part of it (RFC 2136 3.4.2.2: a CNAME
-        # beside other data is silently dropped); read back what should now be there.
+        # beside other data is silently dropped); ask for each new set, one query each.
+        missing = []
         for change in changes:
-            live = dict((r.key, r) for r in self._read_name(change.name))
             for record_set in change.after:
-                if not record_set.same_data(live.get(record_set.key), compare_ttl=False):
-                    raise DnsError("%s:%d accepted the update but %s %s is not there afterwards; the server "
-                                   "ignored it (is there other data at that name?)"
-                                   % (self.server, self.port, record_set.name, record_set.type))
+                if not record_set.same_data(self._lookup(record_set.name, record_set.type), compare_ttl=False):
+                    missing.append(record_set)
+        dropped = [c for c in changes if any(r.name == c.name for r in missing)]
+        for change in changes:
+            change.applied = change not in dropped
+        if missing:
+            raise self._put_back(zone, changes, dropped, missing)
+
+    def _put_back(self, zone, changes, dropped, missing):
+        """Undo what the server did make of a partly ignored update, and say what the names hold."""
+        text = ("%s:%d accepted the update of zone %s but did not make all of it: %s %s not there afterwards (a "
+                "server drops a CNAME added beside other data, and more, without an error; RFC 2136 3.4.2.2)."
+                % (self.server, self.port, zone.name, ", ".join("%s %s" % (r.name, r.type) for r in missing),
+                   "is" if len(missing) == 1 else "are"))
+        names = [change.name for change in dropped]
+        try:
+            live = self._live(zone, names)
+            restore = [Change(c.name, [r for r in live[c.name] if r.type in _types(c)], c.before) for c in dropped]
+            restore = [c for c in restore if not c.is_noop]
+            if restore:
+                update, unused = self._update(zone, restore)
+                self._send(update, zone, restore)
+            text += " What was there before has been put back."
+        except DnsError as exc:
+            text += " Putting back what was there failed (%s)." % exc
+        try:
+            live = self._live(zone, names)
+        except DnsError as exc:
+            for change in dropped:
+                change.left_changed = True
+            return DnsError("%s What %s hold%s now could not be read (%s); check before running again."
+                            % (text, ", ".join(names), "s" if len(names) == 1 else "", exc), code="UpdateIgnored")
+        # Put back as it was means not changed; anything else is a change the user must hear about.
+        for change in dropped:
+            change.left_changed = not _holds(live[change.name], change.before, _types(change))
+            text += " %s now holds: %s." % (change.name, _describe(live[change.name]))
+        others = [c.name for c in changes if c.applied]
+        if others:
+            text += " The other names of the update were changed as planned: %s." % ", ".join(others)
+        return DnsError(text, code="UpdateIgnored")
+
+
+def _index(data, rrset):
+    rtype = dns.rdatatype.to_text(rrset.rdtype)
+    if rtype in _SERVER_TYPES:
+        return
+    name = rrset.name.to_text(omit_final_dot=True).lower()
+    ttl, rdatas = data.setdefault(name, {}).get(rrset.rdtype, (rrset.ttl, set()))
+    rdatas.update(rrset)
+    data[name][rrset.rdtype] = (ttl, rdatas)
+
+
+def _types(change):
+    return set(r.type for r in change.before) | set(r.type for r in change.after)
+
+
+def _holds(live_sets, record_sets, types):
+    """Whether the live sets of these types hold exactly the given record sets' data."""
+    have = dict((r.key, r) for r in live_sets if r.type in types)
+    want = dict((r.key, r) for r in record_sets)
+    return set(have) == set(want) and all(want[k].same_data(have[k], compare_ttl=False) for k in want)
+
+
+def _describe(record_sets):
+    lines = [line.split(" IN ", 1)[1] for r in record_sets for line in r.zone_lines()]
+    return ", ".join(lines) if lines else "no record at all"
 
 
 def _value(rdata):

@@ -15,10 +15,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import in_zone, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, in_zone, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import (
     ConcurrentChange,
     DnsError,
@@ -29,6 +30,10 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records imp
 
 # Reading a few names one by one is cheaper than listing a large zone; many names, the other way round.
 PER_NAME_READ_LIMIT = 5
+# The InvalidChangeBatch problems that mean "the live records are no longer what was read": a DELETE
+# carries exactly the set that was read, so it only fails this way when someone changed the set since.
+_STALE_DELETE = re.compile(r"Tried to delete resource record set (\[[^\]]*\]) but (it was not found|the values "
+                           r"provided do not match the current values)")
 
 
 def _api_name(name):
@@ -38,11 +43,24 @@ def _api_name(name):
     return name + "."
 
 
+def _parse_name(text, **kwargs):
+    """A name Route 53 returned, normalised; None when it cannot be one of ours.
+
+    Route 53 stores any octets in a name ('foo-', 'a\\100b'); such neighbours of the
+    names being changed must not stop a run that does not touch them.
+    """
+    try:
+        return to_ascii(text, **kwargs)
+    except InvalidName:
+        return None
+
+
 class Route53Provider(DnsProvider):
     name = "route53"
     apex_mode = "alias"
 
     def __init__(self, connection, zone_id=None):
+        DnsProvider.__init__(self)
         self.connection = connection
         self.client = connection.client("route53")
         self.zone_id = zone_id
@@ -61,13 +79,13 @@ class Route53Provider(DnsProvider):
         if self.zone_id:
             zone = self._aws("GetHostedZone %s" % self.zone_id, self.client.get_hosted_zone,
                              Id=self.zone_id)["HostedZone"]
-            found = to_ascii(zone["Name"])
+            found = _parse_name(zone["Name"])
             if found != zone_name:
                 raise DnsError("hosted zone %s is %s, not %s" % (self.zone_id, found, zone_name))
             return Zone(found, zone["Id"].split("/")[-1], {"private": zone["Config"].get("PrivateZone", False)})
         response = self._aws("ListHostedZonesByName for %s" % zone_name, self.client.list_hosted_zones_by_name,
                              DNSName=zone_name + ".", MaxItems="20")
-        matches = [z for z in response.get("HostedZones", []) if to_ascii(z["Name"]) == zone_name]
+        matches = [z for z in response.get("HostedZones", []) if _parse_name(z["Name"]) == zone_name]
         public = [z for z in matches if not z.get("Config", {}).get("PrivateZone")]
         candidates = public or matches
         if not candidates:
@@ -87,12 +105,13 @@ class Route53Provider(DnsProvider):
                 zones.extend(page.get("HostedZones", []))
         except Exception as exc:
             raise DnsError("ListHostedZones failed: %s" % exc)
-        fitting = [z for z in zones if in_zone(name, to_ascii(z["Name"])) and not z.get("Config", {}).get("PrivateZone")]
+        fitting = [(_parse_name(z["Name"]), z) for z in zones if not z.get("Config", {}).get("PrivateZone")]
+        fitting = [(zone_name, z) for zone_name, z in fitting if zone_name and in_zone(name, zone_name)]
         if not fitting:
             raise DnsError("no public Route 53 hosted zone in this account holds %s; give the zone (dns_zone)" % name,
                            code="NoSuchHostedZone")
-        best = max(fitting, key=lambda z: len(to_ascii(z["Name"])))
-        return Zone(to_ascii(best["Name"]), best["Id"].split("/")[-1])
+        zone_name, best = max(fitting, key=lambda pair: len(pair[0]))
+        return Zone(zone_name, best["Id"].split("/")[-1])
 
     def read(self, zone, names):
         wanted = set(names)
@@ -104,16 +123,16 @@ class Route53Provider(DnsProvider):
             raw = self._read_zone(zone)
         found = dict((name, []) for name in wanted)
         for item in raw:
-            record_set = self._from_api(item)
-            if record_set is not None and record_set.name in found:
-                found[record_set.name].append(record_set)
+            name = _parse_name(item.get("Name", ""), allow_wildcard=True, allow_underscore=True)
+            if name in found:
+                found[name].append(self._from_api(item, name))
         return found
 
     def _read_name(self, zone, name):
         response = self._aws("ListResourceRecordSets for %s" % name, self.client.list_resource_record_sets,
                              HostedZoneId=zone.id, StartRecordName=_api_name(name), MaxItems="20")
         return [item for item in response.get("ResourceRecordSets", [])
-                if to_ascii(item["Name"], allow_wildcard=True, allow_underscore=True) == name]
+                if _parse_name(item.get("Name", ""), allow_wildcard=True, allow_underscore=True) == name]
 
     def _read_zone(self, zone):
         items = []
@@ -126,15 +145,18 @@ class Route53Provider(DnsProvider):
         return items
 
     @staticmethod
-    def _from_api(item):
-        name = to_ascii(item["Name"], allow_wildcard=True, allow_underscore=True)
-        alias = None
-        if item.get("AliasTarget"):
-            target = item["AliasTarget"]
-            alias = AliasTarget(target["HostedZoneId"], target["DNSName"], target.get("EvaluateTargetHealth"))
-        values = [r["Value"] for r in item.get("ResourceRecords") or []]
-        record_set = RecordSet(name, item["Type"], item.get("TTL"), values, alias, ref=item)
-        return record_set
+    def _from_api(item, name):
+        try:
+            alias = None
+            if item.get("AliasTarget"):
+                target = item["AliasTarget"]
+                alias = AliasTarget(target["HostedZoneId"], target["DNSName"], target.get("EvaluateTargetHealth"))
+            values = [r["Value"] for r in item.get("ResourceRecords") or []]
+            return RecordSet(name, item["Type"], item.get("TTL"), values, alias, ref=item)
+        except InvalidName as exc:
+            raise DnsError("the %s record set at %s cannot be read (%s); this module cannot change a name whose "
+                           "records it cannot read: fix or remove that record set in Route 53 first"
+                           % (item.get("Type"), name, exc), code="UnreadableRecord")
 
     @staticmethod
     def _to_api(record_set):
@@ -175,12 +197,26 @@ class Route53Provider(DnsProvider):
                             ChangeBatch={"Comment": "aliasguard.cloudfront", "Changes": batch})
         except AwsError as exc:
             if exc.code == "InvalidChangeBatch":
-                raise ConcurrentChange(
-                    "Route 53 refused the change batch for zone %s, so nothing in it was changed. Most often the "
-                    "records changed since they were read (the batch deletes exactly what was read); run again to "
-                    "re-read them. Route 53 said: %s" % (zone.name, exc))
+                raise self._refused(zone, exc)
             raise DnsError(str(exc), code=exc.code)
+        for change in changes:
+            change.applied = True
         return response["ChangeInfo"]["Id"]
+
+    @staticmethod
+    def _refused(zone, exc):
+        said = _aws_message(exc)
+        stale = _STALE_DELETE.search(said)
+        if stale:
+            # Running again re-reads the records, so this cannot loop: a batch refused for any other
+            # reason is refused again with that reason, below.
+            return ConcurrentChange(
+                "Route 53 refused the change batch for zone %s, so nothing in it was changed: the record set %s "
+                "changed since it was read (the batch deletes exactly what was read, and %s); run again to "
+                "re-read it. Route 53 said: %s" % (zone.name, stale.group(1), stale.group(2), said))
+        return DnsError("Route 53 refused the change batch for zone %s, so nothing in it was changed. Running again "
+                        "will not help: fix what Route 53 objects to first. Route 53 said: %s" % (zone.name, said),
+                        code="InvalidChangeBatch")
 
     def wait_applied(self, zone, token, timeout):
         if not token:
@@ -195,3 +231,14 @@ class Route53Provider(DnsProvider):
                 return False
             time.sleep(delay)
             delay = min(delay * 2, 10)
+
+
+def _aws_message(exc):
+    """Route 53's own words from an AwsError (its Error.Message), else the whole text."""
+    original = getattr(exc, "exception", None)
+    response = getattr(original, "response", None)
+    if isinstance(response, dict):
+        message = (response.get("Error") or {}).get("Message")
+        if message:
+            return message
+    return str(exc)

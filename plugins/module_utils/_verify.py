@@ -8,9 +8,15 @@ Every authoritative nameserver of the alias's zone is asked directly. A CNAME
 chain is followed hop by hop, each hop asked of its own zone's servers, to the
 final ``*.cloudfront.net`` name, which must be the target's ``DomainName``.
 A name with no CNAME (a Route 53 alias record, a flattened or plain address
-record) is proved by its addresses matching the target's. Addresses in
-Cloudflare's published ranges mean a proxied record: DNS cannot prove where it
-leads, and the result says so instead of guessing.
+record) cannot be followed in DNS: it answers with addresses. CloudFront's edge
+addresses are shared by many distributions and rotate, so they do not say which
+distribution a name reaches. When the name lies in a Route 53 hosted zone of the
+account, the zone's record itself is read (its ``AliasTarget``) and DNS only has
+to show that the name is served. Only a name outside Route 53 (a flattened
+record elsewhere) falls back to comparing addresses, and the result says that
+this is weak evidence. Addresses in Cloudflare's published ranges mean a proxied
+record: DNS cannot prove where it leads, and the result says so instead of
+guessing.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,6 +26,8 @@ __metaclass__ = type
 import ipaddress
 import time
 
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, in_zone, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError, server_label
 
 # https://www.cloudflare.com/ips/ (published ranges of Cloudflare's proxy)
@@ -35,6 +43,14 @@ WRONG_TARGET = "wrong_target"
 NO_RECORD = "no_record"
 UNVERIFIABLE = "unverifiable"
 DNS_ERROR = "dns_error"
+
+ADDRESSES_ARE_WEAK = ("Addresses are weak evidence: CloudFront's edge addresses are shared by many distributions and "
+                      "change over time, so a match (or a mismatch) does not prove which distribution the name reaches")
+
+# Route 53 cannot be asked at all with these (nothing changes by asking again); fall back to addresses.
+_ROUTE53_UNAVAILABLE = ("MissingDependency", "AccessDenied", "AccessDeniedException", "NoCredentials", "CredentialsError",
+                        "PartialCredentials", "ProfileNotFound", "InvalidClientTokenId", "UnrecognizedClientException",
+                        "SignatureDoesNotMatch", "ExpiredToken")
 
 
 def is_cloudflare_address(text):
@@ -55,16 +71,140 @@ class Proof:
         self.final_name = None
         self.chain = []
         self.answers = []
+        self.route53 = None
         self.detail = ""
 
     def to_result(self, elapsed, attempts):
         return {"alias": self.alias, "verified": self.outcome == VERIFIED, "outcome": self.outcome,
                 "method": self.method, "final_name": self.final_name, "chain": self.chain,
-                "nameservers": self.answers, "detail": self.detail, "elapsed": round(elapsed, 3),
-                "attempts": attempts}
+                "nameservers": self.answers, "route53": self.route53, "detail": self.detail,
+                "elapsed": round(elapsed, 3), "attempts": attempts}
 
 
-def check_once(resolver, alias, target_domain, target_addresses):
+class Route53Records:
+    """The A/AAAA record sets a Route 53 hosted zone of the account holds for a name.
+
+    ``client_factory`` builds the route53 client when it is first needed (so that a
+    run that never meets a name without a CNAME sends no AWS request); it raises
+    AwsError when AWS cannot be used (no credentials). Once AWS has said that it
+    cannot be asked (no credentials, access denied) it is not asked again.
+    """
+
+    def __init__(self, client_factory):
+        self._factory = client_factory
+        self._client = None
+        self._zones = {}
+        self.unavailable = None
+
+    def _route53(self):
+        if self._client is None:
+            self._client = self._factory()
+        return self._client
+
+    def find(self, name):
+        """{"zone", "zone_ids", "records": [{"zone_id", "name", "type", "alias_target", "values"}]}, or None.
+
+        The zone is the longest-matching public hosted zone (private zones do not
+        answer the public DNS). Several public zones of that name are all read:
+        a forgotten copy of a zone is a common leftover. A name with no record of
+        its own is answered by the nearest ``*.`` wildcard above it, as DNS does.
+        Raises AwsError.
+        """
+        if self.unavailable:
+            return None
+        try:
+            zone, zone_ids = self._zone_of(name)
+            if zone is None:
+                return None
+            records = []
+            for zone_id in zone_ids:
+                records.extend(self._records_for(zone_id, zone, name))
+        except AwsError as exc:
+            if exc.code in _ROUTE53_UNAVAILABLE:
+                self.unavailable = str(exc)
+                return None
+            raise
+        return {"zone": zone, "zone_ids": zone_ids, "records": records}
+
+    def _zone_of(self, name):
+        labels = name.split(".")
+        for start in range(len(labels) - 1):
+            candidate = ".".join(labels[start:])
+            if candidate not in self._zones:
+                self._zones[candidate] = self._public_zones_named(candidate)
+            if self._zones[candidate]:
+                return candidate, self._zones[candidate]
+        return None, []
+
+    def _public_zones_named(self, zone):
+        # ListHostedZonesByName lists zones in order from the name given; the ones named
+        # exactly so come first (there can be several), then others.
+        ids = []
+        kwargs = {"DNSName": zone + ".", "MaxItems": "100"}
+        while True:
+            response = call("ListHostedZonesByName for %s" % zone, self._route53().list_hosted_zones_by_name, **kwargs)
+            found = response.get("HostedZones") or []
+            for item in found:
+                if _name(item["Name"]) != zone:
+                    return ids
+                if not (item.get("Config") or {}).get("PrivateZone"):
+                    ids.append(item["Id"].split("/")[-1])
+            if not response.get("IsTruncated") or not found:
+                return ids
+            kwargs = {"DNSName": response["NextDNSName"], "HostedZoneId": response["NextHostedZoneId"],
+                      "MaxItems": "100"}
+
+    def _records_for(self, zone_id, zone, name):
+        sets = self._sets_at(zone_id, name)
+        owner = name
+        if not sets:
+            parent = name
+            while not sets and parent != zone and "." in parent:
+                parent = parent.split(".", 1)[1]
+                if not in_zone(parent, zone):
+                    break
+                owner = "*." + parent
+                sets = self._sets_at(zone_id, owner)
+        records = []
+        for item in sets:
+            if item["Type"] not in ("A", "AAAA"):
+                continue
+            target = item.get("AliasTarget")
+            records.append({
+                "zone_id": zone_id, "name": owner, "type": item["Type"],
+                "alias_target": {"dns_name": _name(target["DNSName"]),
+                                 "hosted_zone_id": target.get("HostedZoneId")} if target else None,
+                "values": [r["Value"] for r in item.get("ResourceRecords") or []],
+            })
+        return records
+
+    def _sets_at(self, zone_id, owner):
+        api_name = ("\\052" + owner[1:] if owner.startswith("*.") else owner) + "."
+        sets = []
+        kwargs = {"HostedZoneId": zone_id, "StartRecordName": api_name, "MaxItems": "100"}
+        while True:
+            response = call("ListResourceRecordSets for %s" % owner, self._route53().list_resource_record_sets,
+                            **kwargs)
+            for item in response.get("ResourceRecordSets") or []:
+                if _name(item["Name"]) != owner:
+                    return sets
+                sets.append(item)
+            if not response.get("IsTruncated"):
+                return sets
+            kwargs = {"HostedZoneId": zone_id, "StartRecordName": response["NextRecordName"],
+                      "StartRecordType": response["NextRecordType"], "MaxItems": "100"}
+            if response.get("NextRecordIdentifier"):
+                kwargs["StartRecordIdentifier"] = response["NextRecordIdentifier"]
+
+
+def _name(text):
+    try:
+        return to_ascii(text, allow_wildcard=True, allow_underscore=True)
+    except InvalidName:
+        return text.lower().rstrip(".")
+
+
+def check_once(resolver, alias, target_domain, target_addresses, route53=None):
     proof = Proof(alias)
     try:
         zone = resolver.zone_for(alias)
@@ -88,7 +228,7 @@ def check_once(resolver, alias, target_domain, target_addresses):
         return proof
     if distinct[0]:
         return _check_chain(resolver, proof, alias, target_domain)
-    return _check_addresses(resolver, proof, alias, servers, target_domain, target_addresses)
+    return _check_no_cname(resolver, proof, alias, zone, servers, target_domain, target_addresses, route53)
 
 
 def _check_chain(resolver, proof, alias, target_domain):
@@ -114,8 +254,8 @@ def _check_chain(resolver, proof, alias, target_domain):
     return proof
 
 
-def _check_addresses(resolver, proof, alias, servers, target_domain, target_addresses):
-    proof.method = "addresses"
+def _check_no_cname(resolver, proof, alias, zone, servers, target_domain, target_addresses, route53):
+    """No CNAME: the record itself (Route 53) or, outside Route 53, the addresses."""
     seen = []
     for server in servers:
         values = []
@@ -136,6 +276,65 @@ def _check_addresses(resolver, proof, alias, servers, target_domain, target_addr
         proof.detail = ("%s answers with Cloudflare proxy addresses: the record is proxied (orange cloud), so DNS "
                         "cannot show where it leads. Check it in the Cloudflare API, or make it DNS-only" % alias)
         return proof
+    why_not_route53 = "route53_api is never"
+    if route53 is not None:
+        try:
+            found = route53.find(alias)
+        except AwsError as exc:
+            proof.outcome = DNS_ERROR
+            proof.detail = "the Route 53 record of %s could not be read: %s" % (alias, exc)
+            return proof
+        if found is not None and found["zone"] == zone:
+            return _check_route53_alias(proof, alias, found, seen, target_domain)
+        if found is not None:
+            why_not_route53 = ("the account's Route 53 zone %s is not the zone DNS serves %s from (%s)"
+                               % (found["zone"], alias, zone))
+        elif route53.unavailable:
+            why_not_route53 = "Route 53 could not be asked (%s)" % route53.unavailable
+        else:
+            why_not_route53 = "%s is in no public Route 53 hosted zone of this account" % alias
+    return _check_addresses(proof, alias, seen, target_domain, target_addresses, why_not_route53)
+
+
+def _check_route53_alias(proof, alias, found, seen, target_domain):
+    """The zone's own A/AAAA record sets decide; DNS must show the name served everywhere."""
+    proof.method = "route53_alias"
+    records = found["records"]
+    proof.route53 = {"zone": found["zone"], "zone_ids": found["zone_ids"], "records": records}
+    zone_text = "Route 53 zone %s (%s)" % (found["zone"], ", ".join(found["zone_ids"]))
+    plain = [r for r in records if not r["alias_target"]]
+    targets = sorted(set(r["alias_target"]["dns_name"] for r in records if r["alias_target"]))
+    unserved = [server for server, values in seen if not values]
+    proof.final_name = targets[0] if len(targets) == 1 else None
+    if not records:
+        proof.outcome = WRONG_TARGET
+        proof.detail = ("%s holds no A or AAAA record for %s, yet its nameservers answer with addresses (%s): "
+                        "check which zone and provider really serve the name"
+                        % (zone_text, alias, ", ".join(seen[0][1])))
+    elif plain:
+        proof.outcome = WRONG_TARGET
+        proof.detail = ("%s holds plain %s records for %s (%s), not an alias to %s: CloudFront's addresses change, "
+                        "so make it an alias A/AAAA record (HostedZoneId Z2FDTNDATAQYW2) to %s"
+                        % (zone_text, "/".join(sorted(set(r["type"] for r in plain))), alias,
+                           ", ".join(v for r in plain for v in r["values"]), target_domain, target_domain))
+    elif targets != [target_domain]:
+        proof.outcome = WRONG_TARGET
+        proof.detail = ("%s has an alias record for %s to %s, not to the target %s"
+                        % (zone_text, alias, ", ".join(t for t in targets if t != target_domain), target_domain))
+    elif unserved:
+        proof.outcome = WRONG_TARGET
+        proof.detail = ("%s has an alias record for %s to %s, but %s answer%s no A or AAAA for it yet"
+                        % (zone_text, alias, target_domain, ", ".join(server_label(s) for s in unserved),
+                           "s" if len(unserved) == 1 else ""))
+    else:
+        proof.outcome = VERIFIED
+        proof.detail = ("%s has an alias record for %s to %s, and every authoritative nameserver serves the name"
+                        % (zone_text, alias, target_domain))
+    return proof
+
+
+def _check_addresses(proof, alias, seen, target_domain, target_addresses, why_not_route53):
+    proof.method = "addresses"
     wanted = set(target_addresses)
     wrong = [(server, values) for server, values in seen if not values or not set(values) <= wanted]
     proof.final_name = alias
@@ -143,15 +342,23 @@ def _check_addresses(resolver, proof, alias, servers, target_domain, target_addr
         proof.outcome = VERIFIED
         proof.detail = ("every authoritative nameserver answers %s with addresses of %s (an alias or flattened "
                         "record)" % (alias, target_domain))
+    elif not wanted:
+        proof.outcome = WRONG_TARGET
+        proof.detail = "the addresses of %s could not be found to compare with %s's (%s)" % (
+            target_domain, alias, ", ".join(sorted(set(v for unused, values in seen for v in values))))
     else:
         proof.outcome = WRONG_TARGET
         proof.detail = "%s answers with addresses that are not %s's: %s" % (alias, target_domain, "; ".join(
             "%s: %s" % (server_label(server), ", ".join(values) or "nothing") for server, values in wrong or seen))
+    proof.detail += ". %s; the record was not read because %s." % (ADDRESSES_ARE_WEAK, why_not_route53)
     return proof
 
 
-def verify(resolver, aliases, target_domain, timeout=0, sleep=time.sleep, clock=time.time):
-    """Check every alias until each is proved or the timeout passes; return results in order."""
+def verify(resolver, aliases, target_domain, timeout=0, sleep=time.sleep, clock=time.time, route53=None):
+    """Check every alias until each is proved or the timeout passes; return results in order.
+
+    ``route53`` (a Route53Records, or None to never ask) reads the record of a name that has no CNAME.
+    """
     start = clock()
     pending = list(aliases)
     results = {}
@@ -167,7 +374,7 @@ def verify(resolver, aliases, target_domain, timeout=0, sleep=time.sleep, clock=
         still = []
         for alias in pending:
             attempts[alias] += 1
-            proof = check_once(resolver, alias, target_domain, target_addresses)
+            proof = check_once(resolver, alias, target_domain, target_addresses, route53)
             results[alias] = proof.to_result(clock() - start, attempts[alias])
             # A proxied record will not become provable by waiting.
             if proof.outcome not in (VERIFIED, UNVERIFIABLE):

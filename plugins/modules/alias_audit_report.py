@@ -138,20 +138,23 @@ def cloudfront_names_outside(inventories, records):
 
 
 def check_exists(names, nameservers, timeout):
+    """{name: exists} from the first authoritative answer; a name no server answered for is left out (unknown).
+
+    A refusal, a failure or a cache's answer (no AA flag) proves nothing, so it never makes a name "missing":
+    that would report a dangling record that is not one.
+    """
     resolver = AuthoritativeResolver(nameservers, timeout=timeout)
     exists = {}
     for name in names:
-        server = resolver.explicit[0] if resolver.explicit else None
         try:
-            if server is None:
-                exists[name] = bool(resolver.addresses(name))
-            else:
-                answer = resolver.lookup(server, name, "A")
-                if answer.error:
-                    continue  # unknown: the finding says it could not be checked
-                exists[name] = answer.rcode != "NXDOMAIN"
+            servers = resolver.explicit or resolver.servers_for(resolver.zone_for(name))
         except ResolverError:
-            continue
+            continue  # unknown: the finding says it could not be checked
+        for server in servers:
+            answer = resolver.lookup(server, name, "A")
+            if not answer.error:
+                exists[name] = answer.rcode != "NXDOMAIN"
+                break
     return exists
 
 

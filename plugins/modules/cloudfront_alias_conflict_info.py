@@ -204,6 +204,11 @@ aliases:
           description: "The name that was looked up (the alias)."
           type: str
           returned: always
+        zone:
+          description: "The DNS zone that holds the name (from its authoritative nameservers' SOA), or null when
+            it could not be found."
+          type: str
+          returned: always
         type:
           description: "V(CNAME), V(A/AAAA) (an alias, flattened or plain address record) or null when there is no record."
           type: str
@@ -227,6 +232,13 @@ aliases:
             - The distribution the name reaches, when it is one (by its C(*.cloudfront.net) name or its addresses).
             - Its C(via) is V(CNAME) for a direct CNAME (the only kind CloudFront's own check refuses),
               V(CNAME chain) when other names lie in between, or V(addresses).
+            - V(addresses) is only a guess, and C(guess) is then V(true). A name without a CNAME (a Route 53 alias
+              record at the apex, a flattened record) answers with addresses, and CloudFront's edge addresses are
+              shared by many distributions and change over time, so a match does not prove which distribution the
+              record names. C(matching_distributions) lists every distribution (the target and the holders) whose
+              addresses match; when more than one does, C(distribution_id) and C(domain_name) are null and
+              C(is_target) is V(false). Read the record at the DNS provider to be sure, or prove it with
+              M(aliasguard.cloudfront.dns_cname_verify), which reads a Route 53 alias record's target.
           type: dict
           returned: always
         error:
@@ -234,7 +246,14 @@ aliases:
           type: str
           returned: always
     txt_record_name:
-      description: The TXT record C(AssociateAlias) requires to move this alias.
+      description:
+        - The TXT record C(AssociateAlias) requires to move this alias, whose value must be the target's
+          domain name.
+        - C(_<alias>); for a wildcard C(*.example.com) it is C(_.example.com), and for an alias at the apex of
+          its zone C(_.<alias>) (C(_example.com) would lie outside the zone example.com).
+        - The zone is the one RV(aliases[].dns.zone) names. When it is not known (O(dns_lookup=false), or DNS
+          could not be read) an apex alias cannot be recognised and C(_<alias>) is given; RV(aliases[].next_step)
+          then names both forms.
       type: str
       returned: always
       sample: _www.example.com

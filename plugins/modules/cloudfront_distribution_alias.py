@@ -23,6 +23,9 @@ description:
     certificate does not cover (when the ACM certificate can be read) and more aliases than the quota.
     AWS refusals (C(CNAMEAlreadyExists), C(IllegalUpdate), C(InvalidViewerCertificate)) come back with the
     holder when it is known and the next step.
+  - When something fails after AWS accepted the change (for example waiting for C(Deployed) is throttled), or
+    after some moves of several, the result still reports what was changed (C(changed), RV(aliases),
+    RV(added), RV(removed), RV(moved)) and the message says so.
 author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
@@ -43,13 +46,24 @@ options:
     description:
       - V(present) adds the aliases with C(UpdateDistribution).
       - V(absent) removes them with C(UpdateDistribution).
-      - V(moved) moves each one with C(AssociateAlias). AWS requires a DNS TXT record C(_<alias>) whose value is
-        this distribution's domain name (create it with M(aliasguard.cloudfront.dns_cname_repoint) and
-        O(aliasguard.cloudfront.dns_cname_repoint#module:challenge=true)), and the current holder must be in
-        this account or disabled.
+      - V(moved) moves each one with C(AssociateAlias). AWS requires a DNS TXT record whose value is this
+        distribution's domain name, named C(_<alias>); for a wildcard C(*.example.com) it is C(_.example.com), and
+        for an alias at the apex of its zone C(_.<alias>) (create it with
+        M(aliasguard.cloudfront.dns_cname_repoint) and
+        O(aliasguard.cloudfront.dns_cname_repoint#module:challenge=true); the C(txt_record_name) of
+        M(aliasguard.cloudfront.cloudfront_alias_conflict_info) names it). The current holder must be in this
+        account or disabled.
     type: str
     choices: [present, absent, moved]
     default: present
+  txt_wait_timeout:
+    description:
+      - With O(state=moved), how many seconds to keep asking C(AssociateAlias) again (with backoff from 1 to 15
+        seconds) while it refuses because it does not see the TXT record. A record created moments before may
+        not be visible to CloudFront yet (the Route 53 change still C(PENDING), a negative answer still cached).
+      - V(0) asks once.
+    type: int
+    default: 120
   check_certificate:
     description:
       - Read the distribution's ACM certificate and refuse aliases it does not cover before calling
@@ -98,7 +112,7 @@ EXAMPLES = r"""
     aliases: [www.example.com]
     wait: true
 
-- name: Move it from the old distribution in one step (needs the _www.example.com TXT record)
+- name: Move it from the old distribution in one step (needs the _www.example.com TXT record; waits for it 2 minutes)
   aliasguard.cloudfront.cloudfront_distribution_alias:
     distribution_id: E2ABCDEF012345
     aliases: [www.example.com]
@@ -121,22 +135,26 @@ domain_name:
   returned: always
   type: str
 aliases:
-  description: Its aliases after the change (or as they would be, in check mode).
+  description:
+    - Its aliases after the change (or as they would be, in check mode).
+    - On failure, what it holds now - with the change when AWS had accepted it before the failure.
   returned: always
   type: list
   elements: str
 added:
-  description: Aliases added (or moved here).
+  description: Aliases added (or moved here); on failure, only those that really were.
   returned: always
   type: list
   elements: str
 removed:
-  description: Aliases removed.
+  description: Aliases removed; on failure, only those that really were.
   returned: always
   type: list
   elements: str
 moved:
-  description: For O(state=moved), each alias and the distribution it came from (ids may be partly hidden).
+  description:
+    - For O(state=moved), each alias and the distribution it came from (ids may be partly hidden).
+    - On failure, only the moves that were made.
   returned: always
   type: list
   elements: dict
@@ -164,8 +182,8 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import is_distribution_id
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import (
     AliasError,
-    apply_moves,
-    apply_update,
+    AliasOutcome,
+    apply_plan,
     plan_aliases,
     wait_deployed,
 )
@@ -181,6 +199,7 @@ def main():
         check_certificate=dict(type="bool", default=True),
         alias_quota=dict(type="int", default=100),
         max_precondition_retries=dict(type="int", default=5),
+        txt_wait_timeout=dict(type="int", default=120),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=1200),
     )
@@ -203,10 +222,13 @@ def main():
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
     state = params["state"]
+    if params["txt_wait_timeout"] < 0:
+        module.fail_json(msg="txt_wait_timeout must be zero or more seconds")
 
     result = dict(changed=False, distribution_id=distribution_id, moved=[], precondition_retries=0)
     connection = None
     plan = None
+    applied = None  # set the moment AWS has accepted the change: every later failure still reports it
     try:
         connection = AwsConnection(params)
         connection.check_credentials()
@@ -223,33 +245,37 @@ def main():
             result["diff"] = {"before": {"aliases": sorted(a.name for a in plan.before)},
                               "after": {"aliases": sorted(a.name for a in plan.after)}}
         if plan.changed and not module.check_mode:
-            if state == "moved":
-                result["moved"] = apply_moves(cloudfront, plan)
-                final = plan.after
-            else:
-                final, result["precondition_retries"] = apply_update(
-                    cloudfront, plan, aliases, state, params["max_precondition_retries"])
-            result["aliases"] = [a.name for a in final]
+            applied = apply_plan(cloudfront, plan, aliases, params["max_precondition_retries"],
+                                 params["txt_wait_timeout"])
+            result.update(applied.to_result())
         if params["wait"] and not module.check_mode:
             result["deployed"] = wait_deployed(cloudfront, distribution_id, params["wait_timeout"])
             if not result["deployed"]:
                 result["requests"] = connection.requests.by_service
-                module.fail_json(msg="%s did not reach Deployed within %d seconds; the change itself was made"
-                                     % (distribution_id, params["wait_timeout"]), **result)
-    except (AliasError, AwsError) as exc:
+                module.fail_json(msg="%s did not reach Deployed within %d seconds; %s"
+                                     % (distribution_id, params["wait_timeout"], _what_was_done(applied)), **result)
+    except Exception as exc:  # ours are worded for the user; anything else must still report what was changed
         result["requests"] = connection.requests.by_service if connection else {}
-        done = getattr(exc, "done", None) or []
-        result["changed"] = bool(done) and not module.check_mode
+        msg = str(exc) if isinstance(exc, (AliasError, AwsError)) else "unexpected %s: %s" % (type(exc).__name__, exc)
         if plan is not None and not module.check_mode:
-            # Report what is there now, not what was planned: only completed moves changed anything.
-            moved_names = [d["alias"] for d in done]
-            result["aliases"] = [a.name for a in plan.before] + moved_names
-            result["added"] = moved_names
-            result["removed"] = []
-            result["moved"] = done
-        module.fail_json(msg=str(exc), **result)
+            if applied is not None and applied.changed:
+                done = _what_was_done(applied)
+                msg = "%s%s, but waiting for %s to reach Deployed failed: %s" % (
+                    done[0].upper(), done[1:], distribution_id, msg)
+            # Report what is there now, not what was planned.
+            outcome = applied or getattr(exc, "outcome", None) or AliasOutcome.unchanged(plan)
+            result.update(outcome.to_result())
+        else:
+            result["changed"] = False
+        module.fail_json(msg=msg, **result)
     result["requests"] = connection.requests.by_service
     module.exit_json(**result)
+
+
+def _what_was_done(applied):
+    if applied is not None and applied.changed:
+        return "the change itself was made (%s)" % applied.describe()
+    return "no alias change was needed, so none was made"
 
 
 if __name__ == "__main__":

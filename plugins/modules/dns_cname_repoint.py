@@ -22,10 +22,25 @@ description:
     one batch, RFC 2136 prerequisites, Cloudflare read-compare-write by record id). With O(expected_current)
     the record is only changed when it holds one of those values now; a record holding anything else is left
     alone and the module fails saying what it found.
-  - Many names in one call with O(records) - one Route 53 change batch, one RFC 2136 update and one
-    Cloudflare listing per zone.
+  - Many names in one call with O(records) - one Route 53 change batch and one RFC 2136 update per zone. A
+    few names of a zone (up to five) are read one by one (Route 53 by name, Cloudflare with its exact name
+    filter); more with one listing per zone.
+  - An RFC 2136 zone is read with one TSIG-signed zone transfer (AXFR) per run, the only read that shows
+    every record type at a name and tells a name's own records from a wildcard's answers. When the server
+    refuses the transfer, each name is read with one query per record type and the module warns what that
+    cannot see.
+  - Two requests in one run for the same record (the same name, or two aliases whose C(_) TXT records are
+    the same, like V(example.com) and V(*.example.com) with O(challenge=true)) are refused before anything
+    changes; run them one at a time.
+  - At Cloudflare, which has no transactions, a name is changed in place (a record that changes type is
+    overwritten by id), so it never goes without a record on the way; a step Cloudflare refuses undoes the
+    steps before it, and the failure says what the name holds afterwards. An RFC 2136 server that accepts an
+    update but drops part of it is found by reading the new data back; the name is put back as it was and
+    the failure says what it holds.
   - Also manages the C(_<alias>) TXT record that C(AssociateAlias) requires before it moves an alias
     (O(challenge=true)).
+  - RV(changed) says what was really changed - in a failed run with several zones, true when an earlier zone
+    was written - and each entry of RV(records) says with RV(records[].applied) whether its change was made.
 author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
@@ -78,6 +93,8 @@ options:
     description:
       - Manage the TXT record C(_<name>) that C(AssociateAlias) checks (value - the target distribution's
         domain name) instead of the name's own record.
+      - O(name) is then the CloudFront alias (V(www.example.com), V(*.example.com)), not the TXT record's name;
+        the module adds the C(_).
     type: bool
     default: false
   records:
@@ -226,10 +243,26 @@ records:
       elements: dict
       returned: always
     after:
-      description: "The record sets after."
+      description:
+        - "The record sets the plan puts there: what the name holds when RV(records[].applied) is true, and what
+          it would hold in check mode."
       type: list
       elements: dict
       returned: always
+    applied:
+      description:
+        - "Whether this name's change was made. False in check mode, for names that needed no change, and for
+          names whose write was refused, was not reached because an earlier zone failed, or was undone (the
+          failure message then says what the name holds)."
+      type: bool
+      returned: always
+changed:
+  description:
+    - Whether anything was changed. In check mode, whether anything would change.
+    - In a failed run, true only when something was written before the failure (a run over several zones can
+      half succeed; see RV(records[].applied)); a write the provider refused leaves it false.
+  returned: always
+  type: bool
 backup_file:
   description: The backup written, when O(backup=true) and something changed.
   returned: when backup was written
@@ -248,6 +281,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsConnection, AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import is_distribution_id
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import (
     PROVIDER_REQUIRED_IF,
@@ -258,6 +292,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._repoint imp
     PlanError,
     Targets,
     apply_plan,
+    changed_by,
     diff_of,
     parse_requests,
     plan_repoint,
@@ -334,24 +369,41 @@ def main():
         plans = plan_repoint(provider, requests, targets)
         result["records"] = summary(plans)
         pending = any(plan.pending for plan in plans)
-        result["changed"] = pending
+        result["changed"] = pending  # in check mode: what would change
         if module._diff and pending:
             result["diff"] = diff_of(plans)
         if pending and not module.check_mode:
+            result["changed"] = False
             if params["backup"]:
                 result["backup_file"] = write_backup(provider, plans, params["backup_dir"])
-            tokens = apply_plan(provider, plans)
+            try:
+                tokens = apply_plan(provider, plans)
+            finally:
+                # Only what was written counts, zone by zone: a refused write changed nothing.
+                result["changed"] = changed_by(plans)
+                result["records"] = summary(plans)
             if params["wait"]:
                 result["wait"] = wait_for(provider, plans, tokens, resolver, params["wait_timeout"])
                 if not _all_served(result["wait"]):
-                    result["requests"] = _requests(provider, connection)
-                    module.fail_json(msg="The change was made, but it was not served everywhere within %d seconds "
-                                         "(see wait)" % params["wait_timeout"], **result)
-    except (PlanError, DnsError, AwsError, ResolverError) as exc:
-        result["requests"] = _requests(provider, connection)
-        module.fail_json(msg=str(exc), **result)
+                    _fail(module, provider, connection, result,
+                          "The change was made, but it was not served everywhere within %d seconds (see wait)"
+                          % params["wait_timeout"])
+    except (PlanError, DnsError, AwsError, ResolverError, InvalidName) as exc:
+        _fail(module, provider, connection, result, str(exc))
+    _warn(module, provider)
     result["requests"] = _requests(provider, connection)
     module.exit_json(**result)
+
+
+def _fail(module, provider, connection, result, message):
+    _warn(module, provider)
+    result["requests"] = _requests(provider, connection)
+    module.fail_json(msg=message, **result)
+
+
+def _warn(module, provider):
+    for warning in provider.warnings:
+        module.warn(warning)
 
 
 def _needs_aws(params, requests):

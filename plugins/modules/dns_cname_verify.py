@@ -16,9 +16,21 @@ description:
   - Finds the zone's authoritative nameservers (or takes O(nameservers)), asks each one directly, with recursion
     off, for the alias's CNAME, follows the chain itself (each hop asked of its own zone's servers) to the final
     C(*.cloudfront.net) name, and compares it with the target distribution's C(DomainName).
-  - A name with no CNAME (a Route 53 alias A/AAAA record, a flattened or plain address record) is proved when
-    every nameserver answers with addresses of the target. A record proxied by Cloudflare answers with
-    Cloudflare's addresses; it is reported as unverifiable by DNS, with the reason, rather than guessed.
+  - A name with no CNAME (a Route 53 alias A/AAAA record at the apex, a flattened or plain address record) answers
+    with addresses, and CloudFront's edge addresses are shared by many distributions and change over time, so they
+    cannot say which distribution the name reaches. With O(route53_api=auto) the module therefore finds the public
+    Route 53 hosted zone of the account that holds the name (C(ListHostedZonesByName), longest match), reads its
+    A/AAAA record sets (C(ListResourceRecordSets)) and proves the name when they are alias records whose
+    C(AliasTarget.DNSName) is the target's domain name and every authoritative nameserver serves the name (method
+    V(route53_alias)).
+  - Only when the name is in no Route 53 zone of the account, or Route 53 cannot be asked (no credentials, access
+    denied, O(route53_api=never)), are its addresses compared with the target's (method V(addresses)); the
+    RV(aliases[].detail) then says that this is weak evidence.
+  - A record proxied by Cloudflare answers with Cloudflare's addresses; it is reported as unverifiable by DNS, with
+    the reason, rather than guessed.
+  - The nameservers must answer authoritatively. A refusal, a SERVFAIL, or an answer without the AA flag (a cache
+    or recursive resolver given in O(nameservers)) is reported as V(dns_error) with the reason, never taken for
+    "no record".
   - With O(timeout), checks again with backoff until every alias is proved or the time is up. Never changes anything.
 author:
   - aliasguard maintainers (@aliasguard)
@@ -39,8 +51,19 @@ options:
     type: str
   target_domain_name:
     description:
-      - The target's C(dXXXX.cloudfront.net) name, when no AWS access is wanted.
+      - The target's C(dXXXX.cloudfront.net) name, when the target need not be read from CloudFront.
+      - AWS is then only asked (with O(route53_api=auto), when credentials are found) about names without a CNAME;
+        set O(route53_api=never) for no AWS request at all.
     type: str
+  route53_api:
+    description:
+      - How to prove a name that has no CNAME.
+      - V(auto) reads the name's record from the account's Route 53 hosted zone when AWS credentials are available,
+        and compares addresses only for a name that is in no Route 53 zone of the account.
+      - V(never) only compares addresses (weak evidence, see above).
+    type: str
+    choices: [auto, never]
+    default: auto
   timeout:
     description:
       - Seconds to keep checking (with backoff from 1 to 30 seconds) until every alias is proved. V(0) checks once.
@@ -75,6 +98,12 @@ EXAMPLES = r"""
     aliases: [www.example.net]
     target_domain_name: d111111abcdef8.cloudfront.net
     nameservers: ["ns1.example.net", "192.0.2.53:5353"]
+    route53_api: never
+
+- name: Prove the apex (a Route 53 alias record) from its hosted zone's record
+  aliasguard.cloudfront.dns_cname_verify:
+    aliases: [example.com]
+    target_distribution_id: E2ABCDEF012345
 """
 
 RETURN = r"""
@@ -105,12 +134,21 @@ aliases:
       type: str
       returned: always
     method:
-      description: "V(cname_chain), V(addresses) or V(proxied)."
+      description:
+        - V(cname_chain) (a CNAME chain followed to its C(*.cloudfront.net) name);
+        - V(route53_alias) (no CNAME; the Route 53 record's alias target, and DNS serving the name);
+        - V(addresses) (no CNAME and no Route 53 record to read; weak evidence, the detail says why);
+        - V(proxied) (Cloudflare's proxy addresses; unverifiable).
       type: str
       returned: always
     final_name:
-      description: "Where the chain ends."
+      description: "Where the chain ends (for V(route53_alias), the alias target)."
       type: str
+      returned: always
+    route53:
+      description: "For V(route53_alias): the hosted zone (C(zone), C(zone_ids)) and the A/AAAA record sets read
+        (C(name), C(type), C(alias_target), C(values)); null otherwise."
+      type: dict
       returned: always
     chain:
       description: "Each hop of the CNAME chain."
@@ -154,7 +192,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver im
     AuthoritativeResolver,
     ResolverError,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import VERIFIED, verify
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import VERIFIED, Route53Records, verify
 
 
 def main():
@@ -167,6 +205,7 @@ def main():
         fail_on_unverified=dict(type="bool", default=True),
         nameservers=dict(type="list", elements="str"),
         dns_timeout=dict(type="float", default=3.0),
+        route53_api=dict(type="str", default="auto", choices=["auto", "never"]),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_one_of=[["target_distribution_id", "target_domain_name"]],
@@ -191,20 +230,30 @@ def main():
     except (InvalidName, ResolverError) as exc:
         module.fail_json(msg=str(exc))
 
-    requests = {}
+    # AWS is connected to when first needed: not at all for target_domain_name and names with a CNAME.
+    aws = {}
+
+    def connection():
+        if "connection" not in aws:
+            made = AwsConnection(params)
+            made.check_credentials()
+            aws["connection"] = made
+        return aws["connection"]
+
     if domain is None:
         try:
-            connection = AwsConnection(params)
-            connection.check_credentials()
-            distribution = call("GetDistribution %s" % target_id, connection.client("cloudfront").get_distribution,
+            distribution = call("GetDistribution %s" % target_id, connection().client("cloudfront").get_distribution,
                                 Id=target_id)["Distribution"]
             domain = distribution["DomainName"].lower().rstrip(".")
-            requests = connection.requests.by_service
         except AwsError as exc:
             module.fail_json(msg=str(exc))
 
-    results = verify(resolver, aliases, domain, timeout=params["timeout"])
+    route53 = None
+    if params["route53_api"] == "auto":
+        route53 = Route53Records(lambda: connection().client("route53"))
+    results = verify(resolver, aliases, domain, timeout=params["timeout"], route53=route53)
     verified = all(r["outcome"] == VERIFIED for r in results)
+    requests = aws["connection"].requests.by_service if "connection" in aws else {}
     result = dict(changed=False, target_domain_name=domain, verified=verified, aliases=results, requests=requests)
     if not verified and params["fail_on_unverified"]:
         failed = [r for r in results if r["outcome"] != VERIFIED]

@@ -6,9 +6,12 @@ at the result with independent clients (boto3, plain HTTP to the sandbox's
 Cloudflare, dnspython) so that a test never trusts the module's own report.
 """
 
+import email.message
+import io
 import json
 import os
 import sys
+import urllib.error
 
 import dns.flags
 import dns.message
@@ -204,10 +207,75 @@ class InProcess:
         self.targets = self._repoint.Targets(lambda: self.connection.client("cloudfront"))
 
     def plan(self, **entry):
+        return self.plan_records([entry])
+
+    def plan_records(self, entries):
         defaults = dict(zone=None, target=None, state="present", expected_current=None, ttl=None, proxied=None,
                         challenge=False)
-        requests = self._repoint.parse_requests([entry], defaults)
+        requests = self._repoint.parse_requests(entries, defaults, many=len(entries) > 1)
         return self._repoint.plan_repoint(self.provider, requests, self.targets)
 
     def apply(self, plans):
         return self._repoint.apply_plan(self.provider, plans)
+
+
+# -- what the network does to the collection's Cloudflare client ------------------------------
+
+def cloudflare_module():
+    import_collection()
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _cloudflare
+
+    return _cloudflare
+
+
+def _bad_gateway(url):
+    body = b'{"success": false, "errors": [{"code": 1000, "message": "Bad gateway"}], "result": null}'
+    return urllib.error.HTTPError(url, 502, "Bad Gateway", email.message.Message(), io.BytesIO(body))
+
+
+def lose_answers(monkeypatch, method, times=1, made=True):
+    """The next ``times`` requests of ``method`` get a 502; with ``made`` each one reached Cloudflare first.
+
+    A gateway that times out after the API did the work answers exactly so.
+    """
+    module = cloudflare_module()
+    real = module.open_url
+    left = [times]
+
+    def open_url(url, **kwargs):
+        if kwargs.get("method") == method and left[0] > 0:
+            left[0] -= 1
+            if made:
+                real(url, **kwargs).read()
+            raise _bad_gateway(url)
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(module, "open_url", open_url)
+
+
+def spy_cloudflare_requests(monkeypatch):
+    """[(method, url)] of every request the collection's Cloudflare client sends from now on."""
+    module = cloudflare_module()
+    real = module.open_url
+    sent = []
+
+    def open_url(url, **kwargs):
+        sent.append((kwargs.get("method"), url))
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(module, "open_url", open_url)
+    return sent
+
+
+def write_backup_file(directory, provider, names):
+    """A backup file as dns_cname_repoint writes it, with the given names (dicts of zone, name, record_sets)."""
+    path = os.path.join(str(directory), "dns-%s-crafted.json" % provider)
+    items = []
+    for item in names:
+        item = dict(item)
+        item.setdefault("types", sorted(set(s["type"] for s in item.get("record_sets", [])) | {"CNAME", "A", "AAAA"}))
+        items.append(item)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"format": "aliasguard.cloudfront/dns-backup/1", "provider": provider, "created": "crafted",
+                   "names": items}, handle)
+    return path

@@ -8,9 +8,12 @@ import http.client
 import http.server
 import os
 import re
+import socket
 import threading
+import time
 import urllib.parse
 
+import dns.flags
 import dns.message
 import dns.query
 import dns.rdatatype
@@ -134,9 +137,32 @@ def route53_delete(sandbox, zone_id, name, rtype, values, ttl=300):
         HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]})
 
 
-def create_txt_challenge(sandbox, zone_id, alias, target_domain):
-    """The TXT record AssociateAlias wants: _<alias> = the target's *.cloudfront.net name."""
-    route53_upsert(sandbox, zone_id, "_" + alias, "TXT", ['"%s"' % target_domain])
+def create_txt_challenge(sandbox, zone_id, alias, target_domain, name=None):
+    """The TXT record AssociateAlias wants: _<alias> (or ``name``) = the target's *.cloudfront.net name."""
+    route53_upsert(sandbox, zone_id, name or "_" + alias, "TXT", ['"%s"' % target_domain])
+
+
+def when_logged(sandbox, mark, operation, then, delay=0.0, timeout=60, status=None):
+    """A started thread: once ``operation`` appears in the request log after ``mark``
+    (with ``status``, if given), wait ``delay`` seconds and run ``then()``. ``thread.done``
+    is set when it ran."""
+    done = threading.Event()
+
+    def watch():
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(e["operation"] == operation and (status is None or e["status"] == status)
+                   for e in sandbox.requests_since(mark)):
+                time.sleep(delay)
+                then()
+                done.set()
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.done = done
+    thread.start()
+    return thread
 
 
 # -- DNS, asked directly -------------------------------------------------------------------
@@ -166,25 +192,60 @@ def rfc2136_replace_cname(sandbox, owner, target):
     sandbox.clients.rfc2136_send(update)
 
 
-# -- someone else edits while the module works ----------------------------------------
+class NonAuthoritativeForwarder:
+    """A DNS server on 127.0.0.1 that answers like a cache: it asks ``upstream`` ("host:port")
+    and passes the answer on without the AA flag. Giving it as ``nameservers`` is the
+    mistake of giving a recursive resolver instead of the zone's own servers."""
 
-_UPDATE_PATH = re.compile(r"^/2020-05-31/distribution/([^/?]+)/config$")
+    def __init__(self, upstream):
+        host, port = upstream.rsplit(":", 1)
+        self.upstream = (host, int(port))
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.queries = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(5)
+        self.sock.close()
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                wire, peer = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.queries += 1
+            query = dns.message.from_wire(wire)
+            response = dns.query.udp(query, self.upstream[0], port=self.upstream[1], timeout=3)
+            response.flags &= ~dns.flags.AA
+            response.flags |= dns.flags.RA
+            self.sock.sendto(response.to_wire(), peer)
 
 
-class ConcurrentEditProxy:
+# -- a proxy in front of the sandbox's AWS endpoint -------------------------------------
+
+
+class _ForwardingProxy:
     """An HTTP proxy in front of the sandbox's AWS endpoint for one module run.
 
-    Just before the first ``UpdateDistribution`` of ``distribution_id`` goes through,
-    ``concurrent_edit()`` runs (another operator's change, made with boto3 straight to
-    the sandbox), so that the module's ETag is stale when its request arrives. This
-    makes the race deterministic without touching the module or the sandbox.
+    Subclasses decide per request: ``before(command, path)`` may run something first or
+    return ``(status, body)`` to answer instead of the sandbox; ``after(command, path,
+    status)`` sees what the sandbox answered.
     """
 
-    def __init__(self, upstream_url, distribution_id, concurrent_edit):
+    def __init__(self, upstream_url):
         self.upstream = urllib.parse.urlsplit(upstream_url)
-        self.distribution_id = distribution_id
-        self.concurrent_edit = concurrent_edit
-        self.edits = 0
         self._lock = threading.Lock()
         proxy = self
 
@@ -194,27 +255,33 @@ class ConcurrentEditProxy:
             def log_message(self, *args):
                 pass
 
-            def _forward(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                match = _UPDATE_PATH.match(urllib.parse.urlsplit(self.path).path)
-                if self.command == "PUT" and match and match.group(1) == proxy.distribution_id:
-                    with proxy._lock:
-                        if proxy.edits == 0:
-                            proxy.concurrent_edit()
-                            proxy.edits += 1
-                connection = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
-                headers = dict((k, v) for k, v in self.headers.items() if k.lower() != "connection")
-                connection.request(self.command, self.path, body=body, headers=headers)
-                response = connection.getresponse()
-                payload = response.read()
-                self.send_response(response.status, response.reason)
-                for key, value in response.getheaders():
+            def _reply(self, status, headers, payload):
+                self.send_response(status)
+                for key, value in headers:
                     if key.lower() not in ("transfer-encoding", "connection", "content-length"):
                         self.send_header(key, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                path = urllib.parse.urlsplit(self.path).path
+                with proxy._lock:
+                    instead = proxy.before(self.command, path)
+                if instead is not None:
+                    status, payload = instead
+                    self._reply(status, [("Content-Type", "text/xml")], payload.encode("utf-8"))
+                    return
+                connection = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
+                headers = dict((k, v) for k, v in self.headers.items() if k.lower() != "connection")
+                connection.request(self.command, self.path, body=body, headers=headers)
+                response = connection.getresponse()
+                payload = response.read()
+                with proxy._lock:
+                    proxy.after(self.command, path, response.status)
+                self._reply(response.status, response.getheaders(), payload)
                 connection.close()
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
@@ -224,6 +291,12 @@ class ConcurrentEditProxy:
         self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
+    def before(self, command, path):
+        return None
+
+    def after(self, command, path, status):
+        pass
+
     def __enter__(self):
         self._thread.start()
         return self
@@ -232,3 +305,83 @@ class ConcurrentEditProxy:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(5)
+
+
+def cloudfront_error(code, message, status):
+    """A CloudFront (rest-xml) error response body."""
+    return status, ('<?xml version="1.0"?><ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">'
+                    '<Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>'
+                    '<RequestId>proxy-0001</RequestId></ErrorResponse>' % (code, message))
+
+
+_DISTRIBUTION_PATH = re.compile(r"^/2020-05-31/distribution/([^/?]+)(/config|/associate-alias)?$")
+
+
+class FailAfterChangeProxy(_ForwardingProxy):
+    """Once the module's change of ``distribution_id`` went through (UpdateDistribution or
+    AssociateAlias answered 2xx), every GetDistribution of it is refused with ``code``:
+    the wait for Deployed fails after the change was made."""
+
+    def __init__(self, upstream_url, distribution_id, code="AccessDenied", status=403):
+        super(FailAfterChangeProxy, self).__init__(upstream_url)
+        self.distribution_id = distribution_id
+        self.error = cloudfront_error(code, "refused by the test proxy after the change", status)
+        self.changed = False
+        self.refused = 0
+
+    def before(self, command, path):
+        match = _DISTRIBUTION_PATH.match(path)
+        if self.changed and command == "GET" and match and match.group(1) == self.distribution_id \
+                and not match.group(2):
+            self.refused += 1
+            return self.error
+        return None
+
+    def after(self, command, path, status):
+        match = _DISTRIBUTION_PATH.match(path)
+        if command == "PUT" and match and match.group(1) == self.distribution_id and match.group(2) \
+                and 200 <= status < 300:
+            self.changed = True
+
+
+class BeforeGetDistributionProxy(_ForwardingProxy):
+    """Runs ``action()`` just before the ``nth`` GetDistribution of ``distribution_id`` is forwarded."""
+
+    def __init__(self, upstream_url, distribution_id, nth, action):
+        super(BeforeGetDistributionProxy, self).__init__(upstream_url)
+        self.distribution_id = distribution_id
+        self.nth = nth
+        self.action = action
+        self.seen = 0
+
+    def before(self, command, path):
+        match = _DISTRIBUTION_PATH.match(path)
+        if command == "GET" and match and match.group(1) == self.distribution_id and not match.group(2):
+            self.seen += 1
+            if self.seen == self.nth:
+                self.action()
+        return None
+
+
+# -- someone else edits while the module works ----------------------------------------
+
+class ConcurrentEditProxy(_ForwardingProxy):
+    """Just before the first ``UpdateDistribution`` of ``distribution_id`` goes through,
+    ``concurrent_edit()`` runs (another operator's change, made with boto3 straight to
+    the sandbox), so that the module's ETag is stale when its request arrives. This
+    makes the race deterministic without touching the module or the sandbox.
+    """
+
+    def __init__(self, upstream_url, distribution_id, concurrent_edit):
+        super(ConcurrentEditProxy, self).__init__(upstream_url)
+        self.distribution_id = distribution_id
+        self.concurrent_edit = concurrent_edit
+        self.edits = 0
+
+    def before(self, command, path):
+        match = _DISTRIBUTION_PATH.match(path)
+        if command == "PUT" and match and match.group(1) == self.distribution_id and match.group(2) == "/config":
+            if self.edits == 0:
+                self.concurrent_edit()
+                self.edits += 1
+        return None

@@ -5,6 +5,7 @@ from sandbox.scenarios import create_distribution
 from steps_helpers import (
     ACCOUNT_1,
     ACCOUNT_2,
+    NonAuthoritativeForwarder,
     add_alias_with_boto3,
     certificate_arn,
     count,
@@ -104,6 +105,67 @@ def test_apex_alias_record_is_read_as_addresses_of_the_holder(sandbox):
     assert entry["dns"]["points_to"]["via"] == "addresses"
     assert entry["dns"]["points_to"]["distribution_id"] == s["holder"]["distribution_id"]
     assert entry["dns"]["points_to"]["is_target"] is False
+
+
+def test_apex_address_match_is_reported_as_a_guess_and_the_txt_record_is_in_the_zone(sandbox):
+    s = sandbox.scenario("apex")
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]]))
+
+    points_to = entry["dns"]["points_to"]
+    assert points_to["via"] == "addresses" and points_to["guess"] is True
+    assert points_to["matching_distributions"] == [s["holder"]["distribution_id"]]
+    assert entry["dns"]["zone"] == "example.com"
+    # '_example.com' would lie outside the zone example.com: the record is '_.example.com'.
+    assert entry["txt_record_name"] == "_.example.com"
+    step = entry["next_step"]
+    assert "TXT record _.example.com = %s" % s["target_domain_name"] in step
+    assert "_example.com" not in step.replace("_.example.com", "")
+
+
+def test_an_address_match_on_the_target_is_still_only_a_guess(sandbox):
+    s = sandbox.scenario("apex")
+    for rtype in ("A", "AAAA"):
+        route53_upsert(sandbox, s["dns"]["zone_id"], "example.com", rtype, alias_target=s["target_domain_name"])
+    add_alias_with_boto3(sandbox, s["target_distribution_id"], "shop.example.com")
+    route53_upsert(sandbox, s["dns"]["zone_id"], "shop.example.com", "A", alias_target=s["target_domain_name"])
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], ["shop.example.com"]))
+
+    assert entry["verdict"] == "on_target"
+    assert entry["dns"]["points_to"]["is_target"] is True and entry["dns"]["points_to"]["guess"] is True
+    step = entry["next_step"]
+    assert "guess" in step and "shared" in step and "dns_cname_verify" in step
+    assert not step.startswith("Nothing to do")
+
+
+def test_a_direct_cname_is_no_guess(sandbox):
+    s = sandbox.scenario("seed-409")
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]]))
+
+    assert entry["dns"]["points_to"]["via"] == "CNAME" and entry["dns"]["points_to"]["guess"] is False
+    assert entry["dns"]["zone"] == "example.com"
+    assert "guess" not in entry["next_step"]
+
+
+def test_without_dns_the_apex_form_of_the_txt_record_is_named_too(sandbox):
+    s = sandbox.scenario("apex")
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]], dns_lookup=False))
+
+    assert entry["dns"] is None
+    assert entry["txt_record_name"] == "_example.com"
+    assert "or _.example.com if example.com is the apex of its zone" in entry["next_step"]
+
+
+def test_a_cache_given_as_nameserver_is_reported_as_a_dns_error(sandbox):
+    s = sandbox.scenario("seed-409")
+    with NonAuthoritativeForwarder(sandbox.dns_server) as cache:
+        result = find_holders(sandbox, s["target_distribution_id"], [s["alias"]], nameservers=[cache.address])
+
+    entry = the_only(result)
+    assert cache.queries > 0
+    assert entry["dns"]["error"] and "authoritative (AA) flag" in entry["dns"]["error"]
+    assert entry["dns"]["type"] is None and entry["dns"]["points_to"] is None
+    # CloudFront still tells who holds it.
+    assert entry["verdict"] == "held_in_account"
 
 
 def test_cloudflare_record_is_read_and_the_holder_found(sandbox):

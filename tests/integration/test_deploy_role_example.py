@@ -8,7 +8,7 @@ import os
 import time
 
 from conftest import run_playbook
-from sandbox.scenarios import cname, certificate, create_distribution, hosted_zone, route53_change
+from sandbox.scenarios import alias_record, cname, certificate, create_distribution, hosted_zone, route53_change
 from test_remediate import (
     ROLE,
     Situation,
@@ -68,6 +68,31 @@ def test_with_no_conflict_the_included_remediation_is_a_fast_no_op(sandbox):
     # The deployment itself ran after the remediation role, and had nothing to change either.
     tasks = [r["task"] for r in run.results]
     assert tasks.index(ROLE + "Summary") < tasks.index(DEPLOY_TASKS[0]) < tasks.index(DEPLOY_TASKS[1])
+
+
+def test_an_apex_behind_alias_records_is_checked_at_the_provider_and_still_a_no_op(sandbox):
+    """DNS answers for the apex with addresses, which cannot name a distribution: step 2 reads the alias record
+    through Route 53, finds it already leads to the site, and changes nothing."""
+    sandbox.reset()
+    cf, route53 = sandbox.aws("cloudfront"), sandbox.aws("route53")
+    cert = certificate(sandbox.aws("acm"), "example.com", ["*.example.com"])
+    site = create_distribution(cf, "apex-site", aliases=["example.com", "www.example.com"], cert_arn=cert)
+    zone_id = hosted_zone(route53, "example.com")
+    route53_change(route53, zone_id, [alias_record("example.com", "A", site["domain_name"]),
+                                      alias_record("example.com", "AAAA", site["domain_name"]),
+                                      cname("www.example.com", site["domain_name"])])
+    situation = Situation(sandbox, "example.com", site["id"], site["domain_name"], "route53", "example.com")
+
+    run, requests, elapsed = deploy(sandbox, situation, ["example.com", "www.example.com"])
+    assert_ok(run)
+    assert [r["task"] for r in run.results if r["result"].get("changed")] == []
+    assert mutating(requests) == []
+    assert elapsed < 60
+    repoint = run.task(ROLE + "Step 2: repoint DNS at the target (only from the values step 1 saw)")["results"]
+    assert [(r["name"], r["action"]) for item in repoint for r in item["records"]] == [("example.com", "none")]
+    summary = summary_of(run)
+    assert summary.count("VERIFIED") == 2
+    assert "changed: repoint_dns" not in summary
 
 
 def test_with_the_seed_situation_it_remediates_first_then_deploys(sandbox):

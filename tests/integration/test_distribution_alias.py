@@ -3,12 +3,16 @@
 The final state is read back with plain boto3; the request log shows what was sent.
 """
 
+import time
+
 import pytest
 from sandbox.scenarios import create_distribution
 from steps_helpers import (
     ACCOUNT_1,
     ACCOUNT_2,
+    BeforeGetDistributionProxy,
     ConcurrentEditProxy,
+    FailAfterChangeProxy,
     add_alias_with_boto3,
     aliases_of,
     change_aliases,
@@ -18,6 +22,7 @@ from steps_helpers import (
     route53_upsert,
     set_comment,
     successful_mutations,
+    when_logged,
     without_aliases,
 )
 
@@ -300,7 +305,8 @@ def test_move_without_the_txt_record_says_which_record_to_create(sandbox):
     s = sandbox.scenario("seed-409")
     target, holder = s["target_distribution_id"], s["holder"]["distribution_id"]
     mark = sandbox.log_mark()
-    result = change_aliases(sandbox, target, ["www.example.com"], state="moved")
+    # txt_wait_timeout=0: ask once (the default waits two minutes for the record to become visible).
+    result = change_aliases(sandbox, target, ["www.example.com"], state="moved", txt_wait_timeout=0)
 
     assert result["failed"] is True
     assert "TXT record _www.example.com with the value %s" % s["target_domain_name"] in result["msg"]
@@ -325,3 +331,143 @@ def test_wait_returns_once_the_distribution_is_deployed(sandbox):
     assert count(entries[update_at:], "GetDistribution") >= 1
     status = sandbox.aws("cloudfront").get_distribution(Id=target)["Distribution"]["Status"]
     assert status == "Deployed"
+
+
+# -- the TXT record AssociateAlias needs ---------------------------------------------------------------
+
+
+def test_move_waits_for_a_txt_record_cloudfront_does_not_see_yet(sandbox):
+    s = sandbox.scenario("seed-409")
+    target, holder = s["target_distribution_id"], s["holder"]["distribution_id"]
+    mark = sandbox.log_mark()
+
+    def create_the_record():
+        create_txt_challenge(sandbox, s["dns"]["zone_id"], "www.example.com", s["target_domain_name"])
+
+    # The record appears two seconds after CloudFront first refused the move for want of it.
+    creator = when_logged(sandbox, mark, "AssociateAlias", create_the_record, delay=2, status=400)
+    started = time.monotonic()
+    result = ok(change_aliases(sandbox, target, ["www.example.com"], state="moved"))
+    creator.join(10)
+
+    assert creator.done.is_set()
+    assert result["changed"] is True and result["aliases"] == ["www.example.com"]
+    assert aliases_of(sandbox, target) == ["www.example.com"] and aliases_of(sandbox, holder) == []
+    attempts = [e["status"] for e in sandbox.requests_since(mark) if e["operation"] == "AssociateAlias"]
+    assert len(attempts) > 1, attempts
+    assert attempts[-1] == 200 and all(status == 400 for status in attempts[:-1])
+    assert time.monotonic() - started < 60
+
+
+def test_move_gives_up_after_txt_wait_timeout_and_says_so(sandbox):
+    s = sandbox.scenario("seed-409")
+    target, holder = s["target_distribution_id"], s["holder"]["distribution_id"]
+    mark = sandbox.log_mark()
+    result = change_aliases(sandbox, target, ["www.example.com"], state="moved", txt_wait_timeout=2)
+
+    assert result["failed"] is True and result["changed"] is False
+    attempts = count(sandbox.requests_since(mark), "AssociateAlias")
+    assert attempts >= 2
+    assert "TXT record _www.example.com with the value %s" % s["target_domain_name"] in result["msg"]
+    assert "after %d attempts" % attempts in result["msg"] and "txt_wait_timeout" in result["msg"]
+    assert aliases_of(sandbox, holder) == ["www.example.com"] and aliases_of(sandbox, target) == []
+
+
+def test_apex_move_messages_name_the_txt_record_inside_the_zone(sandbox):
+    s = sandbox.scenario("apex")
+    result = change_aliases(sandbox, s["target_distribution_id"], ["example.com"], state="moved", txt_wait_timeout=0)
+
+    assert result["failed"] is True
+    assert "TXT record _example.com with the value %s" % s["target_domain_name"] in result["msg"]
+    assert "or _.example.com if example.com is the apex of its zone" in result["msg"]
+
+
+def test_apex_move_with_the_txt_record_inside_the_zone_succeeds(sandbox):
+    s = sandbox.scenario("apex")
+    target = s["target_distribution_id"]
+    create_txt_challenge(sandbox, s["dns"]["zone_id"], "example.com", s["target_domain_name"], name="_.example.com")
+    result = ok(change_aliases(sandbox, target, ["example.com"], state="moved", txt_wait_timeout=0))
+
+    assert result["changed"] is True and aliases_of(sandbox, target) == ["example.com"]
+
+
+def test_negative_txt_wait_timeout_fails_before_any_request(sandbox):
+    s = sandbox.scenario("seed-409")
+    mark = sandbox.log_mark()
+    result = change_aliases(sandbox, s["target_distribution_id"], ["www.example.com"], state="moved",
+                            txt_wait_timeout=-1)
+
+    assert result["failed"] is True and "txt_wait_timeout must be zero or more" in result["msg"]
+    assert sandbox.requests_since(mark) == []
+
+
+# -- a failure after the change was made ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", ["present", "absent", "moved"])
+def test_failure_while_waiting_still_reports_the_change_that_was_made(sandbox, state):
+    s = sandbox.scenario("seed-409")
+    target, holder = s["target_distribution_id"], s["holder"]["distribution_id"]
+    if state == "moved":
+        create_txt_challenge(sandbox, s["dns"]["zone_id"], "www.example.com", s["target_domain_name"])
+        changed_id, alias, expected = target, "www.example.com", ["www.example.com"]
+    elif state == "absent":
+        changed_id, alias, expected = holder, "www.example.com", []
+    else:
+        changed_id, alias, expected = target, "shop.example.com", ["shop.example.com"]
+    # Once the change has gone through, GetDistribution (the wait's poll) is refused.
+    with FailAfterChangeProxy(sandbox.endpoints["aws"]["endpoint_url"], changed_id) as proxy:
+        result = change_aliases(sandbox, changed_id, [alias], state=state, endpoint_url=proxy.url,
+                                wait_deployed=True, wait_timeout=60)
+
+    assert proxy.changed and proxy.refused >= 1
+    assert result["failed"] is True
+    assert aliases_of(sandbox, changed_id) == expected
+    # What the result says is what is there.
+    assert result["changed"] is True
+    assert sorted(result["aliases"]) == expected
+    if state == "absent":
+        assert result["removed"] == [alias] and result["added"] == []
+    else:
+        assert result["added"] == [alias] and result["removed"] == []
+    if state == "moved":
+        assert result["moved"] == [{"alias": alias, "from": {
+            "distribution_id": holder, "account_id": ACCOUNT_1, "masked": False}}]
+    else:
+        assert result["moved"] == []
+    msg = result["msg"]
+    assert msg.startswith("The change itself was made")
+    assert alias in msg and "waiting for %s to reach Deployed failed" % changed_id in msg
+    assert "AccessDenied" in msg
+
+
+def test_wait_timeout_after_a_change_says_the_change_was_made(sandbox):
+    s = sandbox.scenario("seed-409")
+    target = s["target_distribution_id"]
+    result = change_aliases(sandbox, target, ["shop.example.com"], wait_deployed=True, wait_timeout=0)
+
+    assert result["failed"] is True
+    assert "did not reach Deployed within 0 seconds" in result["msg"]
+    assert "the change itself was made (added: shop.example.com)" in result["msg"]
+    assert result["changed"] is True and result["aliases"] == ["shop.example.com"]
+    assert aliases_of(sandbox, target) == ["shop.example.com"]
+
+
+def test_wait_timeout_without_a_change_does_not_claim_one(sandbox):
+    s = sandbox.scenario("seed-409")
+    holder = s["holder"]["distribution_id"]
+
+    def someone_else_edits():
+        set_comment(sandbox, holder, "edited by someone else")   # InProgress again, for half a second
+
+    # The second GetDistribution is the wait's first poll (the first reads the domain name).
+    with BeforeGetDistributionProxy(sandbox.endpoints["aws"]["endpoint_url"], holder, 2, someone_else_edits) as proxy:
+        result = change_aliases(sandbox, holder, ["www.example.com"], endpoint_url=proxy.url,
+                                wait_deployed=True, wait_timeout=0)
+
+    assert proxy.seen == 2
+    assert result["failed"] is True
+    assert "did not reach Deployed within 0 seconds" in result["msg"]
+    assert "change itself was made" not in result["msg"]
+    assert "no alias change was needed" in result["msg"]
+    assert result["changed"] is False and result["aliases"] == ["www.example.com"]

@@ -19,11 +19,14 @@ from repoint_helpers import (
     cloudflare_records,
     cloudflare_zone,
     cname_change,
+    lose_answers,
     mutating_summary,
     route53_change,
     route53_sets,
     route53_values,
     sandbox_dns,
+    spy_cloudflare_requests,
+    write_backup_file,
 )
 from sandbox import scenarios as sandbox_scenarios
 
@@ -599,6 +602,172 @@ def test_route53_repoint_succeeds_through_injected_faults(sandbox, repoint, seed
     assert r53_cname(sandbox, seed) == [seed["target_domain_name"]]
 
 
+# -- what a run reports it changed ------------------------------------------------------------
+
+def test_route53_every_record_says_whether_its_change_was_applied(sandbox, repoint, seed):
+    options = dict(zone="example.com", target=seed["target_domain_name"],
+                   records=[{"name": "www.example.com"}, {"name": "new.example.com"}])
+    planned = repoint.run("route53", check=True, **options)
+    assert planned.result["changed"] is True, planned.explain()
+    assert [r["applied"] for r in planned.records] == [False, False]
+
+    run = repoint.run("route53", **options)
+
+    assert run.returncode == 0, run.explain()
+    assert run.result["changed"] is True
+    assert [(r["name"], r["applied"]) for r in run.records] == [("www.example.com", True), ("new.example.com", True)]
+    again = repoint.run("route53", **options)
+    assert again.result["changed"] is False, again.explain()
+    assert [r["applied"] for r in again.records] == [False, False]
+
+
+def test_route53_batch_refused_for_another_reason_says_changed_false_and_quotes_route53(
+        sandbox, repoint, seed, tmp_path):
+    # A hand-edited backup whose address Route 53 refuses: no re-read can ever fix that.
+    backup = write_backup_file(tmp_path, "route53", [{"zone": "example.com", "name": "www.example.com", "record_sets": [
+        {"name": "www.example.com", "type": "A", "ttl": 60, "values": ["192.0.2.300"]}]}])
+    mark = sandbox.log_mark()
+
+    run = repoint.run("route53", restore_from=backup)
+
+    assert run.failed, run.explain()
+    assert run.result["changed"] is False
+    assert run.record("www.example.com")["applied"] is False
+    assert "192.0.2.300" in run.msg and "nothing in it was changed" in run.msg
+    assert "Running again will not help" in run.msg
+    assert "changed since" not in run.msg and "run again" not in run.msg
+    assert [e["operation"] for e in sandbox.mutating_since(mark)] == ["ChangeResourceRecordSets"]
+    assert r53_cname(sandbox, seed) == [seed["holder"]["domain_name"]]
+
+
+def test_route53_run_over_two_zones_that_half_succeeds_says_changed_and_which_names_were_applied(
+        sandbox, repoint, seed, tmp_path):
+    org = sandbox_scenarios.hosted_zone(sandbox.aws("route53", ACCOUNT), "example.org")
+    backup = write_backup_file(tmp_path, "route53", [
+        {"zone": "example.com", "name": "www.example.com", "record_sets": [
+            {"name": "www.example.com", "type": "CNAME", "ttl": 300, "values": [ELSEWHERE]}]},
+        {"zone": "example.org", "name": "app.example.org", "record_sets": [
+            {"name": "app.example.org", "type": "A", "ttl": 60, "values": ["192.0.2.300"]}]},
+    ])
+
+    run = repoint.run("route53", restore_from=backup)
+
+    assert run.failed, run.explain()
+    assert "example.org" in run.msg
+    assert run.result["changed"] is True
+    assert run.record("www.example.com")["applied"] is True
+    assert run.record("app.example.org")["applied"] is False
+    assert r53_cname(sandbox, seed) == [ELSEWHERE]
+    assert route53_sets(sandbox, org, "app.example.org") == []
+
+
+def test_route53_records_the_batch_deletes_are_gone_is_a_concurrent_change_worth_running_again(sandbox, seed):
+    module = InProcess(sandbox, "route53")
+    plans = module.plan(zone="example.com", name="www.example.com", target=seed["target_domain_name"])
+    route53_change(sandbox, seed["dns"]["zone_id"], [cname_change("DELETE", "www.example.com",
+                                                                  seed["holder"]["domain_name"])])
+
+    with pytest.raises(module.ConcurrentChange) as refused:
+        module.apply(plans)
+
+    assert "www.example.com" in str(refused.value) and "run again" in str(refused.value)
+    assert "not found" in str(refused.value)
+    assert plans[0].changes[0].applied is False
+    assert route53_sets(sandbox, seed["dns"]["zone_id"], "www.example.com") == []
+
+
+@pytest.mark.parametrize("records, owner", [
+    ([{"name": "example.com", "challenge": True}, {"name": "*.example.com", "challenge": True}], "_.example.com"),
+    ([{"name": "www.example.com"}, {"name": "WWW.example.com.", "target": ELSEWHERE}], "www.example.com"),
+], ids=["apex-and-wildcard-challenge", "same-name-twice"])
+def test_route53_two_requests_for_the_same_record_are_refused_before_any_change(
+        sandbox, repoint, seed, records, owner):
+    mark = sandbox.log_mark()
+
+    run = repoint.run("route53", zone="example.com", target=seed["target_domain_name"], records=records)
+
+    assert run.failed, run.explain()
+    assert owner in run.msg and "records[0]" in run.msg and "records[1]" in run.msg
+    assert "one at a time" in run.msg
+    assert run.result["changed"] is False
+    assert_no_mutation(sandbox, mark)
+    assert route53_sets(sandbox, seed["dns"]["zone_id"], "_.example.com") == []
+    assert r53_cname(sandbox, seed) == [seed["holder"]["domain_name"]]
+
+
+# -- messages, never tracebacks ---------------------------------------------------------------
+
+def assert_clear_failure(run):
+    assert run.failed, run.explain()
+    assert "Traceback" not in run.msg and "MODULE FAILURE" not in run.msg, run.explain()
+    assert "Traceback" not in run.result.get("module_stderr", ""), run.explain()
+
+
+def test_route53_challenge_given_the_underscore_name_explains_that_name_is_the_alias(sandbox, repoint, seed):
+    mark = sandbox.log_mark()
+
+    run = repoint.run("route53", zone="example.com", name="_www.example.com", challenge=True,
+                      target=seed["target_domain_name"])
+
+    assert_clear_failure(run)
+    assert "challenge: true" in run.msg and "give the alias it belongs to (www.example.com)" in run.msg
+    assert_no_mutation(sandbox, mark)
+    assert route53_sets(sandbox, seed["dns"]["zone_id"], "__www.example.com") == []
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["one-name-read-by-name", "many-names-read-by-listing"])
+def test_route53_neighbours_with_names_that_are_not_host_names_do_not_stop_a_repoint(sandbox, repoint, seed, many):
+    zone_id = seed["dns"]["zone_id"]
+    for odd in ("www-.example.com", "www\\100b.example.com"):
+        route53_change(sandbox, zone_id, [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": odd, "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"odd"'}]}}])
+    names = ["www.example.com"] + (["n%d.example.com" % i for i in range(6)] if many else [])
+
+    run = repoint.run("route53", zone="example.com", target=seed["target_domain_name"],
+                      records=[{"name": n} for n in names])
+
+    assert run.returncode == 0, run.explain()
+    assert r53_cname(sandbox, seed) == [seed["target_domain_name"]]
+    assert len(route53_sets(sandbox, zone_id, "www-.example.com")) == 1
+
+
+def test_route53_backup_dir_that_cannot_be_written_fails_before_any_change(sandbox, repoint, seed, tmp_path):
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("in the way")
+    mark = sandbox.log_mark()
+
+    run = repoint.run("route53", zone="example.com", name="www.example.com", target=seed["target_domain_name"],
+                      backup=True, backup_dir=str(not_a_directory))
+
+    assert_clear_failure(run)
+    assert "backup" in run.msg and str(not_a_directory) in run.msg and "backup_dir" in run.msg
+    assert "nothing was changed" in run.msg
+    assert run.result["changed"] is False
+    assert_no_mutation(sandbox, mark)
+    assert r53_cname(sandbox, seed) == [seed["holder"]["domain_name"]]
+
+
+@pytest.mark.parametrize("item, says", [
+    ({"name": "www.example.com", "record_sets": []}, "names[0] has no 'zone'"),
+    ({"zone": "example.com", "name": "www.example.com", "record_sets": [{"name": "www.example.com", "values": []}]},
+     "names[0] has no 'type'"),
+    ({"zone": "example.com", "name": "www..example.com", "record_sets": []}, "names[0] cannot be read"),
+], ids=["no-zone", "record-set-without-type", "bad-name"])
+def test_route53_damaged_backup_file_fails_with_a_message_and_changes_nothing(
+        sandbox, repoint, seed, tmp_path, item, says):
+    path = tmp_path / "damaged.json"
+    path.write_text(json.dumps({"format": "aliasguard.cloudfront/dns-backup/1", "provider": "route53",
+                                "names": [dict(item, types=["CNAME"])]}))
+    mark = sandbox.log_mark()
+
+    run = repoint.run("route53", restore_from=str(path))
+
+    assert_clear_failure(run)
+    assert "is damaged" in run.msg and says in run.msg and "Nothing was changed" in run.msg
+    assert_no_mutation(sandbox, mark)
+    assert r53_cname(sandbox, seed) == [seed["holder"]["domain_name"]]
+
+
 # ======================================================================================
 # Cloudflare
 # ======================================================================================
@@ -845,7 +1014,9 @@ def test_cloudflare_challenge_creates_and_removes_the_underscore_txt_record(sand
 def test_cloudflare_many_names_need_one_record_listing_per_zone(sandbox, repoint, cf):
     new = cf["target_domain_name"]
     cloudflare_zone(sandbox, "example.org")
-    names = ["www.example.com", "a.example.com", "b.example.com", "www.example.org", "a.example.org"]
+    # More than five names in each zone: fewer are read one by one (see the test below).
+    names = ["www.example.com"] + ["%s.%s" % (label, zone) for zone in ("example.com", "example.org")
+                                   for label in ("a", "b", "c", "d", "e", "f")]
     mark = sandbox.log_mark()
 
     run = repoint.run("cloudflare", target=new, records=[{"name": n, "zone": n.split(".", 1)[1]} for n in names])
@@ -854,6 +1025,132 @@ def test_cloudflare_many_names_need_one_record_listing_per_zone(sandbox, repoint
     assert len(operations(sandbox, mark, "cloudflare", "ListDnsRecords")) == 2
     for name in names:
         assert ask(sandbox_dns(sandbox), name, "CNAME") == ("NOERROR", [new]), name
+
+
+def test_cloudflare_a_few_names_need_one_name_filtered_request_each(sandbox, repoint, cf):
+    new = cf["target_domain_name"]
+    names = ["www.example.com", "a.example.com", "b.example.com"]
+    mark = sandbox.log_mark()
+
+    run = repoint.run("cloudflare", zone="example.com", target=new, records=[{"name": n} for n in names])
+
+    assert run.returncode == 0, run.explain()
+    assert len(operations(sandbox, mark, "cloudflare", "ListDnsRecords")) == 3
+    for name in names:
+        assert ask(sandbox_dns(sandbox), name, "CNAME") == ("NOERROR", [new]), name
+
+
+@pytest.mark.parametrize("count", [1, 5, 6])
+def test_cloudflare_reads_up_to_five_names_by_exact_name_and_more_with_one_listing(sandbox, cf, monkeypatch, count):
+    module = InProcess(sandbox, "cloudflare")
+    names = ["www.example.com"] + ["n%d.example.com" % i for i in range(count - 1)]
+    sent = spy_cloudflare_requests(monkeypatch)
+
+    plans = module.plan_records([{"name": n, "zone": "example.com", "target": cf["target_domain_name"]}
+                                 for n in names])
+
+    listings = [url for method, url in sent if method == "GET" and "/dns_records?" in url]
+    if count <= 5:
+        assert sorted(listings) == sorted(url for url in listings if "name=" in url)
+        assert sorted(url.split("name=")[1].split("&")[0] for url in listings) == sorted(names)
+    else:
+        assert len(listings) == 1 and "name=" not in listings[0]
+    www = [e for e in plans[0].entries if e["name"] == "www.example.com"][0]
+    assert www["before"][0]["values"] == [cf["holder"]["domain_name"]]
+
+
+def cf_add(sandbox, scenario, rtype, name, content, ttl=60):
+    return sandbox.clients.cloudflare("POST", "/zones/%s/dns_records" % scenario["dns"]["zone_id"], {
+        "type": rtype, "name": name, "content": content, "ttl": ttl})
+
+
+def test_cloudflare_a_records_becoming_a_cname_change_in_place_never_leaving_the_name_empty(sandbox, repoint, cf):
+    ids = set(cf_add(sandbox, cf, "A", "app.example.com", address)["id"] for address in ("192.0.2.10", "192.0.2.11"))
+    mark = sandbox.log_mark()
+
+    run = repoint.run("cloudflare", zone="example.com", name="app.example.com", target=cf["target_domain_name"])
+
+    assert run.returncode == 0, run.explain()
+    assert cf_state(sandbox, cf, "app.example.com") == [("CNAME", cf["target_domain_name"], False)]
+    writes = [e["operation"] for e in sandbox.mutating_since(mark)]
+    # The extra A record goes first, then the other one is overwritten in place: no POST, never empty.
+    assert writes == ["DeleteDnsRecord", "UpdateDnsRecord"], writes
+    [cname] = cloudflare_records(sandbox, cf["dns"]["zone_id"], "app.example.com")
+    assert cname["id"] in ids
+
+
+def test_cloudflare_type_change_refused_midway_puts_the_old_records_back_and_says_what_is_live(sandbox, cf):
+    cf_add(sandbox, cf, "A", "app.example.com", "192.0.2.10")
+    cf_add(sandbox, cf, "A", "app.example.com", "192.0.2.11")
+    module = InProcess(sandbox, "cloudflare")
+    plans = module.plan(zone="example.com", name="app.example.com", target=cf["target_domain_name"])
+    # Someone adds a TXT record at the name after the read: Cloudflare now refuses a CNAME there.
+    cf_add(sandbox, cf, "TXT", "app.example.com", "hello")
+
+    with pytest.raises(module._provider.DnsError) as refused:
+        module.apply(plans)
+
+    message = str(refused.value)
+    assert cf_state(sandbox, cf, "app.example.com") == [
+        ("A", "192.0.2.10", False), ("A", "192.0.2.11", False), ("TXT", "hello", False)]
+    assert "app.example.com now holds: A 192.0.2.10, A 192.0.2.11, TXT hello." in message
+    assert "undone" in message
+    assert plans[0].changes[0].applied is False and plans[0].changes[0].left_changed is False
+
+
+def test_cloudflare_restore_that_fails_halfway_leaves_the_record_as_it_was_and_says_so(
+        sandbox, repoint, cf, tmp_path):
+    old = cf["holder"]["domain_name"]
+    # The A record can take the CNAME's place; the AAAA value is one Cloudflare refuses.
+    record_sets = [
+        {"name": "www.example.com", "type": "A", "ttl": 60, "values": ["192.0.2.10"], "proxied": False},
+        {"name": "www.example.com", "type": "AAAA", "ttl": 60, "values": ["2001:db8::1:2:3:4:5:6:7"], "proxied": False},
+    ]
+    backup = write_backup_file(tmp_path, "cloudflare", [
+        {"zone": "example.com", "name": "www.example.com", "record_sets": record_sets}])
+
+    run = repoint.run("cloudflare", restore_from=backup)
+
+    assert run.failed, run.explain()
+    assert run.result["changed"] is False
+    assert run.record("www.example.com")["applied"] is False
+    assert "www.example.com now holds: CNAME %s." % old in run.msg
+    assert cf_state(sandbox, cf) == [("CNAME", old, False)]
+
+
+@pytest.mark.parametrize("made", [True, False], ids=["created-then-502", "502-before-creating"])
+def test_cloudflare_create_answered_with_a_server_error_is_read_back_before_it_is_sent_again(sandbox, cf, monkeypatch,
+                                                                                             made):
+    new = cf["target_domain_name"]
+    module = InProcess(sandbox, "cloudflare")
+    plans = module.plan(zone="example.com", name="new.example.com", target=new)
+    lose_answers(monkeypatch, "POST", made=made)
+    sent = spy_cloudflare_requests(monkeypatch)
+    mark = sandbox.log_mark()
+
+    module.apply(plans)
+
+    assert cf_state(sandbox, cf, "new.example.com") == [("CNAME", new, False)]
+    assert len([e for e in sandbox.requests_since(mark) if e["operation"] == "CreateDnsRecord"]) == 1
+    methods = [method for method, url in sent]
+    # A POST whose answer was lost is followed by a read of the name; it is sent again only if nothing is there.
+    assert methods == (["POST", "GET"] if made else ["POST", "GET", "POST"]), sent
+    assert "name=new.example.com" in sent[1][1]
+    assert plans[0].changes[0].applied is True
+
+
+def test_cloudflare_create_that_keeps_failing_says_it_was_not_created(sandbox, cf, monkeypatch):
+    module = InProcess(sandbox, "cloudflare")
+    module.provider.client.sleep = lambda seconds: None
+    plans = module.plan(zone="example.com", name="new.example.com", target=cf["target_domain_name"])
+    lose_answers(monkeypatch, "POST", times=99, made=False)
+
+    with pytest.raises(module._provider.DnsError) as refused:
+        module.apply(plans)
+
+    assert "502" in str(refused.value) and "it was not created" in str(refused.value)
+    assert "new.example.com now holds: no record at all." in str(refused.value)
+    assert cf_state(sandbox, cf, "new.example.com") == []
 
 
 def test_cloudflare_wrong_token_fails_with_a_clear_message_and_changes_nothing(sandbox, repoint, cf):
@@ -1160,3 +1457,89 @@ def test_rfc2136_bad_input_fails_clearly_and_changes_nothing(sandbox, repoint, r
     assert message in run.msg
     assert_no_mutation(sandbox, mark)
     assert bind_cname(sandbox) == [rfc["holder"]["domain_name"]]
+
+
+# -- reading the zone's own data (AXFR) ----------------------------------------------------------
+
+def test_rfc2136_name_with_an_https_record_beside_its_a_record_is_refused_before_any_update(sandbox, repoint, rfc):
+    # BIND would drop the CNAME silently after deleting the A record, leaving neither.
+    rfc_update(sandbox, ("add", "web", 60, "A", "192.0.2.10"), ("add", "web", 60, "HTTPS", '1 . alpn="h2"'))
+    mark = sandbox.log_mark()
+
+    run = repoint.run("rfc2136", zone="example.net", name="web.example.net", target=rfc["target_domain_name"])
+
+    assert run.failed, run.explain()
+    assert "also has HTTPS records" in run.msg
+    assert_no_mutation(sandbox, mark)
+    assert ask(bind_dns(sandbox), "web.example.net", "A")[1] == ["192.0.2.10"]
+    assert len(ask(bind_dns(sandbox), "web.example.net", "HTTPS")[1]) == 1
+
+
+def test_rfc2136_name_covered_by_a_wildcard_cname_gets_a_cname_of_its_own(sandbox, repoint, rfc):
+    old, new = rfc["holder"]["domain_name"], rfc["target_domain_name"]
+    rfc_update(sandbox, ("add", "*", 300, "CNAME", old + "."))
+    mark = sandbox.log_mark()
+
+    run = repoint.run("rfc2136", zone="example.net", name="shop.example.net", target=new)
+
+    assert run.returncode == 0, run.explain()
+    assert run.record("shop.example.net")["action"] == "create"
+    assert run.record("shop.example.net")["before"] == []
+    assert bind_cname(sandbox, "shop.example.net") == [new]
+    assert bind_cname(sandbox, "*.example.net") == [old]
+    assert len(operations(sandbox, mark, "rfc2136", "AXFR")) == 1
+    assert len(operations(sandbox, mark, "rfc2136", "UPDATE")) == 1
+    again = repoint.run("rfc2136", zone="example.net", name="shop.example.net", target=new)
+    assert again.result["changed"] is False, again.explain()
+
+
+def test_rfc2136_many_names_are_read_with_one_zone_transfer(sandbox, repoint, rfc):
+    names = ["www.example.net", "a.example.net", "b.example.net", "c.example.net", "d.example.net",
+             "e.example.net", "f.example.net"]
+    mark = sandbox.log_mark()
+
+    run = repoint.run("rfc2136", check=True, zone="example.net", target=rfc["target_domain_name"],
+                      records=[{"name": n} for n in names])
+
+    assert run.returncode == 0, run.explain()
+    assert len(operations(sandbox, mark, "rfc2136", "AXFR")) == 1
+    assert [e["operation"] for e in sandbox.requests_since(mark) if e["service"] == "rfc2136"] == ["QUERY", "AXFR"]
+    assert run.record("www.example.net")["before"][0]["values"] == [rfc["holder"]["domain_name"]]
+
+
+def test_rfc2136_without_transfer_rights_reads_by_queries_and_warns_about_wildcards(sandbox, repoint, rfc):
+    old = rfc["holder"]["domain_name"]
+    rfc_update(sandbox, ("add", "*", 300, "CNAME", old + "."))
+    mark = sandbox.log_mark()
+
+    # No TSIG key: BIND refuses the zone transfer (the check run needs no update rights).
+    run = repoint.run("rfc2136", check=True, zone="example.net", name="www.example.net",
+                      target=rfc["target_domain_name"], key_name=None, key_secret=None)
+
+    assert run.returncode == 0, run.explain()
+    assert [(e["operation"], e["rcode"]) for e in operations(sandbox, mark, "rfc2136", "AXFR")] == [("AXFR", "REFUSED")]
+    warnings = " ".join(run.result.get("warnings", []))
+    assert "refused a zone transfer (AXFR) of example.net" in warnings
+    assert "wildcard" in warnings and "allow-transfer" in warnings
+    assert run.record("www.example.net")["before"][0]["values"] == [old]
+    assert_no_mutation(sandbox, mark)
+
+
+def test_rfc2136_update_the_server_partly_ignores_is_put_back_and_the_message_says_what_is_live(sandbox, rfc):
+    rfc_update(sandbox, ("add", "app", 60, "A", "192.0.2.10"))
+    module = InProcess(sandbox, "rfc2136")
+    plans = module.plan(zone="example.net", name="app.example.net", target=rfc["target_domain_name"])
+    # Added after the read: BIND then drops the new CNAME without an error, after deleting the A record.
+    rfc_update(sandbox, ("add", "app", 60, "HTTPS", '1 . alpn="h2"'))
+
+    with pytest.raises(module._provider.DnsError) as ignored:
+        module.apply(plans)
+
+    message = str(ignored.value)
+    assert "app.example.net CNAME is not there afterwards" in message
+    assert "has been put back" in message
+    assert "app.example.net now holds:" in message and "A 192.0.2.10" in message and "HTTPS" in message
+    assert ask(bind_dns(sandbox), "app.example.net", "A")[1] == ["192.0.2.10"]
+    assert len(ask(bind_dns(sandbox), "app.example.net", "HTTPS")[1]) == 1
+    assert bind_cname(sandbox, "app.example.net") == []
+    assert plans[0].changes[0].applied is False and plans[0].changes[0].left_changed is False

@@ -5,7 +5,9 @@ import time
 
 import pytest
 from steps_helpers import (
+    NonAuthoritativeForwarder,
     dns_values,
+    operations,
     rfc2136_replace_cname,
     rfc2136_server,
     route53_upsert,
@@ -56,11 +58,14 @@ def test_route53_apex_alias_is_proved_by_addresses(sandbox):
     s = sandbox.scenario("apex")
     for rtype in ("A", "AAAA"):
         route53_upsert(sandbox, s["dns"]["zone_id"], "example.com", rtype, alias_target=s["target_domain_name"])
-    result = verify_aliases(sandbox, ["example.com"], target_distribution_id=s["target_distribution_id"])
+    # route53_api=never: only the address comparison (the default reads the record, see below).
+    result = verify_aliases(sandbox, ["example.com"], target_distribution_id=s["target_distribution_id"],
+                            route53_api="never")
 
     assert not result.get("failed"), result.get("msg")
     entry = the_only(result)
     assert entry["outcome"] == "verified" and entry["method"] == "addresses"
+    assert "weak evidence" in entry["detail"] and "route53_api is never" in entry["detail"]
     assert dns_values(sandbox.dns_server, "example.com", "CNAME") == []
     assert set(dns_values(sandbox.dns_server, "example.com", "A")) == set(
         dns_values(sandbox.dns_server, s["target_domain_name"], "A"))
@@ -68,13 +73,158 @@ def test_route53_apex_alias_is_proved_by_addresses(sandbox):
 
 def test_route53_apex_alias_to_the_old_distribution_is_wrong_target(sandbox):
     s = sandbox.scenario("apex")
-    result = verify_aliases(sandbox, ["example.com"], target_distribution_id=s["target_distribution_id"])
+    result = verify_aliases(sandbox, ["example.com"], target_distribution_id=s["target_distribution_id"],
+                            route53_api="never")
 
     entry = the_only(result)
     assert result["failed"] is True
     assert entry["outcome"] == "wrong_target" and entry["method"] == "addresses"
     old_addresses = dns_values(sandbox.dns_server, s["holder"]["domain_name"], "A")
     assert old_addresses and old_addresses[0] in entry["detail"]
+
+
+# -- a name without a CNAME: the Route 53 record decides, addresses only outside Route 53 -----------
+
+
+def test_route53_apex_alias_is_proved_by_its_alias_target_and_dns_serving_it(sandbox):
+    s = sandbox.scenario("apex")
+    for rtype in ("A", "AAAA"):
+        route53_upsert(sandbox, s["dns"]["zone_id"], "example.com", rtype, alias_target=s["target_domain_name"])
+    mark = sandbox.log_mark()
+    result = verify_aliases(sandbox, ["example.com"], target_distribution_id=s["target_distribution_id"])
+
+    assert not result.get("failed"), result.get("msg")
+    entry = the_only(result)
+    assert entry["outcome"] == "verified" and entry["method"] == "route53_alias"
+    assert entry["final_name"] == s["target_domain_name"]
+    assert entry["route53"]["zone"] == "example.com" and entry["route53"]["zone_ids"] == [s["dns"]["zone_id"]]
+    assert sorted((r["type"], r["alias_target"]["dns_name"]) for r in entry["route53"]["records"]) == [
+        ("A", s["target_domain_name"]), ("AAAA", s["target_domain_name"])]
+    assert "weak evidence" not in entry["detail"]
+    # DNS was asked too: every nameserver serves the name.
+    assert {a["type"] for a in entry["nameservers"]} == {"CNAME", "A", "AAAA"}
+    assert all(a["values"] for a in entry["nameservers"] if a["type"] in ("A", "AAAA"))
+    sent = operations(sandbox.requests_since(mark))
+    assert "ListHostedZonesByName" in sent and "ListResourceRecordSets" in sent
+    assert result["requests"].get("route53", 0) >= 2
+    assert sandbox.mutating_since(mark) == []
+
+
+def test_route53_apex_alias_to_the_old_distribution_is_wrong_target_naming_it(sandbox):
+    s = sandbox.scenario("apex")
+    result = verify_aliases(sandbox, ["example.com"], target_distribution_id=s["target_distribution_id"])
+
+    entry = the_only(result)
+    assert result["failed"] is True
+    assert entry["outcome"] == "wrong_target" and entry["method"] == "route53_alias"
+    assert entry["final_name"] == s["holder"]["domain_name"]
+    assert s["holder"]["domain_name"] in entry["detail"] and s["target_domain_name"] in entry["detail"]
+    assert "example.com (wrong_target)" in result["msg"]
+
+
+def test_plain_a_records_with_the_targets_addresses_are_not_proof(sandbox):
+    # The address comparison would call this verified; the record says it is no alias at all, and CloudFront's
+    # addresses change under it.
+    s = sandbox.scenario("apex")
+    addresses = dns_values(sandbox.dns_server, s["target_domain_name"], "A")
+    route53_upsert(sandbox, s["dns"]["zone_id"], "plain.example.com", "A", addresses)
+    by_addresses = the_only(verify_aliases(sandbox, ["plain.example.com"], route53_api="never",
+                                           target_distribution_id=s["target_distribution_id"]))
+    result = verify_aliases(sandbox, ["plain.example.com"], target_distribution_id=s["target_distribution_id"])
+
+    assert by_addresses["outcome"] == "verified" and "weak evidence" in by_addresses["detail"]
+    entry = the_only(result)
+    assert result["failed"] is True
+    assert entry["outcome"] == "wrong_target" and entry["method"] == "route53_alias"
+    assert "plain A records" in entry["detail"] and "alias" in entry["detail"]
+
+
+def test_route53_wildcard_alias_record_answers_for_a_name_below_it(sandbox):
+    s = sandbox.scenario("apex")
+    route53_upsert(sandbox, s["dns"]["zone_id"], "*.shop.example.com", "A", alias_target=s["target_domain_name"])
+    result = verify_aliases(sandbox, ["eu.shop.example.com"], target_distribution_id=s["target_distribution_id"])
+
+    assert not result.get("failed"), result.get("msg")
+    entry = the_only(result)
+    assert entry["outcome"] == "verified" and entry["method"] == "route53_alias"
+    assert [r["name"] for r in entry["route53"]["records"]] == ["*.shop.example.com"]
+
+
+def test_name_outside_route53_falls_back_to_addresses_and_says_they_are_weak(sandbox):
+    s = sandbox.scenario("rfc2136")
+    bind = rfc2136_server(sandbox)
+    update = sandbox.clients.rfc2136_update()
+    update.delete("www", "CNAME")
+    update.replace("www", 300, "A", *dns_values(sandbox.dns_server, s["target_domain_name"], "A"))
+    sandbox.clients.rfc2136_send(update)
+    assert dns_values(bind, s["alias"], "CNAME") == [] and dns_values(bind, s["alias"], "A")
+    mark = sandbox.log_mark()
+    # The sandbox's DNS passes the RFC 2136 zone's questions to BIND and answers for cloudfront.net too.
+    result = verify_aliases(sandbox, [s["alias"]], target_distribution_id=s["target_distribution_id"])
+
+    assert not result.get("failed"), result.get("msg")
+    entry = the_only(result)
+    assert entry["outcome"] == "verified" and entry["method"] == "addresses"
+    assert "weak evidence" in entry["detail"]
+    assert "in no public Route 53 hosted zone of this account" in entry["detail"]
+    assert entry["route53"] is None
+    assert "ListHostedZonesByName" in operations(sandbox.requests_since(mark))
+
+
+def test_without_aws_credentials_the_addresses_are_compared_and_the_reason_given(sandbox):
+    s = sandbox.scenario("apex")
+    for rtype in ("A", "AAAA"):
+        route53_upsert(sandbox, s["dns"]["zone_id"], "example.com", rtype, alias_target=s["target_domain_name"])
+    mark = sandbox.log_mark()
+    result = verify_aliases(sandbox, ["example.com"], env={"AWS_EC2_METADATA_DISABLED": "true"},
+                            target_domain_name=s["target_domain_name"])
+
+    assert not result.get("failed"), result.get("msg")
+    entry = the_only(result)
+    assert entry["outcome"] == "verified" and entry["method"] == "addresses"
+    assert "weak evidence" in entry["detail"] and "Route 53 could not be asked" in entry["detail"]
+    assert "credentials" in entry["detail"]
+    assert result["requests"] == {} and sandbox.requests_since(mark) == []
+
+
+def test_route53_api_never_sends_no_route53_request(sandbox):
+    s = sandbox.scenario("apex")
+    mark = sandbox.log_mark()
+    result = verify_aliases(sandbox, ["example.com"], route53_api="never", fail_on_unverified=False,
+                            target_distribution_id=s["target_distribution_id"])
+
+    assert the_only(result)["method"] == "addresses"
+    assert operations(sandbox.requests_since(mark)) == ["GetDistribution"]
+
+
+# -- nameservers that do not answer authoritatively -----------------------------------------------------
+
+
+def test_a_cache_given_as_nameserver_is_a_dns_error_not_a_proof(sandbox):
+    s = sandbox.scenario("seed-409")
+    repoint_www_to_target(sandbox, s)
+    with NonAuthoritativeForwarder(sandbox.dns_server) as cache:
+        result = verify_aliases(sandbox, ["www.example.com"], nameservers=[cache.address],
+                                target_distribution_id=s["target_distribution_id"])
+
+    assert cache.queries > 0
+    entry = the_only(result)
+    assert result["failed"] is True
+    assert entry["outcome"] == "dns_error"
+    assert cache.address in entry["detail"] and "authoritative (AA) flag" in entry["detail"]
+    assert "check nameservers" in entry["detail"]
+
+
+def test_a_refusing_nameserver_is_a_dns_error_not_no_record(sandbox):
+    s = sandbox.scenario("seed-409")
+    # BIND serves only the RFC 2136 zone: for example.com it refuses.
+    result = verify_aliases(sandbox, ["nothing.example.com"], nameservers=[rfc2136_server(sandbox)],
+                            target_distribution_id=s["target_distribution_id"])
+
+    entry = the_only(result)
+    assert entry["outcome"] == "dns_error"
+    assert "no CNAME, A or AAAA record" not in entry["detail"]
+    assert "not authoritative" in entry["detail"]
 
 
 def test_cloudflare_proxied_record_is_unverifiable_with_the_reason(sandbox):

@@ -22,6 +22,7 @@ from conftest import ROOT, collections_path, run_playbook
 from sandbox.scenarios import (
     ACCOUNT_1,
     ACCOUNT_2,
+    alias_record,
     certificate,
     cname,
     create_distribution,
@@ -440,6 +441,166 @@ def test_dns_first_never_repoints_dns_to_a_target_whose_certificate_does_not_cov
     assert mutating(requests) == []
     assert snapshot(sandbox, situation) == before
     assert "Nothing was changed" in summary_of(run)
+
+
+# -- TXT records: ours only, and served before AssociateAlias checks them --------------------------------------
+
+
+def txt(name, value):
+    return {"Action": "CREATE", "ResourceRecordSet": {"Name": name, "Type": "TXT", "TTL": 300,
+                                                      "ResourceRecords": [{"Value": '"%s"' % value}]}}
+
+
+def order_of(requests, *operations_wanted):
+    """Index in the request log of the first request of each (service, operation), in that order."""
+    found, start = [], 0
+    for wanted in operations_wanted:
+        at = next(i for i in range(start, len(requests))
+                  if (requests[i]["service"], requests[i]["operation"]) == wanted and requests[i]["status"] == 200)
+        found.append(at)
+        start = at + 1
+    return found
+
+
+def test_the_txt_record_is_in_sync_and_served_before_associate_alias_checks_it(sandbox):
+    situation = Situation.build(sandbox, "seed-409")
+
+    run, requests = situation.run()
+    assert_ok(run)
+    created = step(run, "Step 3: create the TXT records AssociateAlias checks")["results"][0]
+    assert [r["action"] for r in created["records"]] == ["create"]
+    assert created["wait"]["provider_in_sync"] is True
+    assert [(n["name"], n["served"]) for n in created["wait"]["names"]] == [("_" + situation.alias, True)]
+    # The TXT change, Route 53 reporting it in sync, and only then the move.
+    order_of(requests, ("route53", "ChangeResourceRecordSets"), ("route53", "GetChange"),
+             ("cloudfront", "AssociateAlias"))
+    assert_alias_only_on_target(sandbox, situation)
+    assert_txt_gone(sandbox, situation)
+
+
+def test_a_txt_record_naming_another_distribution_is_neither_written_over_nor_removed(sandbox):
+    """Someone else's move is in progress: its TXT record names another distribution. The run stops, untouched."""
+    situation = Situation.build(sandbox, "seed-409")
+    route53_change(sandbox.aws("route53"), situation.info["dns"]["zone_id"],
+                   [txt("_" + situation.alias, "d0ther0000000.cloudfront.net")])
+    before = snapshot(sandbox, situation)
+
+    run, requests = situation.run()
+    assert run.returncode != 0
+    assert "d0ther0000000.cloudfront.net" in failure_of(run) and "expected_current" in failure_of(run)
+    assert mutating(requests) == []
+    assert snapshot(sandbox, situation) == before
+    assert ask(situation.nameserver, "_" + situation.alias, "TXT") == ["d0ther0000000.cloudfront.net"]
+    assert "Nothing was changed" in summary_of(run)
+
+
+def test_a_stopped_run_removes_no_txt_record_it_did_not_create(sandbox):
+    """www's TXT record was made by hand (an operator's move to the same target); shop is blocked, so the run
+    stops before its TXT step: the clean-up must leave the operator's record alone."""
+    sandbox.reset()
+    cf, route53 = sandbox.aws("cloudfront"), sandbox.aws("route53")
+    cert = certificate(sandbox.aws("acm"), "example.com", ["*.example.com"])
+    old = create_distribution(cf, "txt-old", aliases=["www.example.com"], cert_arn=cert)
+    new = create_distribution(cf, "txt-new", cert_arn=cert)
+    vendor = create_distribution(sandbox.aws("cloudfront", ACCOUNT_2), "txt-vendor", aliases=["shop.example.com"],
+                                 cert_arn=certificate(sandbox.aws("acm", ACCOUNT_2), "shop.example.com"))
+    zone_id = hosted_zone(route53, "example.com")
+    route53_change(route53, zone_id, [cname("www.example.com", old["domain_name"]),
+                                      txt("_www.example.com", new["domain_name"])])
+    situation = Situation(sandbox, "www.example.com", new["id"], new["domain_name"], "route53", "example.com")
+    before = snapshot(sandbox, situation)
+
+    run, requests = situation.run(situation.extra_vars(aliases=[
+        {"alias": "shop.example.com", "strategy": "dns_first"}]))
+    assert run.returncode != 0
+    assert "only its owner can remove it" in failure_of(run) and vendor["id"][-6:] in failure_of(run)
+    assert mutating(requests) == []
+    assert snapshot(sandbox, situation) == before
+    assert ask(situation.nameserver, "_www.example.com", "TXT") == [new["domain_name"]]
+    assert step(run, "Remove the TXT records this run created")["results"] == []
+
+
+# -- names that answer with addresses, and waiting for what the next step needs ----------------------------------
+
+
+def test_an_apex_alias_record_to_a_distribution_step_1_cannot_name_is_repointed(sandbox):
+    """Nobody holds example.com, but its Route 53 alias records lead to a third distribution: step 1 sees only
+    addresses. The alias is added, Deployed, and only then DNS is repointed (guarded by what Route 53 holds)."""
+    sandbox.reset()
+    cf, route53 = sandbox.aws("cloudfront"), sandbox.aws("route53")
+    cert = certificate(sandbox.aws("acm"), "example.com", ["*.example.com"])
+    third = create_distribution(cf, "apex-third", cert_arn=cert)
+    new = create_distribution(cf, "apex-target", cert_arn=cert)
+    zone_id = hosted_zone(route53, "example.com")
+    route53_change(route53, zone_id, [alias_record("example.com", "A", third["domain_name"]),
+                                      alias_record("example.com", "AAAA", third["domain_name"])])
+    situation = Situation(sandbox, "example.com", new["id"], new["domain_name"], "route53", "example.com")
+
+    run, requests = situation.run()
+    assert_ok(run)
+    added = step(run, "Step 3: add free aliases to their target")["results"]
+    assert [(a["item"]["wait"], a["added"], a["deployed"]) for a in added] == [(True, ["example.com"], True)]
+    # UpdateDistribution, then GetDistribution until Deployed, then the DNS change.
+    update, deployed, change = order_of(requests, ("cloudfront", "UpdateDistribution"),
+                                        ("cloudfront", "GetDistribution"), ("route53", "ChangeResourceRecordSets"))
+    assert deployed < change
+    repoint = step(run, "Step 2: repoint DNS at the target (only from the values step 1 saw)")["results"][0]
+    assert "expected_current" not in repoint["item"]["records"][0]
+    assert_alias_only_on_target(sandbox, situation)
+    assert_dns_at_target(sandbox, situation)
+    assert "VERIFIED" in summary_of(run)
+    assert third["domain_name"] not in [r["alias"] for r in route53_records(sandbox)]
+
+    again, requests = situation.run()
+    assert_ok(again)
+    assert_nothing_changed(again, requests)
+
+
+def test_addresses_that_match_the_target_do_not_count_as_dns_at_the_target(sandbox):
+    """example.com is on the target, but its apex holds plain A/AAAA records copied from the target's current
+    addresses. They look right to DNS, yet they are not a record that follows the distribution: step 2 reads the
+    record at Route 53 and makes it an alias record; the next run changes nothing."""
+    sandbox.reset()
+    cf, route53 = sandbox.aws("cloudfront"), sandbox.aws("route53")
+    cert = certificate(sandbox.aws("acm"), "example.com", ["*.example.com"])
+    new = create_distribution(cf, "apex-copied", aliases=["example.com"], cert_arn=cert)
+    zone_id = hosted_zone(route53, "example.com")
+    situation = Situation(sandbox, "example.com", new["id"], new["domain_name"], "route53", "example.com")
+    copied = []
+    for rtype in ("A", "AAAA"):
+        values = ask(situation.nameserver, new["domain_name"], rtype)
+        if values:
+            copied.append({"Action": "CREATE", "ResourceRecordSet": {
+                "Name": "example.com", "Type": rtype, "TTL": 60, "ResourceRecords": [{"Value": v} for v in values]}})
+    route53_change(route53, zone_id, copied)
+
+    run, requests = situation.run()
+    assert_ok(run)
+    found = step(run, "Step 1: find who holds each alias and what its DNS says")["results"][0]["aliases"][0]
+    assert found["dns"]["points_to"]["via"] == "addresses" and found["dns"]["points_to"]["is_target"]
+    assert operations(requests) == [("route53", "ChangeResourceRecordSets")]
+    assert_dns_at_target(sandbox, situation)
+    assert "changed: repoint_dns" in summary_of(run) and "VERIFIED" in summary_of(run)
+
+    again, requests = situation.run()
+    assert_ok(again)
+    assert_nothing_changed(again, requests)
+    assert "changed: nothing" in summary_of(again)
+
+
+def test_dns_first_waits_until_the_new_record_is_served_before_adding_the_alias(sandbox):
+    situation = Situation.build(sandbox, "seed-409")
+
+    run, requests = situation.run(situation.extra_vars(strategy="dns_first"))
+    assert_ok(run)
+    repoint = step(run, "Step 2: repoint DNS at the target (only from the values step 1 saw)")["results"][0]
+    assert repoint["item"]["wait"] is True
+    assert repoint["wait"]["provider_in_sync"] is True
+    assert [(n["name"], n["served"]) for n in repoint["wait"]["names"]] == [(situation.alias, True)]
+    order_of(requests, ("route53", "ChangeResourceRecordSets"), ("route53", "GetChange"),
+             ("cloudfront", "UpdateDistribution"))
+    assert_alias_only_on_target(sandbox, situation)
+    assert_dns_at_target(sandbox, situation)
 
 
 # -- many aliases, strategies, throttling ----------------------------------------------------------------

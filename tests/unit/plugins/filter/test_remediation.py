@@ -70,8 +70,9 @@ def test_plan_then_batches_then_report():
     requests = FILTERS["remediation_requests"]("", ["www.example.com"], ROLE_DEFAULTS)
     plans = FILTERS["remediation_plan"](requests, [found("free")])
     assert [(p["alias"], p["action"]) for p in plans] == [("www.example.com", "add")]
+    # DNS is repointed at the alias right after: the add waits for Deployed first.
     assert FILTERS["remediation_batches"](plans, "add_alias") == [
-        {"distribution_id": TARGET["id"], "aliases": ["www.example.com"]}]
+        {"distribution_id": TARGET["id"], "aliases": ["www.example.com"], "wait": True}]
     assert FILTERS["remediation_batches"](plans, "move_alias") == []
     assert FILTERS["remediation_batches"](None, "verify") == []
     report = FILTERS["remediation_report"](plans, {"add_alias": {"results": [
@@ -97,3 +98,20 @@ def test_report_in_check_mode_and_after_a_failure():
     assert "STOPPED: the certificate does not cover it" in stopped
     assert stopped[-1].startswith("Nothing was changed")
     assert FILTERS["remediation_report"](None, None, False, True)[0] == "STOPPED: a step failed"
+
+
+def test_the_rescue_removes_only_the_txt_records_the_txt_step_created():
+    holder = {"alias": "www.example.com", "distribution_id": "EOLD0000000001", "in_account": True, "overlap": "exact",
+              "domain_name": "dold.cloudfront.net"}
+    plans = FILTERS["remediation_plan"]([dict(ROLE_DEFAULTS, alias="www.example.com")],
+                                        [found("held_in_account", holders=[holder])])
+    created = {"results": [{"changed": True, "item": {"provider": "route53"}, "records": [
+        {"name": "_www.example.com", "zone": "example.com", "provider": "route53", "action": "create",
+         "applied": True}]}]}
+    # As the rescue calls it: the registered txt_create loop as the second argument.
+    assert FILTERS["remediation_batches"](plans, "txt_remove", created) == [{"provider": "route53", "records": [
+        {"name": "www.example.com", "target": TARGET["domain_name"], "zone": "example.com", "challenge": True,
+         "state": "absent", "expected_current": [TARGET["domain_name"]]}]}]
+    assert FILTERS["remediation_batches"](plans, "txt_remove", {}) == []
+    with pytest.raises(AnsibleFilterError, match="created_by"):
+        FILTERS["remediation_batches"](plans, "move_alias", created)

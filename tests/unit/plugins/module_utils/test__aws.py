@@ -112,6 +112,8 @@ def test_describe_error_for_botocore_errors_without_a_response():
     assert unreachable.code == "EndpointConnectionError"
     assert "endpoint_url" in str(unreachable)
     assert "http://127.0.0.1:1" in str(unreachable)
+    # every way the endpoint can be set is named: the option, AWS_URL, and botocore's own variables
+    assert "AWS_URL" in str(unreachable) and "AWS_ENDPOINT_URL" in str(unreachable)
 
     other = describe_error(botocore.exceptions.ParamValidationError(report="Alias is required"), "ListConflictingAliases")
     assert other.code == "ParamValidationError"

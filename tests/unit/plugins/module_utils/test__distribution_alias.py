@@ -2,7 +2,8 @@
 # Copyright: aliasguard contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""apply_update against botocore's Stubber: a stale ETag is read again and only our change re-applied."""
+"""apply_update and apply_moves against botocore's Stubber: a stale ETag is read again and only our change
+re-applied; a TXT record CloudFront does not see yet is waited for; what was changed is always reported."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -17,7 +18,10 @@ from botocore.stub import Stubber  # noqa: E402
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import (  # noqa: E402
     AliasError,
+    AliasOutcome,
     AliasPlan,
+    apply_moves,
+    apply_plan,
     apply_update,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias  # noqa: E402
@@ -151,3 +155,148 @@ def test_precondition_failed_every_time_gives_up_with_a_clear_message(client, st
                      max_retries=2, sleep=lambda seconds: None)
 
     assert "kept changing" in str(caught.value) and DIST in str(caught.value)
+
+
+# -- AssociateAlias: waiting for CloudFront to see a new TXT record -----------------------------------
+
+TXT_REFUSAL = ("To move www.example.com, create a DNS TXT record _www.example.com with the value %s (the target "
+               "distribution's domain name), then try again." % DOMAIN)
+HOLDER = {"distribution_id": "E1HOLDER000001", "account_id": "111111111111", "masked": False}
+
+
+def move_plan(*names):
+    cfg = config([])
+    return AliasPlan(DIST, "moved", [], [A(n) for n in names], [(A(n), HOLDER) for n in names], DOMAIN, cfg)
+
+
+def txt_not_seen(stubber, alias="www.example.com"):
+    stubber.add_client_error("associate_alias", service_error_code="InvalidArgument", service_message=TXT_REFUSAL,
+                             http_status_code=400, expected_params={"TargetDistributionId": DIST, "Alias": alias})
+
+
+def associated(stubber, alias="www.example.com"):
+    stubber.add_response("associate_alias", {}, {"TargetDistributionId": DIST, "Alias": alias})
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_move_asks_again_while_cloudfront_does_not_see_the_txt_record(client, stubber):
+    txt_not_seen(stubber)
+    txt_not_seen(stubber)
+    associated(stubber)
+    clock = FakeClock()
+
+    moved = apply_moves(client, move_plan("www.example.com"), txt_wait_timeout=120, sleep=clock.sleep, clock=clock)
+
+    assert moved == [{"alias": "www.example.com", "from": HOLDER}]
+    assert clock.sleeps == [1.0, 2.0], "backoff between the attempts"
+
+
+def test_move_gives_up_after_txt_wait_timeout_saying_how_long_it_waited(client, stubber):
+    for unused in range(4):
+        txt_not_seen(stubber)
+    clock = FakeClock()
+
+    with pytest.raises(AliasError) as caught:
+        apply_moves(client, move_plan("www.example.com"), txt_wait_timeout=10, sleep=clock.sleep, clock=clock)
+
+    message = str(caught.value)
+    assert clock.sleeps == [1.0, 2.0, 4.0]     # the next wait (8 s) would end after the 10 s
+    assert "TXT record _www.example.com with the value %s" % DOMAIN in message
+    assert "after 4 attempts" in message and "txt_wait_timeout" in message
+    assert caught.value.outcome.changed is False
+
+
+def test_move_with_txt_wait_timeout_0_asks_once(client, stubber):
+    txt_not_seen(stubber)
+    clock = FakeClock()
+
+    with pytest.raises(AliasError) as caught:
+        apply_moves(client, move_plan("www.example.com"), txt_wait_timeout=0, sleep=clock.sleep, clock=clock)
+
+    assert clock.sleeps == []
+    assert "attempts" not in str(caught.value)
+
+
+def test_other_refusals_of_a_move_are_not_asked_again(client, stubber):
+    stubber.add_client_error("associate_alias", service_error_code="IllegalUpdate", http_status_code=400,
+                             service_message="The alias is associated with an enabled distribution in another account")
+    clock = FakeClock()
+
+    with pytest.raises(AliasError, match="IllegalUpdate"):
+        apply_moves(client, move_plan("www.example.com"), txt_wait_timeout=120, sleep=clock.sleep, clock=clock)
+    assert clock.sleeps == []
+
+
+def test_a_failed_second_move_reports_the_first_as_made(client, stubber):
+    associated(stubber, "www.example.com")
+    stubber.add_client_error("associate_alias", service_error_code="IllegalUpdate", http_status_code=400,
+                             service_message="enabled in another account")
+
+    with pytest.raises(AliasError) as caught:
+        apply_moves(client, move_plan("www.example.com", "api.example.com"), sleep=lambda s: None)
+
+    outcome = caught.value.outcome
+    assert outcome.changed is True
+    assert outcome.to_result()["aliases"] == ["www.example.com"]
+    assert outcome.to_result()["added"] == ["www.example.com"]
+    assert outcome.to_result()["moved"] == [{"alias": "www.example.com", "from": HOLDER}]
+    assert "already moved before this failure: www.example.com" in str(caught.value)
+
+
+def test_apply_plan_reports_what_the_update_made(client, stubber):
+    first = config()
+    wanted = updated(first, ["old.example.com", "new.example.com"])
+    stubber.add_response("get_distribution_config", config_response(first, "ETAG-1"), {"Id": DIST})
+    stubber.add_response("update_distribution", update_response(wanted, "ETAG-2"),
+                         {"Id": DIST, "IfMatch": "ETAG-1", "DistributionConfig": wanted})
+
+    outcome = apply_plan(client, plan_for(first, [A("new.example.com")]), [A("new.example.com")])
+
+    assert outcome.to_result() == {"changed": True, "aliases": ["old.example.com", "new.example.com"],
+                                   "added": ["new.example.com"], "removed": [], "moved": [],
+                                   "precondition_retries": 0}
+    assert outcome.describe() == "added: new.example.com"
+
+
+def test_unchanged_outcome_reports_the_aliases_as_they_were():
+    plan = plan_for(config(["old.example.com"]), [A("new.example.com")])
+    result = AliasOutcome.unchanged(plan).to_result()
+    assert result["changed"] is False and result["aliases"] == ["old.example.com"]
+    assert result["added"] == [] and result["removed"] == [] and result["moved"] == []
+
+
+def test_messages_name_the_apex_form_of_the_txt_record_when_the_zone_is_unknown(client, stubber):
+    stubber.add_client_error("associate_alias", service_error_code="InvalidArgument", http_status_code=400,
+                             service_message="create a DNS TXT record _.example.com", expected_params={
+                                 "TargetDistributionId": DIST, "Alias": "example.com"})
+
+    with pytest.raises(AliasError) as caught:
+        apply_moves(client, move_plan("example.com"), sleep=lambda s: None)
+
+    message = str(caught.value)
+    assert "TXT record _example.com with the value %s" % DOMAIN in message
+    assert "or _.example.com if example.com is the apex of its zone" in message
+
+
+def test_a_wildcard_move_names_its_one_txt_record(client, stubber):
+    stubber.add_client_error("associate_alias", service_error_code="InvalidArgument", http_status_code=400,
+                             service_message="create a DNS TXT record _.example.com", expected_params={
+                                 "TargetDistributionId": DIST, "Alias": "*.example.com"})
+
+    with pytest.raises(AliasError) as caught:
+        apply_moves(client, move_plan("*.example.com"), sleep=lambda s: None)
+
+    assert "TXT record _.example.com with the value %s before" % DOMAIN in str(caught.value)
+    assert "apex" not in str(caught.value)

@@ -19,7 +19,6 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
     is_masked,
     mask_matches,
     most_specific,
-    relative_to,
     to_ascii,
     to_unicode,
 )
@@ -238,6 +237,30 @@ def test_txt_challenge_name():
     assert to_ascii(A("*.example.com").txt_challenge_name(), allow_underscore=True) == "_.example.com"
 
 
+@pytest.mark.parametrize("alias, zone, expected", [
+    ("example.com", "example.com", "_.example.com"),           # '_example.com' would lie outside the zone
+    ("www.example.com", "example.com", "_www.example.com"),
+    ("www.example.com", "www.example.com", "_.www.example.com"),
+    ("*.example.com", "example.com", "_.example.com"),
+    ("*.sub.example.com", "example.com", "_.sub.example.com"),
+    ("example.com", None, "_example.com"),                     # zone unknown: the rule cannot tell
+])
+def test_txt_challenge_name_with_the_zone(alias, zone, expected):
+    assert A(alias).txt_challenge_name(zone) == expected
+
+
+def test_txt_challenge_note_names_the_apex_form_only_when_the_zone_is_unknown():
+    note = A("example.com").txt_challenge_note()
+    assert "_.example.com" in note and "apex" in note
+    assert A("example.com").txt_challenge_apex_name() == "_.example.com"
+    assert A("example.com").txt_challenge_note("example.com") == ""
+    assert A("www.example.com").txt_challenge_note("example.com") == ""
+    assert A("www.example.com").txt_challenge_apex_name("example.com") is None
+    # a wildcard has one form whatever the zone
+    assert A("*.example.com").txt_challenge_note() == ""
+    assert A("*.example.com").txt_challenge_apex_name() is None
+
+
 # -- masked ids ---------------------------------------------------------------
 
 
@@ -269,23 +292,6 @@ def test_is_masked():
 
 
 # -- names and zones ---------------------------------------------------------------
-
-
-def test_relative_to():
-    assert relative_to("www.example.com", "example.com") == "www"
-    assert relative_to("a.b.example.com", "example.com") == "a.b"
-    assert relative_to("example.com", "example.com") == "@"
-    assert relative_to("*.example.com", "example.com") == "*"
-
-
-@pytest.mark.parametrize("name, zone", [
-    ("www.example.org", "example.com"),
-    ("www.badexample.com", "example.com"),
-    ("example.com", "www.example.com"),
-])
-def test_relative_to_refuses_names_outside_the_zone(name, zone):
-    with pytest.raises(InvalidName, match="not inside the zone"):
-        relative_to(name, zone)
 
 
 def test_in_zone_and_is_apex():

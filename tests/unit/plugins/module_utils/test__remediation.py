@@ -245,7 +245,9 @@ def test_a_proxied_cloudflare_record_is_made_dns_only_when_asked():
     assert plan["action"] == "move"
     record = batches([plan], "repoint_dns")[0]["records"][0]
     assert record["proxied"] is False
-    assert set(PROXIED["values"]) <= set(record["expected_current"])
+    # The provider holds a CNAME behind those addresses; no address is ever a guard (see the address tests below).
+    assert not set(PROXIED["values"]) & set(record.get("expected_current") or [])
+    assert "expected_current" not in record
 
 
 def test_cloudflare_addresses_at_another_provider_are_not_a_proxy_question():
@@ -290,7 +292,7 @@ def test_txt_batches_create_and_remove_the_challenge_records():
     create = batches(plans, "txt_create")[0]["records"][0]
     remove = batches(plans, "txt_remove")[0]["records"][0]
     assert create == {"name": "www.example.com", "target": TARGET["domain_name"], "zone": "example.com",
-                      "challenge": True, "state": "present"}
+                      "challenge": True, "state": "present", "expected_current": [TARGET["domain_name"]]}
     assert dict(create, state="absent") == remove
 
 
@@ -446,3 +448,205 @@ def test_the_rescue_clean_up_counts_as_removing_the_txt_record():
         {"changed": True, "records": [dict(txt, action="delete")]}), "txt_cleanup": _loop(
         {"changed": False, "records": [dict(txt, action="none")]})}, failed=True, error="boom")
     assert not any("is still there" in line for line in lines)
+
+
+# -- one list of providers ------------------------------------------------------------------------------------
+
+
+def test_the_role_accepts_exactly_the_providers_the_modules_know():
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS
+
+    for provider in PROVIDERS:
+        request = requests_from("www.example.com", [], dict(DEFAULTS, dns_provider=provider))[0]
+        assert request["dns_provider"] == provider
+    with pytest.raises(RemediationInputError) as caught:
+        requests_from("www.example.com", [], dict(DEFAULTS, dns_provider="godaddy"))
+    assert str(caught.value).endswith("is not one of %s (or empty: DNS not managed here)" % ", ".join(PROVIDERS))
+
+
+# -- names seen as addresses: never proof, never a guard ------------------------------------------------------
+
+NEW_ADDRESSES = ["192.0.2.1", "2001:db8::1"]
+
+
+def addresses(points_to=None, is_target=False):
+    """What step 1 reports for a name that answers with addresses (apex alias, flattened or proxied record)."""
+    seen = None
+    if points_to:
+        seen = {"domain_name": points_to, "is_target": is_target, "via": "addresses"}
+    return {"type": "A/AAAA", "values": list(NEW_ADDRESSES), "chain": [], "final_name": None, "error": None,
+            "points_to": seen}
+
+
+def test_addresses_that_look_like_the_target_are_still_repointed_through_the_provider():
+    plan = plan_for("on_target", dns=addresses(TARGET["domain_name"], is_target=True))
+    assert (plan["action"], plan["steps"]) == ("none", ["repoint_dns", "verify"])
+    assert "cannot show which distribution" in plan["reason"]
+    plan = plan_for("free", dns=addresses(TARGET["domain_name"], is_target=True))
+    assert plan["steps"] == ["add_alias", "repoint_dns", "verify"]
+
+
+def test_a_cname_at_the_target_is_still_only_verified():
+    assert plan_for("free", dns=cname_to(TARGET["domain_name"], is_target=True))["steps"] == ["add_alias", "verify"]
+
+
+@pytest.mark.parametrize("verdict, holders, dns", [
+    # An apex alias record to a distribution step 1 does not know (nobody holds the alias).
+    ("free", [], addresses()),
+    # The addresses matched the target, but nothing else is known: a list of the target alone would refuse any
+    # record that needs the change.
+    ("free", [], addresses(TARGET["domain_name"], is_target=True)),
+    # A holder is known, but the addresses matched nothing (plain A records to a server, a proxied record).
+    ("held_in_account", [holder()], addresses()),
+    ("held_other_account", [holder("*******000001", in_account=False)], addresses(TARGET["domain_name"], True)),
+])
+def test_addresses_step_1_could_not_tie_to_a_known_distribution_leave_the_guard_to_the_provider(
+        verdict, holders, dns):
+    plan = plan_for(verdict, holders, dns)
+    assert plan["expected_current"] is None
+    record = batches([plan], "repoint_dns")[0]["records"][0]
+    assert "expected_current" not in record
+    assert ("only if it still holds what the provider reads when it writes"
+            in describe_step(plan, "repoint_dns"))
+
+
+@pytest.mark.parametrize("points_to, is_target", [(OLD, False), (TARGET["domain_name"], True)])
+def test_addresses_tied_to_a_known_holder_guard_with_the_holders_and_the_targets_names_only(points_to, is_target):
+    plan = plan_for("held_in_account", [holder()], addresses(points_to, is_target))
+    assert plan["expected_current"] == sorted([OLD, TARGET["domain_name"]])
+    record = batches([plan], "repoint_dns")[0]["records"][0]
+    assert record["expected_current"] == sorted([OLD, TARGET["domain_name"]])
+    assert not set(NEW_ADDRESSES) & set(record["expected_current"])
+
+
+def test_a_wildcard_holder_the_addresses_matched_counts_as_known():
+    wildcard = holder("EWILD000000001", overlap="wildcard", alias="*.example.com")
+    wildcard["domain_name"] = "dwild.cloudfront.net"
+    plan = plan_for("free", [wildcard], addresses("dwild.cloudfront.net"))
+    assert plan["expected_current"] == sorted(["dwild.cloudfront.net", TARGET["domain_name"]])
+
+
+# -- waiting where the next step depends on it ------------------------------------------------------------------
+
+
+def test_an_added_alias_waits_for_deployed_only_when_dns_is_repointed_to_it_next():
+    repointed = plan_for("free", dns=cname_to(OLD), alias="www.example.com")
+    already = plan_for("free", dns=cname_to(TARGET["domain_name"], is_target=True), alias="shop.example.com")
+    assert batches([already], "add_alias") == [
+        {"distribution_id": TARGET["id"], "aliases": ["shop.example.com"], "wait": False}]
+    assert batches([already, repointed], "add_alias") == [
+        {"distribution_id": TARGET["id"], "aliases": ["shop.example.com", "www.example.com"], "wait": True}]
+    assert describe_step(repointed, "repoint_dns").endswith(", once ETARGET0000001 is Deployed with the alias")
+
+
+def test_a_dns_first_repoint_waits_until_it_is_served_a_repoint_after_a_move_does_not():
+    dns_first = plan_for("dns_points_elsewhere", dns=cname_to(OLD), alias="api.example.com")
+    moved = plan_for("held_in_account", [holder()], cname_to(OLD))
+    assert [b["wait"] for b in batches([moved], "repoint_dns")] == [False]
+    assert [b["wait"] for b in batches([moved, dns_first], "repoint_dns")] == [True]
+    assert describe_step(dns_first, "repoint_dns").endswith("and wait until every authoritative nameserver serves it")
+    # The other steps' batches keep their shape.
+    assert batches([moved], "move_alias") == [{"distribution_id": TARGET["id"], "aliases": ["www.example.com"]}]
+
+
+# -- TXT records: only ours, only what this run created ----------------------------------------------------------
+
+
+def _txt_created(*records, **result):
+    """The registered txt_create loop, one route53 call with these record results."""
+    entry = {"changed": any(r.get("action") != "none" for r in records),
+             "records": [dict({"zone": "example.com", "provider": "route53"}, **r) for r in records]}
+    entry.update(result)
+    return _loop(entry)
+
+
+def _names(groups):
+    return [r["name"] for g in groups for r in g["records"]]
+
+
+def test_the_clean_up_removes_only_the_txt_records_this_run_created():
+    www = plan_for("held_in_account", [holder()], cname_to(OLD))
+    shop = plan_for("held_in_account", [holder(alias="shop.example.com")], cname_to(OLD), alias="shop.example.com")
+    registered = _txt_created({"name": "_www.example.com", "action": "create"},
+                              {"name": "_shop.example.com", "action": "none"})   # it was there before this run
+    groups = batches([www, shop], "txt_remove", registered)
+    assert _names(groups) == ["www.example.com"]
+    assert groups[0]["records"][0]["expected_current"] == [TARGET["domain_name"]]
+    # Nothing created (the run stopped before the TXT step, or it was skipped): nothing removed.
+    assert batches([www, shop], "txt_remove", {}) == []
+    assert batches([www, shop], "txt_remove", {"skipped": True, "results": []}) == []
+
+
+@pytest.mark.parametrize("record, result, removed", [
+    ({"action": "create", "applied": True}, {}, True),
+    ({"action": "create", "applied": False}, {}, False),                  # refused or failed: nothing written
+    ({"action": "create"}, {"failed": True, "msg": "InvalidChangeBatch"}, False),
+    ({"action": "create"}, {"failed": True, "msg": "not served in time", "wait": {}}, True),   # written, then waited
+    ({"action": "update"}, {}, True),
+])
+def test_what_the_txt_step_created_is_read_from_its_results(record, result, removed):
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD))
+    registered = _txt_created(dict(record, name="_www.example.com"), **result)
+    assert bool(batches([plan], "txt_remove", registered)) is removed
+
+
+def test_the_clean_up_matches_the_txt_record_in_the_zone_the_module_wrote_to():
+    apex = plan_for("held_in_account", [holder(alias="example.com")], cname_to(OLD), alias="example.com")
+    www = plan_for("held_in_account", [holder()], cname_to(OLD))
+    registered = _txt_created({"name": "_.example.com", "action": "create"})
+    assert _names(batches([apex, www], "txt_remove", registered)) == ["example.com"]
+    # Another provider's record of the same name is not this plan's.
+    other = _txt_created({"name": "_www.example.com", "action": "create", "provider": "cloudflare"})
+    assert batches([www], "txt_remove", other) == []
+
+
+def test_created_by_only_restricts_the_txt_removal():
+    with pytest.raises(RemediationInputError, match="created_by only restricts txt_remove"):
+        batches([], "repoint_dns", {})
+
+
+# -- what the summary reports as done --------------------------------------------------------------------------
+
+
+def test_a_refused_dns_write_is_not_reported_as_dns_at_the_target():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")
+    refused = _loop({"changed": True, "failed": True, "msg": "www.example.com changed meanwhile",
+                     "records": [{"name": "www.example.com", "zone": "example.com", "action": "update",
+                                  "applied": False}]})
+    lines = summarise([plan], {"repoint_dns": refused}, failed=True, error="www.example.com changed meanwhile")
+    assert "  changed: nothing" in lines
+    assert "  left:    alias still on EOLD0000000001; DNS as found (dold.cloudfront.net)" in lines
+    assert lines[-1].startswith("Nothing was changed")
+    # Without the flag, a call that failed before it could wait wrote nothing either.
+    unflagged = _loop({"changed": True, "failed": True, "msg": "InvalidChangeBatch",
+                       "records": [{"name": "www.example.com", "zone": "example.com", "action": "update"}]})
+    assert "  changed: nothing" in summarise([plan], {"repoint_dns": unflagged}, failed=True, error="x")
+
+
+def test_an_applied_dns_write_is_reported():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")
+    applied = _loop({"changed": True, "records": [
+        {"name": "www.example.com", "zone": "example.com", "action": "update", "applied": True}]})
+    lines = summarise([plan], {"repoint_dns": applied}, failed=True, error="boom")
+    assert "  changed: repoint_dns" in lines
+    assert "  left:    alias still on EOLD0000000001; DNS points at the target (dnew.cloudfront.net)" in lines
+
+
+def test_the_apex_txt_record_counts_for_the_apex_alias():
+    plan = plan_for("held_in_account", [holder(alias="example.com")], cname_to(OLD), alias="example.com")
+    lines = summarise([plan], {"txt_create": _txt_created({"name": "_.example.com", "action": "create"})},
+                      failed=True, error="boom")
+    assert "  changed: txt_create" in lines
+    assert any("TXT _.example.com is still there" in line for line in lines)
+
+
+def test_two_moves_that_need_the_same_txt_record_are_not_planned_together():
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._remediation import _block_shared_txt_records
+
+    plans = [{"alias": "example.com", "action": "move", "steps": ["txt_create"], "dns_provider": "route53",
+              "txt_record_name": "_.example.com", "reason": ""},
+             {"alias": "*.example.com", "action": "move", "steps": ["txt_create"], "dns_provider": "route53",
+              "txt_record_name": "_.example.com", "reason": ""}]
+    _block_shared_txt_records(plans)
+    assert [p["action"] for p in plans] == ["move", "blocked"]
+    assert plans[1]["steps"] == [] and "second run" in plans[1]["reason"]

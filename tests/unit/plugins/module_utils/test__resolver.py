@@ -89,7 +89,12 @@ class TinyAuthority:
     Every query it receives is kept in ``queries``.
     """
 
-    def __init__(self, zones, records, silent=False):
+    def __init__(self, zones, records, silent=False, rcode=None, authoritative=True, referral=None):
+        # rcode: answer every question with it; authoritative=False: answer like a cache (no AA);
+        # referral: answer every question with a delegation to this NS name (no AA, no answer).
+        self.rcode = rcode
+        self.authoritative = authoritative
+        self.referral = referral
         self.zones = zones
         self.records = dict(((name, rdtype), list(values)) for (name, rdtype), values in records.items())
         for zone in zones:
@@ -138,10 +143,17 @@ class TinyAuthority:
         name = question.name.to_text().rstrip(".").lower()
         rdtype = dns.rdatatype.to_text(question.rdtype)
         zone = self._zone_of(name)
+        if self.rcode is not None:
+            response.set_rcode(dns.rcode.from_text(self.rcode))
+            return response
+        if self.referral:
+            response.authority.append(dns.rrset.from_text_list(name + ".", 300, "IN", "NS", [self.referral + "."]))
+            return response
         if zone is None:
             response.set_rcode(dns.rcode.REFUSED)
             return response
-        response.flags |= dns.flags.AA
+        if self.authoritative:
+            response.flags |= dns.flags.AA
         if (name, rdtype) in self.records:
             response.answer.append(self._rrset(name, rdtype))
         elif (name, "CNAME") in self.records:
@@ -157,8 +169,8 @@ class TinyAuthority:
 def authority():
     servers = []
 
-    def start(zones, records, silent=False):
-        server = TinyAuthority(zones, records, silent=silent)
+    def start(zones, records, silent=False, **kwargs):
+        server = TinyAuthority(zones, records, silent=silent, **kwargs)
         servers.append(server)
         return server
 
@@ -258,6 +270,52 @@ def test_a_server_that_does_not_answer_gives_an_error_not_an_exception(authority
     assert "www.example.com" in answer.error
     assert answer.to_result()["error"] == answer.error
     assert len(silent.queries) == 2, "one try and one retry"
+
+
+def test_authoritative_answers_have_no_error(server):
+    resolver = resolver_for(server)
+    ns = parse_nameserver(server.address)
+    assert resolver.lookup(ns, "example.com", "A").error is None
+    assert resolver.lookup(ns, "nothing.example.com", "CNAME").error is None   # NXDOMAIN with AA: a fact
+    assert resolver.lookup(ns, "example.com", "CNAME").error is None           # NODATA with AA: a fact
+
+
+@pytest.mark.parametrize("rcode, words", [
+    ("REFUSED", "not authoritative"),
+    ("NOTAUTH", "not authoritative"),
+    ("SERVFAIL", "SERVFAIL"),
+    ("FORMERR", "FORMERR"),
+    ("NOTIMP", "NOTIMP"),
+])
+def test_a_server_that_refuses_or_fails_gives_an_error_not_an_empty_answer(authority, rcode, words):
+    failing = authority(["example.com"], RECORDS, rcode=rcode)
+    answer = resolver_for(failing).lookup(parse_nameserver(failing.address), "www.example.com", "CNAME")
+    assert answer.rcode == rcode
+    assert answer.error and words in answer.error
+    assert failing.address in answer.error and "www.example.com" in answer.error
+    assert "nameservers" in answer.error, "the message says what to check"
+    assert answer.to_result()["error"] == answer.error
+
+
+def test_refused_outside_the_servers_zones_is_an_error(server):
+    refused = resolver_for(server).lookup(parse_nameserver(server.address), "www.example.net", "A")
+    assert refused.rcode == "REFUSED"
+    assert refused.error and "not authoritative" in refused.error
+
+
+@pytest.mark.parametrize("name, rcode", [("example.com", "NOERROR"), ("nothing.example.com", "NXDOMAIN")])
+def test_an_answer_without_the_aa_flag_is_an_error(authority, name, rcode):
+    cache = authority(["example.com"], RECORDS, authoritative=False)
+    answer = resolver_for(cache).lookup(parse_nameserver(cache.address), name, "A")
+    assert answer.rcode == rcode
+    assert answer.error and "authoritative (AA) flag" in answer.error
+    assert "cache or a recursive resolver" in answer.error
+
+
+def test_a_referral_is_an_error_naming_the_delegation(authority):
+    parent = authority(["example.com"], RECORDS, referral="ns1.elsewhere.example.net")
+    answer = resolver_for(parent).lookup(parse_nameserver(parent.address), "www.sub.example.com", "CNAME")
+    assert answer.error and "referred it to other nameservers" in answer.error
 
 
 # -- zone_for -------------------------------------------------------------
@@ -373,3 +431,63 @@ def test_chase_with_one_server_down_still_uses_the_others_answer(authority):
     assert hops[0]["cname"] == "d111111abcdef8.cloudfront.net"
     errors = [s for s in hops[0]["servers"] if "error" in s]
     assert [s["server"] for s in errors] == [down.address]
+
+
+@pytest.mark.parametrize("kwargs", [{"rcode": "REFUSED"}, {"rcode": "SERVFAIL"}, {"authoritative": False}],
+                         ids=["refused", "servfail", "no-aa"])
+def test_chase_with_no_server_answering_authoritatively_is_an_error_not_the_end_of_the_chain(authority, kwargs):
+    # The zone is known (asked earlier), but no server asked for the CNAME answers
+    # authoritatively: that must not read as "no CNAME here", the end of the chain.
+    bad = authority(["example.com"], RECORDS, **kwargs)
+    resolver = resolver_for(bad)
+    resolver._zone_cache["www.example.com"] = "example.com"
+    with pytest.raises(ResolverError) as caught:
+        resolver.chase("www.example.com")
+    assert "no nameserver of example.com answered for www.example.com" in str(caught.value)
+    assert bad.address in str(caught.value)
+
+
+def test_zone_for_with_a_cache_for_a_nameserver_is_an_error(authority):
+    cache = authority(["example.com"], RECORDS, authoritative=False)
+    with pytest.raises(ResolverError, match="authoritative"):
+        resolver_for(cache).zone_for("www.example.com")
+
+
+def test_addresses_skip_a_server_that_is_not_authoritative(authority):
+    cache = authority(["example.com"], {("example.com", "A"): ["198.51.100.66"]}, authoritative=False)
+    good = authority(["example.com"], RECORDS)
+    assert resolver_for(cache, good).addresses("example.com") == ["192.0.2.1", "2001:db8::1"]
+
+
+# -- callers: a server that does not answer authoritatively is reported, never read as "no record" ----------
+
+
+class _NoRoute53:
+    unavailable = None
+
+    def find(self, name):
+        return None
+
+
+@pytest.mark.parametrize("kwargs", [{"rcode": "REFUSED"}, {"rcode": "SERVFAIL"}, {"authoritative": False}],
+                         ids=["refused", "servfail", "no-aa"])
+def test_verify_reports_a_non_authoritative_server_as_dns_error_not_no_record(authority, kwargs):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import DNS_ERROR, check_once
+
+    bad = authority(["example.com"], {}, **kwargs)
+    resolver = resolver_for(bad)
+    resolver._zone_cache["nothing.example.com"] = "example.com"
+    proof = check_once(resolver, "nothing.example.com", "d111111abcdef8.cloudfront.net", [], _NoRoute53())
+    assert proof.outcome == DNS_ERROR
+    assert "no CNAME, A or AAAA" not in proof.detail
+    assert bad.address in proof.detail and "nameservers" in proof.detail
+
+
+def test_audit_existence_check_does_not_call_a_refused_name_existing_or_missing(authority, server):
+    from ansible_collections.aliasguard.cloudfront.plugins.modules.alias_audit_report import check_exists
+
+    refusing = authority(["example.com"], {}, rcode="REFUSED")
+    assert check_exists(["d111111abcdef8.cloudfront.net"], [refusing.address], 1.0) == {}
+    # a server that does answer authoritatively after one that refuses is used
+    assert check_exists(["nothing.example.com", "example.com"], [refusing.address, server.address], 1.0) == {
+        "nothing.example.com": False, "example.com": True}
