@@ -109,32 +109,41 @@ class Rfc2136Provider(DnsProvider):
         if self.keyring is not None:
             # Reads are signed too: a wrong key then shows on the first read, before any update is sent.
             query.use_tsig(self.keyring, keyname=self.key_name, algorithm=self.key_algorithm)
+
+        def ask():
+            response = dns.query.udp(query, self.server, port=self.port, timeout=self.timeout)
+            if response.flags & dns.flags.TC:
+                response = dns.query.tcp(query, self.server, port=self.port, timeout=self.timeout)
+            return response
+
+        response, unused = self._exchange(ask, "%s %s" % (name, rdtype))
+        if response.rcode() == dns.rcode.SERVFAIL:
+            raise DnsError("the DNS server %s:%d answered SERVFAIL to %s %s %d times; try again later"
+                           % (self.server, self.port, name, rdtype, ATTEMPTS), code="SERVFAIL")
+        return response
+
+    def _exchange(self, send, what):
+        """send() with retries on timeouts, dropped connections and SERVFAIL; (response, attempts)."""
         delay = FIRST_DELAY
         for attempt in range(1, ATTEMPTS + 1):
             self.count += 1
             try:
-                response = dns.query.udp(query, self.server, port=self.port, timeout=self.timeout)
-                if response.flags & dns.flags.TC:
-                    response = dns.query.tcp(query, self.server, port=self.port, timeout=self.timeout)
+                response = send()
             except _TSIG_ERRORS as exc:
                 raise self._key_error(exc)
             except (dns.exception.Timeout, OSError) as exc:
-                if attempt < ATTEMPTS:
-                    self.sleep(delay)
-                    delay *= 2
-                    continue
-                raise DnsError("the DNS server %s:%d did not answer %s %s after %d tries (%s)"
-                               % (self.server, self.port, name, rdtype, ATTEMPTS, exc), code="Unreachable")
+                if attempt == ATTEMPTS:
+                    raise DnsError("the DNS server %s:%d did not answer %s after %d tries (%s)"
+                                   % (self.server, self.port, what, ATTEMPTS, exc), code="Unreachable")
             except dns.exception.DNSException as exc:
-                raise DnsError("the DNS server %s:%d gave an answer that cannot be read for %s %s (%s)"
-                               % (self.server, self.port, name, rdtype, exc), code="BadAnswer")
-            if response.rcode() != dns.rcode.SERVFAIL:
-                return response
-            if attempt < ATTEMPTS:
-                self.sleep(delay)
-                delay *= 2
-        raise DnsError("the DNS server %s:%d answered SERVFAIL to %s %s %d times; try again later"
-                       % (self.server, self.port, name, rdtype, ATTEMPTS), code="SERVFAIL")
+                raise DnsError("the DNS server %s:%d gave an answer that cannot be read for %s (%s)"
+                               % (self.server, self.port, what, exc), code="BadAnswer")
+            else:
+                if response.rcode() != dns.rcode.SERVFAIL or attempt == ATTEMPTS:
+                    return response, attempt
+            self.sleep(delay)
+            delay *= 2
+        raise DnsError("the DNS server %s:%d did not answer %s" % (self.server, self.port, what), code="Unreachable")
 
     def find_zone(self, zone_name):
         response = self._query(zone_name, "SOA")
@@ -293,26 +302,9 @@ class Rfc2136Provider(DnsProvider):
         return update, touched
 
     def _send(self, update, zone, changes):
-        delay = FIRST_DELAY
-        for attempt in range(1, ATTEMPTS + 1):
-            self.count += 1
-            try:
-                response = dns.query.tcp(update, self.server, port=self.port, timeout=self.timeout)
-            except _TSIG_ERRORS as exc:
-                raise self._key_error(exc)
-            except (dns.exception.Timeout, OSError) as exc:
-                if attempt < ATTEMPTS:
-                    self.sleep(delay)
-                    delay *= 2
-                    continue
-                raise DnsError("the update to %s:%d failed after %d tries: %s"
-                               % (self.server, self.port, ATTEMPTS, exc), code="Unreachable")
-            except dns.exception.DNSException as exc:
-                raise DnsError("the update to %s:%d failed: %s" % (self.server, self.port, exc), code="BadAnswer")
-            if response.rcode() != dns.rcode.SERVFAIL or attempt == ATTEMPTS:
-                break
-            self.sleep(delay)
-            delay *= 2
+        response, attempt = self._exchange(
+            lambda: dns.query.tcp(update, self.server, port=self.port, timeout=self.timeout),
+            "the update of zone %s" % zone.name)
         rcode = dns.rcode.to_text(response.rcode())
         if rcode == "NOERROR":
             return
