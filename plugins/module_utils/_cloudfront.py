@@ -231,6 +231,19 @@ def is_distribution_id(value):
     return bool(DISTRIBUTION_ID.match(value or ""))
 
 
+class InvalidDistributionId(ValueError):
+    pass
+
+
+def require_distribution_id(option, value):
+    """The id, stripped; or InvalidDistributionId with a message that names the option."""
+    value = (value or "").strip()
+    if not is_distribution_id(value):
+        raise InvalidDistributionId("%s %r does not look like a CloudFront distribution id (uppercase letters and "
+                                    "digits, like E2ABCDEF012345)" % (option, value))
+    return value
+
+
 def get_config(client, distribution_id):
     response = call("GetDistributionConfig for %s" % distribution_id, client.get_distribution_config, Id=distribution_id)
     return response["DistributionConfig"], response["ETag"]

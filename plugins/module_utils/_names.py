@@ -218,6 +218,16 @@ class Alias:
         return self._name
 
 
+def parse_aliases(texts):
+    """The aliases a user listed, normalised, each once, in the order given. Raises InvalidName."""
+    aliases = []
+    for text in texts or []:
+        alias = Alias.parse(text)
+        if alias not in aliases:
+            aliases.append(alias)
+    return aliases
+
+
 def most_specific(aliases, name):
     """Of the aliases, the one CloudFront routes ``name`` to, or None."""
     candidates = [alias for alias in aliases if alias.covers(name)]

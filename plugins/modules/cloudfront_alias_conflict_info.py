@@ -279,14 +279,17 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
     AwsError,
     aws_argument_spec,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import is_distribution_id
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
+    InvalidDistributionId,
+    require_distribution_id,
+)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import (
     FREE,
     ON_TARGET,
     TargetNotFound,
     find_conflicts,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, parse_aliases
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
     AuthoritativeResolver,
     ResolverError,
@@ -307,18 +310,14 @@ def main():
     params = module.params
 
     # Everything that can be checked without asking AWS is checked first.
-    target_id = (params["target_distribution_id"] or "").strip()
-    if not is_distribution_id(target_id):
-        module.fail_json(msg="target_distribution_id %r does not look like a CloudFront distribution id "
-                             "(uppercase letters and digits, like E2ABCDEF012345)" % target_id)
+    try:
+        target_id = require_distribution_id("target_distribution_id", params["target_distribution_id"])
+    except InvalidDistributionId as exc:
+        module.fail_json(msg=str(exc))
     if not params["aliases"]:
         module.fail_json(msg="aliases is empty: give at least one alternate domain name, like www.example.com")
-    aliases = []
     try:
-        for text in params["aliases"]:
-            alias = Alias.parse(text)
-            if alias not in aliases:
-                aliases.append(alias)
+        aliases = parse_aliases(params["aliases"])
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
     resolver = None

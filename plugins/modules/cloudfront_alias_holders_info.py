@@ -93,8 +93,9 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
     aws_argument_spec,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
-    is_distribution_id,
+    InvalidDistributionId,
     list_conflicting_aliases,
+    require_distribution_id,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
@@ -119,10 +120,11 @@ def main():
     checks = []
     try:
         for check in module.params["checks"]:
-            if not is_distribution_id(check["distribution_id"]):
-                module.fail_json(msg="%r is not a CloudFront distribution id" % check["distribution_id"])
+            distribution_id = require_distribution_id("checks[].distribution_id", check["distribution_id"])
             target = to_ascii(check["target"], what="target") if check.get("target") else None
-            checks.append((Alias.parse(check["alias"]), check["distribution_id"], target))
+            checks.append((Alias.parse(check["alias"]), distribution_id, target))
+    except InvalidDistributionId as exc:
+        module.fail_json(msg=str(exc))
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
     skipped = []

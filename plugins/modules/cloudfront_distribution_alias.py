@@ -179,7 +179,10 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
     AwsError,
     aws_argument_spec,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import is_distribution_id
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
+    InvalidDistributionId,
+    require_distribution_id,
+)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import (
     AliasError,
     AliasOutcome,
@@ -187,7 +190,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distributio
     plan_aliases,
     wait_deployed,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, parse_aliases
 
 
 def main():
@@ -207,18 +210,14 @@ def main():
                            mutually_exclusive=[["profile", "access_key"]])
     params = module.params
 
-    distribution_id = (params["distribution_id"] or "").strip()
-    if not is_distribution_id(distribution_id):
-        module.fail_json(msg="distribution_id %r does not look like a CloudFront distribution id (uppercase "
-                             "letters and digits, like E2ABCDEF012345)" % distribution_id)
+    try:
+        distribution_id = require_distribution_id("distribution_id", params["distribution_id"])
+    except InvalidDistributionId as exc:
+        module.fail_json(msg=str(exc))
     if not params["aliases"]:
         module.fail_json(msg="aliases is empty: give at least one alternate domain name")
     try:
-        aliases = []
-        for text in params["aliases"]:
-            alias = Alias.parse(text)
-            if alias not in aliases:
-                aliases.append(alias)
+        aliases = parse_aliases(params["aliases"])
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
     state = params["state"]

@@ -186,8 +186,11 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
     aws_argument_spec,
     call,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import is_distribution_id
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
+    InvalidDistributionId,
+    require_distribution_id,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, parse_aliases, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
     AuthoritativeResolver,
     ResolverError,
@@ -213,21 +216,17 @@ def main():
     params = module.params
 
     try:
-        aliases = []
-        for text in params["aliases"] or []:
-            name = Alias.parse(text).name
-            if name not in aliases:
-                aliases.append(name)
+        aliases = [alias.name for alias in parse_aliases(params["aliases"])]
         if not aliases:
             module.fail_json(msg="aliases is empty: give at least one name to verify")
         target_id = params["target_distribution_id"]
-        if target_id is not None and not is_distribution_id(target_id):
-            module.fail_json(msg="target_distribution_id %r does not look like a CloudFront distribution id" % target_id)
+        if target_id is not None:
+            target_id = require_distribution_id("target_distribution_id", target_id)
         domain = to_ascii(params["target_domain_name"], what="target_domain_name") if params["target_domain_name"] else None
         if params["timeout"] < 0:
             module.fail_json(msg="timeout must be zero or more seconds")
         resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
-    except (InvalidName, ResolverError) as exc:
+    except (InvalidName, InvalidDistributionId, ResolverError) as exc:
         module.fail_json(msg=str(exc))
 
     # AWS is connected to when first needed: not at all for target_domain_name and names with a CNAME.
