@@ -119,8 +119,10 @@ class AliasPlan:
 def plan_aliases(cloudfront, acm, distribution_id, aliases, state, quota=DEFAULT_ALIAS_QUOTA,
                  check_certificate=True):
     """Read the distribution and plan the alias change; refuse clearly what AWS would refuse."""
-    config, _etag = get_config(cloudfront, distribution_id)
-    domain_name = _domain_name(cloudfront, distribution_id)
+    # One GetDistribution carries the configuration and the domain name the plan needs.
+    distribution = call("GetDistribution %s" % distribution_id, cloudfront.get_distribution,
+                        Id=distribution_id)["Distribution"]
+    config, domain_name = distribution["DistributionConfig"], distribution["DomainName"]
     before = config_aliases(config)
     if state == "absent":
         after = [a for a in before if a not in aliases]
@@ -139,11 +141,6 @@ def plan_aliases(cloudfront, acm, distribution_id, aliases, state, quota=DEFAULT
         for alias in plan.added:
             plan.moves.append((alias, _holder_of(cloudfront, distribution_id, alias)))
     return plan
-
-
-def _domain_name(cloudfront, distribution_id):
-    response = call("GetDistribution %s" % distribution_id, cloudfront.get_distribution, Id=distribution_id)
-    return response["Distribution"]["DomainName"]
 
 
 def _check_certificate(acm, distribution_id, config, added):
