@@ -84,12 +84,23 @@ class Fleet:
                         continue
                     self.holdings.append(Holding(alias, inventory["account_id"], dist))
         self.exact = {}
+        self.wildcards = {}
         for holding in self.holdings:
             self.exact.setdefault(holding.alias.name, []).append(holding)
+            if holding.alias.is_wildcard:
+                self.wildcards.setdefault(holding.alias.base, []).append(holding)
+
+    def covering_wildcards(self, name):
+        """Wildcard holdings that serve ``name`` (any depth below their base), nearest first."""
+        found = []
+        labels = name.split(".")
+        for start in range(1, len(labels)):
+            found.extend(self.wildcards.get(".".join(labels[start:]), []))
+        return found
 
     def holder_of(self, name):
         """The audited holding CloudFront routes ``name`` to (most specific alias), or None."""
-        candidates = [h for h in self.holdings if h.alias.covers(name) or h.alias.name == name]
+        candidates = self.exact.get(name, []) + self.covering_wildcards(name)
         if not candidates:
             return None
         best = most_specific([h.alias for h in candidates], name) or candidates[0].alias

@@ -81,8 +81,8 @@ class _Map:
 
     def also(self, name: str, holder: Optional[str]) -> List[str]:
         """Other audited distributions whose wildcard covers the name (an overlap)."""
-        return sorted(set(self.distribution(h.account, h.distribution) for h in self.fleet.holdings
-                          if h.alias.is_wildcard and h.alias.covers(name) and h.distribution["id"] != holder))
+        return sorted(set(self.distribution(h.account, h.distribution) for h in self.fleet.covering_wildcards(name)
+                          if h.distribution["id"] != holder))
 
 
 def _record_text(record: DnsRecord) -> str:
