@@ -146,6 +146,7 @@ _HTML = """<!DOCTYPE html>
   #map svg .box.unknown { fill: #f1f3f5; stroke: #868e96; stroke-dasharray: 2 2; }
   #map svg .box.outside { fill: #f8f0fc; stroke: #9c36b5; }
   #map svg .name { cursor: pointer; }
+  #map svg .why { fill: #5b6576; font: italic 11px system-ui, sans-serif; }
   #map svg .name:hover text { text-decoration: underline; }
   #map svg path { fill: none; stroke-width: 1.6; }
   #map svg .e-ok { stroke: #2b8a3e; }
@@ -357,7 +358,7 @@ _HTML = """<!DOCTYPE html>
       return a.label < b.label ? -1 : a.label > b.label ? 1 : 0;
     });
     var longest = 10;
-    items.forEach(function (it) { longest = Math.max(longest, it.label.length); });
+    items.forEach(function (it) { longest = Math.max(longest, it.label.length + (it.note ? it.note.length + 2 : 0)); });
     var nameW = Math.min(Math.round(longest * CHAR) + 30, 460), x0 = 8, xe = x0 + nameW, xn = xe + 190;
     var longestNode = 20;
     ids.forEach(function (id) { longestNode = Math.max(longestNode, nodeText(id).length); });
@@ -396,7 +397,8 @@ _HTML = """<!DOCTYPE html>
       var attrs = "";
       Object.keys(it.attrs || {}).forEach(function (k) { attrs += " " + k + '="' + esc(it.attrs[k]) + '"'; });
       names.push('<g class="name"' + attrs + '><circle cx="' + (x0 + 5) + '" cy="' + yr + '" r="5" style="fill:' +
-        color + '"></circle><text x="' + (x0 + 15) + '" y="' + (yr + 4) + '">' + esc(it.label) + "</text><title>" +
+        color + '"></circle><text x="' + (x0 + 15) + '" y="' + (yr + 4) + '">' + esc(it.label) +
+        (it.note ? '<tspan class="why" dx="10">' + esc(it.note) + "</tspan>" : "") + "</text><title>" +
         esc(it.title) + "</title></g>");
     });
     var boxes = ids.map(function (id) {
@@ -410,8 +412,10 @@ _HTML = """<!DOCTYPE html>
   }
 
   function problemItem(row) {
-    var label = row.name + (row.dns_elsewhere ? "  \\u2192 " + row.record : "") + (row.record ? "" : "  (no DNS record)");
-    return { label: label, state: row.state, dns: row.dns, holder: row.holder, also: row.also,
+    var label = row.name + (row.dns_elsewhere ? "  \\u2192 " + row.record : "") +
+      (row.record || row.state === "alias_without_dns" ? "" : "  (no DNS record)");
+    return { label: label, note: STATE_TEXT[row.state] || row.state, state: row.state, dns: row.dns,
+      holder: row.holder, also: row.also,
       title: row.name + ": " + (STATE_TEXT[row.state] || row.state) + (row.record ? " \\u2014 " + row.record : "") +
         " \\u2014 " + row.findings.length + " finding(s); click to show them",
       attrs: { "data-name": row.name, "data-state": row.state, "data-findings": row.findings.join(" ") } };

@@ -95,7 +95,7 @@ attributes:
     description: Computes everything and writes nothing; C(changed) says whether the files would change.
   diff_mode:
     support: partial
-    description: Shows, per file, the summary of the report on disk and of the new one, not the whole files.
+    description: Shows the summary of the report on disk and of the new one (C(audit.json)), not the whole files.
 """
 
 EXAMPLES = r"""
@@ -282,19 +282,13 @@ def write_atomically(module, path, content):
 
 
 def _summary_line(path):
-    """What a diff shows of a report file: its summary, not its content."""
+    """What a diff shows of audit.json: its summary, not its content."""
     try:
         with open(path, encoding="utf-8") as handle:
-            content = handle.read()
-    except (IOError, OSError):
-        return ""
-    if path.endswith(".json"):
-        try:
-            data = json.loads(content)
-            return "generated %s\n%s\n" % (data.get("generated"), json.dumps(data.get("summary"), sort_keys=True))
-        except ValueError:
-            pass
-    return "%d bytes\n" % len(content)
+            data = json.load(handle)
+        return "generated %s\n%s\n" % (data.get("generated"), json.dumps(data.get("summary"), sort_keys=True))
+    except (IOError, OSError, ValueError, AttributeError):
+        return "(not an audit report)\n"
 
 
 def main():
@@ -378,11 +372,11 @@ def write_report(module, directory, report):
         if old == contents[kind]:
             continue
         changed = True
-        if module._diff:
+        if module._diff and kind == "json":
+            # The Markdown and HTML say the same as the JSON; its summary is what changed, in a readable size.
             diffs.append({"before_header": path, "after_header": path, "before": _summary_line(path) if old else "",
                           "after": "generated %s\n%s\n" % (report["generated"],
-                                                          json.dumps(report["summary"], sort_keys=True))
-                          if kind == "json" else "%d bytes\n" % len(contents[kind])})
+                                                          json.dumps(report["summary"], sort_keys=True))})
     if not module.check_mode:
         if not os.path.isdir(directory):
             try:
