@@ -24,7 +24,6 @@ __metaclass__ = type
 
 import hashlib
 import json
-from typing import Dict, List, Optional
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
     Alias,

@@ -137,8 +137,7 @@ def ownership_map(inventories, dns_zones, findings, evidence) -> dict:
 
     _link(findings, zones, rows_by_name)
     result_zones = []
-    for (provider, zone, account), rows in sorted(zones.items(), key=lambda item: (item[0][1], item[0][0],
-                                                                                  item[0][2] or "")):
+    for (provider, zone, account), rows in sorted(zones.items(), key=lambda i: (i[0][1], i[0][0], i[0][2] or "")):
         names = [rows[n] for n in sorted(rows)]
         problems = sum(1 for r in names if r["findings"])
         result_zones.append({"provider": provider, "zone": zone, "account": account, "names": names,
@@ -175,4 +174,3 @@ def _link(findings, zones, rows_by_name):
     for finding in findings:
         for row in _rows_of(finding, zones, rows_by_name):
             _attach(row, finding)
-

@@ -37,8 +37,8 @@ def _unverified_lines(report):
     lines = ["**%d names could not be checked** (kind `unverified`): nothing proves whether they are served or "
              "dangling." % unverified["names"], ""]
     for reason in unverified.get("reasons", []):
-        lines.append("- %d: %s (`%s`). For example: %s" % (reason["names"], reason["text"], reason["reason"],
-                                                          _md_cell(reason["example"])))
+        lines.append("- %d: %s (`%s`). For example: %s" % (
+            reason["names"], reason["text"], reason["reason"], _md_cell(reason["example"])))
     return lines + [""]
 
 
@@ -77,8 +77,9 @@ def render_markdown(report):
         lines += ["", "## Who owns the names, by zone", "", "| zone | provider | account | names | healthy | "
                   "with findings |", "|---|---|---|---|---|---|"]
         for zone in ownership["zones"]:
-            lines.append("| %s | %s | %s | %d | %d | %d |" % (zone["zone"], zone["provider"], zone.get("account") or "",
-                                                           len(zone["names"]), zone["healthy"], zone["problems"]))
+            lines.append("| %s | %s | %s | %d | %d | %d |" % (
+                zone["zone"], zone["provider"], zone.get("account") or "", len(zone["names"]), zone["healthy"],
+                zone["problems"]))
     lines += ["", "## Findings by severity", ""]
     for severity in SEVERITIES:
         lines.append("- %s: %d" % (severity, report["summary"]["by_severity"][severity]))

@@ -374,9 +374,9 @@ def write_report(module, directory, report):
         changed = True
         if module._diff and kind == "json":
             # The Markdown and HTML say the same as the JSON; its summary is what changed, in a readable size.
+            after = "generated %s\n%s\n" % (report["generated"], json.dumps(report["summary"], sort_keys=True))
             diffs.append({"before_header": path, "after_header": path, "before": _summary_line(path) if old else "",
-                          "after": "generated %s\n%s\n" % (report["generated"],
-                                                          json.dumps(report["summary"], sort_keys=True))})
+                          "after": after})
     if not module.check_mode:
         if not os.path.isdir(directory):
             try:

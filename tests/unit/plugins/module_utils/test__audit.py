@@ -286,8 +286,8 @@ def test_comparison_marks_new_unchanged_and_resolved():
                cname("old.example.com", "dold.cloudfront.net")]
     inv = inventory(A, [dist("E1", "d1.cloudfront.net", ["www.example.com"]), dist("E2", "d2.cloudfront.net", [])],
                     records)
-    now = find_problems([inv], records, cloudfront_exists={"dgone.cloudfront.net": False,
-                                                            "dold.cloudfront.net": False})
+    missing = {"dgone.cloudfront.net": False, "dold.cloudfront.net": False}
+    now = find_problems([inv], records, cloudfront_exists=missing)
     marked, resolved, changes = compare(now, previous, "2026-11-27T00:00:00+00:00")
     status = dict((f["name"], f["status"]) for f in marked)
     assert status == {"gone.example.com": "unchanged", "old.example.com": "new"}

@@ -134,4 +134,3 @@ def test_html_carries_everything_inline_and_loads_nothing():
     # Nothing that a browser would fetch: no http(s) anywhere, no src, no external stylesheet or import.
     assert not re.search(r"https?://", html)
     assert not re.search(r"\bsrc\s*=|<link\b|@import|url\((?!#)", html)
-
