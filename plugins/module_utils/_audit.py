@@ -313,7 +313,10 @@ def _check_target(fleet, record, target, evidence):
 
 
 def _asked_with(evidence, name):
-    return evidence.apis.get(name) or "ListConflictingAliases"
+    api = evidence.apis.get(name) or "ListConflictingAliases"
+    if api == "ListConflictingAliases":
+        return "ListConflictingAliases, which does not see distribution tenants,"
+    return api
 
 
 def _dangling(record, target, why):

@@ -92,6 +92,7 @@ def test_cname_outside_the_fleet_held_by_nobody_is_dangling_once_listconflicting
     assert [(f["kind"], f["severity"]) for f in unknown] == [("unverified", "medium")]
     nobody = find_problems([inv], records, conflicts={"old.example.com": []})
     assert [(f["kind"], f["severity"]) for f in nobody] == [("dangling_cname", "critical")]
+    assert "ListConflictingAliases, which does not see distribution tenants, found none" in nobody[0]["detail"]
     held = find_problems([inv], records, conflicts={
         "old.example.com": [{"Alias": "old.example.com", "DistributionId": "*****XYZ", "AccountId": "******2222"}]})
     assert held == []
