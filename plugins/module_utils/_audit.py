@@ -6,14 +6,24 @@
 
 Input is what the inventory modules gathered with list calls only: every
 distribution of every audited account (with its aliases), every DNS record of
-the audited zones, and the answers of ``ListConflictingAliases`` for the few
-names that only it can explain. ``find_problems`` cross-references them; every
-finding has a kind, a severity, the name, what was seen and the exact fix.
+the audited zones, and - as ``Evidence`` - what only a question can tell: whether
+a ``*.cloudfront.net`` name exists (an authoritative DNS answer) and who holds a
+name in any account (``ListDomainConflicts``/``ListConflictingAliases``).
+``find_problems`` cross-references them; every finding has a stable id, a kind,
+a severity, the name, what was seen and the exact fix.
+
+A finding states only what was proved. A name whose DNS leads to CloudFront and
+that no audited distribution holds is ``dangling_cname`` only when its target is
+proved not to exist, or AWS answered that nobody holds it; when neither could be
+asked it is ``unverified``, with the reasons.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import hashlib
+import json
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
     Alias,
@@ -26,7 +36,16 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
 SCHEMA = "aliasguard.cloudfront/audit/1"
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 KINDS = ("dangling_cname", "dns_points_elsewhere", "alias_without_dns", "proxied_in_front",
-         "overlapping_holders", "disabled_holder", "leftover_txt")
+         "overlapping_holders", "disabled_holder", "leftover_txt", "unverified")
+STATUSES = ("new", "unchanged", "resolved")
+FAIL_ON = ("critical", "high", "new_critical", "never")
+# Why a name could not be checked.
+UNVERIFIED_REASONS = {
+    "dns_unavailable": "no authoritative DNS answer for the *.cloudfront.net name it points at",
+    "no_certificate": "no audited distribution has a certificate covering the name, so AWS cannot be asked who holds it",
+    "aws_error": "AWS refused to say who holds the name",
+    "not_asked": "AWS was not asked who holds the name",
+}
 
 
 class Holding:
@@ -43,7 +62,12 @@ class Holding:
 
 
 class Fleet:
-    """Every audited distribution, indexed the ways the analysis needs."""
+    """Every audited distribution, indexed the ways the analysis needs.
+
+    ``by_domain`` maps each ``*.cloudfront.net`` name that DNS may point at to what
+    answers there; when the inventory learns distribution tenants, a connection
+    group's routing endpoint joins it the same way.
+    """
 
     def __init__(self, inventories):
         self.inventories = inventories
@@ -59,16 +83,39 @@ class Fleet:
                         continue
                     self.holdings.append(Holding(alias, inventory["account_id"], dist))
         self.exact = {}
+        self.wildcards = {}
         for holding in self.holdings:
             self.exact.setdefault(holding.alias.name, []).append(holding)
+            if holding.alias.is_wildcard:
+                self.wildcards.setdefault(holding.alias.base, []).append(holding)
+
+    def covering_wildcards(self, name):
+        """Wildcard holdings that serve ``name`` (any depth below their base), nearest first."""
+        found = []
+        labels = name.split(".")
+        for start in range(1, len(labels)):
+            found.extend(self.wildcards.get(".".join(labels[start:]), []))
+        return found
 
     def holder_of(self, name):
         """The audited holding CloudFront routes ``name`` to (most specific alias), or None."""
-        candidates = [h for h in self.holdings if h.alias.covers(name) or h.alias.name == name]
+        candidates = self.exact.get(name, []) + self.covering_wildcards(name)
         if not candidates:
             return None
         best = most_specific([h.alias for h in candidates], name) or candidates[0].alias
         return next(h for h in candidates if h.alias == best)
+
+    def asker_for(self, name):
+        """(account, distribution) that can ask AWS about ``name``: the first audited account (by id) with a
+        distribution whose certificate covers it, its first such distribution (by id); or None."""
+        for inventory in sorted(self.inventories, key=lambda i: i["account_id"]):
+            certificates = dict((c["arn"], c["names"]) for c in inventory.get("certificates", []))
+            candidate = next((d for d in sorted(inventory.get("distributions", []), key=lambda d: d["id"])
+                              if d.get("certificate_arn") in certificates
+                              and certificate_covers(certificates[d["certificate_arn"]], name)), None)
+            if candidate is not None:
+                return inventory["account_id"], candidate
+        return None
 
 
 class DnsRecord:
@@ -106,9 +153,60 @@ class DnsRecord:
                 "values": self.values, "alias_target": self.alias_target, "proxied": self.proxied}
 
 
+class Evidence:
+    """What was asked beyond the inventories, and what the answers prove.
+
+    ``targets``: {cloudfront domain: {"exists": True|False|None, "detail"}} from authoritative DNS.
+    ``conflicts``: {name: entries} from ListDomainConflicts/ListConflictingAliases (ListConflictingAliases
+    item shape); a name that is absent was not asked. ``conflict_errors``: {name: why AWS did not answer}.
+    ``apis``: {name: the operation that answered}.
+    """
+
+    def __init__(self, targets=None, conflicts=None, conflict_errors=None, apis=None):
+        self.targets = dict(targets or {})
+        self.conflicts = dict(conflicts or {})
+        self.conflict_errors = dict(conflict_errors or {})
+        self.apis = dict(apis or {})
+
+    @classmethod
+    def from_exists(cls, exists, **kwargs):
+        """From {domain: bool} (the older form)."""
+        targets = dict((d, {"exists": bool(e), "detail": "DNS answered %s for %s" % ("NOERROR" if e else "NXDOMAIN", d)})
+                       for d, e in (exists or {}).items())
+        return cls(targets=targets, **kwargs)
+
+    def target(self, domain):
+        return self.targets.get(domain) or {"exists": None, "detail": "%s was not looked up" % domain}
+
+    def outside_holders(self, name):
+        """Entries of other holders that serve ``name`` (exact or a covering wildcard); None when not asked."""
+        entries = self.conflicts.get(name)
+        if entries is None:
+            return None
+        holders = []
+        for entry in entries:
+            try:
+                held = Alias.parse(entry.get("Alias", ""))
+            except InvalidName:
+                continue
+            if held.name == name or held.covers(name):
+                holders.append(entry)
+        return holders
+
+
+def finding_id(finding):
+    """A stable id: a hash of the kind, the name and the fields that identify the thing, never of the wording."""
+    dns = finding.get("dns") or {}
+    parts = [finding.get("kind"), finding.get("name"), finding.get("account"), finding.get("distribution_id"),
+             finding.get("covered_by"), dns.get("provider"), dns.get("zone"), dns.get("account"), dns.get("type"), dns.get("alias_target"),
+             sorted(dns.get("values") or [])]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
 def _finding(kind, severity, name, detail, fix, **extra):
     finding = {"kind": kind, "severity": severity, "name": name, "detail": detail, "fix": fix}
     finding.update(extra)
+    finding["id"] = finding_id(finding)
     return finding
 
 
@@ -126,18 +224,18 @@ def _repoint_command(record, **args):
             % (record.provider, record.zone, record.name, text))
 
 
-def find_problems(inventories, dns_records, conflicts=None, cloudfront_exists=None):
-    """All findings, sorted by severity then name.
+def find_problems(inventories, dns_records, conflicts=None, cloudfront_exists=None, evidence=None):
+    """All findings, sorted by severity then kind then name.
 
-    ``conflicts``: {name: [ListConflictingAliases entries]} for names only it can explain.
-    ``cloudfront_exists``: {domain: bool} from DNS, for CloudFront names outside the audited accounts.
+    ``evidence`` (an ``Evidence``) says what DNS and AWS answered; the older arguments build one:
+    ``conflicts`` {name: ListConflictingAliases entries} and ``cloudfront_exists`` {domain: bool}.
     """
+    if evidence is None:
+        evidence = Evidence.from_exists(cloudfront_exists, conflicts=conflicts)
     fleet = Fleet(inventories)
     records = [DnsRecord(r) for r in dns_records]
-    conflicts = conflicts or {}
-    cloudfront_exists = cloudfront_exists or {}
     findings = []
-    findings.extend(_check_pointing_records(fleet, records, conflicts, cloudfront_exists))
+    findings.extend(_check_pointing_records(fleet, records, evidence))
     findings.extend(_check_aliases_without_dns(fleet, records))
     findings.extend(_check_overlaps(fleet))
     findings.extend(_check_disabled(fleet))
@@ -147,7 +245,7 @@ def find_problems(inventories, dns_records, conflicts=None, cloudfront_exists=No
     return findings
 
 
-def _check_pointing_records(fleet, records, conflicts, cloudfront_exists):
+def _check_pointing_records(fleet, records, evidence):
     findings = []
     for record in records:
         target = record.cloudfront_target()
@@ -161,50 +259,69 @@ def _check_pointing_records(fleet, records, conflicts, cloudfront_exists):
                 dns=record.to_result()))
         if target is None:
             continue
-        pointed = fleet.by_domain.get(target)
-        holder = fleet.holder_of(record.name)
-        if pointed is not None:
-            account, dist = pointed
-            if holder is not None and holder.distribution["id"] != dist["id"]:
-                findings.append(_finding(
-                    "dns_points_elsewhere", "high", record.name,
-                    "DNS (%s) sends %s to %s (%s, account %s), but CloudFront serves the name from %s: adding the "
-                    "alias anywhere else will fail with CNAMEAlreadyExists (409), and the two disagree about who "
-                    "owns the name" % (record.where(), record.name, dist["id"], target, account, holder.label),
-                    _remediate_command(record.name, holder, record), dns=record.to_result(),
-                    distribution_id=dist["id"], account=account))
-            elif holder is None:
-                findings.append(_dangling(record, target, "%s (account %s) exists but does not hold %s"
-                                          % (dist["id"], account, record.name), "critical"))
-            continue
-        # The name points outside the audited accounts.
-        if holder is not None:
-            findings.append(_finding(
-                "dns_points_elsewhere", "high", record.name,
-                "DNS (%s) sends %s to %s, a distribution outside the audited accounts, but %s holds the name"
-                % (record.where(), record.name, target, holder.label),
-                _remediate_command(record.name, holder, record), dns=record.to_result()))
-            continue
-        exists = cloudfront_exists.get(target)
-        if exists is False:
-            findings.append(_dangling(record, target, "%s does not exist (NXDOMAIN)" % target, "critical"))
-            continue
-        entries = conflicts.get(record.name)
-        if entries is None:
-            findings.append(_dangling(
-                record, target, "%s is not in the audited accounts and no audited distribution could ask "
-                "ListConflictingAliases about %s (none has a certificate covering it), so nobody is known to "
-                "hold the name" % (target, record.name), "medium"))
-        elif not [e for e in entries if e.get("Alias") == record.name]:
-            findings.append(_dangling(
-                record, target, "no distribution in any account holds %s (ListConflictingAliases found none), "
-                "yet DNS sends it to %s" % (record.name, target), "critical"))
+        finding = _check_target(fleet, record, target, evidence)
+        if finding is not None:
+            findings.append(finding)
     return findings
 
 
-def _dangling(record, target, why, severity):
+def _check_target(fleet, record, target, evidence):
+    pointed = fleet.by_domain.get(target)
+    holder = fleet.holder_of(record.name)
+    if holder is not None:
+        if pointed is not None and holder.distribution["id"] == pointed[1]["id"]:
+            return None
+        if pointed is not None:
+            account, dist = pointed
+            return _finding(
+                "dns_points_elsewhere", "high", record.name,
+                "DNS (%s) sends %s to %s (%s, account %s), but CloudFront serves the name from %s: adding the "
+                "alias anywhere else will fail with CNAMEAlreadyExists (409), and the two disagree about who "
+                "owns the name" % (record.where(), record.name, dist["id"], target, account, holder.label),
+                _remediate_command(record.name, holder, record), dns=record.to_result(),
+                distribution_id=dist["id"], account=account)
+        return _finding(
+            "dns_points_elsewhere", "high", record.name,
+            "DNS (%s) sends %s to %s, a distribution outside the audited accounts, but %s holds the name"
+            % (record.where(), record.name, target, holder.label),
+            _remediate_command(record.name, holder, record), dns=record.to_result())
+
+    # No audited distribution holds the name: only a proof makes it dangling.
+    dns_answer = {"exists": True} if pointed is not None else evidence.target(target)
+    if dns_answer["exists"] is False:
+        return _dangling(record, target, "%s does not exist (%s)" % (target, dns_answer["detail"]))
+    outside = evidence.outside_holders(record.name)
+    if outside == []:
+        where = ("%s (account %s) exists but does not hold it, and " % (pointed[1]["id"], pointed[0])
+                 if pointed is not None else "")
+        return _dangling(record, target, "%sno distribution in any account holds %s (%s found none)"
+                         % (where, record.name, _asked_with(evidence, record.name)))
+    if outside:
+        if pointed is None:
+            return None  # held outside the audited accounts; DNS leads outside too: nothing to compare
+        account, dist = pointed
+        holders = ", ".join("%s (account %s)" % (e.get("DistributionId", "?"), e.get("AccountId", "?")) for e in outside)
+        return _finding(
+            "dns_points_elsewhere", "high", record.name,
+            "DNS (%s) sends %s to %s (%s, account %s), which does not hold it; %s holds it outside the audited "
+            "accounts: adding the alias to %s will fail with CNAMEAlreadyExists (409)"
+            % (record.where(), record.name, dist["id"], target, account, holders, dist["id"]),
+            "Find the holder's owner (ids are partly hidden by AWS), then point DNS at the distribution that should "
+            "serve %s: %s" % (record.name, _repoint_command(record, target="<that distribution's domain>")),
+            dns=record.to_result(), distribution_id=dist["id"], account=account)
+    return _unverified(fleet, record, target, dns_answer if pointed is None else None, evidence)
+
+
+def _asked_with(evidence, name):
+    api = evidence.apis.get(name) or "ListConflictingAliases"
+    if api == "ListConflictingAliases":
+        return "ListConflictingAliases, which does not see distribution tenants,"
+    return api
+
+
+def _dangling(record, target, why):
     return _finding(
-        "dangling_cname", severity, record.name,
+        "dangling_cname", "critical", record.name,
         "DNS (%s) sends %s to %s, but %s: whoever adds %s to a distribution of their own can serve it "
         "(subdomain takeover)" % (record.where(), record.name, target, why, record.name),
         "Delete the record: %s, or point it at the distribution that should serve it with "
@@ -212,7 +329,57 @@ def _dangling(record, target, why, severity):
         "-e dns_provider=%s -e dns_zone=%s" % (
             _repoint_command(record, state="absent", expected_current=target), record.name, record.provider,
             record.zone),
-        dns=record.to_result())
+        dns=record.to_result(), target=target)
+
+
+def _unverified(fleet, record, target, dns_answer, evidence):
+    """Neither proof could be had: say which questions failed and why."""
+    reasons, whys = [], []
+    if dns_answer is not None and dns_answer["exists"] is None:
+        reasons.append("dns_unavailable")
+        whys.append("DNS could not say whether %s exists: %s" % (target, dns_answer["detail"]))
+    if record.name in evidence.conflict_errors:
+        reasons.append("aws_error")
+        whys.append("AWS did not say who holds %s: %s" % (record.name, evidence.conflict_errors[record.name]))
+    elif fleet.asker_for(record.name) is None:
+        reasons.append("no_certificate")
+        whys.append("no audited distribution has a certificate covering %s, so neither ListDomainConflicts nor "
+                    "ListConflictingAliases can be asked who holds it" % record.name)
+    else:
+        account, dist = fleet.asker_for(record.name)
+        reasons.append("not_asked")
+        whys.append("nobody asked AWS who holds %s (ListConflictingAliases through %s in account %s would tell)"
+                    % (record.name, dist["id"], account))
+    pointed = fleet.by_domain.get(target)
+    if pointed is not None:
+        seen = "%s (%s, account %s), which does not hold it" % (target, pointed[1]["id"], pointed[0])
+    elif dns_answer is not None and dns_answer["exists"]:
+        seen = "%s, which exists (%s)" % (target, dns_answer["detail"])
+    else:
+        seen = target
+    return _finding(
+        "unverified", "medium", record.name,
+        "DNS (%s) sends %s to %s, and no audited distribution holds the name; whether anybody does could not be "
+        "checked: %s. It may be served by another account, or be a dangling record that anyone can take over"
+        % (record.where(), record.name, seen, "; ".join(whys)),
+        _verify_fix(fleet, record, reasons),
+        dns=record.to_result(), target=target, reasons=reasons)
+
+
+def _verify_fix(fleet, record, reasons):
+    steps = []
+    if "dns_unavailable" in reasons:
+        steps.append("run the audit where DNS reaches CloudFront's nameservers (or give verify_nameservers that "
+                     "answer for cloudfront.net)")
+    if "no_certificate" in reasons:
+        steps.append("audit the account that owns %s, or give one audited distribution a certificate that covers "
+                     "it, so that the audit can ask ListConflictingAliases" % record.name)
+    else:
+        asker = fleet.asker_for(record.name)
+        if asker is not None:
+            steps.append("ask by hand: aws cloudfront list-conflicting-aliases --distribution-id %s --alias %s"
+                         % (asker[1]["id"], record.name))
+    return "; ".join(steps)
 
 
 def _check_aliases_without_dns(fleet, records):
@@ -258,7 +425,8 @@ def _check_overlaps(fleet):
                 "whichever distribution DNS points at, so removing either changes who serves it"
                 % (other.label, other.alias.name, wildcard.label, wildcard.alias.name, other.alias.name),
                 "Make sure this split is intended; document which distribution owns which name",
-                distribution_id=other.distribution["id"], account=other.account))
+                distribution_id=other.distribution["id"], account=other.account,
+                covered_by=wildcard.distribution["id"]))
     return findings
 
 
@@ -305,33 +473,112 @@ def summary(findings):
     for finding in findings:
         by_kind[finding["kind"]] += 1
         by_severity[finding["severity"]] += 1
-    return {"findings": len(findings), "by_kind": by_kind, "by_severity": by_severity}
+    return {"findings": len(findings), "by_kind": by_kind, "by_severity": by_severity,
+            "unverified": unverified_summary(findings)}
+
+
+def unverified_summary(findings):
+    """How many names could not be checked, and why: {names, by_reason, reasons: [{reason, names, text, example}]}."""
+    unverified = [f for f in findings if f["kind"] == "unverified"]
+    by_reason = dict((r, 0) for r in UNVERIFIED_REASONS)
+    for finding in unverified:
+        for reason in finding.get("reasons") or ["not_asked"]:
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+    reasons = [{"reason": reason, "names": count, "text": UNVERIFIED_REASONS.get(reason, reason),
+                "example": next(f["detail"] for f in unverified if reason in (f.get("reasons") or []))}
+               for reason, count in by_reason.items() if count]
+    return {"names": len(unverified), "by_reason": by_reason, "reasons": reasons}
 
 
 def conflict_checks(inventories, dns_zones, account_id):
-    """The ListConflictingAliases questions this account should ask: one per name, none twice.
+    """The questions about holders this account should ask: one per name, none twice.
 
-    Only names whose DNS points at a CloudFront name outside the audited accounts
-    and that no audited distribution holds need it. The account asks when it is
-    the first audited account with a distribution whose certificate covers the name.
+    Every name whose DNS leads to a ``*.cloudfront.net`` name and that no audited
+    distribution holds needs one: only AWS can say whether somebody outside the
+    audited accounts holds it (else it is dangling). The account asks when it is the
+    first audited account with a distribution whose certificate covers the name. A
+    target outside the audited accounts goes with the check, so that a name whose
+    target is proved not to exist is not asked about.
     """
     fleet = Fleet(inventories)
-    records = [DnsRecord(r) for r in all_records(inventories, dns_zones)]
-    targets = dict((r.name, r.cloudfront_target()) for r in records
-                   if r.cloudfront_target() and r.cloudfront_target() not in fleet.by_domain
-                   and fleet.holder_of(r.name) is None)
+    targets = {}
+    for record in (DnsRecord(r) for r in all_records(inventories, dns_zones)):
+        target = record.cloudfront_target()
+        if target and record.name not in targets and fleet.holder_of(record.name) is None:
+            targets[record.name] = target
     checks = []
     for name in sorted(targets):
-        for inventory in sorted(inventories, key=lambda i: i["account_id"]):
-            certificates = dict((c["arn"], c["names"]) for c in inventory.get("certificates", []))
-            candidate = next((d for d in sorted(inventory.get("distributions", []), key=lambda d: d["id"])
-                              if d.get("certificate_arn") in certificates
-                              and certificate_covers(certificates[d["certificate_arn"]], name)), None)
-            if candidate is not None:
-                if inventory["account_id"] == account_id:
-                    checks.append({"alias": name, "distribution_id": candidate["id"], "target": targets[name]})
-                break
+        asker = fleet.asker_for(name)
+        if asker is None or asker[0] != account_id:
+            continue
+        check = {"alias": name, "distribution_id": asker[1]["id"]}
+        if targets[name] not in fleet.by_domain:
+            check["target"] = targets[name]
+        checks.append(check)
     return checks
+
+
+def compare(findings, previous, generated):
+    """Mark each finding new or unchanged against a previous report; return (findings, resolved, changes).
+
+    ``resolved`` are the previous findings that are gone, marked resolved. A previous finding whose name could not be
+    checked this time is not resolved: the ``unverified`` finding that replaces it says what it was.
+    """
+    before = {}
+    for finding in previous.get("findings") or []:
+        before[finding.get("id") or finding_id(finding)] = finding
+    now = set(f["id"] for f in findings)
+    unverified_names = set(f["name"] for f in findings if f["kind"] == "unverified")
+    marked = []
+    for finding in findings:
+        finding = dict(finding)
+        old = before.get(finding["id"])
+        finding["status"] = "unchanged" if old is not None else "new"
+        finding["first_seen"] = (old.get("first_seen") or previous.get("generated")) if old is not None else generated
+        if finding["kind"] == "unverified" and old is None:
+            earlier = [f for i, f in before.items() if f.get("name") == finding["name"] and i not in now
+                       and f.get("kind") != "unverified"]
+            if earlier:
+                finding["previously"] = [{"id": f.get("id") or finding_id(f), "kind": f.get("kind"),
+                                          "severity": f.get("severity")} for f in earlier]
+        marked.append(finding)
+    resolved = []
+    for old_id, old in sorted(before.items(), key=lambda item: (item[1].get("name", ""), item[0])):
+        if old_id in now or old.get("name") in unverified_names:
+            continue
+        entry = dict(old)
+        entry.update(id=old_id, status="resolved", resolved=generated)
+        resolved.append(entry)
+    changes = {"previous_generated": previous.get("generated"),
+               "new": sum(1 for f in marked if f["status"] == "new"),
+               "unchanged": sum(1 for f in marked if f["status"] == "unchanged"),
+               "resolved": len(resolved)}
+    return marked, resolved, changes
+
+
+def check_previous(previous):
+    """Why a previous report cannot be compared with, or None."""
+    if not isinstance(previous, dict):
+        return "it is not a JSON object"
+    if previous.get("schema") != SCHEMA:
+        return "its schema is %r, not %r (an audit.json written by this audit)" % (previous.get("schema"), SCHEMA)
+    if not isinstance(previous.get("findings"), list):
+        return "it has no findings list"
+    return None
+
+
+def findings_to_page(findings, fail_on):
+    """The findings that should page someone under ``fail_on`` (critical, high, new_critical, never)."""
+    if fail_on not in FAIL_ON:
+        raise ValueError("fail_on must be one of %s, not %r" % (", ".join(FAIL_ON), fail_on))
+    if fail_on == "critical":
+        return [f for f in findings if f["severity"] == "critical"]
+    if fail_on == "high":
+        return [f for f in findings if f["severity"] in ("critical", "high")]
+    if fail_on == "new_critical":
+        # Without a previous report every finding is new.
+        return [f for f in findings if f["severity"] == "critical" and f.get("status", "new") == "new"]
+    return []
 
 
 def all_records(inventories, dns_zones):

@@ -13,19 +13,27 @@ short_description: Cross-reference CloudFront aliases with DNS and write the aud
 version_added: 0.1.0
 description:
   - Takes the inventories of every audited account (M(aliasguard.cloudfront.cloudfront_alias_inventory_info)),
-    the zones of the other DNS providers (M(aliasguard.cloudfront.dns_zone_inventory_info)) and the few
-    C(ListConflictingAliases) answers (M(aliasguard.cloudfront.cloudfront_alias_holders_info)), and finds what
-    is inconsistent or dangerous. Each finding has a O(ignore:kind), a severity, the name, what was seen and
-    the exact fix (often a ready C(remediate) command).
-  - "Kinds: V(dangling_cname) (DNS points at a CloudFront name of a distribution that does not exist or does not
-    hold the name: takeover risk), V(dns_points_elsewhere) (DNS points at a different distribution than the one
-    holding the name: the 409 waiting to happen), V(alias_without_dns), V(proxied_in_front) (a proxied Cloudflare
-    record in front of CloudFront), V(overlapping_holders) (a wildcard on one distribution, a name under it on
-    another), V(disabled_holder), V(leftover_txt) (a C(_<alias>) TXT record left from a move)."
-  - Writes C(audit.json), C(audit.md) and C(audit.html) (one self-contained page) to O(report_dir). Sends no API
-    request; with O(dns_check) it asks DNS whether CloudFront names outside the audited accounts exist.
-  - Writes the report files in check mode too, because the report is what an audit run is for, and it changes
-    nothing anywhere else.
+    the zones of the other DNS providers (M(aliasguard.cloudfront.dns_zone_inventory_info)) and the answers about
+    holders (M(aliasguard.cloudfront.cloudfront_alias_holders_info)), and finds what is inconsistent or dangerous.
+    Each finding has a stable C(id), a O(ignore:kind), a severity, the name, what was seen and the exact fix (often
+    a ready C(remediate) command).
+  - "Kinds: V(dangling_cname) (DNS leads to CloudFront, but the target is proved not to exist or AWS answered that
+    nobody holds the name: takeover risk), V(dns_points_elsewhere) (DNS points at a different distribution than the
+    one holding the name: the 409 waiting to happen), V(unverified) (DNS leads to CloudFront, no audited
+    distribution holds the name, and neither DNS nor AWS could say whether anybody does; with the reasons),
+    V(alias_without_dns), V(proxied_in_front) (a proxied Cloudflare record in front of CloudFront),
+    V(overlapping_holders) (a wildcard on one distribution, a name under it on another), V(disabled_holder),
+    V(leftover_txt) (a C(_<alias>) TXT record left from a move)."
+  - With O(previous_report), marks every finding C(new) or C(unchanged) and lists the previous findings that are
+    gone as C(resolved).
+  - Writes C(audit.json), C(audit.md) and C(audit.html) (one self-contained page with a map of who owns which name
+    and where DNS sends it) to O(report_dir). Each file is written to a temporary file in O(report_dir) and renamed
+    over the old one (readers never see half a report), with mode C(0644). C(changed) is true when a file's content
+    changed, which is every run, since the report carries the time it was generated.
+  - In check mode the files are not written; C(changed) says whether they would be. The audit playbook runs this
+    task with C(check_mode=false), because the report is what an audit run is for and it changes nothing else.
+  - Sends no API request; with O(dns_check) it asks DNS whether CloudFront names outside the audited accounts exist
+    (those not already in O(cloudfront_targets)).
 author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
@@ -45,8 +53,27 @@ options:
     description: The C(holders) results of M(aliasguard.cloudfront.cloudfront_alias_holders_info), merged.
     type: dict
     default: {}
+  conflict_errors:
+    description: The C(errors) results of M(aliasguard.cloudfront.cloudfront_alias_holders_info), merged.
+    type: dict
+    default: {}
+  conflict_apis:
+    description: The C(apis) results of M(aliasguard.cloudfront.cloudfront_alias_holders_info), merged.
+    type: dict
+    default: {}
+  cloudfront_targets:
+    description:
+      - The C(targets) results of M(aliasguard.cloudfront.cloudfront_alias_holders_info), merged, so that no name is
+        looked up twice.
+    type: dict
+    default: {}
+  previous_report:
+    description:
+      - An earlier C(audit.json) of this audit. Findings are compared by their C(id) (a hash of the kind, the name
+        and what identifies the thing, never of the wording).
+    type: path
   extra_requests:
-    description: Requests sent by the other inventory steps (DNS providers, ListConflictingAliases), for the cost.
+    description: Requests sent by the other inventory steps (DNS providers, holders), for the cost.
     type: int
     default: 0
   extra_lower_bound:
@@ -54,41 +81,54 @@ options:
     type: int
     default: 0
   report_dir:
-    description: Where to write the report files (created if missing).
+    description: Where to write the report files (created if missing, mode 0755).
     type: path
   dns_check:
-    description: Ask DNS whether CloudFront names outside the audited accounts exist (NXDOMAIN means dangling).
+    description:
+      - Ask DNS whether CloudFront names outside the audited accounts exist. Only an authoritative NXDOMAIN makes a
+        name dangling; a name no nameserver answered for is unknown.
     type: bool
     default: true
 attributes:
   check_mode:
     support: full
-    description: The same in check mode (see the description about the report files).
+    description: Computes everything and writes nothing; C(changed) says whether the files would change.
   diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
+    support: partial
+    description: Shows the summary of the report on disk and of the new one (C(audit.json)), not the whole files.
 """
 
 EXAMPLES = r"""
-- name: Write the report
+- name: Write the report, compared with last night's
   aliasguard.cloudfront.alias_audit_report:
     inventories: "{{ groups['aws_accounts'] | map('extract', hostvars, 'audit_inventory') | list }}"
     dns_zones: "{{ audit_dns_zones }}"
     report_dir: /var/tmp/audit
+    previous_report: /var/tmp/audit-yesterday/audit.json
+  check_mode: false
 """
 
 RETURN = r"""
 findings:
-  description: Every finding - kind, severity, name, detail, fix (and dns, account, distribution_id where known).
+  description:
+    - Every finding - id, kind, severity, name, detail, fix (and dns, account, distribution_id, target, reasons where
+      known). With O(previous_report), also status (V(new) or V(unchanged)) and first_seen.
+  returned: always
+  type: list
+  elements: dict
+resolved:
+  description: With O(previous_report), the previous findings that are gone, each with status V(resolved).
   returned: always
   type: list
   elements: dict
 summary:
-  description: Counts by kind and by severity.
+  description:
+    - Counts by kind and by severity; C(unverified) - how many names could not be checked and why; with
+      O(previous_report), C(changes) - new, unchanged and resolved.
   returned: always
   type: dict
 files:
-  description: The files written.
+  description: The files written (or, in check mode, that would be written).
   returned: when report_dir is given
   type: dict
   sample: {json: /tmp/audit/audit.json, markdown: /tmp/audit/audit.md, html: /tmp/audit/audit.html}
@@ -103,26 +143,31 @@ requests_lower_bound:
 """
 
 import datetime
+import json
 import os
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import (
     SCHEMA,
+    Evidence,
     Fleet,
     all_records,
+    check_previous,
+    compare,
     find_problems,
     summary,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit_checks import TargetChecker
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._ownership import ownership_map
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import (
     render_html,
     render_json,
     render_markdown,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
-    AuthoritativeResolver,
-    ResolverError,
-)
+
+FILE_MODE = 0o644
 
 
 def cloudfront_names_outside(inventories, records):
@@ -143,19 +188,9 @@ def check_exists(names, nameservers, timeout):
     A refusal, a failure or a cache's answer (no AA flag) proves nothing, so it never makes a name "missing":
     that would report a dangling record that is not one.
     """
-    resolver = AuthoritativeResolver(nameservers, timeout=timeout)
-    exists = {}
-    for name in names:
-        try:
-            servers = resolver.explicit or resolver.servers_for(resolver.zone_for(name))
-        except ResolverError:
-            continue  # unknown: the finding says it could not be checked
-        for server in servers:
-            answer = resolver.lookup(server, name, "A")
-            if not answer.error:
-                exists[name] = answer.rcode != "NXDOMAIN"
-                break
-    return exists
+    checker = TargetChecker(nameservers, timeout=timeout)
+    answers = dict((name, checker.check(name)["exists"]) for name in names)
+    return dict((name, exists) for name, exists in answers.items() if exists is not None)
 
 
 def account_summaries(inventories, findings):
@@ -175,12 +210,97 @@ def account_summaries(inventories, findings):
     return result
 
 
+def read_previous(path):
+    """The previous report, or a message that says why it cannot be used."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            previous = json.load(handle)
+    except (IOError, OSError) as exc:
+        return None, "previous_report %s cannot be read (%s): give the audit.json of an earlier run" % (path, exc)
+    except ValueError as exc:
+        return None, "previous_report %s is not JSON (%s): give the audit.json of an earlier run" % (path, exc)
+    problem = check_previous(previous)
+    if problem:
+        return None, "previous_report %s cannot be compared with: %s" % (path, problem)
+    return previous, None
+
+
+def gather_evidence(params, inventories, records):
+    """What DNS and AWS answered, plus DNS for the CloudFront names nobody has looked up yet."""
+    targets = dict(params["cloudfront_targets"])
+    checker = None
+    if params["dns_check"]:
+        pending = [n for n in cloudfront_names_outside(inventories, records) if n not in targets]
+        if pending:
+            checker = TargetChecker(params["nameservers"], timeout=params["dns_timeout"])
+            for name in pending:
+                targets[name] = checker.check(name)
+    else:
+        for name in cloudfront_names_outside(inventories, records):
+            targets.setdefault(name, {"exists": None, "detail": "%s was not looked up (dns_check=false)" % name})
+    evidence = Evidence(targets=targets, conflicts=params["conflicts"], conflict_errors=params["conflict_errors"],
+                        apis=params["conflict_apis"])
+    values = [t.get("exists") for t in targets.values()]
+    verification = {
+        "cloudfront_dns": {"checked": len(values), "exist": values.count(True), "missing": values.count(False),
+                           "unknown": values.count(None),
+                           "problem": next((t.get("detail") for t in targets.values() if t.get("exists") is None),
+                                           None)},
+        "holders": {"asked": len(params["conflicts"]) + len(params["conflict_errors"]),
+                    "answered": len(params["conflicts"]), "refused": len(params["conflict_errors"]),
+                    "by_api": dict((api, list(params["conflict_apis"].values()).count(api))
+                                   for api in sorted(set(params["conflict_apis"].values())))},
+    }
+    return evidence, verification
+
+
+def write_atomically(module, path, content):
+    """Write through a temporary file in the same directory and rename it over ``path``. True when it changed."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if handle.read() == content:
+                if (os.stat(path).st_mode & 0o777) != FILE_MODE:
+                    os.chmod(path, FILE_MODE)
+                    return True
+                return False
+    except (IOError, OSError, ValueError):
+        pass
+    directory = os.path.dirname(path)
+    handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except (IOError, OSError) as exc:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        module.fail_json(msg="could not write %s: %s" % (path, exc))
+    return True
+
+
+def _summary_line(path):
+    """What a diff shows of audit.json: its summary, not its content."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return "generated %s\n%s\n" % (data.get("generated"), json.dumps(data.get("summary"), sort_keys=True))
+    except (IOError, OSError, ValueError, AttributeError):
+        return "(not an audit report)\n"
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             inventories=dict(type="list", elements="dict", required=True),
             dns_zones=dict(type="list", elements="dict", default=[]),
             conflicts=dict(type="dict", default={}),
+            conflict_errors=dict(type="dict", default={}),
+            conflict_apis=dict(type="dict", default={}),
+            cloudfront_targets=dict(type="dict", default={}),
+            previous_report=dict(type="path"),
             extra_requests=dict(type="int", default=0),
             extra_lower_bound=dict(type="int", default=0),
             report_dir=dict(type="path"),
@@ -197,41 +317,79 @@ def main():
     for index, inventory in enumerate(inventories):
         if "account_id" not in inventory or "distributions" not in inventory:
             module.fail_json(msg="inventories[%d] is not a cloudfront_alias_inventory_info inventory" % index)
+    previous = None
+    if params["previous_report"]:
+        previous, problem = read_previous(params["previous_report"])
+        if problem:
+            module.fail_json(msg=problem)
+
     records = all_records(inventories, params["dns_zones"])
-    exists = {}
-    if params["dns_check"]:
-        try:
-            exists = check_exists(cloudfront_names_outside(inventories, records), params["nameservers"],
-                                  params["dns_timeout"])
-        except ResolverError as exc:
-            module.fail_json(msg=str(exc))
-    findings = find_problems(inventories, records, params["conflicts"], exists)
+    evidence, verification = gather_evidence(params, inventories, records)
+    findings = find_problems(inventories, records, evidence=evidence)
+    generated = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    resolved, changes = [], None
+    if previous is not None:
+        findings, resolved, changes = compare(findings, previous, generated)
+    counts = summary(findings)
+    if changes is not None:
+        counts["changes"] = changes
     requests = sum(i.get("requests_total", 0) for i in inventories) + params["extra_requests"]
     lower_bound = sum(i.get("requests_lower_bound_total", 0) for i in inventories) + params["extra_lower_bound"]
     report = {
         "schema": SCHEMA,
-        "generated": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
+        "generated": generated,
         "accounts": account_summaries(inventories, findings),
         "dns_sources": [{"provider": z.get("provider", "dns"), "zone": z["zone"], "records": z.get("record_sets", 0)}
                         for z in params["dns_zones"]],
         "findings": findings,
-        "summary": summary(findings),
+        "summary": counts,
         "requests": {"total": requests},
         "requests_lower_bound": {"total": lower_bound},
+        "verification": verification,
+        "ownership": ownership_map(inventories, params["dns_zones"], findings, evidence),
     }
-    result = dict(changed=False, findings=findings, summary=report["summary"], requests=requests,
+    if previous is not None:
+        report["resolved"] = resolved
+        report["previous"] = {"generated": previous.get("generated"), "path": params["previous_report"]}
+    result = dict(changed=False, findings=findings, resolved=resolved, summary=counts, requests=requests,
                   requests_lower_bound=lower_bound)
     if params["report_dir"]:
-        directory = params["report_dir"]
-        if not os.path.isdir(directory):
-            os.makedirs(directory)
-        files = {"json": os.path.join(directory, "audit.json"), "markdown": os.path.join(directory, "audit.md"),
-                 "html": os.path.join(directory, "audit.html")}
-        for kind, render in (("json", render_json), ("markdown", render_markdown), ("html", render_html)):
-            with open(files[kind], "w") as handle:
-                handle.write(render(report))
-        result["files"] = files
+        result.update(write_report(module, params["report_dir"], report))
     module.exit_json(**result)
+
+
+def write_report(module, directory, report):
+    files = {"json": os.path.join(directory, "audit.json"), "markdown": os.path.join(directory, "audit.md"),
+             "html": os.path.join(directory, "audit.html")}
+    contents = {"json": render_json(report), "markdown": render_markdown(report), "html": render_html(report)}
+    diffs, changed = [], False
+    for kind in ("json", "markdown", "html"):
+        path = files[kind]
+        old = None
+        if os.path.exists(path):
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                old = handle.read()
+        if old == contents[kind]:
+            continue
+        changed = True
+        if module._diff and kind == "json":
+            # The Markdown and HTML say the same as the JSON; its summary is what changed, in a readable size.
+            after = "generated %s\n%s\n" % (report["generated"], json.dumps(report["summary"], sort_keys=True))
+            diffs.append({"before_header": path, "after_header": path, "before": _summary_line(path) if old else "",
+                          "after": after})
+    if not module.check_mode:
+        if not os.path.isdir(directory):
+            try:
+                os.makedirs(directory, 0o755)
+            except OSError as exc:
+                module.fail_json(msg="could not create report_dir %s: %s" % (directory, exc))
+        changed = False
+        for kind in ("json", "markdown", "html"):
+            changed = write_atomically(module, files[kind], contents[kind]) or changed
+    result = {"files": files, "changed": changed}
+    if diffs:
+        result["diff"] = diffs
+    return result
 
 
 if __name__ == "__main__":

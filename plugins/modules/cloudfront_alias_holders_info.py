@@ -9,14 +9,21 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: cloudfront_alias_holders_info
-short_description: Ask ListConflictingAliases about a few names, and nothing else
+short_description: Ask AWS who holds a few names, in any account, and nothing else
 version_added: 0.1.0
 description:
-  - For each check (an alias and a distribution of this account whose certificate covers it), returns every
-    C(ListConflictingAliases) entry, all pages. Ids of other accounts' distributions come back partly hidden.
-  - The audit uses it only for names that nothing else can explain - DNS points at a CloudFront name outside the
-    audited accounts - so that it never sends one request per alias. For step 1 of a remediation use
-    M(aliasguard.cloudfront.cloudfront_alias_conflict_info).
+  - For each check (a name and a distribution of this account whose certificate covers it), returns every
+    distribution (and distribution tenant) in any account that holds the name or a wildcard covering it, all pages.
+    Ids of other accounts' resources come back partly hidden.
+  - Asks C(ListDomainConflicts), which sees standard distributions and distribution tenants; where the endpoint or
+    the IAM policy does not offer it, C(ListConflictingAliases) (standard distributions only) instead. See
+    O(conflict_api).
+  - The audit uses it only for names that nothing else can explain - DNS leads to CloudFront but no audited
+    distribution holds the name - so that it never sends one request per alias. An empty answer proves that
+    nobody holds the name. For step 1 of a remediation use M(aliasguard.cloudfront.cloudfront_alias_conflict_info).
+  - Before asking, checks with DNS whether each O(checks[].target) exists. Only an authoritative answer counts
+    (CloudFront's own nameservers, found through the public DNS, or O(nameservers)); a resolver's answer proves
+    nothing, and a name no nameserver answered for is reported as unknown in RV(targets), never as missing.
 author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
@@ -40,9 +47,18 @@ options:
         required: true
       target:
         description:
-          - The C(*.cloudfront.net) name the alias's DNS points at. When DNS says it does not exist (NXDOMAIN), the
-            question is not asked (the name is dangling whoever holds it) and the alias is listed in RV(skipped).
+          - The C(*.cloudfront.net) name the alias's DNS points at, when it is not a distribution of the audited
+            accounts. When CloudFront's nameservers answer that it does not exist (NXDOMAIN), the question is not
+            asked (the name is dangling whoever holds it) and the alias is listed in RV(not_asked).
         type: str
+  conflict_api:
+    description:
+      - V(auto) asks C(ListDomainConflicts) and, if it is not available (an endpoint without it, or an IAM policy
+        that only allows the older call), C(ListConflictingAliases) from then on.
+      - V(ListDomainConflicts) or V(ListConflictingAliases) asks only that one.
+    type: str
+    default: auto
+    choices: [auto, ListDomainConflicts, ListConflictingAliases]
 attributes:
   check_mode:
     support: full
@@ -58,20 +74,46 @@ EXAMPLES = r"""
     checks:
       - alias: old.example.com
         distribution_id: E2ABCDEF012345
+        target: d111111abcdef8.cloudfront.net
 """
 
 RETURN = r"""
 holders:
-  description: For each alias asked about, the ListConflictingAliases entries (Alias, DistributionId, AccountId).
+  description:
+    - For each alias asked about, the holders AWS listed (C(Alias), C(DistributionId), C(AccountId), and with
+      C(ListDomainConflicts) C(ResourceType)). An empty list means nobody holds it.
   returned: always
   type: dict
-  sample: {"old.example.com": [{"Alias": "old.example.com", "DistributionId": "*******5PBZ4YV", "AccountId": "********2222"}]}
+  sample: {"old.example.com": [{"Alias": "old.example.com", "DistributionId": "*******5PBZ4YV", "AccountId": "******222222"}]}
 errors:
   description: For each alias AWS refused to answer about, why.
   returned: always
   type: dict
-skipped:
-  description: Aliases not asked about because their DNS target does not exist.
+apis:
+  description: For each alias asked about, the operation that answered.
+  returned: always
+  type: dict
+  sample: {"old.example.com": ListDomainConflicts}
+not_asked:
+  description:
+    - Aliases not asked about because their DNS target does not exist. (It was called C(skipped), a key that made
+      Ansible show the task as skipped.)
+  returned: always
+  type: list
+  elements: str
+targets:
+  description:
+    - For each O(checks[].target), whether it exists - C(exists) true, false, or null when no nameserver answered
+      authoritatively - and C(detail), what was answered or why nothing was.
+  returned: always
+  type: dict
+  sample: {"d111111abcdef8.cloudfront.net": {"exists": null, "detail": "none of the nameservers given answered ..."}}
+dns:
+  description: How the DNS checks went - checked, exist, missing, unknown, nameservers, problem.
+  returned: always
+  type: dict
+notes:
+  description: What the module had to do differently, for example asking C(ListConflictingAliases) instead.
   returned: always
   type: list
   elements: str
@@ -92,16 +134,18 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
     AwsError,
     aws_argument_spec,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit_checks import (
+    LIST_CONFLICTING_ALIASES,
+    LIST_DOMAIN_CONFLICTS,
+    HolderAsker,
+    TargetChecker,
+    is_refusal,
+)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     InvalidDistributionId,
-    list_conflicting_aliases,
     require_distribution_id,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
-    AuthoritativeResolver,
-    ResolverError,
-)
 
 
 def main():
@@ -112,6 +156,7 @@ def main():
             distribution_id=dict(type="str", required=True),
             target=dict(type="str"),
         )),
+        conflict_api=dict(type="str", default="auto", choices=["auto", LIST_DOMAIN_CONFLICTS, LIST_CONFLICTING_ALIASES]),
         nameservers=dict(type="list", elements="str"),
         dns_timeout=dict(type="float", default=3.0),
     )
@@ -127,49 +172,34 @@ def main():
         module.fail_json(msg=str(exc))
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
-    skipped = []
-    if any(target for unused, unused2, target in checks):
-        try:
-            resolver = AuthoritativeResolver(module.params["nameservers"], timeout=module.params["dns_timeout"])
-        except ResolverError as exc:
-            module.fail_json(msg=str(exc))
-        missing = set(t for unused, unused2, t in checks if t and not target_exists(resolver, t))
-        skipped = sorted(a.name for a, unused, t in checks if t in missing)
-        checks = [c for c in checks if c[2] not in missing]
-    holders, errors = {}, {}
+
+    # A target proved not to exist makes the name dangling whoever holds it: no need to ask AWS.
+    checker = TargetChecker(module.params["nameservers"], timeout=module.params["dns_timeout"])
+    targets = dict((t, checker.check(t)) for t in sorted(set(t for unused, unused2, t in checks if t)))
+    missing = set(t for t, answer in targets.items() if answer["exists"] is False)
+    not_asked = sorted(a.name for a, unused, t in checks if t in missing)
+    checks = [c for c in checks if c[2] not in missing]
+
+    holders, errors, apis, notes = {}, {}, {}, []
     connection = None
     if checks:
         try:
             connection = AwsConnection(module.params)
             connection.check_credentials()
-            client = connection.client("cloudfront")
+            asker = HolderAsker(connection.client("cloudfront"), module.params["conflict_api"])
         except AwsError as exc:
             module.fail_json(msg=str(exc))
         for alias, distribution_id, unused in checks:
             try:
-                holders[alias.name] = list_conflicting_aliases(client, distribution_id, alias)
+                holders[alias.name], apis[alias.name] = asker.holders(alias, distribution_id)
             except AwsError as exc:
-                if exc.code not in ("InvalidArgument", "NoSuchDistribution", "AccessDenied"):
-                    module.fail_json(msg=str(exc))
+                if not is_refusal(exc):
+                    module.fail_json(msg=str(exc), error_code=exc.code)
                 errors[alias.name] = str(exc)
-    module.exit_json(changed=False, holders=holders, errors=errors, skipped=skipped, asked=len(checks),
+        notes = asker.notes
+    module.exit_json(changed=False, holders=holders, errors=errors, apis=apis, not_asked=not_asked, targets=targets,
+                     dns=checker.summary(), notes=notes, asked=len(checks),
                      requests_total=connection.requests.total if connection else 0)
-
-
-def target_exists(resolver, name):
-    """False only when DNS says for sure that the CloudFront name does not exist."""
-    if resolver.explicit:
-        answer = resolver.lookup(resolver.explicit[0], name, "A")
-        return answer.error is not None or answer.rcode != "NXDOMAIN"
-    try:
-        import dns.resolver  # present: AuthoritativeResolver needs dnspython
-
-        dns.resolver.resolve(name + ".", "A")
-    except dns.resolver.NXDOMAIN:
-        return False
-    except Exception:  # any other failure proves nothing: ask AWS
-        return True
-    return True
 
 
 if __name__ == "__main__":
