@@ -1212,9 +1212,14 @@ def _held_fix(check, item, name, then):
             to = "DistributionId=%s" % (item.distribution_id or "<id of %s>" % item.resource)
         move = ("aws cloudfront update-domain-association --domain %s --target-resource %s --if-match <ETag of the "
                 "target>" % (shlex.quote(name), to))
+        if not item.distribution_id:
+            move = "deploy %s without %s first, then move the domain with UpdateDomainAssociation: %s" % (
+                item.resource, name, move)
+        else:
+            move = "move the domain with UpdateDomainAssociation: %s" % move
         if holder["in_account"]:
-            return "Move the domain with UpdateDomainAssociation: %s" % move
-        return ("The owner of account %s must remove %s from %s %s; then: %s"
+            return move[0].upper() + move[1:]
+        return ("The owner of account %s must remove %s from %s %s; then %s"
                 % (holder["account_id"], name, holder.get("resource_type", DISTRIBUTION), holder["distribution_id"],
                    move))
     if holder["in_account"]:

@@ -27,13 +27,13 @@ description:
     C(manifest.json)). It reads C(AWS::CloudFront::Distribution) C(DistributionConfig.Aliases) and
     C(AWS::CloudFront::DistributionTenant) C(Domains). Values known before the deployment are resolved:
     literals, C(Ref) to a parameter (from O(parameters), else the parameter's C(Default), and the check says so;
-    never a C(AWS::SSM::Parameter::Value) parameter), C(Fn::Sub), C(Fn::Join), C(Fn::Select), C(Fn::Split) and
+    never an C(AWS::SSM::Parameter::Value) parameter), C(Fn::Sub), C(Fn::Join), C(Fn::Select), C(Fn::Split) and
     C(Fn::FindInMap) over those. Anything else (C(Fn::GetAtt), C(Fn::ImportValue), C(Fn::If), a C(Ref) to a
     resource or a pseudo parameter) is V(unknown)."
   - For each alias the outcome is V(ok), V(held) (another distribution or tenant holds it, in this account or
     another, its ids partly hidden by AWS or not), V(dns_points_elsewhere) (the alias's DNS is a CNAME straight to
     another distribution, the second form of the 409), V(certificate_does_not_cover) (the certificate the resource
-    will have does not cover the name), or V(unknown) with the reason. Each comes with the fix: the exact
+    will have does not cover the name), or V(unknown) with the reason. Each comes with its fix, the exact
     C(ansible-playbook aliasguard.cloudfront.remediate) command, or the manual step when another account must act.
   - Who holds a name is asked with C(ListDomainConflicts), which also sees distribution tenants, and with
     C(ListConflictingAliases) where CloudFront or the credentials do not offer it. Both must be asked through a
@@ -243,9 +243,10 @@ failing_aliases:
   type: list
   elements: str
 report:
-  description: The document the playbook writes as C(preflight.json), schema C(aliasguard.cloudfront/preflight/1):
-    C(schema), C(source), C(account_id), C(fail_on), C(warnings), C(summary) (C(checks), C(by_outcome), C(failing))
-    and C(checks) (the entries of RV(checks)).
+  description:
+    - The document the playbook writes as C(preflight.json), schema C(aliasguard.cloudfront/preflight/1).
+    - Its keys are C(schema), C(source), C(account_id), C(fail_on), C(warnings), C(summary) (C(checks),
+      C(by_outcome), C(failing)) and C(checks) (the entries of RV(checks)). Keys are only ever added.
   returned: always
   type: dict
 junit_xml:
