@@ -330,6 +330,12 @@ def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=N
         try:
             entries = list_domain_conflicts(client, alias, distribution_id, tenant_id)
         except AwsError as exc:
+            if exc.code in ("InvalidArgument", "EntityNotFound"):
+                # Offered, but it would not answer through this resource (its certificate, or it is gone).
+                api.domain_conflicts = True
+                warning = ("ListDomainConflicts could not be asked about %s (%s), so only this account's "
+                           "distributions were checked: %s" % (alias.name, exc.code, exc))
+                return in_account_holders(index, alias), warning, None
             if not _not_offered(exc):
                 raise
             api.domain_conflicts = False
@@ -339,10 +345,9 @@ def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=N
             return _domain_holders(entries, index, alias), None, "ListDomainConflicts"
     prefix = "%s; " % api.reason if standalone else ""
     if not distribution_id:
-        holders = [Holder(held, d.id, d.account_id, False, True, d, overlap_kind(held, alias))
-                   for d, held in index.overlapping(alias)]
-        return holders, ("%sListConflictingAliases needs a standard distribution whose certificate covers %s, so "
-                         "only this account's distributions were checked" % (prefix, alias.name)), None
+        warning = ("%sListConflictingAliases needs a standard distribution whose certificate covers %s, so only "
+                   "this account's distributions were checked" % (prefix, alias.name))
+        return in_account_holders(index, alias), warning, None
     holders, warning = conflicts_for(client, index, distribution_id, alias)
     if warning:
         return holders, prefix + warning, None
@@ -350,6 +355,11 @@ def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=N
         return holders, prefix + "ListConflictingAliases was asked instead; it does not see distribution tenants", \
             "ListConflictingAliases"
     return holders, None, "ListConflictingAliases"
+
+
+def in_account_holders(index, alias):
+    return [Holder(held, d.id, d.account_id, False, True, d, overlap_kind(held, alias))
+            for d, held in index.overlapping(alias)]
 
 
 def _domain_holders(entries, index, alias):
@@ -364,11 +374,10 @@ def _domain_holders(entries, index, alias):
                                         is_masked(entry.get("ResourceId", "")) or is_masked(account_id), in_account,
                                         None, overlap_kind(held, alias)))
         else:
-            holders.append(_holder_from_entry({"Alias": entry.get("Domain", ""), "DistributionId": entry.get("ResourceId", ""),
-                                               "AccountId": entry.get("AccountId", "")}, index, alias))
+            as_alias_entry = {"Alias": entry.get("Domain", ""), "DistributionId": entry.get("ResourceId", ""),
+                              "AccountId": entry.get("AccountId", "")}
+            holders.append(_holder_from_entry(as_alias_entry, index, alias))
     listed = set((h.distribution_id, h.alias) for h in holders)
-    for dist, held in index.overlapping(alias):
-        if (dist.id, held) not in listed:
-            holders.append(Holder(held, dist.id, dist.account_id, False, True, dist, overlap_kind(held, alias)))
+    holders.extend(h for h in in_account_holders(index, alias) if (h.distribution_id, h.alias) not in listed)
     holders.sort(key=lambda h: (h.overlap != "exact", h.alias.name, h.distribution_id))
     return holders

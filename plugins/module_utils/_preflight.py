@@ -51,9 +51,8 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     TENANT,
     ConflictApi,
     DistributionIndex,
-    Holder,
     domain_conflicts_for,
-    overlap_kind,
+    in_account_holders,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import read_dns
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
@@ -1059,7 +1058,7 @@ def _ask_holders(check, cloudfront, account, target):
         askers = account.askers(alias)
         asker = askers[0] if askers else None
     if asker is None and tenant_id is None:
-        in_account = [h for h in _index_holders(index, alias)]
+        in_account = in_account_holders(index, alias)
         check.asked = {"through": None, "api": None}
         if not any(h.overlap == "exact" for h in in_account):
             check.found(UNKNOWN, "no distribution in account %s has an ACM certificate that covers %s, so CloudFront "
@@ -1088,11 +1087,6 @@ def _ask_holders(check, cloudfront, account, target):
         else:
             check.notes.append(warning)
     return holders
-
-
-def _index_holders(index, alias):
-    return [Holder(held, d.id, d.account_id, False, True, d, overlap_kind(held, alias))
-            for d, held in index.overlapping(alias)]
 
 
 def _read_dns(check, resolver, alias, index, target, holders):

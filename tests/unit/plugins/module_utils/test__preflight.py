@@ -669,3 +669,80 @@ def test_summary_lines():
     assert lines[4].startswith("note unknown.example.com")
     assert preflight.summary_lines([], "held") == [
         "Nothing to check: the deployment adds no alias to a CloudFront distribution or tenant."]
+
+
+# -- ListDomainConflicts and its fallback, one function --------------------------------------
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (  # noqa: E402
+    ConflictApi,
+    domain_conflicts_for,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias  # noqa: E402
+
+
+def test_list_domain_conflicts_follows_every_page_and_asks_through_a_tenant(cloudfront, stub):
+    params = domain_params("shop.example.com", tenant_id="dt_2abcDEF9xyz")
+    stub.add_response("list_domain_conflicts", {"DomainConflicts": [
+        {"Domain": "*.example.com", "ResourceType": "distribution", "ResourceId": OTHER, "AccountId": OUR_ACCOUNT}],
+        "NextMarker": "m2"}, params)
+    stub.add_response("list_domain_conflicts", {"DomainConflicts": [
+        {"Domain": "shop.example.com", "ResourceType": "distribution-tenant", "ResourceId": "dt_9zyxWVU8abc",
+         "AccountId": OUR_ACCOUNT}]}, dict(params, Marker="m2"))
+    index = DistributionIndex([dist(OTHER, ["*.example.com"])])
+    holders, warning, api = domain_conflicts_for(cloudfront, index, Alias.parse("shop.example.com"),
+                                                 tenant_id="dt_2abcDEF9xyz")
+    assert (warning, api) == (None, "ListDomainConflicts")
+    assert [(h.distribution_id, h.overlap, getattr(h, "resource_type", "distribution")) for h in holders] == [
+        ("dt_9zyxWVU8abc", "exact", "distribution-tenant"), (OTHER, "wildcard", "distribution")]
+    assert holders[0].in_account is True and holders[1].distribution is not None
+
+
+def test_access_denied_to_list_domain_conflicts_falls_back_and_says_why(cloudfront, stub):
+    stub.add_client_error("list_domain_conflicts", service_error_code="AccessDenied", http_status_code=403,
+                          expected_params=domain_params("www.example.com", TARGET))
+    stub.add_response("list_conflicting_aliases", conflicts_page([]), alias_params("www.example.com", TARGET))
+    holders, warning, api = domain_conflicts_for(cloudfront, DistributionIndex([dist(TARGET)]),
+                                                 Alias.parse("www.example.com"), distribution_id=TARGET)
+    assert (holders, api) == ([], "ListConflictingAliases")
+    assert "AccessDenied" in warning and "does not see distribution tenants" in warning
+
+
+def test_an_invalid_argument_is_not_a_reason_to_fall_back(cloudfront, stub):
+    stub.add_client_error("list_domain_conflicts", service_error_code="InvalidArgument", http_status_code=400,
+                          expected_params=domain_params("www.example.com", TARGET))
+    api = ConflictApi()
+    holders, warning, operation = domain_conflicts_for(
+        cloudfront, DistributionIndex([dist(OTHER, ["www.example.com"])]), Alias.parse("www.example.com"),
+        distribution_id=TARGET, api=api)
+    assert operation is None and api.domain_conflicts is True
+    assert [h.distribution_id for h in holders] == [OTHER]
+    assert "only this account's distributions were checked" in warning
+
+
+def test_a_botocore_without_list_domain_conflicts_asks_list_conflicting_aliases(cloudfront, stub):
+    class OldClient(object):
+        def __init__(self, client):
+            self.list_conflicting_aliases = client.list_conflicting_aliases
+
+    stub.add_response("list_conflicting_aliases", conflicts_page([]), alias_params("www.example.com", TARGET))
+    api = ConflictApi()
+    holders, warning, operation = domain_conflicts_for(OldClient(cloudfront), DistributionIndex([dist(TARGET)]),
+                                                       Alias.parse("www.example.com"), distribution_id=TARGET,
+                                                       api=api)
+    assert (holders, warning, operation) == ([], None, "ListConflictingAliases")
+    assert api.reason == "this botocore has no ListDomainConflicts"
+
+
+def test_a_tenant_the_deployment_creates_is_told_to_move_the_domain_after_it_exists(cloudfront, stub):
+    stub.add_response("list_domain_conflicts", {"DomainConflicts": [
+        {"Domain": "www.example.com", "ResourceType": "distribution", "ResourceId": OTHER,
+         "AccountId": OUR_ACCOUNT}]}, domain_params("www.example.com", OTHER))
+    planned = [Planned("www.example.com", "aws_cloudfront_distribution_tenant.customer",
+                       resource_type="distribution-tenant", certificate=Certificate(Certificate.INHERITED))]
+    result = only(preflight.check_planned(planned, cloudfront, account(dist(OTHER, ["www.example.com"]))))
+    assert result["outcome"] == HELD
+    assert result["fix"] == (
+        "Deploy aws_cloudfront_distribution_tenant.customer without www.example.com first, then move the domain "
+        "with UpdateDomainAssociation: aws cloudfront update-domain-association --domain www.example.com "
+        "--target-resource DistributionTenantId=<id of aws_cloudfront_distribution_tenant.customer> "
+        "--if-match <ETag of the target>")
