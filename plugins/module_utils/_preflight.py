@@ -298,7 +298,7 @@ def read_terraform_plan(plan):
         raise PreflightInputError("the Terraform plan is not a JSON object: give the output of "
                                   "'terraform show -json PLANFILE'")
     version = str(plan.get("format_version") or "")
-    if version and version.split(".")[0] not in ("0", "1"):
+    if version and version.split(".", 1)[0] not in ("0", "1"):
         raise PreflightInputError("the Terraform plan has format_version %s; this collection reads the JSON output "
                                   "format 0.x and 1.x (Terraform 0.12 and later)" % version)
     if "resource_changes" not in plan:
@@ -340,8 +340,7 @@ def _tf_resource_change(rc):
                         % (word, address), **common)]
     old = set()
     if action == UPDATE:
-        before_names, unused, unused = _tf_names(rtype, before, {})
-        old = _normalised(before_names)
+        old = _normalised(_tf_names(rtype, before, {})[0])
     planned = [Planned(name, **common) for name in known if _normalised([name]) - old]
     for index in missing:
         planned.append(Planned("(%s[%d] unknown)" % (word, index), unknown="%s[%d] of %s is known only after apply "

@@ -323,10 +323,9 @@ def template(aliases, viewer=None, resource_type="AWS::CloudFront::Distribution"
     config = {"Aliases": aliases}
     if viewer is not None:
         config["ViewerCertificate"] = viewer
-    return preflight.Template("t.json", {"Parameters": {"Names": {"Type": "CommaDelimitedList",
-                                                                 "Default": "a.example.com,b.example.com"}},
-                                         "Resources": {"Site": {"Type": resource_type,
-                                                                "Properties": {"DistributionConfig": config}}}})
+    parameters = {"Names": {"Type": "CommaDelimitedList", "Default": "a.example.com,b.example.com"}}
+    resources = {"Site": {"Type": resource_type, "Properties": {"DistributionConfig": config}}}
+    return preflight.Template("t.json", {"Parameters": parameters, "Resources": resources})
 
 
 def test_aliases_given_as_one_expression_are_resolved_as_a_list_or_unknown_as_a_whole():
@@ -356,8 +355,8 @@ def test_a_cdk_cloud_assembly_is_read_with_its_stack_names_nested_assemblies_inc
                              "prod.example.com"]
     assert known["cdk.example.com"].resource == "WebStack/SiteDistribution3FF9535D"
     assert known["cdk.example.com"].action == "create"
-    assert (known["prod.example.com"].action, known["prod.example.com"].distribution_id) == ("update",
-                                                                                              "E3PRODSITE0001")
+    prod = known["prod.example.com"]
+    assert (prod.action, prod.distribution_id) == ("update", "E3PRODSITE0001")
     unknown = [p for p in planned if p.unknown]
     assert len(unknown) == 2 and all("AWS::AccountId" in p.unknown for p in unknown)
 
@@ -602,8 +601,8 @@ def test_certificates_of_every_key_type_are_listed_and_long_ones_described():
             "SubjectAlternativeNames": ["a.example.net", "b.example.net"]}}, {"CertificateArn": NARROW_CERT})
         certificates = preflight.list_certificates(acm)
         stubber.assert_no_pending_responses()
-    assert certificates == {WIDE_CERT: ["*.example.com", "example.com"], NARROW_CERT: ["a.example.net",
-                                                                                     "b.example.net"]}
+    assert certificates == {WIDE_CERT: ["*.example.com", "example.com"],
+                            NARROW_CERT: ["a.example.net", "b.example.net"]}
 
 
 def test_remediate_commands_quote_what_the_shell_would_expand_and_leave_placeholders_visible():
