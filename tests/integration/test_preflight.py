@@ -214,14 +214,14 @@ def test_a_template_in_check_mode_reports_another_accounts_holder_masked(sandbox
     before = other_accounts_aliases(sandbox)
 
     run, requests = run_preflight(sandbox, tmp_path, check=True,
-                                  cloudformation_template=os.path.join(FIXTURES, "cloudformation-template.yaml"),
+                                  cloudformation_template=os.path.join(FIXTURES, "site-stack.template"),
                                   parameters={"CertificateArn": cert_arn},
                                   distribution_ids={"Site": s["target_distribution_id"]})
 
     assert_read_only(requests)
     assert run.returncode != 0
     checks = run.task(CHECK_TASK)["checks"]
-    site = by_alias(checks, "cloudformation-template.yaml/Site")
+    site = by_alias(checks, "site-stack.template/Site")
     www = site["www.example.com"]
     assert (www["action"], www["distribution_id"], www["outcome"]) == ("update", s["target_distribution_id"], "held")
     holder = www["holder"]

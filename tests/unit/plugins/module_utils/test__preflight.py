@@ -232,12 +232,12 @@ def test_files_that_are_not_templates_are_refused(text, words):
 
 @pytest.fixture(scope="module")
 def template_checks():
-    templates = preflight.load_templates(fixture("cloudformation-template.yaml"))
+    templates = preflight.load_templates(fixture("site-stack.template"))
     return preflight.read_cloudformation(templates, {"CertificateArn": CERT})
 
 
 def test_template_values_known_before_the_deployment_are_resolved(template_checks):
-    site = [p for p in template_checks if p.resource == "cloudformation-template.yaml/Site"]
+    site = [p for p in template_checks if p.resource == "site-stack.template/Site"]
     known = [p.name for p in site if p.unknown is None]
     assert known == ["www.example.com", "static.example.com", "shop.example.com", "blog.example.com",
                      "docs.example.com", "literal.example.com"]
@@ -248,7 +248,7 @@ def test_template_values_known_before_the_deployment_are_resolved(template_check
 
 
 def test_template_values_known_only_when_deployed_are_unknown_with_why(template_checks):
-    site = [p for p in template_checks if p.resource == "cloudformation-template.yaml/Site" and p.unknown]
+    site = [p for p in template_checks if p.resource == "site-stack.template/Site" and p.unknown]
     reasons = [p.unknown for p in site]
     assert len(reasons) == 3
     assert "AWS::Region" in reasons[0]
@@ -269,7 +269,7 @@ def test_a_tenant_only_distribution_has_no_aliases_and_its_tenants_domains_are_r
 
 
 def test_given_parameters_win_over_defaults():
-    templates = preflight.load_templates(fixture("cloudformation-template.yaml"))
+    templates = preflight.load_templates(fixture("site-stack.template"))
     planned = preflight.read_cloudformation(templates, {"CertificateArn": CERT, "DomainName": "example.org",
                                                         "LatestRelease": "release.example.org"})
     names = set(p.name for p in planned if p.unknown is None)
@@ -279,7 +279,7 @@ def test_given_parameters_win_over_defaults():
 
 
 def test_a_parameter_without_default_or_value_is_unknown():
-    templates = preflight.load_templates(fixture("cloudformation-template.yaml"))
+    templates = preflight.load_templates(fixture("site-stack.template"))
     site = [p for p in preflight.read_cloudformation(templates) if p.resource.endswith("/Site")]
     assert site[0].certificate.kind == Certificate.UNKNOWN
     assert "CertificateArn has no Default" in site[0].certificate.reason
