@@ -416,7 +416,7 @@ class Template:
         return self.stack_name or self.source
 
 
-def load_templates(path, stack_name=None):
+def load_templates(path):
     """Templates from a file, or every *.template.json of a directory (CDK's cdk.out).
 
     In a cloud assembly, manifest.json names each template's stack (nested assemblies
@@ -428,7 +428,7 @@ def load_templates(path, stack_name=None):
             raise PreflightInputError("%s has no *.template.json files: run 'cdk synth' first, or give the template "
                                       "file" % path)
         return templates
-    return [Template(os.path.basename(path), parse_template(_read(path), path), stack_name)]
+    return [Template(os.path.basename(path), parse_template(_read(path), path))]
 
 
 def _read_bytes(path):
