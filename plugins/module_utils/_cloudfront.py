@@ -259,3 +259,125 @@ def with_aliases(config, aliases):
     names = [a.name for a in aliases]
     updated["Aliases"] = {"Quantity": len(names), "Items": names} if names else {"Quantity": 0}
     return updated
+
+
+# -- ListDomainConflicts, which also sees distribution tenants ---------------------------------
+
+TENANT = "distribution-tenant"
+# Answers that mean "this endpoint or these credentials do not offer ListDomainConflicts", not
+# "the question is wrong": ListConflictingAliases is asked instead.
+_NOT_OFFERED = ("AccessDenied", "AccessDeniedException", "InvalidAction", "NotImplemented", "UnknownOperation",
+                "UnknownOperationException", "UnsupportedOperation")
+
+
+class TenantHolder(Holder):
+    """A distribution tenant that holds the domain (only ListDomainConflicts reports them)."""
+
+    resource_type = TENANT
+
+    def to_result(self):
+        result = super(TenantHolder, self).to_result()
+        result["resource_type"] = TENANT
+        return result
+
+
+def list_domain_conflicts(client, alias, distribution_id=None, tenant_id=None):
+    """Every page of ListDomainConflicts for one domain, asked through a distribution or a tenant."""
+    resource = {"DistributionTenantId": tenant_id} if tenant_id else {"DistributionId": distribution_id}
+    entries = []
+    marker = None
+    while True:
+        kwargs = {"Domain": alias.name, "DomainControlValidationResource": resource, "MaxItems": 100}
+        if marker:
+            kwargs["Marker"] = marker
+        response = call("ListDomainConflicts for %s" % alias.name, client.list_domain_conflicts, **kwargs)
+        entries.extend(response.get("DomainConflicts") or [])
+        marker = response.get("NextMarker")
+        if not marker:
+            return entries
+
+
+def _not_offered(exc):
+    if exc.code in _NOT_OFFERED:
+        return True
+    response = getattr(exc.exception, "response", None) or {}
+    return response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (404, 405, 501)
+
+
+class ConflictApi:
+    """Whether this endpoint answers ListDomainConflicts: learnt from the first question, kept for a run."""
+
+    def __init__(self):
+        self.domain_conflicts = None
+        self.reason = None
+
+
+def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=None, api=None):
+    """Holders of ``alias`` or overlapping names, tenants included where CloudFront can say so.
+
+    Returns (holders, warning, operation): ``operation`` names the one that answered, or
+    is None when only this account's index could be read. ListDomainConflicts is asked
+    first; where it is not offered (an older endpoint or botocore, or an IAM policy
+    without cloudfront:ListDomainConflicts) ``conflicts_for`` asks ListConflictingAliases,
+    which needs a standard distribution and does not see tenants. ``api`` (a ConflictApi)
+    remembers that across calls and carries the reason; without it the warning says it.
+    """
+    standalone = api is None
+    api = ConflictApi() if standalone else api
+    if api.domain_conflicts is None and not hasattr(client, "list_domain_conflicts"):
+        api.domain_conflicts, api.reason = False, "this botocore has no ListDomainConflicts"
+    if api.domain_conflicts is not False:
+        try:
+            entries = list_domain_conflicts(client, alias, distribution_id, tenant_id)
+        except AwsError as exc:
+            if exc.code in ("InvalidArgument", "EntityNotFound"):
+                # Offered, but it would not answer through this resource (its certificate, or it is gone).
+                api.domain_conflicts = True
+                warning = ("ListDomainConflicts could not be asked about %s (%s), so only this account's "
+                           "distributions were checked: %s" % (alias.name, exc.code, exc))
+                return in_account_holders(index, alias), warning, None
+            if not _not_offered(exc):
+                raise
+            api.domain_conflicts = False
+            api.reason = "ListDomainConflicts was not answered (%s)" % (exc.code or exc)
+        else:
+            api.domain_conflicts = True
+            return _domain_holders(entries, index, alias), None, "ListDomainConflicts"
+    prefix = "%s; " % api.reason if standalone else ""
+    if not distribution_id:
+        warning = ("%sListConflictingAliases needs a standard distribution whose certificate covers %s, so only "
+                   "this account's distributions were checked" % (prefix, alias.name))
+        return in_account_holders(index, alias), warning, None
+    holders, warning = conflicts_for(client, index, distribution_id, alias)
+    if warning:
+        return holders, prefix + warning, None
+    if prefix:
+        return holders, prefix + "ListConflictingAliases was asked instead; it does not see distribution tenants", \
+            "ListConflictingAliases"
+    return holders, None, "ListConflictingAliases"
+
+
+def in_account_holders(index, alias):
+    return [Holder(held, d.id, d.account_id, False, True, d, overlap_kind(held, alias))
+            for d, held in index.overlapping(alias)]
+
+
+def _domain_holders(entries, index, alias):
+    holders = []
+    for entry in entries:
+        if entry.get("ResourceType") == TENANT:
+            held = Alias.parse(entry.get("Domain", ""))
+            account_id = entry.get("AccountId", "")
+            own = index.account_id
+            in_account = bool(own) and (account_id == own or (is_masked(account_id) and mask_matches(account_id, own)))
+            holders.append(TenantHolder(held, entry.get("ResourceId", ""), account_id,
+                                        is_masked(entry.get("ResourceId", "")) or is_masked(account_id), in_account,
+                                        None, overlap_kind(held, alias)))
+        else:
+            as_alias_entry = {"Alias": entry.get("Domain", ""), "DistributionId": entry.get("ResourceId", ""),
+                              "AccountId": entry.get("AccountId", "")}
+            holders.append(_holder_from_entry(as_alias_entry, index, alias))
+    listed = set((h.distribution_id, h.alias) for h in holders)
+    holders.extend(h for h in in_account_holders(index, alias) if (h.distribution_id, h.alias) not in listed)
+    holders.sort(key=lambda h: (h.overlap != "exact", h.alias.name, h.distribution_id))
+    return holders

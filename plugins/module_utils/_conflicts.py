@@ -49,7 +49,7 @@ class DnsView:
 
 
 def read_dns(resolver, alias, index, target, holders):
-    """Follow the alias's chain; say which known distribution it reaches, if any."""
+    """Follow the alias's chain; say which known distribution it reaches, if any (target may be None)."""
     name = alias.name
     try:
         hops = resolver.chase(name)
@@ -69,7 +69,7 @@ def read_dns(resolver, alias, index, target, holders):
                 "domain_name": final,
                 "distribution_id": dist.id if dist else None,
                 "in_account": dist is not None,
-                "is_target": dist is not None and dist.id == target.id,
+                "is_target": dist is not None and target is not None and dist.id == target.id,
                 "via": "CNAME" if direct else "CNAME chain",
                 "guess": False,
             }
@@ -93,8 +93,10 @@ def _read_addresses(resolver, alias, index, target, holders, chain, zone):
         return DnsView(alias.name, error=str(exc), zone=zone)
     if not values:
         return DnsView(alias.name, None, [], chain, None, None, zone=zone)
-    candidates = [target] + [h.distribution for h in holders
-                             if h.distribution is not None and h.distribution.id != target.id]
+    # No target yet (a distribution a deployment will create): only the holders can match.
+    candidates = ([target] if target is not None else []) + [
+        h.distribution for h in holders
+        if h.distribution is not None and (target is None or h.distribution.id != target.id)]
     matching = []
     for dist in candidates:
         try:
@@ -107,7 +109,7 @@ def _read_addresses(resolver, alias, index, target, holders, chain, zone):
     if len(matching) == 1:
         dist = matching[0]
         points_to = {"domain_name": dist.domain_name, "distribution_id": dist.id, "in_account": True,
-                     "is_target": dist.id == target.id, "via": "addresses", "guess": True,
+                     "is_target": target is not None and dist.id == target.id, "via": "addresses", "guess": True,
                      "matching_distributions": [dist.id]}
     elif matching:
         # Several distributions answer with these addresses: say so, and claim none of them.
