@@ -34,7 +34,7 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 from moto.cloudfront import urls as cloudfront_urls
-from moto.cloudfront.exceptions import InvalidIfMatchVersion, NoSuchDistribution
+from moto.cloudfront.exceptions import InvalidIfMatchVersion
 from moto.cloudfront.models import CloudFrontBackend, Distribution, cloudfront_backends
 from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.responses import ActionResult, EmptyResult
@@ -251,22 +251,25 @@ def _tenant_holder(domain, except_id=None):
 
 
 def _domain_status(tenant, domain):
-    names = _certificate_names(tenant)
+    names = _tenant_certificate_names(tenant)
     return "active" if names and certificate_covers(names, domain) else "inactive"
 
 
-def _certificate_names(tenant, distribution=None):
-    """Names on the tenant's certificate: its own customization, else its distribution's."""
-    arn = ((tenant.customizations or {}).get("Certificate") or {}).get("Arn")
+def _tenant_certificate_names(tenant):
+    distribution = cloudfront_backends[tenant.account_id][fidelity.PARTITION].distributions.get(
+        tenant.distribution_id)
+    return _certificate_names(tenant.account_id, tenant.customizations, distribution)
+
+
+def _certificate_names(account_id, customizations, distribution):
+    """Names on a tenant's certificate: its own customization, else its distribution's."""
+    arn = ((customizations or {}).get("Certificate") or {}).get("Arn")
     if arn:
         viewer = {"ACMCertificateArn": arn}
     else:
-        if distribution is None:
-            distribution = cloudfront_backends[tenant.account_id][fidelity.PARTITION].distributions.get(
-                tenant.distribution_id)
         viewer = distribution.distribution_config.ViewerCertificate if distribution is not None else None
     try:
-        return fidelity._certificate_names(tenant.account_id, viewer) or []
+        return fidelity._certificate_names(account_id, viewer) or []
     except errors.InvalidViewerCertificate:
         return []
 
@@ -398,11 +401,11 @@ def _requested_domains(items):
     return domains
 
 
-def _check_certificate(tenant, domains, distribution):
+def _check_certificate(account_id, customizations, managed_certificate, domains, distribution):
     """Every domain covered by the tenant's certificate, unless a managed certificate is pending."""
-    if tenant.managed_certificate:
+    if managed_certificate:
         return
-    names = _certificate_names(tenant, distribution)
+    names = _certificate_names(account_id, customizations, distribution)
     uncovered = [d for d in domains if not certificate_covers(names, d)]
     if uncovered:
         raise errors.InvalidArgument(
@@ -463,7 +466,7 @@ def create_distribution_tenant(backend, params):
     tenant.tags = params.get("Tags")
     tenant.managed_certificate = params.get("ManagedCertificateRequest")
     names = [d["Domain"] for d in domains]
-    _check_certificate(tenant, names, dist)
+    _check_certificate(tenant.account_id, tenant.customizations, tenant.managed_certificate, names, dist)
     takeovers = _claim(tenant, names, group.routing_endpoint, params.get("OnDomainTakeover"))
     for domain, holder in takeovers:
         _take_from(holder, domain)
@@ -479,21 +482,19 @@ def update_distribution_tenant(backend, params):
     dist = _multi_tenant_distribution(backend, dist_id)
     group = _group(backend, params["ConnectionGroupId"]) if params.get("ConnectionGroupId") else _group_of(tenant)
     domains = _requested_domains(params["Domains"]) if params.get("Domains") is not None else tenant.domains
-    proposed = Tenant.__new__(Tenant)
-    proposed.__dict__.update(tenant.__dict__)
-    for key, attribute in (("Customizations", "customizations"), ("Parameters", "parameters"),
-                           ("ManagedCertificateRequest", "managed_certificate")):
-        if params.get(key) is not None:
-            setattr(proposed, attribute, params[key])
-    proposed.distribution_id = dist.distribution_id
+    # Fields left out of the request keep their values.
+    customizations = _given(params, "Customizations", tenant.customizations)
+    managed_certificate = _given(params, "ManagedCertificateRequest", tenant.managed_certificate)
     names = [d["Domain"] for d in domains]
     old = tenant.domain_names()
-    _check_certificate(proposed, names, dist)
+    _check_certificate(tenant.account_id, customizations, managed_certificate, names, dist)
     added = [d for d in names if d not in old]
     takeovers = _claim(tenant, added, group.routing_endpoint, params.get("OnDomainTakeover"))
     for domain, holder in takeovers:
         _take_from(holder, domain)
-    tenant.__dict__.update(proposed.__dict__)
+    tenant.customizations, tenant.managed_certificate = customizations, managed_certificate
+    tenant.parameters = _given(params, "Parameters", tenant.parameters)
+    tenant.distribution_id = dist.distribution_id
     tenant.connection_group_id = group.id
     if params.get("Enabled") is not None:
         tenant.enabled = bool(params["Enabled"])
@@ -503,6 +504,10 @@ def update_distribution_tenant(backend, params):
         tenant.released.pop(domain, None)
     tenant.release([d for d in old if d not in names])
     return tenant
+
+
+def _given(params, key, current):
+    return params[key] if params.get(key) is not None else current
 
 
 def delete_distribution_tenant(backend, tenant_id, if_match):
@@ -615,7 +620,7 @@ def _resource_id(resource):
 
 def _covering_names(backend, resource):
     if isinstance(resource, Tenant):
-        return _certificate_names(resource)
+        return _tenant_certificate_names(resource)
     try:
         return fidelity._certificate_names(backend.account_id, resource.distribution_config.ViewerCertificate) or []
     except errors.InvalidViewerCertificate:

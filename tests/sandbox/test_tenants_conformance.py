@@ -550,7 +550,8 @@ def test_tenant_domain_whose_dns_points_at_another_distribution_is_refused(saas,
     """
     other = saas.distribution("other", cert=platform["cert"])
     zone_id = saas.zone()
-    saas.change(zone_id, [cname("www.example.com", other["domain_name"])])
+    # TTL 1: CloudFront's DNS check may keep an answer for its TTL (SANDBOX.md --ttl-scale).
+    saas.change(zone_id, [cname("www.example.com", other["domain_name"], ttl=1)])
     tenant = saas.tenant(platform["dist"]["id"], "customer", ["placeholder.example.com"])
 
     with pytest.raises(botocore.exceptions.ClientError) as exc:
@@ -558,7 +559,7 @@ def test_tenant_domain_whose_dns_points_at_another_distribution_is_refused(saas,
     assert FORM_B in error_of(exc)["message"]
 
     saas.change(zone_id, [{"Action": "UPSERT", "ResourceRecordSet": {
-        "Name": "www.example.com", "Type": "CNAME", "TTL": 300,
+        "Name": "www.example.com", "Type": "CNAME", "TTL": 1,
         "ResourceRecords": [{"Value": tenant["routing_endpoint"]}]}}])
     saas.set_domains(tenant["id"], ["placeholder.example.com", "www.example.com"])
     assert set(saas.domains(tenant["id"])) == {"placeholder.example.com", "www.example.com"}
@@ -589,7 +590,8 @@ def test_domain_removed_from_a_tenant_stays_taken_until_the_tenant_is_deployed(s
 
 
 def test_associate_alias_does_not_move_a_tenant_domain(saas, platform):
-    """Follows: AssociateAlias (API reference, https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_AssociateAlias.html):
+    """Follows: AssociateAlias (API reference,
+    https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_AssociateAlias.html):
     "AssociateAlias ... only supports standard distributions"; use UpdateDomainAssociation."""
     tenant = saas.tenant(platform["dist"]["id"], "customer", ["www.example.com"])
     target = saas.distribution("target", cert=platform["cert"])
@@ -953,8 +955,8 @@ def test_domain_move_to_a_multi_tenant_distribution_is_refused(saas, move, platf
     etag = cf.get_distribution(Id=platform["dist"]["id"])["ETag"]
 
     with pytest.raises(botocore.exceptions.ClientError) as exc:
-        cf.update_domain_association(Domain="www.example.com", TargetResource={"DistributionId": platform["dist"]["id"]},
-                                     IfMatch=etag)
+        cf.update_domain_association(Domain="www.example.com", IfMatch=etag,
+                                     TargetResource={"DistributionId": platform["dist"]["id"]})
 
     assert error_of(exc)["code"] == "InvalidArgument"
 
