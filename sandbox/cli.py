@@ -224,6 +224,8 @@ def main(argv=None):
                              help="cross-account: the holder in account 2 is disabled")
             cmd.add_argument("--proxied", action="store_true",
                              help="cloudflare: the record starts proxied (orange cloud)")
+            cmd.add_argument("--tenants", type=int, default=0,
+                             help="fleet: also a multi-tenant distribution with this many distribution tenants")
         if name == "faults":
             cmd.add_argument("--throttle", type=float, default=0.0)
             cmd.add_argument("--server-errors", type=float, default=0.0)
@@ -248,7 +250,8 @@ def main(argv=None):
 
             options = {"distributions": args.distributions,
                        "aliases_per_distribution": args.aliases_per_distribution,
-                       "holder_disabled": args.holder_disabled, "proxied": args.proxied}
+                       "holder_disabled": args.holder_disabled, "proxied": args.proxied,
+                       "tenants": args.tenants}
             print(json.dumps(build(args.name, os.path.abspath(args.state_dir), **options), indent=2))
     except SandboxError as exc:
         print("error: %s" % exc, file=sys.stderr)

@@ -3,7 +3,8 @@
 It answers, from the current state of the other parts, for every public
 Route 53 hosted zone of every account, every Cloudflare zone, the RFC 2136 zone
 (forwarded to the real BIND) and the ``*.cloudfront.net`` names of existing
-distributions. As the real ones do:
+standard distributions and connection groups (routing endpoints; a multi-tenant
+distribution has no address of its own). As the real ones do:
 
 * Route 53 alias records answer as A/AAAA with the target's addresses, so a
   CNAME query for them has no answer;
@@ -36,6 +37,7 @@ from moto.cloudfront.models import cloudfront_backends
 from moto.route53.models import route53_backends
 
 from .addresses import cloudflare_proxy_addresses, cloudfront_addresses
+from .aws import tenants
 from .aws.names import norm
 
 A, AAAA, CNAME, TXT, SOA, NS = "A", "AAAA", "CNAME", "TXT", "SOA", "NS"
@@ -113,9 +115,13 @@ class DataView:
     def distribution(self, domain):
         for account_id in list(cloudfront_backends.keys()):
             for dist in list(cloudfront_backends[account_id]["aws"].distributions.values()):
-                if dist.domain_name == domain:
+                if dist.domain_name == domain and not tenants.is_tenant_only(dist):
                     return dist
         return None
+
+    @staticmethod
+    def routing_endpoint(domain):
+        return tenants.group_by_endpoint(domain)
 
 
 def _closest_zone(zones, qname):
@@ -197,10 +203,15 @@ class Resolver:
 
     def _cloudfront(self, qname, qtype, answer):
         dist = self.view.distribution(qname)
-        if dist is None:
-            answer.rcode = dns.rcode.NXDOMAIN
-            return
-        v4, v6 = cloudfront_addresses(qname, ipv6=bool(dist.distribution_config.IsIPV6Enabled))
+        if dist is not None:
+            ipv6 = bool(dist.distribution_config.IsIPV6Enabled)
+        else:
+            group = self.view.routing_endpoint(qname)
+            if group is None:
+                answer.rcode = dns.rcode.NXDOMAIN
+                return
+            ipv6 = group.ipv6_enabled
+        v4, v6 = cloudfront_addresses(qname, ipv6=ipv6)
         values = {A: v4, AAAA: v6}.get(qtype)
         if values:
             answer.answer.append(_rrset(qname, qtype, ALIAS_TTL, values))

@@ -7,16 +7,25 @@ has them (Route 53 change batches of up to 500 changes).
 
 The printed JSON lists every planted problem by kind, so that a test or a
 benchmark can check that an audit finds them all.
+
+``tenants=N`` (``--tenants N``) adds, on top and without changing any of the
+above, a multi-tenant distribution with N distribution tenants (two domains
+each, in the Route 53 zone fleet-t.example, CNAMEs to their connection group's
+routing endpoint) spread over the default and one custom connection group, plus
+the planted tenant problems listed under ``tenants.planted``. It is opt-in: an
+audit that does not know tenants would call their names dangling.
 """
 
 import secrets
 
 from .context import ACCOUNT_IDS
-from .scenarios import certificate, create_distribution, hosted_zone
+from .scenarios import (certificate, create_distribution, create_multi_tenant_distribution, create_tenant,
+                        hosted_zone)
 
 ACCOUNT_1, ACCOUNT_2 = ACCOUNT_IDS
 ROUTE53_ZONES = ("fleet-a.example", "fleet-b.example", "fleet-c.example")
 CLOUDFLARE_ZONE = "fleet-d.example"
+TENANT_ZONE = "fleet-t.example"
 BATCH = 500
 PLANTED = 5  # of each kind (at small sizes, as many as fit)
 
@@ -39,9 +48,11 @@ def _zone_of(index, distributions):
     return ROUTE53_ZONES[index % 3]
 
 
-def build_fleet(clients, distributions=1000, aliases_per_distribution=3, **unused):
+def build_fleet(clients, distributions=1000, aliases_per_distribution=3, tenants=0, **unused):
     if distributions < 20 or aliases_per_distribution < 1:
         raise SystemExit("fleet needs at least 20 distributions and 1 alias per distribution")
+    if tenants and tenants < 3:
+        raise SystemExit("fleet needs at least 3 tenants (or none): one per connection group and a planted one")
     cloudfront, route53, acm = clients.aws("cloudfront"), clients.aws("route53"), clients.aws("acm")
     certs = {}
     for zone in ROUTE53_ZONES + (CLOUDFLARE_ZONE,):
@@ -140,6 +151,7 @@ def build_fleet(clients, distributions=1000, aliases_per_distribution=3, **unuse
         clients.cloudflare("POST", "/zones/%s/dns_records" % zone["id"], record)
 
     route53_records = sum(len(c) for c in changes.values()) + 2 * len(ROUTE53_ZONES)
+    built_tenants = _build_tenants(clients, tenants) if tenants else None
     return {
         "scenario": "fleet",
         "accounts": {ACCOUNT_1: distributions + 2, ACCOUNT_2: len(partners)},
@@ -149,5 +161,55 @@ def build_fleet(clients, distributions=1000, aliases_per_distribution=3, **unuse
         "route53_records": route53_records,
         "cloudflare_zone": CLOUDFLARE_ZONE,
         "cloudflare_records": len(cf_records),
+        "planted": planted,
+        "tenants": built_tenants,
+    }
+
+
+def _build_tenants(clients, count):
+    """A multi-tenant distribution with `count` tenants in two connection groups, and their DNS.
+
+    Planted for an audit: a domain whose DNS leads to the other connection group
+    (one each way), and a tenant whose only domain is inactive (a CloudFront-managed
+    certificate is still pending: the wildcard certificate covers one label only).
+    Every other domain is served: CNAME to its own group's routing endpoint, active.
+    """
+    cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
+    cert = certificate(clients.aws("acm"), TENANT_ZONE, ["*." + TENANT_ZONE])
+    saas = create_multi_tenant_distribution(cloudfront, "fleet-saas", cert_arn=cert, comment="fleet SaaS")
+    isolated = cloudfront.create_connection_group(Name="fleet-isolated")["ConnectionGroup"]
+    built, planted = [], {"tenant_dns_other_group": [], "tenant_domain_inactive": []}
+    for k in range(count):
+        group_id = isolated["Id"] if k % 3 == 2 else None
+        domains = ["c%d-a.%s" % (k, TENANT_ZONE), "c%d-b.%s" % (k, TENANT_ZONE)]
+        built.append(create_tenant(cloudfront, saas["id"], "fleet-tenant-%d" % k, domains, group_id))
+    pending = create_tenant(cloudfront, saas["id"], "fleet-tenant-pending", ["shop.c0." + TENANT_ZONE],
+                            ManagedCertificateRequest={"ValidationTokenHost": "cloudfront"})
+    planted["tenant_domain_inactive"].extend(pending["domains"])
+    endpoints = {t["connection_group_id"]: t["routing_endpoint"] for t in built}
+    elsewhere = {}
+    for tenant in (built[0], built[2]):  # tenant 0 is in the default group, tenant 2 in fleet-isolated
+        other = [e for g, e in endpoints.items() if g != tenant["connection_group_id"]][0]
+        elsewhere[tenant["domains"][0]] = other
+        planted["tenant_dns_other_group"].append(tenant["domains"][0])
+    changes, served = [], []
+    for tenant in built + [pending]:
+        for domain in tenant["domains"]:
+            target = elsewhere.get(domain, tenant["routing_endpoint"])
+            changes.append(_cname(domain, target))
+            if domain not in elsewhere and tenant is not pending:
+                served.append(domain)
+    zone_id = hosted_zone(route53, TENANT_ZONE)
+    _batched(route53, zone_id, changes)
+    groups = cloudfront.list_connection_groups()["ConnectionGroups"]
+    return {
+        "account_id": ACCOUNT_1,
+        "multi_tenant_distribution_id": saas["id"],
+        "connection_groups": [{"id": g["Id"], "name": g["Name"], "routing_endpoint": g["RoutingEndpoint"],
+                               "is_default": g["IsDefault"]} for g in groups],
+        "tenants": built + [pending],
+        "route53_zone": TENANT_ZONE,
+        "route53_records": len(changes) + 2,
+        "served": served,
         "planted": planted,
     }

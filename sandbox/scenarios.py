@@ -3,7 +3,9 @@
 Every scenario starts from an empty sandbox (``reset``) and prints what it
 built as JSON: the alias, the target distribution, who holds the alias, where
 its DNS record lives, and the error AWS gives when the alias is added to the
-target (the 409 the operator saw).
+target (the 409 the operator saw). In ``tenant`` and ``tenant-target`` one side
+is a distribution tenant of a multi-tenant distribution; its DNS target is its
+connection group's routing endpoint.
 """
 
 import json
@@ -101,6 +103,25 @@ def create_distribution(cloudfront, reference, **kwargs):
     return {"id": dist["Id"], "domain_name": dist["DomainName"], "arn": dist["ARN"]}
 
 
+def create_multi_tenant_distribution(cloudfront, reference, cert_arn=None, comment=""):
+    """A distribution with ConnectionMode tenant-only: no aliases; its tenants carry the domains."""
+    config = distribution_config(reference, cert_arn=cert_arn, comment=comment)
+    config["ConnectionMode"] = "tenant-only"
+    dist = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    return {"id": dist["Id"], "arn": dist["ARN"]}
+
+
+def create_tenant(cloudfront, distribution_id, name, domains, connection_group_id=None, **extra):
+    request = dict(DistributionId=distribution_id, Name=name, Domains=[{"Domain": d} for d in domains], **extra)
+    if connection_group_id:
+        request["ConnectionGroupId"] = connection_group_id
+    tenant = cloudfront.create_distribution_tenant(**request)["DistributionTenant"]
+    group = cloudfront.get_connection_group(Identifier=tenant["ConnectionGroupId"])["ConnectionGroup"]
+    return {"id": tenant["Id"], "arn": tenant["Arn"], "name": name, "distribution_id": distribution_id,
+            "connection_group_id": group["Id"], "routing_endpoint": group["RoutingEndpoint"],
+            "domains": [d["Domain"] for d in tenant["Domains"]]}
+
+
 def hosted_zone(route53, name):
     return route53.create_hosted_zone(Name=name, CallerReference="zone-" + name)["HostedZone"]["Id"].split("/")[-1]
 
@@ -134,6 +155,19 @@ def observed_error(cloudfront, dist_id, alias):
     raise RuntimeError("scenario is wrong: adding %s to %s did not fail" % (alias, dist_id))
 
 
+def observed_tenant_error(cloudfront, tenant_id, domain):
+    """Add the domain to the tenant as a deployment would (UpdateDistributionTenant), and report AWS's answer."""
+    response = cloudfront.get_distribution_tenant(Identifier=tenant_id)
+    domains = [{"Domain": d["Domain"]} for d in response["DistributionTenant"]["Domains"]] + [{"Domain": domain}]
+    try:
+        cloudfront.update_distribution_tenant(Id=tenant_id, IfMatch=response["ETag"], Domains=domains)
+    except botocore.exceptions.ClientError as exc:
+        return {"operation": "UpdateDistributionTenant",
+                "status": exc.response["ResponseMetadata"]["HTTPStatusCode"],
+                "code": exc.response["Error"]["Code"], "message": exc.response["Error"]["Message"]}
+    raise RuntimeError("scenario is wrong: adding %s to %s did not fail" % (domain, tenant_id))
+
+
 def _summary(name, alias, target, holder, dns_info, error, **extra):
     result = {"scenario": name, "alias": alias, "target_distribution_id": target["id"],
               "target_domain_name": target["domain_name"], "holder": holder, "dns": dns_info, "error": error}
@@ -142,8 +176,16 @@ def _summary(name, alias, target, holder, dns_info, error, **extra):
 
 
 def _holder(dist, account, enabled=True):
-    return {"distribution_id": dist["id"], "domain_name": dist["domain_name"], "account_id": account,
-            "enabled": enabled}
+    return {"resource_type": "distribution", "distribution_id": dist["id"], "domain_name": dist["domain_name"],
+            "account_id": account, "enabled": enabled}
+
+
+def _tenant_holder(tenant, account, enabled=True):
+    # domain_name is where the holder's DNS points: for a tenant, its connection group's routing endpoint.
+    return {"resource_type": "distribution-tenant", "distribution_tenant_id": tenant["id"],
+            "multi_tenant_distribution_id": tenant["distribution_id"],
+            "connection_group_id": tenant["connection_group_id"], "routing_endpoint": tenant["routing_endpoint"],
+            "domain_name": tenant["routing_endpoint"], "account_id": account, "enabled": enabled}
 
 
 def seed_409(clients, **unused):
@@ -240,6 +282,46 @@ def rfc2136(clients, **unused):
                     {"provider": "rfc2136", "zone": zone, "type": "CNAME", "value": old["domain_name"]}, error)
 
 
+def tenant(clients, **unused):
+    """A distribution tenant holds www.example.com and DNS points at its routing endpoint; B is a standard one."""
+    cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
+    cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
+    saas = create_multi_tenant_distribution(cloudfront, "tenant-saas", cert_arn=cert, comment="SaaS platform")
+    held = create_tenant(cloudfront, saas["id"], "customer-www", ["www.example.com"])
+    new = create_distribution(cloudfront, "tenant-new", cert_arn=cert, comment="new site")
+    zone_id = hosted_zone(route53, "example.com")
+    route53_change(route53, zone_id, [cname("www.example.com", held["routing_endpoint"])])
+    error = observed_error(cloudfront, new["id"], "www.example.com")
+    return _summary("tenant", "www.example.com", new, _tenant_holder(held, ACCOUNT_1),
+                    {"provider": "route53", "zone": "example.com", "zone_id": zone_id,
+                     "type": "CNAME", "value": held["routing_endpoint"]}, error)
+
+
+def tenant_target(clients, **unused):
+    """A standard distribution A holds www.example.com, DNS points at A; the target is a distribution tenant.
+
+    The tenant starts with a placeholder domain, as AWS's guide "Migrate to a
+    multi-tenant distribution" has it (a tenant needs at least one domain).
+    """
+    cloudfront, route53 = clients.aws("cloudfront"), clients.aws("route53")
+    cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
+    old = create_distribution(cloudfront, "tt-old", aliases=["www.example.com"], cert_arn=cert, comment="old site")
+    saas = create_multi_tenant_distribution(cloudfront, "tt-saas", cert_arn=cert, comment="SaaS platform")
+    target = create_tenant(cloudfront, saas["id"], "customer-www", ["placeholder.example.com"])
+    zone_id = hosted_zone(route53, "example.com")
+    route53_change(route53, zone_id, [cname("www.example.com", old["domain_name"])])
+    error = observed_tenant_error(cloudfront, target["id"], "www.example.com")
+    return {"scenario": "tenant-target", "alias": "www.example.com",
+            "target_distribution_tenant_id": target["id"], "target_multi_tenant_distribution_id": saas["id"],
+            "target_connection_group_id": target["connection_group_id"],
+            "target_routing_endpoint": target["routing_endpoint"], "target_domain_name": target["routing_endpoint"],
+            "target_domains": target["domains"],
+            "holder": _holder(old, ACCOUNT_1),
+            "dns": {"provider": "route53", "zone": "example.com", "zone_id": zone_id,
+                    "type": "CNAME", "value": old["domain_name"]},
+            "error": error}
+
+
 SCENARIOS = {
     "seed-409": seed_409,
     "cross-account": cross_account,
@@ -247,6 +329,8 @@ SCENARIOS = {
     "apex": apex,
     "cloudflare": cloudflare,
     "rfc2136": rfc2136,
+    "tenant": tenant,
+    "tenant-target": tenant_target,
 }
 
 

@@ -82,3 +82,33 @@ class InvalidChangeBatch(Route53ClientError):
 class NoSuchChange(Route53ClientError):
     def __init__(self, change_id):
         super().__init__("NoSuchChange", "A change with the specified change ID does not exist: %s" % change_id)
+
+
+# --------------------------------------------------------------------------
+# CloudFront SaaS Manager (distribution tenants, connection groups): the codes
+# botocore's service model lists for those operations, with its status codes.
+
+
+class EntityNotFound(CloudFrontException):
+    def __init__(self, what):
+        super().__init__("EntityNotFound", "The entity was not found: %s" % what)
+
+
+class EntityAlreadyExists(CloudFrontException):
+    def __init__(self, message):
+        super().__init__("EntityAlreadyExists", message)
+
+
+class EntityLimitExceeded(CloudFrontException):
+    def __init__(self, message):
+        super().__init__("EntityLimitExceeded", message)
+
+
+class ResourceNotDisabled(CloudFrontException):
+    def __init__(self, message):
+        super().__init__("ResourceNotDisabled", message)
+
+
+class ResourceInUse(CloudFrontException):
+    def __init__(self, message):
+        super().__init__("ResourceInUse", message)

@@ -48,6 +48,11 @@ from .names import aliases_overlap, certificate_covers, is_valid_alias, norm, tx
 PARTITION = "aws"
 ALIAS_QUOTA = 100
 _CTX = None
+# Holders that are not standard distributions register here (distribution tenants, tenants.py):
+# a holder hook takes (alias, except_id) and returns (account_id, holder) or None; a name hook
+# says whether a *.cloudfront.net name belongs to such a resource (a connection group's endpoint).
+HOLDER_HOOKS = []
+CLOUDFRONT_NAME_HOOKS = []
 
 
 def install(ctx):
@@ -71,6 +76,8 @@ def install(ctx):
     Route53.change_resource_record_sets = _change_rrsets_response
     Route53.get_change = _get_change_response
     Route53.list_hosted_zones_by_name = _list_hosted_zones_by_name_response
+    from . import tenants
+    tenants.install(ctx)
     after_reset()
 
 
@@ -121,6 +128,14 @@ def _holder_of(alias, except_id=None):
         for dist in list(backend.distributions.values()):
             if dist.distribution_id != except_id and alias in aliases_of(dist):
                 return account_id, dist
+    return None
+
+
+def _other_holder(alias, except_id=None):
+    for hook in HOLDER_HOOKS:
+        found = hook(alias, except_id)
+        if found:
+            return found
     return None
 
 
@@ -204,8 +219,10 @@ def _check_not_taken(added, own_id=None, own_domain=None):
                 found = _distribution_by_domain(target)
                 if found and found[1].distribution_id != own_id:
                     raise errors.CNAMEDnsPointsElsewhere()
+                if not found and any(hook(target) for hook in CLOUDFRONT_NAME_HOOKS):
+                    raise errors.CNAMEDnsPointsElsewhere()
     for alias in added:
-        if _holder_of(alias, except_id=own_id):
+        if _holder_of(alias, except_id=own_id) or _other_holder(alias, except_id=own_id):
             raise errors.CNAMEHeldElsewhere()
 
 
@@ -376,6 +393,10 @@ def associate_alias(backend, target_id, alias):
     if len(aliases_of(target)) >= ALIAS_QUOTA:
         raise errors.TooManyDistributionCNAMEs()
     holder = _holder_of(alias, except_id=target_id)
+    if holder is None and _other_holder(alias):
+        raise errors.IllegalUpdate(
+            "The alias %s is associated with a distribution tenant. AssociateAlias only supports standard "
+            "distributions; move it with UpdateDomainAssociation." % alias)
     if holder is not None:
         holder_account, source = holder
         if holder_account != backend.account_id and source.distribution_config.Enabled:

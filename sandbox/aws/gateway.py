@@ -17,6 +17,8 @@ from moto.core.routing import get_service_router
 
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]{16,128})/[0-9]{8}/([^/]+)/([^/]+)/aws4_request")
 _READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "Test")
+# Read-only operations whose names do not say so (CloudFront's VerifyDnsConfiguration only looks at DNS).
+_READ_ONLY_OPERATIONS = frozenset(["VerifyDnsConfiguration"])
 _NAMESPACES = {
     "cloudfront": "http://cloudfront.amazonaws.com/doc/2020-05-31/",
     "route53": "https://route53.amazonaws.com/doc/2013-04-01/",
@@ -32,7 +34,7 @@ def _protocol(service):
 
 
 def is_mutating(operation):
-    return not operation.startswith(_READ_ONLY_PREFIXES)
+    return not (operation.startswith(_READ_ONLY_PREFIXES) or operation in _READ_ONLY_OPERATIONS)
 
 
 class AwsGateway:

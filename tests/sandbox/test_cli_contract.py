@@ -223,6 +223,36 @@ def test_scenario_seed_409_prints_the_409_as_json(second):
     assert not target["Aliases"].get("Items")
 
 
+@pytest.mark.parametrize("name, operation", [("tenant", "UpdateDistribution"),
+                                             ("tenant-target", "UpdateDistributionTenant")])
+def test_tenant_scenarios_print_the_409_as_json(second, name, operation):
+    printed = json.loads(run_cli("scenario", name, state_dir=second.state_dir))
+
+    assert printed["scenario"] == name and printed["alias"] == "www.example.com"
+    assert (printed["error"]["operation"], printed["error"]["status"], printed["error"]["code"]) == (
+        operation, 409, "CNAMEAlreadyExists")
+    cloudfront = second.aws("cloudfront")
+    if name == "tenant":
+        holder = cloudfront.get_distribution_tenant(Identifier=printed["holder"]["distribution_tenant_id"])
+        assert [d["Domain"] for d in holder["DistributionTenant"]["Domains"]] == ["www.example.com"]
+    else:
+        target = cloudfront.get_distribution_tenant(Identifier=printed["target_distribution_tenant_id"])
+        assert "www.example.com" not in [d["Domain"] for d in target["DistributionTenant"]["Domains"]]
+    answer = second.dns("www.example.com.")
+    assert [r.to_text() for rrset in answer.answer for r in rrset] == [printed["dns"]["value"] + "."]
+
+
+def test_unknown_scenario_fails_and_names_every_scenario_sandbox_md_promises(second):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    completed = subprocess.run([PYTHON, "-m", "sandbox", "scenario", "no-such-thing", "--state-dir", second.state_dir],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+    assert completed.returncode != 0
+    for name in ("seed-409", "cross-account", "wildcard", "apex", "cloudflare", "rfc2136", "fleet", "tenant",
+                 "tenant-target"):
+        assert name in completed.stderr, (name, completed.stderr)
+
+
 def test_reset_empties_state_and_keeps_the_processes(second):
     run_cli("scenario", "seed-409", state_dir=second.state_dir)
     second.clients.cloudflare("POST", "/zones", {"name": "example.org", "type": "full"})
