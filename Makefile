@@ -1,5 +1,5 @@
 # The two commands README.md opens with, and a few more for development.
-.PHONY: demo test bootstrap sanity units lint benchmarks clean
+.PHONY: demo test bootstrap sanity units lint benchmarks soak clean
 
 demo:
 	./scripts/demo.sh
@@ -21,6 +21,10 @@ lint: bootstrap
 
 benchmarks: bootstrap
 	./benchmarks/run.sh
+
+# 200 remediations in a row against one sandbox with 10% throttling; outside CI (about an hour).
+soak: bootstrap
+	.venv/bin/python benchmarks/soak.py
 
 clean:
 	rm -rf .venv tests/output

@@ -8,8 +8,9 @@ Two parts:
   server reads it through ``snapshot()``.
 * ``make_app()`` wraps a store in a WSGI application speaking the API under
   ``/client/v4``: Bearer tokens, the ``{success, errors, messages, result,
-  result_info}`` envelope, page-number paging, injected 429/502 faults and one
-  request-log line per request.
+  result_info}`` envelope, page-number paging, the batch endpoint (deletes,
+  patches, puts, posts in that order, in one transaction), injected 429/502
+  faults and one request-log line per request.
 
 The official ``cloudflare`` Python SDK, pointed at the app, works unchanged.
 
@@ -55,6 +56,8 @@ SETTINGS_KEYS = frozenset(("ipv4_only", "ipv6_only", "flatten_cname"))
 
 ZONE_PAGE = (20, 50)  # (default, maximum) per_page, as documented
 RECORD_PAGE = (100, 5000)
+# Record operations in one /dns_records/batch request on the Free plan (Pro and above: 3,500).
+BATCH_LIMIT = 200
 MIN_PER_PAGE = 5
 
 TXT_MAX = 2048
@@ -375,23 +378,8 @@ class CloudflareStore:
 
     def add_record(self, zone_id, account_id=None, **fields):
         with self._lock:
-            zone = self._zone(zone_id, account_id)
-            record = validate_record(fields, zone["name"])
-            records = self._records[zone_id]
-            _check_neighbours(record, records.values(), zone["name"])
-            now = _now()
-            record.update(
-                id=_new_id(),
-                zone_id=zone_id,
-                zone_name=zone["name"],
-                meta={"auto_added": False, "managed_by_apps": False, "managed_by_argo_tunnel": False},
-                created_on=now,
-                modified_on=now,
-            )
-            _stamp_extras(record, None, now)
-            records[record["id"]] = _ordered(record)
-            self.generation += 1
-            return _copy(records[record["id"]])
+            self._zone(zone_id, account_id)
+            return self._add(zone_id, fields)
 
     def get_record(self, zone_id, record_id, account_id=None):
         with self._lock:
@@ -407,12 +395,7 @@ class CloudflareStore:
     def edit_record(self, zone_id, record_id, account_id=None, **fields):
         """PATCH: the given fields replace the stored ones, the rest stay."""
         with self._lock:
-            current = self._record(zone_id, record_id, account_id)
-            merged = {key: current[key] for key in RECORD_FIELDS if key in current}
-            if "content" in fields and "data" not in fields:
-                merged.pop("data", None)  # new content supersedes the CAA data it came from
-            merged.update((key, fields[key]) for key in RECORD_FIELDS if key in fields)
-            return self._replace(zone_id, current, merged)
+            return self._edit(zone_id, self._record(zone_id, record_id, account_id), fields)
 
     def update_record(self, zone_id, record_id, account_id=None, **fields):
         """PUT: the record becomes exactly the given fields (defaults for the rest)."""
@@ -423,9 +406,50 @@ class CloudflareStore:
     def delete_record(self, zone_id, record_id, account_id=None):
         with self._lock:
             self._record(zone_id, record_id, account_id)
-            del self._records[zone_id][record_id]
-            self.generation += 1
-        return {"id": record_id}
+            return self._delete(zone_id, record_id)
+
+    def batch(self, zone_id, account_id=None, deletes=(), patches=(), puts=(), posts=()):
+        """Deletes, then patches, then puts, then posts, in one transaction (all or nothing).
+
+        Cloudflare's documented order and atomicity ("executed in a single database
+        transaction"); each operation is checked against the zone as the ones before
+        it left it. Returns the records deleted (as they were) and those written.
+        """
+        count = len(deletes) + len(patches) + len(puts) + len(posts)
+        if count > BATCH_LIMIT:
+            raise CloudflareError(400, 81000, "A batch may hold at most %d record operations on this zone's plan, "
+                                              "got %d." % (BATCH_LIMIT, count))
+        with self._lock:
+            self._zone(zone_id, account_id)
+            saved, generation = dict(self._records[zone_id]), self.generation
+            result = {"deletes": [], "patches": [], "puts": [], "posts": []}
+            try:
+                for kind, items in (("deletes", deletes), ("patches", patches), ("puts", puts), ("posts", posts)):
+                    for index, item in enumerate(items):
+                        try:
+                            result[kind].append(self._batch_one(zone_id, kind, item))
+                        except CloudflareError as exc:
+                            raise CloudflareError(exc.status, exc.code, "%s[%d]: %s" % (kind, index, exc.message))
+            except CloudflareError:
+                self._records[zone_id], self.generation = saved, generation
+                raise
+            return result
+
+    def _batch_one(self, zone_id, kind, item):
+        if not isinstance(item, dict):
+            raise CloudflareError(400, 9207, "Each operation must be an object.")
+        if kind == "posts":
+            return self._add(zone_id, _record_fields(item))
+        record_id = item.get("id")
+        if not isinstance(record_id, str) or not record_id:
+            raise CloudflareError(400, 9207, "The id of the record is required.")
+        current = self._record(zone_id, record_id, None)
+        if kind == "deletes":
+            self._delete(zone_id, record_id)
+            return current
+        if kind == "patches":
+            return self._edit(zone_id, current, _record_fields(item))
+        return self._replace(zone_id, current, _record_fields(item))
 
     def snapshot(self):
         """``{zone name: [record, ...]}`` for every zone, detached from the store."""
@@ -434,6 +458,37 @@ class CloudflareStore:
         return {name: [_copy(record) for record in records] for name, records in zones}
 
     # internals (lock held)
+
+    def _add(self, zone_id, fields):
+        zone = self._zones[zone_id]
+        record = validate_record(fields, zone["name"])
+        records = self._records[zone_id]
+        _check_neighbours(record, records.values(), zone["name"])
+        now = _now()
+        record.update(
+            id=_new_id(),
+            zone_id=zone_id,
+            zone_name=zone["name"],
+            meta={"auto_added": False, "managed_by_apps": False, "managed_by_argo_tunnel": False},
+            created_on=now,
+            modified_on=now,
+        )
+        _stamp_extras(record, None, now)
+        records[record["id"]] = _ordered(record)
+        self.generation += 1
+        return _copy(records[record["id"]])
+
+    def _edit(self, zone_id, current, fields):
+        merged = {key: current[key] for key in RECORD_FIELDS if key in current}
+        if "content" in fields and "data" not in fields:
+            merged.pop("data", None)  # new content supersedes the CAA data it came from
+        merged.update((key, fields[key]) for key in RECORD_FIELDS if key in fields)
+        return self._replace(zone_id, current, merged)
+
+    def _delete(self, zone_id, record_id):
+        del self._records[zone_id][record_id]
+        self.generation += 1
+        return {"id": record_id}
 
     def _zone(self, zone_id, account_id):
         zone = self._zones.get(zone_id)
@@ -704,6 +759,7 @@ _ROUTES = Map(
         Rule("/zones/<zone_id>", methods=["DELETE"], endpoint="DeleteZone"),
         Rule("/zones/<zone_id>/dns_records", methods=["GET"], endpoint="ListDnsRecords"),
         Rule("/zones/<zone_id>/dns_records", methods=["POST"], endpoint="CreateDnsRecord"),
+        Rule("/zones/<zone_id>/dns_records/batch", methods=["POST"], endpoint="BatchDnsRecords"),
         Rule("/zones/<zone_id>/dns_records/<record_id>", methods=["GET"], endpoint="GetDnsRecord"),
         Rule("/zones/<zone_id>/dns_records/<record_id>", methods=["PATCH"], endpoint="PatchDnsRecord"),
         Rule("/zones/<zone_id>/dns_records/<record_id>", methods=["PUT"], endpoint="UpdateDnsRecord"),
@@ -851,6 +907,16 @@ class CloudflareApi:
 
     def _op_DeleteDnsRecord(self, request, zone_id, record_id):
         return _envelope(200, self.store.delete_record(zone_id, record_id, self.account_id))
+
+    def _op_BatchDnsRecords(self, request, zone_id):
+        body = _json_body(request)
+        lists = {}
+        for kind in ("deletes", "patches", "puts", "posts"):
+            items = body.get(kind) or []
+            if not isinstance(items, list):
+                raise CloudflareError(400, 9207, "%s must be a list." % kind)
+            lists[kind] = items
+        return _envelope(200, self.store.batch(zone_id, self.account_id, **lists))
 
 
 def _record_fields(body):

@@ -115,8 +115,8 @@ class PlaybookRun:
         return found[-1]["result"]
 
 
-def run_playbook(playbook, extra_vars=None, env=None, check=False, diff=False, args=(), cwd=None):
-    """Run real ansible-playbook; return every task's result (json callback)."""
+def playbook_command(playbook, extra_vars=None, env=None, check=False, diff=False, args=()):
+    """(command, environment) for a real ansible-playbook run that prints JSON (tests/callback_plugins)."""
     command = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), playbook]
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
@@ -141,6 +141,12 @@ def run_playbook(playbook, extra_vars=None, env=None, check=False, diff=False, a
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
     })
     environment.update(env or {})
+    return command, environment
+
+
+def run_playbook(playbook, extra_vars=None, env=None, check=False, diff=False, args=(), cwd=None):
+    """Run real ansible-playbook; return every task's result (json callback)."""
+    command, environment = playbook_command(playbook, extra_vars, env, check, diff, args)
     completed = subprocess.run(command, check=False, capture_output=True, text=True, env=environment, cwd=cwd or ROOT,
                                timeout=900)
     try:

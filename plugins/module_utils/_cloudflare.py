@@ -4,16 +4,34 @@
 
 """Cloudflare (API v4) behind the provider interface.
 
-Cloudflare has no transactions, so a change is read-compare-write by record id:
-each record about to be replaced is read again right before it is written, and
-a record that no longer holds what was read stops the run. A name is changed in
-place (a record that changes type is overwritten by id, PUT), so it never goes
-without a record on the way; a step Cloudflare refuses undoes the steps before
-it, and the error says what the name holds afterwards. Responses are read
-defensively (community.general#9652: fields changed without notice), errors are
-reported by their messages, never branched on by numeric code, and a 429 waits
-for ``Retry-After`` before trying again. A create (POST) is not idempotent, so a
-server error in answer to one is checked by reading before it is sent again.
+What Cloudflare can and cannot guarantee. Its API has no conditional write (no
+If-Match, no prerequisite): a write made against data that someone changed a
+moment before cannot be refused, only detected. So a zone's change is made in
+three requests, as close together as the API allows:
+
+1. the names are read again right before the write (one request) and compared
+   by record id with what was planned from: a record changed, added or deleted
+   since stops the run, and nothing is written;
+2. every change of the zone is sent in one ``/dns_records/batch`` request, which
+   Cloudflare runs as one database transaction (deletes, patches, puts, posts in
+   that order): all of it is made or none of it, and a name is never without its
+   records on the way (a type change is a PUT of the same record id, or a delete
+   and a post in the same transaction). Batches hold at most 200 operations (the
+   Free plan's limit); a name's operations never span two batches;
+3. the names are read back and compared with what was written and with what was
+   read before: a record that is not what this run wrote (someone wrote after
+   it), or a field this run did not write that changed (someone wrote between
+   1 and 2), is reported as a concurrent change with both values.
+
+What stays undetectable: someone else's write between 1 and 2 (one round trip)
+that changes only the fields this run then overwrites. Patches send only the
+fields that change, which keeps that window as small as it can be.
+
+Responses are read defensively (community.general#9652: fields changed without
+notice), errors are reported by their messages, never branched on by numeric
+code, and a 429 waits for ``Retry-After`` before trying again. A batch is not
+idempotent, so a server error or a lost answer is read back before the batch is
+sent again.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -46,7 +64,9 @@ AUTO_TTL = 1
 # One name is read with a name-filtered request (cheap on a large zone); several names in a zone are
 # read with one listing of the zone, never one request per name.
 PER_NAME_READ_LIMIT = 1
-CREATE_ATTEMPTS = 3
+BATCH_ATTEMPTS = 3
+# Record operations in one batch request on Cloudflare's Free plan (3,500 on the others).
+BATCH_LIMIT = 200
 PROXIABLE_TYPES = ("A", "AAAA", "CNAME")
 
 
@@ -169,6 +189,12 @@ def _retry_after(header, default):
 class CloudflareProvider(DnsProvider):
     name = "cloudflare"
     apex_mode = "flatten"
+    write_guarantee = (
+        "detect only: Cloudflare has no conditional write. The records are read again right before one batch "
+        "request (one transaction) and read back after it; a change made by someone else before the re-read stops "
+        "the run with nothing written, and one that shows in the read-back is reported as a concurrent change. A "
+        "change made in the one round trip between the re-read and the batch that only touches fields this run "
+        "overwrites cannot be seen.")
 
     def __init__(self, client):
         DnsProvider.__init__(self)
@@ -221,162 +247,142 @@ class CloudflareProvider(DnsProvider):
         return found
 
     def apply(self, zone, changes):
+        """Check, write in batches, read back. See the module docstring for what this guarantees."""
+        names = sorted(set(change.name for change in changes))
+        live = self._live(zone, names)
         for change in changes:
-            self._check_unchanged(zone, change)
-        for change in changes:
+            self._check_unchanged(change, live[change.name])
+        planned = [(change, _operations(change)) for change in changes]
+        chunks = _chunks(planned, BATCH_LIMIT)
+        for number, chunk in enumerate(chunks):
             try:
-                self._write(zone, change)
+                self._batch(zone, chunk)
             except DnsError as exc:
-                written = [c.name for c in changes if c.applied]
-                if written:
-                    raise DnsError("%s Changed as planned before this failure, and left so: %s"
-                                   % (exc, ", ".join(written)), code=exc.code)
-                raise
+                raise self._failed(zone, changes, chunk, exc, later=number + 1 < len(chunks))
+        self._read_back(zone, planned, live)
         return None
 
-    def _check_unchanged(self, zone, change):
-        # Read-compare-write: every record about to be replaced must still hold what was read.
-        after = dict((r.key, r) for r in change.after)
-        for record_set in change.before:
-            if record_set.same_data(after.get(record_set.key)):
-                continue
-            for ref in record_set.ref or []:
-                try:
-                    live = self.client.call("GET", "%s/%s" % (_records_path(zone), quote(ref["id"])))
-                except DnsError as exc:
-                    if exc.code == "HTTP404":
-                        raise ConcurrentChange("the %s record %s (%s) was deleted since it was read; nothing was "
-                                               "changed, run again" % (ref["type"], change.name, ref["content"]))
-                    raise
-                if not _same_record(_record_ref(live.get("result") or {}), ref):
-                    raise ConcurrentChange("the %s record %s changed since it was read (it was %s, it is now %s); "
-                                           "nothing was changed, run again"
-                                           % (ref["type"], change.name, ref["content"],
-                                              (live.get("result") or {}).get("content")))
-
-    def _write(self, zone, change):
+    def _live(self, zone, names):
+        """{name: [live record dicts]} for the names, with one read (by name, or the whole zone)."""
         base = _records_path(zone)
-        before = dict((r.key, r) for r in change.before)
-        after = dict((r.key, r) for r in change.after)
-        old, new = [], []
-        for key, record_set in sorted(before.items()):
-            if not record_set.same_data(after.get(key)):
-                old.extend(record_set.ref or [])
-        for key, record_set in sorted(after.items()):
-            if not record_set.same_data(before.get(key)):
-                new.extend(_bodies(record_set))
-        done = []
-        try:
-            for step in _steps(old, new):
-                done.append(self._do(base, step))
-        except DnsError as exc:
-            raise self._failed(zone, change, exc, done)
-        change.applied = True
-
-    def _do(self, base, step):
-        """Make one step; return what undoes it."""
-        kind, ref, body = step
-        if kind == "delete":
-            self._delete(base, ref["id"])
-            return ("create", None, _body_of(ref))
-        if kind == "create":
-            made = self._create(base, body)
-            return ("delete", {"id": made.get("id")}, None)
-        # "edit" keeps the type (PATCH leaves comment and tags alone); "overwrite" changes it (PUT).
-        method = "PATCH" if kind == "edit" else "PUT"
-        self.client.call(method, "%s/%s" % (base, quote(ref["id"])), body=body)
-        return (kind, ref, _body_of(ref))
-
-    def _undo(self, base, step):
-        kind, ref, body = step
-        if kind == "delete":
-            if ref.get("id"):
-                self._delete(base, ref["id"])
-        elif kind == "create":
-            self._create(base, body)
+        if len(names) <= PER_NAME_READ_LIMIT:
+            records = []
+            for name in names:
+                records.extend(self.client.paged(base, {"name": name, "per_page": PAGE_SIZE}))
         else:
-            self.client.call("PATCH" if kind == "edit" else "PUT", "%s/%s" % (base, quote(ref["id"])), body=body)
+            records = self.client.paged(base, {"per_page": PAGE_SIZE})
+        found = dict((name, []) for name in names)
+        for record in records:
+            name = _record_name(record)
+            if name in found:
+                found[name].append(record)
+        return found
 
-    def _delete(self, base, record_id):
-        try:
-            self.client.call("DELETE", "%s/%s" % (base, quote(record_id)))
-        except DnsError as exc:
-            # A DELETE retried after a lost answer finds the record already gone: that is what was asked.
-            if exc.code != "HTTP404":
-                raise
+    @staticmethod
+    def _check_unchanged(change, live):
+        """Read-compare-write: the records about to be replaced still hold what was read, and none was added."""
+        types = _types(change)
+        expected = dict((ref["id"], ref) for record_set in change.before for ref in record_set.ref or [])
+        for record in live:
+            if record.get("type") not in types:
+                continue
+            ref = expected.pop(record.get("id"), None)
+            if ref is None:
+                raise ConcurrentChange("a %s record %s (%s) was added at %s since it was read; nothing was changed, "
+                                       "run again" % (record.get("type"), change.name, record.get("content"),
+                                                      change.name))
+            if not _same_record(_record_ref(record), ref):
+                raise ConcurrentChange("the %s record %s changed since it was read (it was %s, it is now %s); "
+                                       "nothing was changed, run again"
+                                       % (ref["type"], change.name, _describe_ref(ref), _describe_ref(record)))
+        for ref in expected.values():
+            raise ConcurrentChange("the %s record %s (%s) was deleted since it was read; nothing was changed, run "
+                                   "again" % (ref["type"], change.name, ref["content"]))
 
-    def _create(self, base, body):
+    def _batch(self, zone, chunk):
+        """One all-or-nothing batch request. A lost answer is read back before the batch is sent again."""
+        body = {"deletes": [], "patches": [], "puts": [], "posts": []}
+        for unused, operations in chunk:
+            for kind, item in operations:
+                body[kind].append(item)
+        body = dict((kind, items) for kind, items in body.items() if items)
+        path = "%s/batch" % _records_path(zone)
         delay = 1.0
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
+        for attempt in range(1, BATCH_ATTEMPTS + 1):
             try:
-                return self.client.call("POST", base, body=body, retry_server_errors=False).get("result") or {}
+                self.client.call("POST", path, body=body, retry_server_errors=False)
+                break
             except DnsError as exc:
                 if exc.code not in ("ServerError", "Unreachable"):
                     raise
-                answer = str(exc)
-            # A server error or a lost connection may come after the record was made: look before sending
-            # the POST again.
+                answer = exc
+            # Cloudflare may have made the batch before the answer was lost: look before sending it again.
             try:
-                made = self._find(base, body)
+                live = self._live(zone, sorted(set(change.name for change, unused in chunk)))
             except DnsError as exc:
-                raise DnsError("%s, and reading %s back to see whether the %s record %s was created failed too (%s): "
-                               "it may exist now" % (answer, body["name"], body["type"], body["content"], exc),
-                               code="Uncertain")
-            if made is not None:
-                return made
-            if attempt < CREATE_ATTEMPTS:
-                self.client.sleep(delay)
-                delay *= 2
-        raise DnsError("%s (%d tries to create the %s record %s -> %s; it was read back after each and was not "
-                       "there, so it was not created); try again later"
-                       % (answer, CREATE_ATTEMPTS, body["type"], body["name"], body["content"]), code="ServerError")
+                raise DnsError("%s, and reading the names back to see whether the batch was made failed too (%s): "
+                               "it may have been made" % (answer, exc), code="Uncertain")
+            if all(_holds(live[change.name], change.after, _types(change)) for change, unused in chunk):
+                break
+            if not all(_holds(live[change.name], change.before, _types(change)) for change, unused in chunk):
+                raise DnsError("%s, and the names now hold neither what was read nor what was asked: %s"
+                               % (answer, _describe_names(live)), code="Uncertain")
+            if attempt == BATCH_ATTEMPTS:
+                raise DnsError("%s (%d tries; each was read back and had not been made)" % (answer, BATCH_ATTEMPTS),
+                               code=answer.code)
+            self.client.sleep(delay)
+            delay *= 2
+        for change, unused in chunk:
+            change.applied = True
 
-    def _find(self, base, body):
-        wanted = _content_key(body["type"], body["content"])
-        for record in self.client.paged(base, {"name": body["name"], "type": body["type"], "per_page": PAGE_SIZE}):
-            if _record_name(record) == body["name"] and record.get("type") == body["type"]:
-                try:
-                    if _content_key(record["type"], record.get("content", "")) == wanted:
-                        return record
-                except InvalidName:
-                    continue
-        return None
-
-    def _failed(self, zone, change, exc, done):
-        """Undo what was done of a change, and say what the name holds now."""
-        base = _records_path(zone)
-        undo_errors = []
-        for step in reversed(done):
+    def _failed(self, zone, changes, chunk, exc, later):
+        """A batch Cloudflare refused changed nothing of its names; say what they hold and what was made before."""
+        names = sorted(set(change.name for change, unused in chunk))
+        text = "Cloudflare did not make the change of %s: %s." % (", ".join(names), str(exc).rstrip("."))
+        if exc.code != "Uncertain":
+            text += " A batch is one transaction, so nothing of it was made."
             try:
-                self._undo(base, step)
-            except DnsError as undo_exc:
-                undo_errors.append(str(undo_exc))
-        text = "Changing %s at Cloudflare failed: %s." % (change.name, str(exc).rstrip("."))
-        if not done:
-            text += " Nothing had been changed at that name yet."
-        elif not undo_errors:
-            several = len(done) > 1
-            text += " The %d step%s already made %s undone." % (len(done), "s" if several else "",
-                                                                "were" if several else "was")
+                live = self._live(zone, names)
+                text += " " + _describe_names(live) + "."
+            except DnsError as read_exc:
+                text += " What the names hold now could not be read (%s)." % read_exc
         else:
-            text += " Undoing the steps already made failed as well (%s)." % "; ".join(undo_errors)
-        try:
-            live = self.client.paged(base, {"name": change.name, "per_page": PAGE_SIZE})
-        except DnsError as read_exc:
-            change.left_changed = bool(done)
-            text += (" What %s holds now could not be read (%s); before this run it held: %s. Check it in "
-                     "Cloudflare before running again." % (change.name, read_exc, _describe_sets(change.before)))
-            return DnsError(text, code=exc.code or "WriteFailed")
-        live = [r for r in live if _record_name(r) == change.name]
-        types = set(r.type for r in change.before) | set(r.type for r in change.after)
-        change.left_changed = not _holds(live, change.before, types)
-        text += " %s now holds: %s" % (change.name, _describe_records(live))
-        if change.left_changed:
-            text += (", which is not what it held before this run (%s); check it in Cloudflare before running "
-                     "again." % _describe_sets(change.before))
-        else:
-            text += "."
+            for change, unused in chunk:
+                change.left_changed = True
+        written = [change.name for change in changes if change.applied]
+        if written:
+            text += " Changed as planned before this failure, and left so: %s." % ", ".join(written)
+        if later:
+            text += " The remaining names were not tried."
         return DnsError(text, code=exc.code or "WriteFailed")
+
+    def _read_back(self, zone, planned, before):
+        """Read the names again and compare with what was written and what was read before it.
+
+        Cloudflare cannot refuse a write made against stale data, so this is how a concurrent
+        edit shows: a record that is not what this run wrote (someone wrote after it), or a
+        field this run did not write that is not what it read (someone wrote in between).
+        """
+        names = sorted(set(change.name for change, unused in planned))
+        try:
+            live = self._live(zone, names)
+        except DnsError as exc:
+            for change, unused in planned:
+                change.read_back = "not read back: %s" % exc
+            self.warn("The change was made, but reading it back failed (%s), so a concurrent change by someone else "
+                      "could not be checked for." % exc)
+            return
+        problems = []
+        for change, operations in planned:
+            difference = _difference(change, operations, live[change.name], before[change.name])
+            change.read_back = difference or "as written"
+            if difference:
+                problems.append("%s: %s" % (change.name, difference))
+        if problems:
+            raise ConcurrentChange(
+                "The change was made, but reading it back shows that someone else changed the same records at the "
+                "same time (Cloudflare has no conditional write, so it cannot refuse either write): %s. Check these "
+                "names in Cloudflare and run again: the next run reads what is there now" % "; ".join(problems))
 
 
 def _records_path(zone):
@@ -431,27 +437,28 @@ def _bodies(record_set):
     return bodies
 
 
-def _body_of(ref):
-    """The body that puts a record back as it was read."""
-    body = {"type": ref["type"], "name": ref.get("name"), "content": ref["content"], "ttl": ref.get("ttl") or AUTO_TTL}
-    if ref["type"] in PROXIABLE_TYPES:
-        body["proxied"] = bool(ref.get("proxied"))
-    for field in ("comment", "tags"):
-        if ref.get(field):
-            body[field] = ref[field]
-    return body
+def _types(change):
+    return set(r.type for r in change.before) | set(r.type for r in change.after)
 
 
-def _steps(old, new):
-    """The writes that turn the records ``old`` (refs) into ``new`` (bodies), never leaving the name empty.
+def _operations(change):
+    """The batch operations that turn the records read (refs) into ``change.after`` (bodies).
 
-    A new record takes the place of an old one where it can: the same content
-    (only TTL or proxying change), else the same type (PATCH), else any old record
-    (PUT changes its type). Records left over are created, or deleted: deleted
-    first when the types change (a CNAME cannot be written beside other records),
-    last otherwise (so the name keeps its old data until the new data is there).
+    A new record takes the place of an old one where it can, so that the record keeps its id,
+    comment and tags: the same content (only TTL or proxying change), else the same type (PATCH
+    of the fields that differ), else any old record (PUT, which changes its type). What is left
+    over is deleted or posted. Cloudflare runs deletes, patches, puts and posts in that order in one
+    transaction, so the name is never empty and a CNAME never meets the records it replaces.
     """
-    old, new = list(old), list(new)
+    before = dict((r.key, r) for r in change.before)
+    after = dict((r.key, r) for r in change.after)
+    old, new = [], []
+    for key, record_set in sorted(before.items()):
+        if not record_set.same_data(after.get(key)):
+            old.extend(record_set.ref or [])
+    for key, record_set in sorted(after.items()):
+        if not record_set.same_data(before.get(key)):
+            new.extend(_bodies(record_set))
     pairs = []
 
     def pair(match):
@@ -466,18 +473,45 @@ def _steps(old, new):
     pair(lambda ref, body: ref["type"] == body["type"] and _same_content(ref, body))
     pair(lambda ref, body: ref["type"] == body["type"])
     pair(lambda ref, body: True)
-    writes = []
+    operations = [("deletes", {"id": ref["id"]}) for ref in old]
     for ref, body in pairs:
         if ref["type"] != body["type"]:
-            writes.append(("overwrite", ref, dict(body, **dict((f, ref[f]) for f in ("comment", "tags") if f in ref))))
-        elif not (_same_content(ref, body) and bool(ref.get("proxied")) == bool(body.get("proxied"))
-                  and ref.get("ttl") == body.get("ttl")):
-            writes.append(("edit", ref, body))
-    writes.extend(("create", None, body) for body in new)
-    deletes = [("delete", ref, None) for ref in old]
-    if set(r["type"] for r in old + [p[0] for p in pairs]) != set(b["type"] for b in new + [p[1] for p in pairs]):
-        return deletes + writes
-    return writes + deletes
+            put = dict(body, id=ref["id"])
+            put.update((f, ref[f]) for f in ("comment", "tags") if f in ref)
+            operations.append(("puts", put))
+            continue
+        # Only the fields that change: a field left out keeps what is there, so a concurrent change
+        # to it shows when the record is read back.
+        patch = dict((f, body[f]) for f in ("content", "ttl", "proxied")
+                     if f in body and not _same_field(f, ref, body))
+        if patch:
+            operations.append(("patches", dict(patch, id=ref["id"])))
+    operations.extend(("posts", body) for body in new)
+    return operations
+
+
+def _same_field(field, ref, body):
+    if field == "content":
+        return _same_content(ref, body)
+    if field == "proxied":
+        return bool(ref.get("proxied")) == bool(body.get("proxied"))
+    return ref.get(field) == body.get(field)
+
+
+def _chunks(items, limit):
+    """Batches of at most ``limit`` operations; the operations of one name never split across two."""
+    chunks, current, size = [], [], 0
+    for change, operations in items:
+        if not operations:
+            continue
+        if current and size + len(operations) > limit:
+            chunks.append(current)
+            current, size = [], 0
+        current.append((change, operations))
+        size += len(operations)
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _same_content(ref, body):
@@ -485,6 +519,43 @@ def _same_content(ref, body):
         return _content_key(ref["type"], ref.get("content") or "") == _content_key(body["type"], body["content"])
     except InvalidName:
         return False
+
+
+def _difference(change, operations, live, before):
+    """'' when the live records of the change's types are what it wrote, else what differs, in words."""
+    types = _types(change)
+    live = [r for r in live if r.get("type") in types]
+    if not _holds(live, change.after, types):
+        return "this run wrote %s; it holds %s now (it held %s when read)" % (
+            _describe_sets(change.after), _describe_records(live),
+            _describe_records([r for r in before if r.get("type") in types]))
+    written = {}
+    for kind, item in operations:
+        if kind in ("patches", "puts"):
+            written[item["id"]] = set(item) if kind == "patches" else set(_COMPARED) | set(("comment", "tags"))
+    read = dict((r.get("id"), r) for r in before)
+    for record in live:
+        old = read.get(record.get("id"))
+        if old is None:
+            continue
+        for field in ("content", "ttl", "proxied", "comment", "tags"):
+            if field in written.get(record.get("id"), ()):
+                continue
+            if field == "content" and _same_content(old, dict(record, content=record.get("content") or "")):
+                continue
+            if old.get(field) != record.get(field):
+                return ("the %s of the %s record %s changed from %r to %r although this run did not write it: someone "
+                        "else changed the record at the same time, and this run may have overwritten the rest of "
+                        "their change" % (field, record.get("type"), change.name, old.get(field), record.get(field)))
+    return ""
+
+
+def _describe_ref(ref):
+    return "%s%s, ttl %s" % (ref.get("content"), " (proxied)" if ref.get("proxied") else "", ref.get("ttl"))
+
+
+def _describe_names(live):
+    return "; ".join("%s now holds: %s" % (name, _describe_records(records)) for name, records in sorted(live.items()))
 
 
 def _holds(live, record_sets, types):

@@ -36,10 +36,10 @@ class Distribution:
     """The parts of a distribution that matter here, read from a summary or a config."""
 
     __slots__ = ("id", "arn", "domain_name", "status", "enabled", "aliases", "comment",
-                 "account_id", "ipv6", "certificate_arn", "default_certificate")
+                 "account_id", "ipv6", "certificate_arn", "default_certificate", "iam_certificate")
 
     def __init__(self, id, arn, domain_name, status, enabled, aliases, comment="", account_id=None,
-                 ipv6=True, certificate_arn=None, default_certificate=False):
+                 ipv6=True, certificate_arn=None, default_certificate=False, iam_certificate=None):
         self.id = id
         self.arn = arn
         self.domain_name = domain_name.lower().rstrip(".")
@@ -51,6 +51,7 @@ class Distribution:
         self.ipv6 = bool(ipv6)
         self.certificate_arn = certificate_arn
         self.default_certificate = bool(default_certificate)
+        self.iam_certificate = iam_certificate
 
     @classmethod
     def from_summary(cls, summary):
@@ -69,6 +70,7 @@ class Distribution:
             ipv6=summary.get("IsIPV6Enabled", True),
             certificate_arn=viewer.get("ACMCertificateArn") or None,
             default_certificate=bool(viewer.get("CloudFrontDefaultCertificate")),
+            iam_certificate=viewer.get("IAMCertificateId") or None,
         )
 
     def to_result(self):

@@ -8,10 +8,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     DistributionIndex,
     conflicts_for,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import certificate_covers
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 FREE = "free"
@@ -190,8 +192,78 @@ class TargetNotFound(Exception):
     pass
 
 
-def find_conflicts(cloudfront, resolver, target_id, aliases):
-    """The whole of step 1 for every alias; read-only."""
+def read_challenge(resolver, name, zone):
+    """The TXT record ``name`` (a move's ``_<alias>`` proof) as every authoritative nameserver of the zone serves it.
+
+    Step 1 reads it where the alias is already on the target: an earlier run stopped after its move leaves
+    it behind, and the plan removes it when it provably is that run's (it names the target).
+    """
+    try:
+        servers = resolver.servers_for(zone or resolver.zone_for(name))
+    except ResolverError as exc:
+        return {"name": name, "values": [], "error": str(exc)}
+    values, errors = set(), []
+    for server in servers:
+        answer = resolver.lookup(server, name, "TXT")
+        if answer.error:
+            errors.append(answer.error)
+        values.update(answer.values)
+    return {"name": name, "values": sorted(values), "error": "; ".join(errors) or None}
+
+
+class CertificateCheck:
+    """Whether the target's certificate covers a name, read once per run (DescribeCertificate).
+
+    Step 1 says so before anything changes: a move or an add that CloudFront would refuse for the
+    certificate is refused by the plan instead, before a TXT record is created or DNS is repointed.
+    """
+
+    def __init__(self, acm_factory, target):
+        self._factory = acm_factory
+        self.target = target
+        self._names = None
+        self._unreadable = None
+
+    def _certificate_names(self):
+        if self._names is None and self._unreadable is None:
+            arn = self.target.certificate_arn
+            try:
+                certificate = call("DescribeCertificate %s" % arn, self._factory().describe_certificate,
+                                   CertificateArn=arn)["Certificate"]
+                self._names = [certificate.get("DomainName", "")] + list(certificate.get("SubjectAlternativeNames")
+                                                                         or [])
+            except AwsError as exc:
+                # Not readable with these credentials: CloudFront itself will say, when the alias is added.
+                self._unreadable = "the certificate %s could not be read (%s)" % (arn, exc.code or exc)
+        return self._names
+
+    def check(self, alias):
+        """{"covers": True|False|None, "detail"}; None when it cannot be known here."""
+        target = self.target
+        if target.default_certificate or not (target.certificate_arn or target.iam_certificate):
+            return {"covers": False, "detail": "%s uses CloudFront's default *.cloudfront.net certificate, which "
+                                               "covers no alternate domain name: attach an ACM certificate (us-east-1)"
+                                               " that covers %s first" % (target.id, alias.name)}
+        if not target.certificate_arn or self._factory is None:
+            return {"covers": None, "detail": "the certificate cannot be read here; CloudFront will check it"}
+        names = self._certificate_names()
+        if names is None:
+            return {"covers": None, "detail": self._unreadable}
+        if certificate_covers(names, alias):
+            return {"covers": True, "detail": "the certificate %s covers %s" % (target.certificate_arn, alias.name)}
+        return {"covers": False, "detail": "the certificate of %s (%s) covers %s but not %s: add the name to the "
+                                           "certificate, or attach one that covers it, first (a certificate's "
+                                           "*.example.com covers exactly one label)"
+                                           % (target.id, target.certificate_arn, ", ".join(sorted(set(names))),
+                                              alias.name)}
+
+
+def find_conflicts(cloudfront, resolver, target_id, aliases, acm_factory=None):
+    """The whole of step 1 for every alias; read-only.
+
+    ``acm_factory`` builds an ACM client (us-east-1) when the target's certificate must be read: only for
+    aliases the target does not hold yet.
+    """
     index = DistributionIndex.load(cloudfront)
     target = index.get(target_id)
     if target is None:
@@ -200,6 +272,7 @@ def find_conflicts(cloudfront, resolver, target_id, aliases):
             "target_distribution_id, and that the credentials belong to the account that owns it."
             % (target_id, index.account_id or "(unknown)", len(index.distributions)))
     results = []
+    certificates = CertificateCheck(acm_factory, target)
     for alias in aliases:
         holders, warning = conflicts_for(cloudfront, index, target_id, alias)
         dns_view = read_dns(resolver, alias, index, target, holders) if resolver is not None else None
@@ -213,6 +286,12 @@ def find_conflicts(cloudfront, resolver, target_id, aliases):
             "dns": dns_view.to_result() if dns_view is not None else None,
             "txt_record_name": txt_record_name(alias, dns_view),
         }
+        if verdict == ON_TARGET:
+            if resolver is not None:
+                zone = dns_view.zone if dns_view is not None else None
+                entry["txt_record"] = read_challenge(resolver, entry["txt_record_name"], zone)
+        else:
+            entry["target_certificate"] = certificates.check(alias)
         if warning:
             entry["warning"] = warning
         results.append(entry)

@@ -52,6 +52,8 @@ class Change:
         self.after = list(after)
         self.applied = False
         self.left_changed = False
+        # What reading the records back after the write showed, for providers that do (Cloudflare).
+        self.read_back = None
 
     @property
     def is_noop(self):
@@ -68,6 +70,9 @@ class DnsProvider:
     # How CloudFront is reached at a zone apex: "alias" (Route 53 alias A/AAAA),
     # "flatten" (a CNAME the provider flattens) or None (the provider cannot).
     apex_mode = None
+    # What the provider guarantees about a write made against records someone else changed
+    # since they were read, in words (reported with every result).
+    write_guarantee = None
 
     def __init__(self):
         # Things the user should know that do not stop the run (the module warns with them).

@@ -73,6 +73,7 @@ def requests_from(single, many, defaults):
         items.append(entry)
     if not items:
         raise RemediationInputError("nothing to do: give alias (and target_distribution_id), or aliases: [...]")
+    _check_timeout(defaults.get("verify_timeout"))
     seen = {}
     for item in items:
         try:
@@ -104,6 +105,18 @@ def requests_from(single, many, defaults):
             raise RemediationInputError("%s is listed twice (as %r and %r)" % (key, seen[key], item["alias"]))
         seen[key] = item["alias"]
     return items
+
+
+def _check_timeout(value):
+    """verify_timeout, checked before anything changes (a negative one used to surface after the TXT record)."""
+    if value in (None, ""):
+        return
+    try:
+        seconds = int(str(value).strip())
+    except ValueError:
+        raise RemediationInputError("verify_timeout must be a whole number of seconds (0 or more), not %r" % (value,))
+    if seconds < 0:
+        raise RemediationInputError("verify_timeout must be 0 or more seconds, not %d" % seconds)
 
 
 def _found_by_alias(found_results):
@@ -186,8 +199,13 @@ def _plan_one(request, result, entry):
     # changes nothing when it already does.
     by_addresses = points_to.get("via") == "addresses"
     repoint = bool(provider) and (by_addresses or not points_to.get("is_target"))
+    leftover = _leftover_txt(entry, target, provider)
     if verdict == "on_target":
         plan["reason"] = "already on the target"
+        if leftover:
+            plan["leftover_txt"] = True
+            plan["reason"] += ("; the TXT record %s = %s is still there, left by an earlier run that stopped after the "
+                               "move: remove it" % (plan["txt_record_name"], target["domain_name"]))
         if repoint and by_addresses and points_to.get("is_target"):
             plan["reason"] += ("; DNS answers with addresses (%s), which cannot show which distribution they lead "
                                "to: step 2 checks the record at the provider (no change if it already leads to "
@@ -215,15 +233,40 @@ def _plan_one(request, result, entry):
     else:
         plan["action"] = ADD
         plan["reason"] = "free: add it to the target"
-    _block_when_impossible(plan, entry, repoint)
-    plan["steps"] = _steps(plan["action"], repoint, bool(plan["remove_from"]))
+    _block_when_impossible(plan, entry, repoint, request)
+    plan["steps"] = _steps(plan["action"], repoint, bool(plan["remove_from"]), bool(plan.get("leftover_txt")))
     plan["expected_current"] = _expected_current(dns, points_to, holders, plan["overlapping"], target)
     return plan
 
 
-def _block_when_impossible(plan, entry, repoint):
+def _leftover_txt(entry, target, provider):
+    """Whether step 1 saw the move's TXT record still naming the target, with the alias already on it.
+
+    That record is provably a stopped run's own (its name is the alias's challenge name, its value the target's
+    domain, and the move it authorised has happened), so the rerun removes it (dns_cname_repoint removes it only
+    while it still names the target).
+    """
+    record = entry.get("txt_record") or {}
+    return bool(provider) and entry["verdict"] == "on_target" and target["domain_name"] in (record.get("values") or [])
+
+
+def _block_when_impossible(plan, entry, repoint, request=None):
     """Refuse now, before any change, what a later step would refuse half way through."""
     alias = entry["alias"]
+    certificate = entry.get("target_certificate") or {}
+    if plan["action"] in (ADD, MOVE, DNS_FIRST) and certificate.get("covers") is False:
+        plan["action"] = BLOCKED
+        plan["reason"] = "%s cannot be added to %s: %s" % (alias, plan["target_distribution_id"], certificate["detail"])
+        return
+    dns_error = (entry.get("dns") or {}).get("error")
+    verify = boolean((request or {}).get("verify", True), strict=False)
+    needs_dns = repoint or verify or plan["action"] in (MOVE, DNS_FIRST)
+    if dns_error and plan["action"] != BLOCKED and needs_dns:
+        plan["action"] = BLOCKED
+        plan["reason"] = ("DNS for %s could not be read (%s), so the run could neither guard the record it would "
+                          "change nor prove the result. Check verify_nameservers (or the zone's nameservers) and run "
+                          "again" % (alias, dns_error))
+        return
     if plan["action"] == DNS_FIRST and not plan["dns_provider"]:
         plan["action"] = BLOCKED
         plan["reason"] = "DNS must be repointed first, but no dns_provider was given for %s" % alias
@@ -267,7 +310,7 @@ def _move_reason(verdict, holders):
     return "held by %s in this account: move it in one step with AssociateAlias" % who
 
 
-def _steps(action, repoint, remove_from_holders=False):
+def _steps(action, repoint, remove_from_holders=False, leftover_txt=False):
     if action == BLOCKED:
         return []
     if action == ADD:
@@ -277,7 +320,7 @@ def _steps(action, repoint, remove_from_holders=False):
     if action == DNS_FIRST:
         return ((["repoint_dns"] if repoint else []) + (["remove_from_holders"] if remove_from_holders else [])
                 + ["add_alias_after_dns", "verify"])
-    return (["repoint_dns"] if repoint else []) + ["verify"]
+    return (["repoint_dns"] if repoint else []) + (["txt_remove"] if leftover_txt else []) + ["verify"]
 
 
 def _expected_current(dns, points_to, holders, overlapping, target):
@@ -544,10 +587,18 @@ def summarise(plans, registered, check_mode=False, failed=False, error=None):
                              % ", ".join(remaining))
     if failed:
         lines.append("STOPPED: %s" % (error or "a step failed"))
+        only_txt = [a for a, steps in changed_by_alias.items() if steps and set(steps) <= set(TXT_STEPS)]
         if check_mode:
             lines.append("Check mode: nothing was changed.")
         elif not any(changed_by_alias.values()):
             lines.append("Nothing was changed. Fix the cause above and run the same command again.")
+        elif len(only_txt) == len([a for a, steps in changed_by_alias.items() if steps]) and all(
+                set(changed_by_alias[a]) == set(TXT_STEPS) for a in only_txt):
+            lines.append("Only the TXT record%s that AssociateAlias checks (%s) %s created for the move and removed "
+                         "again when it stopped; nothing else was changed. Fix the cause above and run the same "
+                         "command again." % ("s" if len(only_txt) > 1 else "", ", ".join(
+                             p["txt_record_name"] for p in plans if p["alias"] in only_txt),
+                             "were" if len(only_txt) > 1 else "was"))
         else:
             lines.append("DNS was only repointed after its alias was on the target (or, for dns_first, as the seed "
                          "does), so it is as it was or leads to a distribution that serves the alias. Fix the cause "

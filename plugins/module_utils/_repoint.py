@@ -526,5 +526,8 @@ def summary(plans):
     records = []
     for plan in plans:
         for change, entry in zip(plan.changes, plan.entries):
-            records.append(dict(entry, applied=bool(change.applied)))
+            record = dict(entry, applied=bool(change.applied))
+            if change.read_back is not None:
+                record["read_back"] = change.read_back
+            records.append(record)
     return records

@@ -73,6 +73,9 @@ FIRST_DELAY = 0.5
 class Rfc2136Provider(DnsProvider):
     name = "rfc2136"
     apex_mode = None
+    write_guarantee = (
+        "compare-and-swap: each zone's change is one signed UPDATE whose prerequisites require the record sets "
+        "that were read; the server applies all of it or none, and refuses it if any of them changed since.")
 
     def __init__(self, server, port=53, key_name=None, key_secret=None, key_algorithm="hmac-sha256", timeout=10.0):
         if not HAS_DNSPYTHON:

@@ -58,6 +58,9 @@ def _parse_name(text, **kwargs):
 class Route53Provider(DnsProvider):
     name = "route53"
     apex_mode = "alias"
+    write_guarantee = (
+        "compare-and-swap: each zone's change is one change batch that deletes exactly the record sets that were "
+        "read; Route 53 applies a batch all or nothing and refuses it if any of them changed since.")
 
     def __init__(self, connection, zone_id=None):
         DnsProvider.__init__(self)

@@ -20,7 +20,8 @@ description:
   - Ids of distributions in other accounts come back partly hidden (C(*******5PBZ4YV)). Hidden ids
     are matched against this account's distributions by their visible end where exactly one fits.
   - Read-only. One paginated C(ListDistributions) pass per run, shared by all aliases, and one
-    C(ListConflictingAliases) (all pages) per alias.
+    C(ListConflictingAliases) (all pages) per alias; one C(DescribeCertificate) of the target's certificate when
+    some alias is not on the target yet (RV(aliases[].target_certificate)).
 author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
@@ -257,6 +258,22 @@ aliases:
       type: str
       returned: always
       sample: _www.example.com
+    target_certificate:
+      description:
+        - For an alias the target does not hold yet, whether the target's certificate covers it (C(covers) V(true),
+          V(false), or V(null) when it cannot be read here) and why (C(detail)). The remediation role refuses,
+          before changing anything, an alias the certificate does not cover.
+      type: dict
+      returned: when the verdict is not on_target
+      sample: {covers: true, detail: "the certificate arn:aws:acm:us-east-1:111111111111:certificate/1 covers www.example.com"}
+    txt_record:
+      description:
+        - For an alias already on the target, the TXT record RV(aliases[].txt_record_name) as the zone's
+          authoritative nameservers serve it (C(name), C(values), C(error)). A value that is the target's domain
+          name is a move's proof left behind by an earlier run that was stopped; the remediation role removes it.
+      type: dict
+      returned: when the verdict is on_target and O(dns_lookup=true)
+      sample: {name: _www.example.com, values: [], error: null}
     warning:
       description: Set when AWS refused C(ListConflictingAliases), so only this account could be checked.
       type: str
@@ -330,7 +347,8 @@ def main():
         connection = AwsConnection(params)
         connection.check_credentials()
         cloudfront = connection.client("cloudfront")
-        index, target, results = find_conflicts(cloudfront, resolver, target_id, aliases)
+        index, target, results = find_conflicts(cloudfront, resolver, target_id, aliases,
+                                                lambda: connection.client("acm", region="us-east-1"))
     except TargetNotFound as exc:
         module.fail_json(msg=str(exc))
     except AwsError as exc:

@@ -18,8 +18,10 @@ description:
     alias A record (and AAAA when the distribution has IPv6) to CloudFront's hosted zone C(Z2FDTNDATAQYW2),
     or a Cloudflare CNAME (which Cloudflare flattens); an RFC 2136 server cannot hold a CNAME at the apex,
     so that is refused. An existing A or alias record becomes a CNAME, and back, in one change.
-  - Every write is a compare-and-swap against what was read, at every provider (Route 53 DELETE+CREATE in
-    one batch, RFC 2136 prerequisites, Cloudflare read-compare-write by record id). With O(expected_current)
+  - At Route 53 and RFC 2136 every write is a compare-and-swap against what was read (Route 53 DELETE+CREATE
+    in one batch, RFC 2136 prerequisites): a record someone changed since it was read makes the provider refuse
+    the whole write. Cloudflare has no conditional write, so there a change made by someone else can only be
+    detected, not refused; RV(write_guarantee) says what each provider guarantees. With O(expected_current)
     the record is only changed when it holds one of those values now; a record holding anything else is left
     alone and the module fails saying what it found.
   - Many names in one call with O(records) - one Route 53 change batch and one RFC 2136 update per zone. A
@@ -32,9 +34,14 @@ description:
   - Two requests in one run for the same record (the same name, or two aliases whose C(_) TXT records are
     the same, like V(example.com) and V(*.example.com) with O(challenge=true)) are refused before anything
     changes; run them one at a time.
-  - At Cloudflare, which has no transactions, a name is changed in place (a record that changes type is
-    overwritten by id), so it never goes without a record on the way; a step Cloudflare refuses undoes the
-    steps before it, and the failure says what the name holds afterwards. An RFC 2136 server that accepts an
+  - At Cloudflare the names are read again right before the write and compared by record id (a record
+    changed, added or deleted since the plan stops the run with nothing written); then every change of the
+    zone is sent in one C(/dns_records/batch) request, which Cloudflare runs as one transaction (all or
+    nothing; a record that changes type keeps its id, so a name never goes without its records); then the
+    names are read back. A record that is not what was written, or a field the module did not write that
+    changed, fails the run as a concurrent change, with what was written and what is there now
+    (RV(records[].read_back)). A change made by someone else in the one round trip between the re-read and
+    the batch, touching only the fields the module then overwrites, cannot be seen. An RFC 2136 server that accepts an
     update but drops part of it is found by reading the new data back; the name is put back as it was and
     the failure says what it holds.
   - Also manages the C(_<alias>) TXT record that C(AssociateAlias) requires before it moves an alias
@@ -256,6 +263,13 @@ records:
           failure message then says what the name holds)."
       type: bool
       returned: always
+    read_back:
+      description:
+        - "Cloudflare only: what reading the name back after the write showed - V(as written), or what differs
+          (someone else changed the same records at the same time)."
+      type: str
+      returned: when the change was written at Cloudflare
+      sample: as written
 changed:
   description:
     - Whether anything was changed. In check mode, whether anything would change.
@@ -271,6 +285,15 @@ wait:
   description: With O(wait=true), whether the provider reported the change in sync and what each nameserver served.
   returned: when wait is true and something changed
   type: dict
+write_guarantee:
+  description:
+    - What the provider guarantees about a write made against records that someone else changed since they
+      were read. C(compare-and-swap) at Route 53 and RFC 2136 (the provider refuses such a write); C(detect only)
+      at Cloudflare, which has no conditional write.
+  returned: always
+  type: str
+  sample: "compare-and-swap: each zone's change is one change batch that deletes exactly the record sets that
+    were read; Route 53 applies a batch all or nothing and refuses it if any of them changed since."
 requests:
   description: API requests sent, by service (retries included).
   returned: always
@@ -364,7 +387,7 @@ def main():
         module.fail_json(msg=str(exc))
 
     targets = Targets((lambda: connection.client("cloudfront")) if connection is not None else None)
-    result = dict(changed=False)
+    result = dict(changed=False, write_guarantee=provider.write_guarantee)
     try:
         plans = plan_repoint(provider, requests, targets)
         result["records"] = summary(plans)

@@ -1022,7 +1022,9 @@ def test_cloudflare_many_names_need_one_record_listing_per_zone(sandbox, repoint
     run = repoint.run("cloudflare", target=new, records=[{"name": n, "zone": n.split(".", 1)[1]} for n in names])
 
     assert run.returncode == 0, run.explain()
-    assert len(operations(sandbox, mark, "cloudflare", "ListDnsRecords")) == 2
+    # Per zone: the listing the plan reads, the re-read right before the write, the read-back after it.
+    assert len(operations(sandbox, mark, "cloudflare", "ListDnsRecords")) == 2 * 3
+    assert len(operations(sandbox, mark, "cloudflare", "BatchDnsRecords")) == 2
     for name in names:
         assert ask(sandbox_dns(sandbox), name, "CNAME") == ("NOERROR", [new]), name
 
@@ -1035,7 +1037,9 @@ def test_cloudflare_a_few_names_in_one_zone_need_one_listing(sandbox, repoint, c
     run = repoint.run("cloudflare", zone="example.com", target=new, records=[{"name": n} for n in names])
 
     assert run.returncode == 0, run.explain()
-    assert len(operations(sandbox, mark, "cloudflare", "ListDnsRecords")) == 1
+    # The plan's listing, the re-read right before the one batch, the read-back after it.
+    assert len(operations(sandbox, mark, "cloudflare", "ListDnsRecords")) == 3
+    assert len(operations(sandbox, mark, "cloudflare", "BatchDnsRecords")) == 1
     for name in names:
         assert ask(sandbox_dns(sandbox), name, "CNAME") == ("NOERROR", [new]), name
 
@@ -1074,13 +1078,14 @@ def test_cloudflare_a_records_becoming_a_cname_change_in_place_never_leaving_the
     assert run.returncode == 0, run.explain()
     assert cf_state(sandbox, cf, "app.example.com") == [("CNAME", cf["target_domain_name"], False)]
     writes = [e["operation"] for e in sandbox.mutating_since(mark)]
-    # The extra A record goes first, then the other one is overwritten in place: no POST, never empty.
-    assert writes == ["DeleteDnsRecord", "UpdateDnsRecord"], writes
+    # One transaction: the extra A record is deleted and the other overwritten in place (PUT), never empty.
+    assert writes == ["BatchDnsRecords"], writes
+    assert run.record("app.example.com")["read_back"] == "as written"
     [cname] = cloudflare_records(sandbox, cf["dns"]["zone_id"], "app.example.com")
     assert cname["id"] in ids
 
 
-def test_cloudflare_type_change_refused_midway_puts_the_old_records_back_and_says_what_is_live(sandbox, cf):
+def test_cloudflare_type_change_refused_by_cloudflare_changes_nothing_and_says_what_is_live(sandbox, cf):
     cf_add(sandbox, cf, "A", "app.example.com", "192.0.2.10")
     cf_add(sandbox, cf, "A", "app.example.com", "192.0.2.11")
     module = InProcess(sandbox, "cloudflare")
@@ -1095,7 +1100,7 @@ def test_cloudflare_type_change_refused_midway_puts_the_old_records_back_and_say
     assert cf_state(sandbox, cf, "app.example.com") == [
         ("A", "192.0.2.10", False), ("A", "192.0.2.11", False), ("TXT", "hello", False)]
     assert "app.example.com now holds: A 192.0.2.10, A 192.0.2.11, TXT hello." in message
-    assert "undone" in message
+    assert "one transaction, so nothing of it was made" in message
     assert plans[0].changes[0].applied is False and plans[0].changes[0].left_changed is False
 
 
@@ -1132,11 +1137,12 @@ def test_cloudflare_create_answered_with_a_server_error_is_read_back_before_it_i
     module.apply(plans)
 
     assert cf_state(sandbox, cf, "new.example.com") == [("CNAME", new, False)]
-    assert len([e for e in sandbox.requests_since(mark) if e["operation"] == "CreateDnsRecord"]) == 1
+    assert len([e for e in sandbox.requests_since(mark) if e["operation"] == "BatchDnsRecords"]) == 1
     methods = [method for method, url in sent]
-    # A POST whose answer was lost is followed by a read of the name; it is sent again only if nothing is there.
-    assert methods == (["POST", "GET"] if made else ["POST", "GET", "POST"]), sent
-    assert "name=new.example.com" in sent[1][1]
+    # Re-read, batch; a batch whose answer was lost is followed by a read of the name, and sent again only if
+    # it was not made; then the read-back.
+    assert methods == (["GET", "POST", "GET", "GET"] if made else ["GET", "POST", "GET", "POST", "GET"]), sent
+    assert sent[1][1].endswith("/dns_records/batch") and "name=new.example.com" in sent[2][1]
     assert plans[0].changes[0].applied is True
 
 
@@ -1149,7 +1155,7 @@ def test_cloudflare_create_that_keeps_failing_says_it_was_not_created(sandbox, c
     with pytest.raises(module._provider.DnsError) as refused:
         module.apply(plans)
 
-    assert "502" in str(refused.value) and "it was not created" in str(refused.value)
+    assert "502" in str(refused.value) and "each was read back and had not been made" in str(refused.value)
     assert "new.example.com now holds: no record at all." in str(refused.value)
     assert cf_state(sandbox, cf, "new.example.com") == []
 

@@ -650,3 +650,79 @@ def test_two_moves_that_need_the_same_txt_record_are_not_planned_together():
     _block_shared_txt_records(plans)
     assert [p["action"] for p in plans] == ["move", "blocked"]
     assert plans[1]["steps"] == [] and "second run" in plans[1]["reason"]
+
+
+# -- what a stopped run left, and refusals before the first change ----------------------------------------------
+
+
+def _with(result, **entry):
+    result["aliases"][0].update(entry)
+    return result
+
+
+def test_a_txt_record_left_by_a_stopped_move_is_removed_on_the_next_run():
+    found = _with(step1("on_target", dns=cname_to(TARGET["domain_name"], is_target=True)),
+                  txt_record={"name": "_www.example.com", "values": [TARGET["domain_name"]], "error": None})
+    [plan] = plan_remediation([dict(DEFAULTS, alias="www.example.com")], [found])
+    assert plan["action"] == "none" and plan["steps"] == ["txt_remove", "verify"]
+    assert "left by an earlier run" in plan["reason"]
+    [batch] = batches([plan], "txt_remove")
+    # Removed only while it still names the target (dns_cname_repoint's compare-and-swap).
+    assert batch["records"] == [{"name": "www.example.com", "target": TARGET["domain_name"], "zone": "example.com",
+                                 "challenge": True, "state": "absent", "expected_current": [TARGET["domain_name"]]}]
+
+
+@pytest.mark.parametrize("values", [[], ["dsomeoneelse.cloudfront.net"]], ids=["none", "another-target"])
+def test_a_txt_record_that_is_not_a_stopped_runs_own_is_left_alone(values):
+    found = _with(step1("on_target", dns=cname_to(TARGET["domain_name"], is_target=True)),
+                  txt_record={"name": "_www.example.com", "values": values, "error": None})
+    [plan] = plan_remediation([dict(DEFAULTS, alias="www.example.com")], [found])
+    assert plan["steps"] == ["verify"]
+
+
+@pytest.mark.parametrize("verdict,holders", [("held_in_account", [holder()]), ("free", []),
+                                             ("dns_points_elsewhere", [])])
+def test_a_target_certificate_that_does_not_cover_the_alias_stops_the_run_before_any_change(verdict, holders):
+    detail = "the certificate of ETARGET0000001 (arn:cert) covers example.com but not www.example.com"
+    found = _with(step1(verdict, holders, cname_to(OLD)), target_certificate={"covers": False, "detail": detail})
+    [plan] = plan_remediation([dict(DEFAULTS, alias="www.example.com")], [found])
+    assert plan["action"] == "blocked" and plan["steps"] == []
+    assert detail in plan["reason"]
+
+
+def test_a_certificate_that_cannot_be_read_here_is_left_to_cloudfront():
+    found = _with(step1("held_in_account", [holder()], cname_to(OLD)),
+                  target_certificate={"covers": None, "detail": "could not be read"})
+    [plan] = plan_remediation([dict(DEFAULTS, alias="www.example.com")], [found])
+    assert plan["action"] == "move"
+
+
+def test_dns_that_cannot_be_read_stops_the_run_before_any_change():
+    dns = {"type": None, "values": [], "points_to": None, "error": "127.0.0.1:9 did not answer"}
+    [plan] = plan_remediation([dict(DEFAULTS, alias="www.example.com")],
+                              [step1("held_in_account", [holder()], dns)])
+    assert plan["action"] == "blocked" and "127.0.0.1:9 did not answer" in plan["reason"]
+    assert "verify_nameservers" in plan["reason"]
+
+
+def test_dns_that_cannot_be_read_does_not_stop_an_add_without_dns_or_proof():
+    dns = {"type": None, "values": [], "points_to": None, "error": "no answer"}
+    [plan] = plan_remediation([dict(DEFAULTS, alias="www.example.com", dns_provider=None, verify=False)],
+                              [step1("free", dns=dns)])
+    assert plan["action"] == "add"
+
+
+@pytest.mark.parametrize("timeout,message", [(-1, "0 or more"), ("soon", "whole number")])
+def test_a_bad_verify_timeout_is_refused_before_anything(timeout, message):
+    with pytest.raises(RemediationInputError, match=message):
+        requests_from("www.example.com", [], dict(DEFAULTS, verify_timeout=timeout))
+
+
+def test_a_move_aws_refused_says_only_the_txt_record_was_created_and_removed():
+    plan = plan_for("held_other_account", [holder(in_account=False)], cname_to(OLD))
+    txt = {"name": "_www.example.com"}
+    lines = summarise([plan], {"txt_create": _loop({"changed": True, "records": [dict(txt, action="create")]}),
+                               "txt_cleanup": _loop({"changed": True, "records": [dict(txt, action="delete")]})},
+                      failed=True, error="IllegalUpdate")
+    assert lines[-1].startswith("Only the TXT record that AssociateAlias checks (_www.example.com) was created for "
+                                "the move and removed again")
