@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from ansible.module_utils.basic import env_fallback
 
 try:
@@ -98,8 +100,7 @@ class AwsConnection:
                     region_name=params.get("region"),
                 )
             except botocore.exceptions.ProfileNotFound as exc:
-                raise AwsError("AWS profile %r was not found in the AWS config files: %s"
-                               % (params.get("profile"), exc), code="ProfileNotFound")
+                raise AwsError(profile_not_found(params.get("profile"), exc), code="ProfileNotFound")
         return self._session
 
     def check_credentials(self):
@@ -136,6 +137,21 @@ class AwsConnection:
             client.meta.events.register("before-send.*", self.requests)
             self._clients[key] = client
         return self._clients[key]
+
+
+def profile_not_found(profile, exc, environ=None):
+    """Which profile was asked for, and where it came from: the option, or AWS_PROFILE / AWS_DEFAULT_PROFILE."""
+    environ = os.environ if environ is None else environ
+    source = "the profile option"
+    if not profile:
+        for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            if environ.get(variable):
+                profile, source = environ[variable], "the environment variable %s" % variable
+                break
+    files = ", ".join([environ.get("AWS_CONFIG_FILE") or "~/.aws/config",
+                       environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"])
+    return ("AWS profile %r (from %s) was not found in the AWS config files (%s): %s. Fix the profile name, add the "
+            "profile, or unset it to use other credentials" % (profile, source, files, exc))
 
 
 _ADVICE = {

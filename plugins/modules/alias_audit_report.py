@@ -191,12 +191,23 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    inventories = [i for i in params["inventories"] if i]
+    inventories = params["inventories"]
     if not inventories:
         module.fail_json(msg="inventories is empty: run cloudfront_alias_inventory_info for at least one account")
     for index, inventory in enumerate(inventories):
+        if not inventory:
+            module.fail_json(msg="inventories[%d] is an empty mapping, not a cloudfront_alias_inventory_info "
+                                 "inventory: pass the inventory that module returned for each account (did it fail "
+                                 "or get skipped for that account?)" % index)
         if "account_id" not in inventory or "distributions" not in inventory:
-            module.fail_json(msg="inventories[%d] is not a cloudfront_alias_inventory_info inventory" % index)
+            module.fail_json(msg="inventories[%d] is not a cloudfront_alias_inventory_info inventory (it has no %s)"
+                                 % (index, " and no ".join(k for k in ("account_id", "distributions")
+                                                           if k not in inventory)))
+    for option in ("extra_requests", "extra_lower_bound"):
+        if params[option] < 0:
+            module.fail_json(msg="%s must be zero or more, not %d" % (option, params[option]))
+    if params["dns_timeout"] <= 0:
+        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     records = all_records(inventories, params["dns_zones"])
     exists = {}
     if params["dns_check"]:
@@ -223,13 +234,17 @@ def main():
                   requests_lower_bound=lower_bound)
     if params["report_dir"]:
         directory = params["report_dir"]
-        if not os.path.isdir(directory):
-            os.makedirs(directory)
         files = {"json": os.path.join(directory, "audit.json"), "markdown": os.path.join(directory, "audit.md"),
                  "html": os.path.join(directory, "audit.html")}
-        for kind, render in (("json", render_json), ("markdown", render_markdown), ("html", render_html)):
-            with open(files[kind], "w") as handle:
-                handle.write(render(report))
+        try:
+            if not os.path.isdir(directory):
+                os.makedirs(directory)
+            for kind, render in (("json", render_json), ("markdown", render_markdown), ("html", render_html)):
+                with open(files[kind], "w") as handle:
+                    handle.write(render(report))
+        except (IOError, OSError) as exc:
+            module.fail_json(msg="the report could not be written to report_dir %s (%s): give a directory this user "
+                                 "can create and write to" % (directory, exc), **result)
         result["files"] = files
     module.exit_json(**result)
 
