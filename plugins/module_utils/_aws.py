@@ -46,6 +46,7 @@ def _botocore_if_loaded():
     """botocore once imported (only then can an exception be one of its own), else None."""
     return _BOTO.get("botocore") or (sys.modules.get("botocore") if "botocore.exceptions" in sys.modules else None)
 
+
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._version import COLLECTION_VERSION
 
 USER_AGENT = "aliasguard.cloudfront/%s" % COLLECTION_VERSION

@@ -220,8 +220,8 @@ class Targets:
         raise PlanError("%s is not the domain name of any distribution in account %s: a record pointing there would "
                         "dangle, and anyone who adds %s to their own distribution would serve it (a takeover). Give "
                         "the target distribution's id or its dXXXX.cloudfront.net name; if %s is another account's "
-                        "distribution, set allow_any_target: true" % (what, index.account_id or "(unknown)",
-                                                                     request.name, target))
+                        "distribution, set allow_any_target: true"
+                        % (what, index.account_id or "(unknown)", request.name, target))
 
     def serves(self, domain):
         """Whether a ``*.cloudfront.net`` name leads to something of this account."""
