@@ -186,8 +186,8 @@ class Targets:
         self._factory = cloudfront_client_factory
         self._index = None
 
-    def index(self, why="distribution ids can only be resolved with AWS credentials; give the target as its "
-                        "dXXXX.cloudfront.net name instead"):
+    def index(self, why="a distribution id is looked up in the account's distributions, which needs AWS "
+                        "credentials (the AWS options or AWS_* environment variables)"):
         if self._index is None:
             if self._factory is None:
                 raise PlanError(why)

@@ -1431,7 +1431,9 @@ def test_rfc2136_repoint_succeeds_through_servfail_on_reads_and_on_the_update(sa
     mark = sandbox.log_mark()
     try:
         sandbox.faults(server_errors=0.3, seed=1)
-        run = repoint.run("rfc2136", zone="example.net", name="www.example.net", target=rfc["target_domain_name"])
+        # allow_any_target: no AWS request (the target check) shifts the seeded faults off BIND's requests.
+        run = repoint.run("rfc2136", zone="example.net", name="www.example.net", target=rfc["target_domain_name"],
+                          allow_any_target=True)
     finally:
         sandbox.faults(off=True)
 
