@@ -14,7 +14,9 @@ class ModuleDocFragment(object):
 options:
   nameservers:
     description:
-      - The nameservers to ask, as C(host) or C(host:port) (C([v6addr]:port) for IPv6).
+      - The nameservers to ask, as C(host) or C(host:port) (C([v6addr]:port) for IPv6). A host is an address or a
+        name (V(ns1.example.net), V(localhost:5353)); a name is resolved with the system resolver and every address
+        it has is asked. A name that does not resolve fails the module before anything is asked, naming it.
       - When not given, the zone's own authoritative nameservers are found through the public DNS
         (the SOA and NS records) and each one is asked directly, with recursion off.
     type: list

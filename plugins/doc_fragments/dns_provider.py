@@ -19,6 +19,9 @@ options:
       - V(cloudflare) uses the Cloudflare API v4 with O(api_token).
       - V(rfc2136) sends TSIG-signed dynamic updates (RFC 2136) to O(server); works with BIND, Knot,
         PowerDNS, Windows DNS and others.
+      - An option of another provider (O(zone_id) with V(cloudflare), O(server) or O(key_secret) with V(cloudflare),
+        O(api_token) with V(rfc2136), and so on) is refused, naming the option, rather than ignored. A value that
+        only comes from an environment variable is not refused.
     type: str
     required: true
     choices: [route53, cloudflare, rfc2136]
@@ -29,25 +32,27 @@ options:
   api_token:
     description:
       - Cloudflare only. An API token allowed to read and edit DNS of the zone (Zone:DNS:Edit).
-      - Falls back to E(CLOUDFLARE_API_TOKEN). Never printed.
+      - Falls back to E(CLOUDFLARE_API_TOKEN), the way to give it without writing it into a playbook or a
+        command line. Never printed.
     type: str
   base_url:
     description:
-      - Cloudflare only. The API's base URL. Falls back to E(CLOUDFLARE_BASE_URL).
+      - Cloudflare only. The API's base URL, an C(http) or C(https) URL. Falls back to E(CLOUDFLARE_BASE_URL), then
+        to C(https://api.cloudflare.com/client/v4).
     type: str
-    default: https://api.cloudflare.com/client/v4
   server:
     description:
-      - RFC 2136 only. The primary server that accepts dynamic updates for the zone (name or address).
+      - RFC 2136 only. The primary server that accepts dynamic updates for the zone, by address or host name (a
+        name is resolved with the system resolver, and each of its addresses is tried in turn).
+      - Falls back to E(RFC2136_SERVER).
     type: str
   port:
     description:
-      - RFC 2136 only. The server's DNS port.
+      - RFC 2136 only. The server's DNS port, 1-65535. Falls back to E(RFC2136_PORT), then to 53.
     type: int
-    default: 53
   key_name:
     description:
-      - RFC 2136 only. The TSIG key's name, as the server knows it.
+      - RFC 2136 only. The TSIG key's name, as the server knows it. Falls back to E(RFC2136_KEY_NAME).
       - Reads are signed with the key too, so a wrong key is reported before any update is sent.
       - The zone is read with one zone transfer (AXFR) signed with this key, so allow the key to transfer the
         zone (BIND - C(allow-transfer { key "name"; };)). When the server refuses, names are read with one query
@@ -56,11 +61,12 @@ options:
   key_secret:
     description:
       - RFC 2136 only. The TSIG key's secret (base64). Never printed.
+      - Falls back to E(RFC2136_KEY_SECRET), the way to give it without writing it into a playbook or a command
+        line (or keep it in a file encrypted with C(ansible-vault)).
     type: str
   key_algorithm:
     description:
-      - RFC 2136 only. The TSIG algorithm.
+      - RFC 2136 only. The TSIG algorithm. Falls back to E(RFC2136_KEY_ALGORITHM), then to C(hmac-sha256).
     type: str
-    default: hmac-sha256
     choices: [hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]
 """

@@ -15,15 +15,37 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import sys
+
 from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.six.moves.urllib.parse import urlparse
 
 try:
-    import boto3
-    import botocore.config
-    import botocore.exceptions
-    HAS_BOTO3 = True
-except ImportError:
+    from importlib.util import find_spec
+
+    HAS_BOTO3 = find_spec("boto3") is not None and find_spec("botocore") is not None
+except (ImportError, ValueError):
     HAS_BOTO3 = False
+
+_BOTO = {}
+
+
+def _boto():
+    """(boto3, botocore), imported on first use: half a second a run that fails early, or needs no AWS, saves."""
+    if not _BOTO:
+        import boto3
+        import botocore.config
+        import botocore.exceptions
+
+        _BOTO.update(boto3=boto3, botocore=botocore)
+    return _BOTO["boto3"], _BOTO["botocore"]
+
+
+def _botocore_if_loaded():
+    """botocore once imported (only then can an exception be one of its own), else None."""
+    return _BOTO.get("botocore") or (sys.modules.get("botocore") if "botocore.exceptions" in sys.modules else None)
+
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._version import COLLECTION_VERSION
 
@@ -89,6 +111,7 @@ class AwsConnection:
     def session(self):
         if self._session is None:
             params = self.params
+            boto3, botocore = _boto()
             try:
                 self._session = boto3.session.Session(
                     aws_access_key_id=params.get("access_key"),
@@ -98,8 +121,7 @@ class AwsConnection:
                     region_name=params.get("region"),
                 )
             except botocore.exceptions.ProfileNotFound as exc:
-                raise AwsError("AWS profile %r was not found in the AWS config files: %s"
-                               % (params.get("profile"), exc), code="ProfileNotFound")
+                raise AwsError(profile_not_found(params.get("profile"), exc), code="ProfileNotFound")
         return self._session
 
     def check_credentials(self):
@@ -108,6 +130,7 @@ class AwsConnection:
         if bool(params.get("access_key")) != bool(params.get("secret_key")):
             raise AwsError("access_key and secret_key must be given together (or neither, to use the "
                            "environment, a profile or an instance role)", code="PartialCredentials")
+        unused, botocore = _boto()
         try:
             credentials = self.session().get_credentials()
         except botocore.exceptions.BotoCoreError as exc:
@@ -122,6 +145,7 @@ class AwsConnection:
         key = (service, region)
         if key not in self._clients:
             params = self.params
+            unused, botocore = _boto()
             verify = params.get("aws_ca_bundle") or params.get("validate_certs", True)
             config = botocore.config.Config(
                 user_agent_extra=USER_AGENT,
@@ -130,12 +154,51 @@ class AwsConnection:
                 connect_timeout=15, read_timeout=60,
             )
             region_name = region or self.session().region_name or DEFAULT_REGION
-            client = self.session().client(
-                service, region_name=region_name, endpoint_url=params.get("endpoint_url") or None,
-                verify=verify, config=config)
+            endpoint_url = check_endpoint_url(params.get("endpoint_url"))
+            try:
+                client = self.session().client(
+                    service, region_name=region_name, endpoint_url=endpoint_url, verify=verify, config=config)
+            except botocore.exceptions.InvalidRegionError as exc:
+                raise AwsError("region %r is not an AWS region name (%s); give one like us-east-1 (option region, "
+                               "or AWS_REGION)" % (region_name, exc), code="InvalidRegion")
+            except (ValueError, botocore.exceptions.BotoCoreError) as exc:
+                raise AwsError("no %s client could be made from the AWS options: %s" % (service, exc),
+                               code=type(exc).__name__)
             client.meta.events.register("before-send.*", self.requests)
             self._clients[key] = client
         return self._clients[key]
+
+
+def check_endpoint_url(value):
+    """The endpoint URL (or None), or AwsError when it cannot be one; botocore's own error says less."""
+    if not value:
+        return None
+    text = str(value).strip()
+    try:
+        parsed = urlparse(text)
+        valid = parsed.scheme in ("http", "https") and bool(parsed.hostname) and (parsed.port or 1) > 0
+    except ValueError:
+        valid = False
+    if not valid:
+        raise AwsError("endpoint_url %r is not an http(s) URL with a host and a valid port; give one like "
+                       "https://cloudfront.amazonaws.com, or leave it out for AWS's own endpoints" % text,
+                       code="InvalidEndpoint")
+    return text
+
+
+def profile_not_found(profile, exc, environ=None):
+    """Which profile was asked for, and where it came from: the option, or AWS_PROFILE / AWS_DEFAULT_PROFILE."""
+    environ = os.environ if environ is None else environ
+    source = "the profile option"
+    if not profile:
+        for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            if environ.get(variable):
+                profile, source = environ[variable], "the environment variable %s" % variable
+                break
+    files = ", ".join([environ.get("AWS_CONFIG_FILE") or "~/.aws/config",
+                       environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"])
+    return ("AWS profile %r (from %s) was not found in the AWS config files (%s): %s. Fix the profile name, add the "
+            "profile, or unset it to use other credentials" % (profile, source, files, exc))
 
 
 _ADVICE = {
@@ -153,7 +216,8 @@ _ADVICE = {
 
 
 def error_code(exc):
-    if HAS_BOTO3 and isinstance(exc, botocore.exceptions.ClientError):
+    botocore = _botocore_if_loaded()
+    if botocore is not None and isinstance(exc, botocore.exceptions.ClientError):
         return exc.response.get("Error", {}).get("Code")
     return None
 
@@ -162,20 +226,21 @@ def describe_error(exc, doing):
     """Turn a botocore exception into an AwsError whose message says what to do."""
     if isinstance(exc, AwsError):
         return exc
-    if HAS_BOTO3 and isinstance(exc, botocore.exceptions.ClientError):
+    botocore = _botocore_if_loaded()
+    if botocore is not None and isinstance(exc, botocore.exceptions.ClientError):
         code = error_code(exc)
         message = exc.response.get("Error", {}).get("Message", "")
         text = "%s failed: %s: %s" % (doing, code, message)
         if code in _ADVICE:
             text += " (%s)" % _ADVICE[code]
         return AwsError(text, code=code, exception=exc)
-    if HAS_BOTO3 and isinstance(exc, botocore.exceptions.NoCredentialsError):
+    if botocore is not None and isinstance(exc, botocore.exceptions.NoCredentialsError):
         return AwsError("%s failed: no AWS credentials found" % doing, code="NoCredentials", exception=exc)
-    if HAS_BOTO3 and isinstance(exc, botocore.exceptions.EndpointConnectionError):
+    if botocore is not None and isinstance(exc, botocore.exceptions.EndpointConnectionError):
         return AwsError("%s failed: could not reach the AWS endpoint (%s); check endpoint_url (or AWS_URL, or "
                         "botocore's AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>) and the network"
                         % (doing, exc), code="EndpointConnectionError", exception=exc)
-    if HAS_BOTO3 and isinstance(exc, botocore.exceptions.BotoCoreError):
+    if botocore is not None and isinstance(exc, botocore.exceptions.BotoCoreError):
         return AwsError("%s failed: %s" % (doing, exc), code=type(exc).__name__, exception=exc)
     return AwsError("%s failed: %s" % (doing, exc), exception=exc)
 

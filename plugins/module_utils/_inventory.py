@@ -17,6 +17,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import Distribution
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._rfc2136 import server_addresses
 
 try:
     import dns.exception
@@ -167,17 +168,25 @@ def list_rfc2136(server, port, zones, keyring=None, key_name=None, key_algorithm
     """Every zone by TSIG-signed zone transfer (AXFR), one transfer per zone."""
     if not HAS_DNSPYTHON:
         raise DnsError("dnspython is required for RFC 2136 zones: pip install dnspython")
+    addresses = server_addresses(server)  # a server given by name: each of its addresses in turn
     result = []
     for zone_name in zones:
-        try:
-            zone = dns.zone.Zone(dns.name.from_text(zone_name + "."), relativize=False)
-            query, unused = dns.xfr.make_query(zone)
-            if keyring:
-                query.use_tsig(keyring, keyname=key_name, algorithm=key_algorithm)
-            dns.query.inbound_xfr(server, zone, query=query, port=port, lifetime=timeout)
-        except (dns.exception.DNSException, OSError) as exc:
-            raise DnsError("zone transfer of %s from %s:%d failed (%s): the server must allow AXFR for this TSIG key"
-                           % (zone_name, server, port, type(exc).__name__), code="AXFR")
+        for attempt, address in enumerate(addresses, 1):
+            try:
+                zone = dns.zone.Zone(dns.name.from_text(zone_name + "."), relativize=False)
+                query, unused = dns.xfr.make_query(zone)
+                if keyring:
+                    query.use_tsig(keyring, keyname=key_name, algorithm=key_algorithm)
+                dns.query.inbound_xfr(address, zone, query=query, port=port, lifetime=timeout)
+                break
+            except (dns.exception.Timeout, OSError) as exc:
+                if attempt < len(addresses):
+                    continue
+                raise DnsError("zone transfer of %s from %s:%d failed (%s): the server did not answer"
+                               % (zone_name, server, port, type(exc).__name__), code="AXFR")
+            except dns.exception.DNSException as exc:
+                raise DnsError("zone transfer of %s from %s:%d failed (%s): the server must allow AXFR for this TSIG "
+                               "key" % (zone_name, server, port, type(exc).__name__), code="AXFR")
         if cost is not None:
             cost.need("AXFR", 1)
         records, count = [], 0

@@ -12,16 +12,30 @@ wildcard rules live side by side so that nobody confuses them:
   ``example.com`` at any depth (``a.b.example.com`` too), never
   ``example.com`` itself, and the most specific alias wins;
 * a *certificate* name ``*.example.com`` covers exactly one label.
+
+Names a user gives are held to the strict rules (``strict=True``, ``host_name``,
+``Alias.from_input``, ``parse_aliases``): IDNA 2008 labels only (an A-label must
+decode and encode back to itself), host-name rules (letters, digits, hyphens; at
+least two labels; never an IP address) wherever the name must be a host. Names
+read back from a service (CloudFront, a zone) are taken as the service holds
+them: a run must not break on a name someone created elsewhere.
+
+Non-ASCII names need the ``idna`` package (IDNA 2008). Without it they are
+refused with a message that says so: Python's own codec follows IDNA 2003, in
+which ``straße.example`` silently becomes ``strasse.example``, another name.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 
+from ansible.module_utils.basic import missing_required_lib
+
 try:
-    import idna  # IDNA 2008 with UTS 46 mapping, when the host has it (requests and dnspython pull it in)
+    import idna  # IDNA 2008 with UTS 46 mapping (requests and dnspython pull it in)
     HAS_IDNA2008 = True
 except ImportError:
     HAS_IDNA2008 = False
@@ -36,37 +50,65 @@ class InvalidName(ValueError):
     """A name the user gave cannot be a DNS name; the message says why."""
 
 
+class MissingIdna(InvalidName):
+    """An internationalised name arrived and the idna package (IDNA 2008) is not installed."""
+
+    def __init__(self, original):
+        super(MissingIdna, self).__init__(
+            "%r is an internationalised name, and handling it needs the Python package idna (IDNA 2008): %s"
+            % (original, missing_required_lib("idna", reason="for internationalised domain names",
+                                              url="https://pypi.org/project/idna/")))
+
+
 def _decode_escapes(text):
     # Route 53 returns '*' as '\052' (and other octets the same way).
     return _OCTAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), text)
 
 
-def _to_ascii_label(label, original):
+def _to_ascii_label(label, original, strict=False, what="name"):
     if not label:
         raise InvalidName("%r has an empty label (two dots in a row, or a leading dot)" % original)
     try:
         label.encode("ascii")
-        return label.lower()
     except UnicodeEncodeError:
-        pass
-    try:
-        if HAS_IDNA2008:
+        if not HAS_IDNA2008:
+            raise MissingIdna(original)
+        try:
             return idna.encode(label, uts46=True).decode("ascii")
-        # Python's own codec follows IDNA 2003 (it maps 'ß' to 'ss'); good enough without the idna package.
-        return label.lower().encode("idna").decode("ascii")
+        except (UnicodeError, ValueError) as exc:  # idna.IDNAError is a UnicodeError
+            raise InvalidName("%s %r is not a valid internationalised name (IDNA 2008): %s" % (what, original, exc))
+    label = label.lower()
+    if strict and label.startswith("xn--"):
+        _check_a_label(label, original, what)
+    return label
+
+
+def _check_a_label(label, original, what):
+    """An A-label must be the encoding of a valid IDNA 2008 U-label: decode, encode, same label."""
+    if not HAS_IDNA2008:
+        raise MissingIdna(original)
+    try:
+        again = idna.encode(idna.decode(label)).decode("ascii")
     except (UnicodeError, ValueError) as exc:
-        raise InvalidName("%r is not a valid internationalised name: %s" % (original, exc))
+        raise InvalidName("%s %r: %r is not a valid IDNA 2008 A-label (%s); give the name in its readable form, "
+                          "or the A-label IDNA 2008 gives for it" % (what, original, label, exc))
+    if again != label:
+        raise InvalidName("%s %r: %r is not a valid IDNA 2008 A-label (it encodes back as %r)"
+                          % (what, original, label, again))
 
 
-def to_ascii(text, allow_wildcard=False, allow_underscore=False, what="name"):
-    """Normalise a name: punycode, lowercase, no trailing dot. Raise InvalidName."""
+def to_ascii(text, allow_wildcard=False, allow_underscore=False, what="name", strict=False):
+    """Normalise a name: punycode, lowercase, no trailing dot. Raise InvalidName.
+
+    ``strict`` (names a user gives): every A-label must be valid IDNA 2008.
+    """
     if not isinstance(text, str) or not text.strip():
         raise InvalidName("the %s is empty" % what)
     original = text
     text = _decode_escapes(text.strip())
     if text.endswith("."):
         text = text[:-1]
-    labels = [_to_ascii_label(label, original) for label in text.split(".")]
+    labels = [_to_ascii_label(label, original, strict, what) for label in text.split(".")]
     for index, label in enumerate(labels):
         if label == "*":
             if not allow_wildcard:
@@ -87,16 +129,60 @@ def to_ascii(text, allow_wildcard=False, allow_underscore=False, what="name"):
 
 
 def to_unicode(name):
-    """The readable form of a normalised name, for messages and reports."""
+    """The readable form of a normalised name, for messages and reports (the A-labels without idna)."""
+    if not HAS_IDNA2008:
+        return name
     labels = []
     for label in name.split("."):
         if label.startswith("xn--"):
             try:
-                label = idna.decode(label) if HAS_IDNA2008 else label.encode("ascii").decode("idna")
+                label = idna.decode(label)
             except (UnicodeError, ValueError):
                 pass
         labels.append(label)
     return ".".join(labels)
+
+
+def host_name(text, what="name", allow_wildcard=True):
+    """A name a user gives that must be a host (an alias, a name to point at CloudFront), normalised.
+
+    Strict IDNA 2008, letters, digits and hyphens only (an underscore belongs to
+    service and challenge names, never to a host), at least two labels below a
+    wildcard, and never an IP address. Raises InvalidName.
+    """
+    original = text
+    if isinstance(text, str) and _is_ip_address(text):
+        raise InvalidName("%s %r is an IP address, not a host name" % (what, original))
+    try:
+        name = to_ascii(text, allow_wildcard=allow_wildcard, what=what, strict=True)
+    except InvalidName as exc:
+        if isinstance(text, str) and "_" in text and not isinstance(exc, MissingIdna):
+            raise InvalidName("%s; an underscore belongs to service and challenge names (like _www.example.com, "
+                              "which the module derives itself with challenge: true), never to a host name" % exc)
+        raise
+    labels = name.split(".")
+    base = labels[1:] if labels[0] == "*" else labels
+    if not base:
+        raise InvalidName("%s %r: a wildcard alone names nothing; give the domain below it, like *.example.com"
+                          % (what, original))
+    if len(base) < 2:
+        raise InvalidName("%s %r: a host name needs at least two labels, like www.example.com (%r is a single "
+                          "label or a top-level domain)" % (what, original, ".".join(base) or name))
+    if base[-1].isdigit():
+        raise InvalidName("%s %r: the last label (%r) cannot be all digits: no top-level domain is"
+                          % (what, original, base[-1]))
+    return name
+
+
+def _is_ip_address(text):
+    candidate = text.strip().rstrip(".")
+    if candidate.startswith("[") and candidate.endswith("]"):
+        candidate = candidate[1:-1]
+    try:
+        ipaddress.ip_address(candidate)
+    except ValueError:
+        return False
+    return True
 
 
 def is_subdomain(name, parent):
@@ -125,7 +211,13 @@ class Alias:
 
     @classmethod
     def parse(cls, text):
+        """An alias as a service holds it (CloudFront, a DNS zone): normalised, not held to the strict rules."""
         return cls(to_ascii(text, allow_wildcard=True, what="alias"))
+
+    @classmethod
+    def from_input(cls, text):
+        """An alias a user gives: a host name by the strict rules (see ``host_name``)."""
+        return cls(host_name(text, what="alias"))
 
     @property
     def name(self):
@@ -222,7 +314,7 @@ def parse_aliases(texts):
     """The aliases a user listed, normalised, each once, in the order given. Raises InvalidName."""
     aliases = []
     for text in texts or []:
-        alias = Alias.parse(text)
+        alias = Alias.from_input(text)
         if alias not in aliases:
             aliases.append(alias)
     return aliases

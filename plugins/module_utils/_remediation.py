@@ -54,6 +54,15 @@ def requests_from(single, many, defaults):
     names; what an item does not say comes from ``defaults``.
     """
     items = []
+    if isinstance(many, (str, bytes)) or (many is not None and not isinstance(many, (list, tuple))):
+        raise RemediationInputError(
+            "aliases must be a list (of alias names, or of mappings with 'alias' and 'target_distribution_id'), "
+            "not the %s %r; for one alias give alias=%s, or a list: -e '{\"aliases\": [\"%s\"]}'"
+            % (type(many).__name__, many, many if isinstance(many, str) else "...",
+               many if isinstance(many, str) else "www.example.com"))
+    if single is not None and not isinstance(single, str):
+        raise RemediationInputError("alias must be one alias name (a string), not the %s %r; for several use "
+                                    "aliases: [...]" % (type(single).__name__, single))
     for index, item in enumerate(many or []):
         if isinstance(item, str) and item.strip():
             item = {"alias": item}
@@ -77,7 +86,7 @@ def requests_from(single, many, defaults):
     seen = {}
     for item in items:
         try:
-            key = Alias.parse(str(item["alias"])).name
+            key = Alias.from_input(str(item["alias"])).name
         except InvalidName as exc:
             raise RemediationInputError(str(exc))
         if not item.get("target_distribution_id"):
@@ -92,7 +101,7 @@ def requests_from(single, many, defaults):
                                         % (item["alias"], provider, ", ".join(PROVIDERS)))
         if item.get("dns_zone"):
             try:
-                to_ascii(str(item["dns_zone"]), what="dns_zone")
+                to_ascii(str(item["dns_zone"]), what="dns_zone", strict=True)
             except InvalidName as exc:
                 raise RemediationInputError("%s: %s" % (item["alias"], exc))
         try:
@@ -538,7 +547,8 @@ def _state_left(plan, done):
     if "repoint_dns" in done:
         dns_at = "points at the target (%s)" % plan["target_domain_name"]
     else:
-        dns_at = "as found (%s)" % _dns_text(plan["dns_before"])
+        # Not read again since step 1: someone else may have changed it meanwhile.
+        dns_at = "not changed by this run (as step 1 saw it: %s)" % _dns_text(plan["dns_before"])
     left = "alias %s; DNS %s" % (alias_at, dns_at)
     if "txt_create" in done and "txt_remove" not in done:
         left += "; TXT %s is still there (remove it, or run again)" % plan["txt_record_name"]

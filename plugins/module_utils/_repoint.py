@@ -25,9 +25,11 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     DistributionIndex,
     is_distribution_id,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
     Alias,
     InvalidName,
+    host_name,
     in_zone,
     is_apex,
     to_ascii,
@@ -54,7 +56,7 @@ class Request:
     """One name to repoint or remove, with its options normalised."""
 
     def __init__(self, name, zone=None, target=None, state="present", expected_current=None, ttl=None,
-                 proxied=None, challenge=False, where="name"):
+                 proxied=None, challenge=False, where="name", allow_any_target=False):
         self.name = name
         self.where = where  # how the user's input calls this request, for messages
         self.zone = zone
@@ -64,6 +66,7 @@ class Request:
         self.ttl = ttl
         self.proxied = proxied
         self.challenge = challenge
+        self.allow_any_target = allow_any_target  # the user said: the target need not be this account's
         self.restore = None  # record sets from a backup, for restore_from
         self.restore_types = ()
 
@@ -84,14 +87,17 @@ def parse_requests(entries, defaults, many=False):
         if not entry.get("name"):
             raise PlanError("%s: name is required (the DNS name to repoint, e.g. www.example.com)" % where)
         try:
-            zone = to_ascii(entry["zone"], what="zone") if entry.get("zone") else None
+            zone = to_ascii(entry["zone"], what="zone", strict=True) if entry.get("zone") else None
             text = entry["name"]
             if text == "@":
                 if not zone:
                     raise PlanError("%s: name '@' means the zone apex, so zone is required" % where)
                 name = zone
+            elif entry.get("challenge"):
+                name = to_ascii(text, allow_wildcard=True, allow_underscore=True, what="name", strict=True)
             else:
-                name = to_ascii(text, allow_wildcard=True, allow_underscore=True, what="name")
+                # The name is pointed at a host: a host name itself (an underscore name is a challenge name).
+                name = host_name(text, what="name")
         except InvalidName as exc:
             raise PlanError("%s: %s" % (where, exc))
         if entry.get("challenge"):
@@ -104,7 +110,7 @@ def parse_requests(entries, defaults, many=False):
         if state == "present" and not target:
             raise PlanError("%s: state=present needs a target (dXXXX.cloudfront.net or a distribution id)" % where)
         try:
-            target = _normalise_target(target) if target else None
+            target = _normalise_target_host(target) if target else None
             expected = entry.get("expected_current")
             if expected is not None:
                 expected = [_normalise_target(v) for v in expected]
@@ -112,16 +118,16 @@ def parse_requests(entries, defaults, many=False):
             raise PlanError("%s: %s" % (where, exc))
         ttl = entry.get("ttl")
         if ttl is not None and not 1 <= int(ttl) <= 2147483647:
-            raise PlanError("%s: ttl must be a positive number of seconds" % where)
+            raise PlanError("%s: ttl must be a positive number of seconds (1-2147483647)" % where)
         requests.append(Request(name, zone, target, state, expected, ttl, entry.get("proxied"),
-                                bool(entry.get("challenge")), where))
+                                bool(entry.get("challenge")), where, bool(entry.get("allow_any_target"))))
     return requests
 
 
 def _check_challenge_name(where, name):
     """With challenge: true the name is the CloudFront alias; the module derives the '_' TXT name from it."""
     try:
-        Alias.parse(name)
+        Alias.from_input(name)
     except InvalidName as exc:
         hint = ""
         if name.startswith("_") and not name.startswith("_."):
@@ -140,6 +146,17 @@ def _normalise_target(value):
     return to_ascii(value, what="target")
 
 
+def _normalise_target_host(value):
+    """A target is a distribution id or a host name (never an address: a CNAME names a host)."""
+    value = str(value).strip()
+    if is_distribution_id(value):
+        return value
+    if _looks_like_address(value):
+        raise InvalidName("target %r is an IP address; a CNAME points at a host name - give the distribution's "
+                          "dXXXX.cloudfront.net name or its id" % value)
+    return to_ascii(value, what="target", strict=True)
+
+
 def _looks_like_address(value):
     parts = value.split(".")
     if len(parts) == 4 and all(p.isdigit() for p in parts):
@@ -147,20 +164,80 @@ def _looks_like_address(value):
     return ":" in value
 
 
+CLOUDFRONT_SUFFIX = ".cloudfront.net"
+
+
+def needs_account_check(request):
+    """Whether a request's target must be found in the caller's account (so AWS is needed)."""
+    return bool(request.target) and request.state == "present" and not request.allow_any_target
+
+
 class Targets:
-    """Distribution ids and CloudFront names resolved once for the whole run."""
+    """Distribution ids and CloudFront names resolved once for the whole run.
+
+    A target must be something this account serves: a distribution id, or the
+    ``*.cloudfront.net`` name of one of its distributions. A name pointed at a
+    CloudFront name nobody in the account owns is a dangling record (anyone who
+    adds the name to their own distribution serves it), and a name pointed at any
+    other host is not this collection's business; both take ``allow_any_target``.
+    """
 
     def __init__(self, cloudfront_client_factory):
         self._factory = cloudfront_client_factory
         self._index = None
 
-    def index(self):
+    def index(self, why="a distribution id is looked up in the account's distributions, which needs AWS "
+                        "credentials (the AWS options or AWS_* environment variables)"):
         if self._index is None:
             if self._factory is None:
-                raise PlanError("distribution ids can only be resolved with AWS credentials; give the target as "
-                                "its dXXXX.cloudfront.net name instead")
-            self._index = DistributionIndex.load(self._factory())
+                raise PlanError(why)
+            try:
+                self._index = DistributionIndex.load(self._factory())
+            except AwsError as exc:
+                raise PlanError("%s. The distributions of this account are read to check the target (%s)"
+                                % (exc, why))
         return self._index
+
+    def check(self, request):
+        """Refuse a target this account does not serve, unless the request allows any target. Before any read."""
+        if request.restore is not None or not needs_account_check(request):
+            return
+        target = request.target
+        if is_distribution_id(target):
+            self.domain(target)
+            return
+        what = "%s: target %s" % (request.where, target)
+        if not target.endswith(CLOUDFRONT_SUFFIX):
+            raise PlanError("%s is not a CloudFront distribution: this module points names at distributions of this "
+                            "account (give its dXXXX.cloudfront.net name or its id). To point %s at another host on "
+                            "purpose, set allow_any_target: true" % (what, request.name))
+        index = self.index("%s is checked against the distributions of this account, so that DNS never points at a "
+                           "distribution that does not exist (anyone could then take the name over). Give AWS "
+                           "credentials (the AWS options or AWS_* environment variables), or set allow_any_target: "
+                           "true to point at it unchecked" % what)
+        if self.serves(target):
+            return
+        raise PlanError("%s is not the domain name of any distribution in account %s: a record pointing there would "
+                        "dangle, and anyone who adds %s to their own distribution would serve it (a takeover). Give "
+                        "the target distribution's id or its dXXXX.cloudfront.net name; if %s is another account's "
+                        "distribution, set allow_any_target: true"
+                        % (what, index.account_id or "(unknown)", request.name, target))
+
+    def serves(self, domain):
+        """Whether a ``*.cloudfront.net`` name leads to something of this account."""
+        if domain in self.index().by_domain:
+            return True
+        return self.routing_endpoint(domain)
+
+    def routing_endpoint(self, domain):
+        """Hook: whether ``domain`` is the routing endpoint of one of this account's connection groups.
+
+        Distribution tenants (CloudFront SaaS Manager) are reached through a connection
+        group's RoutingEndpoint, also a ``dXXXX.cloudfront.net`` name. Until connection
+        groups are read here, no such endpoint is known, so a tenant's endpoint needs
+        allow_any_target.
+        """
+        return False
 
     def domain(self, value):
         if value and is_distribution_id(value):
@@ -192,6 +269,8 @@ class ZonePlan:
 
 def plan_repoint(provider, requests, targets):
     """Read every zone once and plan each request; raises PlanError on anything unsafe."""
+    for request in requests:
+        targets.check(request)  # before the first read: a target this account does not serve is bad input
     zones = {}
     by_zone = {}
     for request in requests:
@@ -393,7 +472,9 @@ def write_backup(provider, plans, backup_dir):
     try:
         if not os.path.isdir(backup_dir):
             os.makedirs(backup_dir, 0o700)
-        with open(path, "w") as handle:
+        # Owner only: a backup shows a zone's records (and, for a TXT record, its value) to nobody else.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
             json.dump({"format": BACKUP_FORMAT, "provider": provider.name, "created": stamp, "names": names},
                       handle, indent=2, sort_keys=True)
     except (IOError, OSError) as exc:

@@ -9,11 +9,20 @@ sometimes into another zone; to see what a zone says *now* we ask each of its
 nameservers, with recursion off, for the exact record type, and follow a CNAME
 chain ourselves. EDNS payload is 1232 octets: larger ones have troubled
 Route 53's servers in the past.
+
+Nameservers may be given by address or by host name (``ns1.example.net``,
+``localhost:5353``): a name is looked up once with the system resolver and every
+address it has is asked, each reported under the name the user wrote.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import ipaddress
+import socket
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 
 try:
     import dns.exception
@@ -57,11 +66,93 @@ def parse_nameserver(text):
     return host, port
 
 
+class Nameserver(tuple):
+    """(address, port) of one nameserver to ask, and the host name the user gave it by, if any."""
+
+    def __new__(cls, address, port, given=None):
+        server = tuple.__new__(cls, (address, port))
+        server.given = given
+        return server
+
+
+def _is_address(host):
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def resolve_nameservers(texts):
+    """Every (address, port) the nameservers given as 'host', 'host:port' or '[v6]:port' stand for.
+
+    A host name is resolved with the system resolver (all its addresses, IPv4 and
+    IPv6, in the resolver's order). Raises ResolverError naming every entry that
+    could not be resolved.
+    """
+    servers, failed = [], []
+    for text in texts:
+        host, port = parse_nameserver(text)
+        try:
+            addresses = addresses_of(host, what="nameserver")
+        except UnresolvedName as exc:
+            failed.append("%r (%s)" % (text.strip(), exc))
+            continue
+        found = [Nameserver(address, port, None if address == host else host) for address in addresses]
+        for server in found:
+            if server not in servers:
+                servers.append(server)
+    if failed:
+        raise ResolverError("%s could not be resolved to an address by this host's system resolver: %s. Give the "
+                            "nameserver's address instead, or a name this host can resolve"
+                            % ("this nameserver" if len(failed) == 1 else "these nameservers", ", ".join(failed)))
+    return servers
+
+
+class UnresolvedName(ResolverError):
+    """The system resolver has no address for a host name."""
+
+
+def addresses_of(host, what="server"):
+    """The addresses of a server given by address or host name (every one the system resolver has).
+
+    Raises ResolverError: ``UnresolvedName`` with the resolver's reason when the name has
+    no address, a plain one when the text cannot be a host name at all.
+    """
+    host = (host or "").strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if _is_address(host):
+        return [host]
+    try:
+        ascii_host = to_ascii(host, allow_underscore=True, what=what, strict=True)
+    except InvalidName as exc:
+        raise ResolverError("%s %r is not an address or a host name (%s)" % (what, host, exc))
+    try:
+        infos = socket.getaddrinfo(ascii_host, 53, 0, socket.SOCK_DGRAM)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise UnresolvedName(getattr(exc, "strerror", None) or str(exc))
+    addresses = []
+    for info in infos:
+        if info[4][0] not in addresses:
+            addresses.append(info[4][0])
+    return addresses
+
+
+def unresolved_server(what, host, exc):
+    """The message for a server option (RFC 2136 server) whose name has no address."""
+    return ("%s %r could not be resolved to an address by this host's system resolver (%s). Give its address "
+            "instead, or a name this host can resolve" % (what, host, exc))
+
+
 def server_label(server):
     host, port = server
-    if ":" in host:
-        host = "[%s]" % host
-    return host if port == 53 else "%s:%d" % (host, port)
+    address = "[%s]" % host if ":" in host else host
+    given = getattr(server, "given", None)
+    if given and given != host:
+        name = given if port == 53 else "%s:%d" % (given, port)
+        return "%s (%s)" % (name, address)
+    return address if port == 53 else "%s:%d" % (address, port)
 
 
 class Answer:
@@ -91,7 +182,7 @@ class AuthoritativeResolver:
     def __init__(self, nameservers=None, timeout=3.0, retries=2):
         if not HAS_DNSPYTHON:
             raise ResolverError("dnspython is required on the host that runs this module: pip install dnspython")
-        self.explicit = [parse_nameserver(ns) for ns in nameservers] if nameservers else None
+        self.explicit = resolve_nameservers(nameservers) if nameservers else None
         self.timeout = timeout
         self.retries = retries
         self._zone_cache = {}
@@ -154,7 +245,7 @@ class AuthoritativeResolver:
         if name in self._zone_cache:
             return self._zone_cache[name]
         if self.explicit:
-            zone = self._zone_from_server(self.explicit[0], name)
+            zone = self._zone_from_servers(self.explicit, name)
         else:
             try:
                 zone = _text(dns.resolver.zone_for_name(name + "."))
@@ -162,6 +253,16 @@ class AuthoritativeResolver:
                 raise ResolverError("could not find the zone of %s in the public DNS: %s" % (name, exc))
         self._zone_cache[name] = zone
         return zone
+
+    def _zone_from_servers(self, servers, name):
+        # The first server that can say (a name given by host name may have an address that does not answer).
+        errors = []
+        for server in servers:
+            try:
+                return self._zone_from_server(server, name)
+            except ResolverError as exc:
+                errors.append(str(exc))
+        raise ResolverError("; ".join(errors))
 
     def _zone_from_server(self, server, name):
         # A SOA question names the zone: in the answer at the apex, in the authority

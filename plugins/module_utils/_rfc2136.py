@@ -54,6 +54,12 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider im
     Zone,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records import RecordSet
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
+    ResolverError,
+    UnresolvedName,
+    addresses_of,
+    unresolved_server,
+)
 
 # Only when the server refuses a zone transfer: the types asked for at each name, one query each.
 READ_TYPES = ("CNAME", "A", "AAAA", "TXT", "MX", "SRV", "CAA", "NS", "HTTPS", "SVCB", "NAPTR", "PTR", "DNAME",
@@ -83,6 +89,8 @@ class Rfc2136Provider(DnsProvider):
         if not server:
             raise DnsError("provider rfc2136 needs the server to update (server)")
         self.server = server
+        # A server given by name: every address it has, each tried in turn when one does not answer.
+        self.addresses = server_addresses(server)
         self.port = port
         self.timeout = timeout
         self.key_name = key_name
@@ -113,10 +121,10 @@ class Rfc2136Provider(DnsProvider):
             # Reads are signed too: a wrong key then shows on the first read, before any update is sent.
             query.use_tsig(self.keyring, keyname=self.key_name, algorithm=self.key_algorithm)
 
-        def ask():
-            response = dns.query.udp(query, self.server, port=self.port, timeout=self.timeout)
+        def ask(address):
+            response = dns.query.udp(query, address, port=self.port, timeout=self.timeout)
             if response.flags & dns.flags.TC:
-                response = dns.query.tcp(query, self.server, port=self.port, timeout=self.timeout)
+                response = dns.query.tcp(query, address, port=self.port, timeout=self.timeout)
             return response
 
         response, unused = self._exchange(ask, "%s %s" % (name, rdtype))
@@ -125,13 +133,17 @@ class Rfc2136Provider(DnsProvider):
                            % (self.server, self.port, name, rdtype, ATTEMPTS), code="SERVFAIL")
         return response
 
+    def _address(self, attempt):
+        """The address to use for this attempt: a server with several addresses gets each in turn."""
+        return self.addresses[(attempt - 1) % len(self.addresses)]
+
     def _exchange(self, send, what):
-        """send() with retries on timeouts, dropped connections and SERVFAIL; (response, attempts)."""
+        """send(address) with retries on timeouts, dropped connections and SERVFAIL; (response, attempts)."""
         delay = FIRST_DELAY
         for attempt in range(1, ATTEMPTS + 1):
             self.count += 1
             try:
-                response = send()
+                response = send(self._address(attempt))
             except _TSIG_ERRORS as exc:
                 raise self._key_error(exc)
             except (dns.exception.Timeout, OSError) as exc:
@@ -189,7 +201,7 @@ class Rfc2136Provider(DnsProvider):
             self.count += 1
             try:
                 data = {}
-                for message in dns.query.xfr(self.server, origin, port=self.port, keyring=self.keyring,
+                for message in dns.query.xfr(self._address(attempt), origin, port=self.port, keyring=self.keyring,
                                              keyname=self.key_name, keyalgorithm=self.key_algorithm,
                                              relativize=False, timeout=self.timeout,
                                              lifetime=max(self.timeout * 6, 60)):
@@ -306,7 +318,7 @@ class Rfc2136Provider(DnsProvider):
 
     def _send(self, update, zone, changes):
         response, attempt = self._exchange(
-            lambda: dns.query.tcp(update, self.server, port=self.port, timeout=self.timeout),
+            lambda address: dns.query.tcp(update, address, port=self.port, timeout=self.timeout),
             "the update of zone %s" % zone.name)
         rcode = dns.rcode.to_text(response.rcode())
         if rcode == "NOERROR":
@@ -391,6 +403,16 @@ class Rfc2136Provider(DnsProvider):
         if others:
             text += " The other names of the update were changed as planned: %s." % ", ".join(others)
         return DnsError(text, code="UpdateIgnored")
+
+
+def server_addresses(server):
+    """Every address of the RFC 2136 server (given by address or host name); DnsError when it has none."""
+    try:
+        return addresses_of(server, what="server")
+    except UnresolvedName as exc:
+        raise DnsError(unresolved_server("server", server, exc), code="Unresolvable")
+    except ResolverError as exc:
+        raise DnsError(str(exc), code="Unresolvable")
 
 
 def _index(data, rrset):

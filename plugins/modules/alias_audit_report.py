@@ -266,7 +266,11 @@ def write_atomically(module, path, content):
     except (IOError, OSError, ValueError):
         pass
     directory = os.path.dirname(path)
-    handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="the report could not be written to report_dir %s (%s): give a directory this user can "
+                             "create and write to" % (directory, exc))
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(content)
@@ -277,7 +281,8 @@ def write_atomically(module, path, content):
     except (IOError, OSError) as exc:
         if os.path.exists(temporary):
             os.unlink(temporary)
-        module.fail_json(msg="could not write %s: %s" % (path, exc))
+        module.fail_json(msg="the report could not be written to report_dir %s (%s could not be written: %s): give a "
+                             "directory this user can create and write to" % (directory, path, exc))
     return True
 
 
@@ -311,12 +316,23 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    inventories = [i for i in params["inventories"] if i]
+    inventories = params["inventories"]
     if not inventories:
         module.fail_json(msg="inventories is empty: run cloudfront_alias_inventory_info for at least one account")
     for index, inventory in enumerate(inventories):
+        if not inventory:
+            module.fail_json(msg="inventories[%d] is an empty mapping, not a cloudfront_alias_inventory_info "
+                                 "inventory: pass the inventory that module returned for each account (did it fail "
+                                 "or get skipped for that account?)" % index)
         if "account_id" not in inventory or "distributions" not in inventory:
-            module.fail_json(msg="inventories[%d] is not a cloudfront_alias_inventory_info inventory" % index)
+            module.fail_json(msg="inventories[%d] is not a cloudfront_alias_inventory_info inventory (it has no %s)"
+                                 % (index, " and no ".join(k for k in ("account_id", "distributions")
+                                                           if k not in inventory)))
+    for option in ("extra_requests", "extra_lower_bound"):
+        if params[option] < 0:
+            module.fail_json(msg="%s must be zero or more, not %d" % (option, params[option]))
+    if params["dns_timeout"] <= 0:
+        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     previous = None
     if params["previous_report"]:
         previous, problem = read_previous(params["previous_report"])
@@ -382,7 +398,8 @@ def write_report(module, directory, report):
             try:
                 os.makedirs(directory, 0o755)
             except OSError as exc:
-                module.fail_json(msg="could not create report_dir %s: %s" % (directory, exc))
+                module.fail_json(msg="the report could not be written to report_dir %s (%s): give a directory this "
+                                     "user can create and write to" % (directory, exc))
         changed = False
         for kind in ("json", "markdown", "html"):
             changed = write_atomically(module, files[kind], contents[kind]) or changed

@@ -337,6 +337,8 @@ def main():
         aliases = parse_aliases(params["aliases"])
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
+    if params["dns_timeout"] <= 0:
+        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     resolver = None
     if params["dns_lookup"]:
         try:

@@ -162,6 +162,8 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[["profile", "access_key"]])
+    if module.params["dns_timeout"] <= 0:
+        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % module.params["dns_timeout"])
     checks = []
     try:
         for check in module.params["checks"]:

@@ -141,7 +141,7 @@ def main():
     wanted = None
     if params["route53_zones"] is not None:
         try:
-            wanted = set(to_ascii(z, what="zone") for z in params["route53_zones"])
+            wanted = set(to_ascii(z, what="zone", strict=True) for z in params["route53_zones"])
         except InvalidName as exc:
             module.fail_json(msg="route53_zones: %s" % exc)
 

@@ -221,8 +221,13 @@ def main():
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
     state = params["state"]
-    if params["txt_wait_timeout"] < 0:
-        module.fail_json(msg="txt_wait_timeout must be zero or more seconds")
+    for option in ("txt_wait_timeout", "wait_timeout", "max_precondition_retries"):
+        if params[option] < 0:
+            module.fail_json(msg="%s must be zero or more%s, not %d"
+                                 % (option, "" if option == "max_precondition_retries" else " seconds", params[option]))
+    if params["alias_quota"] < 1:
+        module.fail_json(msg="alias_quota must be 1 or more (the number of aliases the account may put on one "
+                             "distribution; 100 unless AWS raised it), not %d" % params["alias_quota"])
 
     result = dict(changed=False, distribution_id=distribution_id, moved=[], precondition_retries=0)
     connection = None

@@ -67,10 +67,19 @@ options:
     type: str
   target:
     description:
-      - Where the name should point - a C(dXXXX.cloudfront.net) name, a distribution id (looked up with the
-        AWS options), or any host name.
+      - Where the name should point - a distribution id, or the C(dXXXX.cloudfront.net) name of a distribution in
+        this account. Both are checked against the account's distributions (with the AWS options, whatever the
+        provider), so that no name is pointed at a distribution that does not exist - a dangling record anyone
+        could take over by adding the name to their own distribution.
+      - Any other host, or another account's distribution, only with O(allow_any_target=true).
       - Required with O(state=present).
     type: str
+  allow_any_target:
+    description:
+      - Point the name (or, with O(challenge=true), set the TXT value) at O(target) without checking that it is a
+        distribution of this account - for a host outside CloudFront, or another account's distribution.
+    type: bool
+    default: false
   state:
     description:
       - V(present) points the name at O(target); V(absent) removes its CNAME/A/AAAA records (or, with
@@ -92,7 +101,8 @@ options:
     type: int
   proxied:
     description:
-      - Cloudflare only. Whether the record is proxied by Cloudflare (orange cloud).
+      - Cloudflare only (refused with the other providers). Whether the record is proxied by Cloudflare (orange
+        cloud).
       - CloudFront needs DNS-only records. A record that is proxied now is only turned DNS-only when this is
         V(false) explicitly; when this is not given and the record is proxied, the module fails and explains.
     type: bool
@@ -118,6 +128,7 @@ options:
       ttl: {description: As O(ttl)., type: int}
       proxied: {description: As O(proxied)., type: bool}
       challenge: {description: As O(challenge)., type: bool}
+      allow_any_target: {description: As O(allow_any_target)., type: bool}
   backup:
     description:
       - Before changing anything, write the records about to be replaced to a JSON file in O(backup_dir),
@@ -188,15 +199,22 @@ EXAMPLES = r"""
     target: d111111abcdef8.cloudfront.net
     proxied: false
 
-- name: BIND (RFC 2136) with a TSIG key
+- name: BIND (RFC 2136) with a TSIG key (the secret from RFC2136_KEY_SECRET in the environment)
   aliasguard.cloudfront.dns_cname_repoint:
     provider: rfc2136
     server: ns1.example.net
     key_name: ansible-update
-    key_secret: "{{ vault_tsig_secret }}"
     zone: example.net
     name: www.example.net
     target: d111111abcdef8.cloudfront.net
+
+- name: A name pointed at a host outside CloudFront, on purpose
+  aliasguard.cloudfront.dns_cname_repoint:
+    provider: route53
+    zone: example.com
+    name: legacy.example.com
+    target: origin.example.org
+    allow_any_target: true
 
 - name: The TXT record AssociateAlias needs, then gone again
   aliasguard.cloudfront.dns_cname_repoint:
@@ -309,6 +327,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider im
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import (
     PROVIDER_REQUIRED_IF,
     build_provider,
+    check_provider_options,
     provider_argument_spec,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._repoint import (
@@ -317,6 +336,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._repoint imp
     apply_plan,
     changed_by,
     diff_of,
+    needs_account_check,
     parse_requests,
     plan_repoint,
     read_backup,
@@ -329,7 +349,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver im
     ResolverError,
 )
 
-PER_NAME = ("zone", "target", "state", "expected_current", "ttl", "proxied", "challenge")
+PER_NAME = ("zone", "target", "state", "expected_current", "ttl", "proxied", "challenge", "allow_any_target")
 
 
 def main():
@@ -343,6 +363,7 @@ def main():
         ttl=dict(type="int"),
         proxied=dict(type="bool"),
         challenge=dict(type="bool", default=False),
+        allow_any_target=dict(type="bool", default=False),
         records=dict(type="list", elements="dict", options=dict(
             name=dict(type="str", required=True),
             zone=dict(type="str"),
@@ -352,6 +373,7 @@ def main():
             ttl=dict(type="int"),
             proxied=dict(type="bool"),
             challenge=dict(type="bool"),
+            allow_any_target=dict(type="bool"),
         )),
         backup=dict(type="bool", default=False),
         backup_dir=dict(type="path", default="~/.ansible/aliasguard/backups"),
@@ -371,7 +393,15 @@ def main():
     params = module.params
 
     # Validate everything the user typed before a single request goes out.
+    if params["wait_timeout"] < 0:
+        module.fail_json(msg="wait_timeout must be zero or more seconds, not %s" % params["wait_timeout"])
+    if params["dns_timeout"] <= 0:
+        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     try:
+        given = dict(params)
+        if any(record.get("proxied") is not None for record in params["records"] or []):
+            given["proxied"] = True  # records[].proxied: also Cloudflare's alone
+        settings = check_provider_options(given, more={"proxied": "cloudflare"})
         if params["restore_from"]:
             requests = read_backup(params["restore_from"], params["provider"])
         else:
@@ -382,7 +412,7 @@ def main():
         if params["wait"]:
             resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
         connection = AwsConnection(params) if _needs_aws(params, requests) else None
-        provider = build_provider(params, connection)
+        provider = build_provider(settings, connection)
     except (PlanError, DnsError, AwsError, ResolverError) as exc:
         module.fail_json(msg=str(exc))
 
@@ -432,6 +462,8 @@ def _warn(module, provider):
 def _needs_aws(params, requests):
     if params["provider"] == "route53":
         return True
+    if any(needs_account_check(r) for r in requests):
+        return True  # the target is checked against the account's distributions
     values = [r.target for r in requests if r.target] + [v for r in requests for v in (r.expected_current or [])]
     return any(is_distribution_id(v) for v in values)
 

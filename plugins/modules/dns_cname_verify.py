@@ -222,9 +222,12 @@ def main():
         target_id = params["target_distribution_id"]
         if target_id is not None:
             target_id = require_distribution_id("target_distribution_id", target_id)
-        domain = to_ascii(params["target_domain_name"], what="target_domain_name") if params["target_domain_name"] else None
+        domain = (to_ascii(params["target_domain_name"], what="target_domain_name", strict=True)
+                  if params["target_domain_name"] else None)
         if params["timeout"] < 0:
             module.fail_json(msg="timeout must be zero or more seconds")
+        if params["dns_timeout"] <= 0:
+            module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
         resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
     except (InvalidName, InvalidDistributionId, ResolverError) as exc:
         module.fail_json(msg=str(exc))

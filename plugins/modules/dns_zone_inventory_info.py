@@ -23,6 +23,8 @@ options:
     description:
       - V(cloudflare) uses O(api_token); V(rfc2136) transfers the zones from O(server) (it must allow AXFR for
         the TSIG key).
+      - An option of the other provider is refused, naming the option, rather than ignored (a value that only comes
+        from an environment variable is not refused).
     type: str
     required: true
     choices: [cloudflare, rfc2136]
@@ -38,9 +40,9 @@ options:
     type: str
   base_url:
     description:
-      - Cloudflare only. Falls back to E(CLOUDFLARE_BASE_URL).
+      - Cloudflare only. The API's base URL, an C(http) or C(https) URL. Falls back to E(CLOUDFLARE_BASE_URL), then
+        to C(https://api.cloudflare.com/client/v4).
     type: str
-    default: https://api.cloudflare.com/client/v4
   validate_certs:
     description:
       - Cloudflare only. Whether to verify the API's TLS certificate.
@@ -48,26 +50,25 @@ options:
     default: true
   server:
     description:
-      - RFC 2136 only. The server to transfer the zones from.
+      - RFC 2136 only. The server to transfer the zones from, by address or host name (each address of a name is
+        tried in turn). Falls back to E(RFC2136_SERVER).
     type: str
   port:
     description:
-      - RFC 2136 only. Its DNS port.
+      - RFC 2136 only. Its DNS port, 1-65535. Falls back to E(RFC2136_PORT), then to 53.
     type: int
-    default: 53
   key_name:
     description:
-      - RFC 2136 only. TSIG key name.
+      - RFC 2136 only. TSIG key name. Falls back to E(RFC2136_KEY_NAME).
     type: str
   key_secret:
     description:
-      - RFC 2136 only. TSIG secret (base64). Never printed.
+      - RFC 2136 only. TSIG secret (base64). Falls back to E(RFC2136_KEY_SECRET). Never printed.
     type: str
   key_algorithm:
     description:
-      - RFC 2136 only. TSIG algorithm.
+      - RFC 2136 only. TSIG algorithm. Falls back to E(RFC2136_KEY_ALGORITHM), then to C(hmac-sha256).
     type: str
-    default: hmac-sha256
     choices: [hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]
 attributes:
   check_mode:
@@ -93,8 +94,7 @@ EXAMPLES = r"""
   aliasguard.cloudfront.dns_zone_inventory_info:
     provider: rfc2136
     server: ns1.example.net
-    key_name: audit
-    key_secret: "{{ vault_tsig_secret }}"
+    key_name: audit  # the secret comes from RFC2136_KEY_SECRET in the environment
     zones: [example.net]
 """
 
@@ -117,7 +117,7 @@ requests_lower_bound:
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudflare import DEFAULT_BASE_URL, CloudflareClient
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudflare import CloudflareClient
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
     Cost,
     keyring_for,
@@ -126,7 +126,12 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory i
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import OPTION_ENV, check_provider_options
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._rfc2136 import TSIG_ALGORITHMS
+
+
+def _env(option):
+    return (env_fallback, [OPTION_ENV[option]])
 
 
 def main():
@@ -134,22 +139,27 @@ def main():
         argument_spec=dict(
             provider=dict(type="str", required=True, choices=["cloudflare", "rfc2136"]),
             zones=dict(type="list", elements="str", required=True),
-            api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["CLOUDFLARE_API_TOKEN"])),
-            base_url=dict(type="str", default=DEFAULT_BASE_URL, fallback=(env_fallback, ["CLOUDFLARE_BASE_URL"])),
+            api_token=dict(type="str", no_log=True, fallback=_env("api_token")),
+            base_url=dict(type="str", fallback=_env("base_url")),
             validate_certs=dict(type="bool", default=True),
-            server=dict(type="str"),
-            port=dict(type="int", default=53),
-            key_name=dict(type="str", no_log=False),
-            key_secret=dict(type="str", no_log=True),
-            key_algorithm=dict(type="str", default="hmac-sha256", choices=list(TSIG_ALGORITHMS)),
+            server=dict(type="str", fallback=_env("server")),
+            port=dict(type="int", fallback=_env("port")),
+            key_name=dict(type="str", no_log=False, fallback=_env("key_name")),
+            key_secret=dict(type="str", no_log=True, fallback=_env("key_secret")),
+            key_algorithm=dict(type="str", choices=list(TSIG_ALGORITHMS), fallback=_env("key_algorithm")),
         ),
         required_if=[["provider", "cloudflare", ["api_token"]], ["provider", "rfc2136", ["server"]]],
-        required_together=[["key_name", "key_secret"]],
         supports_check_mode=True,
     )
-    params = module.params
     try:
-        zones = [to_ascii(z, what="zone") for z in params["zones"]]
+        params = check_provider_options(module.params)
+        if params["provider"] == "rfc2136" and bool(params["key_name"]) != bool(params["key_secret"]):
+            raise DnsError("key_name and key_secret go together (a TSIG key has both); give both, or neither for "
+                           "unsigned transfers")
+    except DnsError as exc:
+        module.fail_json(msg=str(exc))
+    try:
+        zones = [to_ascii(z, what="zone", strict=True) for z in params["zones"]]
     except InvalidName as exc:
         module.fail_json(msg="zones: %s" % exc)
     cost = Cost()

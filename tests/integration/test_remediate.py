@@ -355,7 +355,7 @@ def test_enabled_holder_in_another_account_stops_and_leaves_everything(sandbox):
     assert [r for r in mutating(requests) if r.get("account") == ACCOUNT_2] == []
     summary = summary_of(run)
     assert "STOPPED" in summary
-    assert "alias still on" in summary and "DNS as found" in summary
+    assert "alias still on" in summary and "DNS not changed by this run (as step 1 saw it" in summary
 
 
 def test_a_wrong_zone_stops_before_any_change_and_the_corrected_run_finishes(sandbox):
@@ -407,7 +407,7 @@ def test_a_run_that_fails_after_the_move_leaves_dns_as_found_and_the_next_run_co
     assert_txt_gone(sandbox, situation)
     summary = summary_of(run)
     assert "changed: txt_create, move_alias, txt_remove" in summary
-    assert "left:    alias on the target %s; DNS as found (192.0.2.10)" % new["id"] in summary
+    assert "left:    alias on the target %s; DNS not changed by this run (as step 1 saw it: 192.0.2.10)" % new["id"] in summary
     assert "it continues with repoint_dns, verify" in summary
 
     # Fix the cause (the MX goes elsewhere), run the same command again: it continues to the end.

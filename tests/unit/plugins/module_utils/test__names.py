@@ -301,3 +301,86 @@ def test_in_zone_and_is_apex():
     assert not in_zone("example.com", "www.example.com")
     assert is_apex("example.com", "example.com")
     assert not is_apex("www.example.com", "example.com")
+
+
+# -- strict rules for names a user gives (issue 8, item 7) ----------------------------------
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _names  # noqa: E402
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (  # noqa: E402
+    host_name,
+    parse_aliases,
+)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("xn--zz.example.com", "not a valid IDNA 2008 A-label"),
+    ("www.xn--ls8h.la", "not a valid IDNA 2008 A-label"),  # punycode of an emoji: IDNA 2003 only
+    ("XN--ZZ.example.com", "not a valid IDNA 2008 A-label"),
+    (u"\U0001F4A9.example.com", "not a valid internationalised name"),
+    (u"ab\u200dc.example.com", "not a valid internationalised name"),
+])
+def test_strict_names_refuse_labels_that_are_not_idna_2008(text, problem):
+    with pytest.raises(InvalidName, match=problem):
+        to_ascii(text, strict=True)
+    with pytest.raises(InvalidName, match=problem):
+        Alias.from_input(text)
+
+
+def test_a_valid_a_label_and_its_u_label_are_the_same_name():
+    assert Alias.from_input("xn--bcher-kva.example").name == "xn--bcher-kva.example"
+    assert Alias.from_input(u"Bücher.example").name == "xn--bcher-kva.example"
+    # IDNA 2008 keeps the sharp s (IDNA 2003 turned it into 'ss', a different name).
+    assert Alias.from_input(u"straße.example").name == "xn--strae-oqa.example"
+
+
+def test_names_read_from_a_service_are_not_held_to_the_strict_rules():
+    # CloudFront or a zone may already hold an IDNA 2003 name: reading it must not break a run.
+    assert Alias.parse("xn--ls8h.la").name == "xn--ls8h.la"
+    assert to_ascii("xn--zz.example.com") == "xn--zz.example.com"
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("*", "wildcard alone"),
+    ("com", "at least two labels"),
+    ("*.com", "at least two labels"),
+    ("localhost", "at least two labels"),
+    ("192.0.2.1", "IP address"),
+    ("2001:db8::1", "IP address"),
+    ("www.example.123", "all digits"),
+    ("www_1.example.com", "www_1"),
+    ("_www.example.com", "_www"),
+])
+def test_an_alias_a_user_gives_must_be_a_host_name(text, problem):
+    with pytest.raises(InvalidName, match=problem):
+        Alias.from_input(text)
+    with pytest.raises(InvalidName, match=problem):
+        parse_aliases([text])
+
+
+def test_an_underscore_message_says_where_underscores_belong():
+    with pytest.raises(InvalidName, match="challenge"):
+        host_name("www_1.example.com")
+
+
+def test_host_name_allows_wildcards_only_when_asked():
+    assert host_name("*.Example.com") == "*.example.com"
+    with pytest.raises(InvalidName, match="wildcard is not allowed"):
+        host_name("*.example.com", allow_wildcard=False)
+
+
+def test_a_non_ascii_name_without_the_idna_package_fails_saying_what_to_install(monkeypatch):
+    monkeypatch.setattr(_names, "HAS_IDNA2008", False)
+    with pytest.raises(InvalidName) as exc:
+        to_ascii(u"straße.example")
+    text = str(exc.value)
+    assert "idna" in text and "straße.example" in text
+    assert "strasse" not in text  # no silent IDNA 2003 fallback
+    with pytest.raises(InvalidName, match="idna"):
+        Alias.from_input("xn--bcher-kva.example")  # an A-label cannot be checked without it either
+    # Plain ASCII names do not need it.
+    assert Alias.from_input("www.example.com").name == "www.example.com"
+
+
+def test_to_unicode_without_idna_keeps_the_a_label(monkeypatch):
+    monkeypatch.setattr(_names, "HAS_IDNA2008", False)
+    assert to_unicode("xn--bcher-kva.example") == "xn--bcher-kva.example"

@@ -384,7 +384,7 @@ def test_a_run_stopped_after_the_move_says_where_it_left_things_and_how_it_conti
     }
     lines = summarise([plan], registered, failed=True, error="www.example.com holds 192.0.2.1")
     assert "  changed: txt_create, move_alias, txt_remove" in lines
-    assert "  left:    alias on the target ETARGET0000001; DNS as found (dold.cloudfront.net)" in lines
+    assert "  left:    alias on the target ETARGET0000001; DNS not changed by this run (as step 1 saw it: dold.cloudfront.net)" in lines
     assert "  next:    fix the cause, run the same command again; it continues with repoint_dns, verify" in lines
     assert "STOPPED: www.example.com holds 192.0.2.1" in lines
     assert lines[-1].startswith("DNS was only repointed after its alias was on the target")
@@ -394,7 +394,7 @@ def test_a_stopped_run_that_left_a_txt_record_says_so():
     plan = plan_for("held_in_account", [holder()], cname_to(OLD))
     registered = {"txt_create": _loop({"changed": True, "records": [{"name": "_www.example.com", "action": "create"}]})}
     lines = summarise([plan], registered, failed=True, error="boom")
-    assert ("  left:    alias still on EOLD0000000001; DNS as found (dold.cloudfront.net); TXT _www.example.com is "
+    assert ("  left:    alias still on EOLD0000000001; DNS not changed by this run (as step 1 saw it: dold.cloudfront.net); TXT _www.example.com is "
             "still there (remove it, or run again)") in lines
     assert "  next:    fix the cause, run the same command again; it continues with move_alias, repoint_dns, " \
            "verify" in lines
@@ -416,7 +416,7 @@ def test_a_run_stopped_before_any_change_says_nothing_was_changed():
     plan = plan_for("held_other_account", [holder("*******000001", in_account=False)], cname_to(OLD),
                     strategy="dns_first")
     lines = summarise([plan], {}, failed=True, error=plan["reason"])
-    assert "  left:    alias still on *******000001; DNS as found (dold.cloudfront.net)" in lines
+    assert "  left:    alias still on *******000001; DNS not changed by this run (as step 1 saw it: dold.cloudfront.net)" in lines
     assert lines[-1] == "Nothing was changed. Fix the cause above and run the same command again."
     assert summarise([], {}, failed=True, error="step 1 failed")[-1].startswith("Nothing was changed")
 
@@ -615,7 +615,7 @@ def test_a_refused_dns_write_is_not_reported_as_dns_at_the_target():
                                   "applied": False}]})
     lines = summarise([plan], {"repoint_dns": refused}, failed=True, error="www.example.com changed meanwhile")
     assert "  changed: nothing" in lines
-    assert "  left:    alias still on EOLD0000000001; DNS as found (dold.cloudfront.net)" in lines
+    assert "  left:    alias still on EOLD0000000001; DNS not changed by this run (as step 1 saw it: dold.cloudfront.net)" in lines
     assert lines[-1].startswith("Nothing was changed")
     # Without the flag, a call that failed before it could wait wrote nothing either.
     unflagged = _loop({"changed": True, "failed": True, "msg": "InvalidChangeBatch",

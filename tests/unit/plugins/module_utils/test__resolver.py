@@ -491,3 +491,63 @@ def test_audit_existence_check_does_not_call_a_refused_name_existing_or_missing(
     # a server that does answer authoritatively after one that refuses is used
     assert check_exists(["nothing.example.com", "example.com"], [refusing.address, server.address], 1.0) == {
         "nothing.example.com": False, "example.com": True}
+
+
+# -- nameservers given as host names (issue 8, item 1) -------------------------------------
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _resolver  # noqa: E402
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (  # noqa: E402
+    resolve_nameservers,
+)
+
+
+def fake_getaddrinfo(table):
+    """A system resolver that knows only ``table`` ({name: [address, ...]})."""
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        if host not in table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM, 17, "",
+                 (a, port, 0, 0) if ":" in a else (a, port)) for a in table[host]]
+    return getaddrinfo
+
+
+def test_a_nameserver_given_by_name_is_asked_at_its_address(server):
+    host, port = server.address.split(":")
+    resolver = AuthoritativeResolver(["localhost:%s" % port], timeout=2.0)
+    assert (host, int(port)) in resolver.explicit  # and ::1 too where localhost has it
+    assert resolver.zone_for("www.example.com") == "example.com"
+    server = resolver.explicit[resolver.explicit.index((host, int(port)))]
+    assert server_label(server) == "localhost:%s (127.0.0.1)" % port
+    assert resolver.lookup(server, "www.example.com", "CNAME").cname == "d111111abcdef8.cloudfront.net"
+
+
+def test_zone_for_uses_the_next_address_when_one_does_not_answer(server, authority):
+    silent = authority(["example.com"], {}, silent=True)
+    resolver = AuthoritativeResolver([silent.address, server.address], timeout=0.3, retries=0)
+    assert resolver.zone_for("www.example.com") == "example.com"
+
+
+def test_every_address_of_a_nameserver_name_is_used(monkeypatch):
+    monkeypatch.setattr(_resolver.socket, "getaddrinfo", fake_getaddrinfo(
+        {"ns1.example.net": ["192.0.2.53", "2001:db8::53", "192.0.2.53"]}))
+    servers = resolve_nameservers(["ns1.example.net", "198.51.100.1:5353"])
+    assert servers == [("192.0.2.53", 53), ("2001:db8::53", 53), ("198.51.100.1", 5353)]
+    # Messages and results name the server as the user wrote it, with the address asked.
+    assert server_label(servers[0]) == "ns1.example.net (192.0.2.53)"
+    assert server_label(servers[1]) == "ns1.example.net ([2001:db8::53])"
+    assert server_label(servers[2]) == "198.51.100.1:5353"
+
+
+def test_names_that_do_not_resolve_are_all_named(monkeypatch):
+    monkeypatch.setattr(_resolver.socket, "getaddrinfo", fake_getaddrinfo({"ns1.example.net": ["192.0.2.53"]}))
+    with pytest.raises(ResolverError) as exc:
+        AuthoritativeResolver(["ns1.example.net", "ns2.nowhere.invalid", "ns3.nowhere.invalid:5353"])
+    text = str(exc.value)
+    assert "ns2.nowhere.invalid" in text and "ns3.nowhere.invalid:5353" in text
+    assert "could not be resolved" in text
+    assert "ns1.example.net" not in text
+
+
+def test_a_nameserver_that_is_not_a_host_name_is_refused_with_the_reason():
+    with pytest.raises(ResolverError, match="not an address or a host name"):
+        AuthoritativeResolver(["ns1 example net"])
