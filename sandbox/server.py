@@ -18,7 +18,7 @@ import threading
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from .context import SandboxContext
+from .context import DEFAULT_TTL_SCALE, SandboxContext
 from .faults import FaultPolicy
 from .reqlog import RequestLog
 
@@ -37,7 +37,8 @@ class Sandbox:
         self.ctx = SandboxContext(
             config["accounts"], log, FaultPolicy(),
             deploy_seconds=config.get("deploy_seconds", 1.0),
-            insync_seconds=config.get("insync_seconds", 1.0))
+            insync_seconds=config.get("insync_seconds", 1.0),
+            ttl_scale=config.get("ttl_scale", DEFAULT_TTL_SCALE))
         self.servers = []
         self.bind = None
         self.bind_pid = None
@@ -111,7 +112,8 @@ class Sandbox:
                     self.ctx.faults.off()
                 else:
                     self.ctx.faults.configure(body.get("throttle", 0.0), body.get("server_errors", 0.0),
-                                              body.get("seed", 0))
+                                              body.get("seed", 0), body.get("cloudflare_quota"),
+                                              body.get("cloudflare_window"))
             except (TypeError, ValueError) as exc:
                 return _json({"error": str(exc)}, 400)
             return _json(self.ctx.faults.settings())
