@@ -208,6 +208,12 @@ def faults(state_dir, throttle=0.0, server_errors=0.0, seed=0, off=False, cloudf
     return _control(os.path.abspath(state_dir), "/faults", payload)
 
 
+def raise_alias_quota(state_dir, account_id, aliases_per_distribution):
+    """An account's quota of aliases per distribution, raised as AWS Support raises it (control endpoint only)."""
+    return _control(os.path.abspath(state_dir), "/quotas",
+                    {"account_id": account_id, "aliases_per_distribution": aliases_per_distribution})
+
+
 def load_endpoints(state_dir):
     return _read_json(_paths(os.path.abspath(state_dir))["endpoints.json"])
 

@@ -45,6 +45,8 @@ class SandboxContext:
         # "alias already held") behave atomically, as they do at AWS.
         self.aws_write_lock = threading.RLock()
         self.route53_changes = {}
+        # Raised service quotas per account ({account: aliases per distribution}); AWS's default otherwise.
+        self.alias_quotas = {}
         self._key_to_account = {v["access_key_id"]: k for k, v in accounts.items()}
 
     def account_for_key(self, access_key_id):

@@ -94,6 +94,7 @@ class Sandbox:
         moto_api_backend.reset()
         fidelity.after_reset()
         self.ctx.route53_changes.clear()
+        self.ctx.alias_quotas.clear()
         self.ctx.cloudflare.reset()
         self.bind.reset()
 
@@ -119,6 +120,17 @@ class Sandbox:
             return _json(self.ctx.faults.settings())
         if path == "/faults":
             return _json(self.ctx.faults.settings())
+        if path == "/quotas" and request.method == "POST":
+            # What AWS Support does on request: raise an account's quota of aliases per distribution.
+            body = request.get_json(force=True) or {}
+            try:
+                account, value = str(body["account_id"]), int(body["aliases_per_distribution"])
+            except (KeyError, TypeError, ValueError):
+                return _json({"error": "give account_id and aliases_per_distribution"}, 400)
+            if account not in self.ctx.accounts or value < 1:
+                return _json({"error": "unknown account or a quota below 1"}, 400)
+            self.ctx.alias_quotas[account] = value
+            return _json({"alias_quotas": self.ctx.alias_quotas})
         return _json({"error": "not found"}, 404)
 
     def stop(self):

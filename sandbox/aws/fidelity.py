@@ -218,7 +218,7 @@ def _check_aliases(account_id, aliases, viewer_certificate):
         if not is_valid_alias(alias):
             raise errors.InvalidArgument(
                 "The parameter CNAME contains one or more illegal characters or is not lowercase: %s" % alias)
-    if len(aliases) > ALIAS_QUOTA:
+    if len(aliases) > alias_quota(account_id):
         raise errors.TooManyDistributionCNAMEs()
     if not aliases:
         return
@@ -418,7 +418,7 @@ def associate_alias(backend, target_id, alias):
         raise errors.InvalidArgument(
             "To move %s, create a DNS TXT record %s with the value %s (the target distribution's "
             "domain name), then try again." % (alias, challenges[0], target.domain_name))
-    if len(aliases_of(target)) >= ALIAS_QUOTA:
+    if len(aliases_of(target)) >= alias_quota(backend.account_id):
         raise errors.TooManyDistributionCNAMEs()
     holder = _holder_of(alias, except_id=target_id)
     if holder is not None:
@@ -787,3 +787,11 @@ def _private_zone_rules(zone, given):
         return []
     return ["RRSet with DNS name %s, type %s cannot be an alias to a CloudFront distribution (HostedZoneId %s) "
             "in the private hosted zone %s." % (given.name, given.type, CLOUDFRONT_ZONE_ID, zone.name)]
+
+
+# --------------------------------------------------------------------------
+# Quotas: "Alternate domain names (CNAMEs) per distribution: 100", adjustable on request (CloudFront quotas)
+
+
+def alias_quota(account_id):
+    return _CTX.alias_quotas.get(account_id, ALIAS_QUOTA)

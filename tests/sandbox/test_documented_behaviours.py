@@ -348,3 +348,31 @@ def test_associate_alias_accepts_the_documented_txt_names_only(aws, mover, alias
     else:
         assert refused["code"] == "InvalidArgument" and "_" + alias in refused["message"], refused
         assert aws.aliases(source["id"]) == {alias} and aws.aliases(target["id"]) == set()
+
+
+# --------------------------------------------------------------------------
+# Quotas
+
+
+def test_the_alias_quota_is_100_unless_raised_for_the_account(aws):
+    """CloudFront Developer Guide, "Quotas" (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/
+    cloudfront-limits.html): "Alternate domain names (CNAMEs) per distribution: 100", a quota one can ask AWS to
+    raise. Beyond it, TooManyDistributionCNAMEs. The sandbox raises it through its control endpoint."""
+    from sandbox import cli
+
+    cert = aws.cert("example.com", ["*.example.com"])
+    names = ["n%03d.example.com" % n for n in range(101)]
+    dist = aws.distribution("many", names[:100], cert)
+
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        aws.update(dist["id"], aliases=names)
+    assert error_of(exc)["code"] == "TooManyDistributionCNAMEs"
+
+    cli.raise_alias_quota(aws.sandbox.state_dir, ACCOUNT_1, 150)
+    aws.update(dist["id"], aliases=names)
+    assert len(aws.aliases(dist["id"])) == 101
+    aws.sandbox.reset()  # a reset forgets raised quotas too
+    dist = aws.distribution("many-again", names[:100], aws.cert("example.com", ["*.example.com"]))
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        aws.update(dist["id"], aliases=names)
+    assert error_of(exc)["code"] == "TooManyDistributionCNAMEs"
