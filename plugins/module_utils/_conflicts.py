@@ -130,8 +130,12 @@ def verdict_for(alias, target, holders, dns_view):
     return FREE
 
 
-def txt_record_name(alias, dns_view):
-    """The TXT record AssociateAlias checks, from the alias's zone when DNS told us the zone."""
+def txt_record_name(alias, dns_view, txt_names=None):
+    """The TXT record AssociateAlias checks: the user's name for it when given (``txt_names``), else derived from
+    the alias, in its zone when DNS told us the zone ('_<alias>'; '_.example.com' for a wildcard or an apex,
+    which AWS does not document)."""
+    if txt_names and alias.name in txt_names:
+        return txt_names[alias.name]
     return alias.txt_challenge_name(dns_view.zone if dns_view is not None else None)
 
 
@@ -154,11 +158,11 @@ def _dns_note(name, target, dns_view):
     return " DNS for %s has no CNAME and answers with %s. That is %s%s." % (name, seen, ADDRESS_GUESS, advice)
 
 
-def next_step(verdict, alias, target, holders, dns_view):
+def next_step(verdict, alias, target, holders, dns_view, txt_names=None):
     name = alias.name
     zone = dns_view.zone if dns_view is not None else None
-    txt = alias.txt_challenge_name(zone)
-    txt_note = alias.txt_challenge_note(zone)
+    txt = txt_record_name(alias, dns_view, txt_names)
+    txt_note = "" if txt_names and alias.name in txt_names else alias.txt_challenge_note(zone)
     exact = [h for h in holders if h.overlap == "exact" and h.distribution_id != target.id]
     dns_note = _dns_note(name, target, dns_view)
     if verdict == ON_TARGET:
@@ -188,8 +192,9 @@ class TargetNotFound(Exception):
     pass
 
 
-def find_conflicts(cloudfront, resolver, target_id, aliases):
-    """The whole of step 1 for every alias; read-only."""
+def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None):
+    """The whole of step 1 for every alias; read-only. ``txt_names``: {alias name: TXT record name} to report
+    instead of the derived name."""
     index = DistributionIndex.load(cloudfront)
     target = index.get(target_id)
     if target is None:
@@ -206,10 +211,10 @@ def find_conflicts(cloudfront, resolver, target_id, aliases):
             "alias": alias.name,
             "alias_unicode": alias.unicode,
             "verdict": verdict,
-            "next_step": next_step(verdict, alias, target, holders, dns_view),
+            "next_step": next_step(verdict, alias, target, holders, dns_view, txt_names),
             "holders": [h.to_result() for h in holders],
             "dns": dns_view.to_result() if dns_view is not None else None,
-            "txt_record_name": txt_record_name(alias, dns_view),
+            "txt_record_name": txt_record_name(alias, dns_view, txt_names),
         }
         if warning:
             entry["warning"] = warning
