@@ -367,7 +367,10 @@ def _handover_failure(plan, aliases, handover, exc):
                  % "; ".join("%s on %s" % (", ".join(a.name for a in held), holder)
                              for holder, held in handover.given_back))
     if handover.not_given_back:
-        text += (". COULD NOT PUT BACK - nobody holds these names now, add them to a distribution at once: %s"
+        # Typically CloudFront's DNS check: DNS points at this distribution now, so the holder may not have the
+        # name back until DNS points at it again (and the check's cache has seen that).
+        text += (". NOT PUT BACK YET - nobody holds these names now: put DNS back as it was, then add them to their "
+                 "distribution again (the cname_remediation role does both): %s"
                  % "; ".join("%s on %s (%s)" % (", ".join(a.name for a in held), holder, error)
                              for holder, held, error in handover.not_given_back))
     if not handover.released:

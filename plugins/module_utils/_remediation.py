@@ -38,7 +38,7 @@ BLOCKED = "blocked"
 TXT_STEPS = ("txt_create", "txt_remove")
 DNS_STEPS = TXT_STEPS + ("repoint_dns",)
 STEPS = ("add_alias", "txt_create", "move_alias", "repoint_dns", "add_alias_after_dns", "txt_remove", "verify",
-         "restore_dns")
+         "restore_dns", "give_back")
 # Registered results the report reads under another step's name: the rescue's TXT clean-up is a txt_remove.
 SAME_AS = {"txt_cleanup": "txt_remove"}
 # Steps after which the target holds the alias.
@@ -364,6 +364,8 @@ def batches(plans, step, created_by=None, repointed=None, handed_over=None):
         raise RemediationInputError("created_by only restricts txt_remove, not %s" % step)
     if step == "restore_dns":
         return _restore_batches(plans, handed_over, repointed)
+    if step == "give_back":
+        return _give_back_batches(plans, handed_over, repointed)
     if created_by is not None:
         created = _written_records(created_by)
         plans = [p for p in plans if any(_is_txt_record_of(p, record) for record in created
@@ -425,9 +427,9 @@ def _replaced_ttl(plan, repointed):
     return max(ttls)
 
 
-def _handovers(handed_over):
+def _handovers(handed_over, given_back=None):
     """{alias: {"released_from": [holder ids], "given_back": [holder ids], "failed": bool}} from the registered
-    add_alias_after_dns loop."""
+    add_alias_after_dns loop, and the rescue's give_back loop (``given_back``)."""
     found = {}
     for result in _loop_results(handed_over):
         for key in ("released_from", "given_back"):
@@ -436,17 +438,59 @@ def _handovers(handed_over):
                     info = found.setdefault(alias, {"released_from": [], "given_back": [],
                                                     "failed": bool(result.get("failed"))})
                     info[key].append(entry["distribution_id"])
+    for result in _loop_results(given_back):
+        item = result.get("item") or {}
+        for alias in result.get("aliases", []) if not result.get("failed") else []:
+            if alias in item.get("aliases", []) and alias in found:
+                if item.get("distribution_id") not in found[alias]["given_back"]:
+                    found[alias]["given_back"].append(item.get("distribution_id"))
     return found
 
 
+def _give_back_batches(plans, handed_over, repointed):
+    """Per holder, the aliases a failed handover took off it and could not give back at once - CloudFront refuses
+    them while DNS points at the target, so the rescue puts DNS back first, then this gives them back, asking again
+    while CloudFront's DNS check still sees the target (the TTL of the record step 2 wrote)."""
+    groups, by_holder = [], {}
+    handovers = _handovers(handed_over)
+    for plan in plans:
+        info = handovers.get(plan["alias"])
+        if not info or not info["failed"]:
+            continue
+        for holder in info["released_from"]:
+            if holder in info["given_back"]:
+                continue
+            if holder not in by_holder:
+                by_holder[holder] = {"distribution_id": holder, "aliases": [], "conflict_wait": RELEASE_GRACE}
+                groups.append(by_holder[holder])
+            by_holder[holder]["aliases"].append(plan["alias"])
+            by_holder[holder]["conflict_wait"] = max(by_holder[holder]["conflict_wait"],
+                                                     _written_ttl(plan, repointed) + RELEASE_GRACE)
+    return groups
+
+
+def _written_ttl(plan, repointed):
+    """The TTL of the record step 2 wrote for the alias (how long resolvers may keep pointing at the target)."""
+    ttls = [0]
+    for record in _repoint_records(repointed, plan):
+        for after in record.get("after") or []:
+            ttl = after.get("ttl")
+            ttls.append(ALIAS_RECORD_TTL if after.get("alias_target") or ttl is None
+                        else CLOUDFLARE_AUTO_TTL if int(ttl) <= 1 else int(ttl))
+    return max(ttls)
+
+
 def _restore_batches(plans, handed_over, repointed):
-    """Per provider, the records that put DNS back as step 2 found it, for the aliases given back to their holder.
+    """Per provider, the records that put DNS back as step 2 found it, for the aliases a failed handover took off
+    their holder (given back already, or to be given back next: CloudFront refuses that while DNS points at the
+    target).
 
     Only from the target's name, so a record someone changed since is left alone (and the module says so). A name
     that held something a CNAME or an alias record cannot say again (plain addresses) is not touched here; the
     summary shows what it held.
     """
-    given_back = dict((alias, info) for alias, info in _handovers(handed_over).items() if info["given_back"])
+    given_back = dict((alias, info) for alias, info in _handovers(handed_over).items()
+                      if info["failed"] and info["released_from"])
     groups, by_provider = [], {}
     for plan in plans:
         if plan["alias"] not in given_back:
@@ -572,7 +616,8 @@ def collect(plans, registered):
                 if step not in changed[name]:
                     changed[name].append(step)
     return {"changed": changed, "proofs": proofs,
-            "handovers": _handovers((registered or {}).get("add_alias_after_dns"))}
+            "handovers": _handovers((registered or {}).get("add_alias_after_dns"),
+                                    (registered or {}).get("give_back"))}
 
 
 def describe_step(plan, step):

@@ -327,14 +327,16 @@ def main():
             result["released_from"] = [{"distribution_id": d, "aliases": [a.name for a in held]}
                                        for d, held in plan_release(cloudfront, release_from, plan.added)]
             result["given_back"] = []
-        if plan.changed and not module.check_mode and release_from:
+        if plan.changed and not module.check_mode and state == "present" and (
+                release_from or params["conflict_wait_timeout"]):
             handover = Handover()
             try:
                 applied = apply_handover(cloudfront, plan, plan.added, release_from,
                                          params["conflict_wait_timeout"], params["wait_timeout"],
                                          params["max_precondition_retries"], handover=handover)
             finally:
-                result.update(handover.to_result())
+                if release_from:
+                    result.update(handover.to_result())
             result.update(applied.to_result())
         elif plan.changed and not module.check_mode:
             applied = apply_plan(cloudfront, plan, aliases, params["max_precondition_retries"],

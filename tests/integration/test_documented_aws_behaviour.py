@@ -169,16 +169,18 @@ def test_a_handover_that_cannot_finish_gives_the_name_and_dns_back(slow_sandbox)
     assert run.returncode != 0
 
     message = failure_of(run)
-    assert "was not Deployed within 1 seconds" in message
-    assert "Put back where they were" in message and holder in message
+    assert "was not Deployed within 1 seconds" in message and holder in message
+    # CloudFront refuses the name to the holder while DNS points at the target: DNS goes back first, then the name.
     handed = step(run, HANDOVER)["results"][0]
-    assert handed["given_back"] == [{"distribution_id": holder, "aliases": [situation.alias]}]
+    assert handed["released_from"] == [{"distribution_id": holder, "aliases": [situation.alias]}]
+    given = step(run, "Give the aliases back to the holders a failed hand-over took them off")["results"]
+    assert [(g["item"]["distribution_id"], g["added"]) for g in given] == [(holder, [situation.alias])]
     # Held by the holder again, DNS exactly as found (the CNAME and its TTL), nothing else touched.
     assert aliases_of(slow_sandbox, holder) == [situation.alias]
     assert aliases_of(slow_sandbox, situation.target_id) == []
     assert route53_records(slow_sandbox) == before
     assert ask(situation.nameserver, situation.alias, "CNAME") == [old_domain]
-    restored = step(run, "Put DNS back as it was for the aliases a failed hand-over gave back to their holder")
+    restored = step(run, "Put DNS back as it was for the aliases a failed hand-over took off their holder")
     assert restored["results"][0]["records"][0]["applied"] is True
     summary = summary_of(run)
     assert "back on %s" % holder in summary and "DNS put back as found" in summary
