@@ -100,6 +100,28 @@ def test_bad_input_is_refused_with_a_message_naming_it(single, many, defaults, m
     assert message in str(caught.value)
 
 
+def test_a_txt_record_name_is_given_per_alias_or_for_the_one_alias():
+    single = requests_from("example.com", [], dict(DEFAULTS, txt_record_name="_AWS.example.com."))
+    assert single[0]["txt_record_name"] == "_aws.example.com"
+    many = requests_from("", [{"alias": "example.com", "txt_record_name": "_x.example.com"}, "www.example.com"],
+                         dict(DEFAULTS, txt_record_name=""))
+    assert [r.get("txt_record_name") for r in many] == ["_x.example.com", None]
+    plan = plan_remediation(single, [step1("held_in_account", [holder()], alias="example.com")])[0]
+    assert (plan["txt_record_name"], plan["txt_record_override"]) == ("_aws.example.com", True)
+    assert "create TXT _aws.example.com" in describe_step(plan, "txt_create")
+
+
+@pytest.mark.parametrize("single, many, defaults, message", [
+    ("", ["www.example.com"], dict(DEFAULTS, txt_record_name="_x.example.com"), "give txt_record_name per alias"),
+    ("www.example.com", [], dict(DEFAULTS, txt_record_name="_www.example.org"), "not inside dns_zone example.com"),
+    ("www.example.com", [], dict(DEFAULTS, txt_record_name="_bad name.example.com"), "txt_record_name"),
+])
+def test_a_bad_txt_record_name_is_refused(single, many, defaults, message):
+    with pytest.raises(RemediationInputError) as caught:
+        requests_from(single, many, defaults)
+    assert message in str(caught.value)
+
+
 def test_step1_must_have_reported_every_alias():
     with pytest.raises(RemediationInputError, match="step 1 found nothing about shop.example.com"):
         plan_remediation([dict(DEFAULTS, alias="shop.example.com")], [step1("free")])
