@@ -473,8 +473,9 @@ def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None, txt_attemp
                           % (names, done, exc))
     if exc.code == "TooManyDistributionCNAMEs":
         return AliasError("%s would exceed the distribution's alias quota (TooManyDistributionCNAMEs): CloudFront "
-                          "allows 100 alternate domain names per distribution unless the account's quota was raised; "
-                          "request an increase (Service Quotas, CloudFront) or use fewer aliases%s" % (names, done))
+                          "allows %d alternate domain names per distribution unless the account's quota was raised; "
+                          "request an increase (Service Quotas, CloudFront) or use fewer aliases%s"
+                          % (names, DEFAULT_ALIAS_QUOTA, done))
     if exc.code == "PreconditionFailed":
         return AliasError("%s kept changing while this module tried to update it (PreconditionFailed after several "
                           "fresh reads); someone else is editing it - try again later%s" % (plan.distribution_id, done))
