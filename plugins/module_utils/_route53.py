@@ -248,8 +248,8 @@ def _private_zone_refused(zone_name, zone_ids):
         "one: a private zone answers only inside its VPCs, so neither viewers on the internet nor CloudFront itself "
         "(its CNAMEAlreadyExists check, the TXT record AssociateAlias reads) ever see it, and Route 53 does not "
         "let an alias record in a private zone point at CloudFront. Give the public hosted zone of %s (its zone_id, "
-        "or leave zone_id out to use it by name); create one if %s has none" % (zone_name, zone_ids, zone_name,
-                                                                               zone_name),
+        "or leave zone_id out to use it by name); create one if %s has none"
+        % (zone_name, zone_ids, zone_name, zone_name),
         code="PrivateHostedZone")
 
 

@@ -7,9 +7,7 @@ Real ansible-playbook runs, checked with boto3, HTTP and dnspython. The hand-ove
 import json
 import threading
 import time
-import urllib.request
 
-import botocore.exceptions
 import pytest
 
 from conftest import run_playbook
@@ -25,8 +23,6 @@ from sandbox.scenarios import (
 )
 from test_remediate import (
     HANDOVER,
-    REPOINT,
-    ROLE,
     Situation,
     aliases_of,
     ask,
@@ -146,7 +142,7 @@ def test_dns_first_leaves_a_name_unheld_only_while_cloudfront_releases_it(slow_s
     handed = step(run, HANDOVER)["results"][0]
     assert handed["released_from"] == [{"distribution_id": holder, "aliases": [situation.alias]}]
     assert handed["given_back"] == [] and handed["added"] == [situation.alias]
-    assert [op for op in ((r["service"], r["operation"]) for r in mutating(requests))] == [
+    assert [(r["service"], r["operation"]) for r in mutating(requests)] == [
         ("route53", "ChangeResourceRecordSets"), ("cloudfront", "UpdateDistribution"),
         ("cloudfront", "UpdateDistribution")]
     assert_alias_only_on_target(slow_sandbox, situation)

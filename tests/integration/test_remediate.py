@@ -193,7 +193,6 @@ class Situation:
 
 ROLE = "aliasguard.cloudfront.cname_remediation : "
 HANDOVER = "Step 3: take the alias off in-account holders and add it to the target (dns_first)"
-REPOINT = "Step 2: repoint DNS at the target (only from the values step 1 saw)"
 
 
 def step(run, name):

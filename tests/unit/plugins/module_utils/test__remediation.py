@@ -320,8 +320,9 @@ def test_txt_batches_create_and_remove_the_challenge_records():
 
 
 def _repointed(name, before, provider="route53", applied=True):
-    return _loop({"changed": applied, "records": [{"name": name, "zone": "example.com", "provider": provider,
-                                                    "action": "update", "before": before, "applied": applied}]})
+    record = {"name": name, "zone": "example.com", "provider": provider, "action": "update", "before": before,
+              "applied": applied}
+    return _loop({"changed": applied, "records": [record]})
 
 
 def test_the_handover_batch_names_the_holders_and_waits_for_the_replaced_records_ttl():
