@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
-from .context import new_accounts
+from .context import DEFAULT_TTL_SCALE, new_accounts
 
 RFC2136_ZONE = "example.net"
 CLOUDFLARE_ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
@@ -56,7 +56,7 @@ def _alive(pid):
         return True
 
 
-def new_config(deploy_seconds, insync_seconds):
+def new_config(deploy_seconds, insync_seconds, ttl_scale=DEFAULT_TTL_SCALE):
     return {
         "accounts": new_accounts(),
         "cloudflare": {"api_token": secrets.token_urlsafe(30), "account_id": CLOUDFLARE_ACCOUNT_ID},
@@ -65,6 +65,7 @@ def new_config(deploy_seconds, insync_seconds):
             "secret": base64.b64encode(secrets.token_bytes(32)).decode()}},
         "deploy_seconds": deploy_seconds,
         "insync_seconds": insync_seconds,
+        "ttl_scale": ttl_scale,
     }
 
 
@@ -99,7 +100,9 @@ def running(state_dir):
     return pids if any(_alive(pid) for pid in pids.values() if pid) else None
 
 
-def up(state_dir, deploy_seconds=1.0, insync_seconds=1.0):
+def up(state_dir, deploy_seconds=1.0, insync_seconds=1.0, ttl_scale=DEFAULT_TTL_SCALE):
+    if ttl_scale < 0:
+        raise SandboxError("--ttl-scale must be zero (no DNS cache) or more, got %s" % ttl_scale)
     state_dir = os.path.abspath(state_dir)
     os.makedirs(state_dir, exist_ok=True)
     paths = _paths(state_dir)
@@ -111,7 +114,7 @@ def up(state_dir, deploy_seconds=1.0, insync_seconds=1.0):
     for stale in ("server.json", "pids.json"):
         if os.path.exists(paths[stale]):
             os.remove(paths[stale])
-    config = new_config(deploy_seconds, insync_seconds)
+    config = new_config(deploy_seconds, insync_seconds, ttl_scale)
     _write_json(paths["config.json"], config)
     project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=project_root + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -196,9 +199,19 @@ def reset(state_dir):
     return _control(os.path.abspath(state_dir), "/reset", {})
 
 
-def faults(state_dir, throttle=0.0, server_errors=0.0, seed=0, off=False):
-    payload = {"off": True} if off else {"throttle": throttle, "server_errors": server_errors, "seed": seed}
+def faults(state_dir, throttle=0.0, server_errors=0.0, seed=0, off=False, cloudflare_quota=None,
+           cloudflare_window=None):
+    """Set every fault at once: what a call does not name is off (``off`` switches all of them off)."""
+    payload = {"off": True} if off else {"throttle": throttle, "server_errors": server_errors, "seed": seed,
+                                         "cloudflare_quota": cloudflare_quota,
+                                         "cloudflare_window": cloudflare_window}
     return _control(os.path.abspath(state_dir), "/faults", payload)
+
+
+def raise_alias_quota(state_dir, account_id, aliases_per_distribution):
+    """An account's quota of aliases per distribution, raised as AWS Support raises it (control endpoint only)."""
+    return _control(os.path.abspath(state_dir), "/quotas",
+                    {"account_id": account_id, "aliases_per_distribution": aliases_per_distribution})
 
 
 def load_endpoints(state_dir):
@@ -216,6 +229,9 @@ def main(argv=None):
                              help="how long a distribution stays InProgress after a change")
             cmd.add_argument("--insync-seconds", type=float, default=1.0,
                              help="how long a Route 53 change stays PENDING")
+            cmd.add_argument("--ttl-scale", type=float, default=DEFAULT_TTL_SCALE,
+                             help="CloudFront's DNS check sees a changed record only after the old record's "
+                                  "TTL x this many seconds (0: no cache)")
         if name == "scenario":
             cmd.add_argument("name")
             cmd.add_argument("--distributions", type=int, default=1000)
@@ -230,11 +246,16 @@ def main(argv=None):
             cmd.add_argument("--throttle", type=float, default=0.0)
             cmd.add_argument("--server-errors", type=float, default=0.0)
             cmd.add_argument("--seed", type=int, default=0)
+            cmd.add_argument("--cloudflare-quota", type=int,
+                             help="at most this many Cloudflare API requests per window, then 429 with "
+                                  "Retry-After until the window refills (Cloudflare: 1200 per 300 s)")
+            cmd.add_argument("--cloudflare-window", type=float,
+                             help="the rate limit's window in seconds (default 300)")
             cmd.add_argument("--off", action="store_true")
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
-            endpoints = up(args.state_dir, args.deploy_seconds, args.insync_seconds)
+            endpoints = up(args.state_dir, args.deploy_seconds, args.insync_seconds, args.ttl_scale)
             print("sandbox up: %s" % os.path.join(os.path.abspath(args.state_dir), "endpoints.json"))
             print(json.dumps({k: v for k, v in endpoints.items() if k in ("dns", "request_log")}))
         elif args.command == "down":
@@ -244,7 +265,8 @@ def main(argv=None):
             reset(args.state_dir)
             print("sandbox reset")
         elif args.command == "faults":
-            print(json.dumps(faults(args.state_dir, args.throttle, args.server_errors, args.seed, args.off)))
+            print(json.dumps(faults(args.state_dir, args.throttle, args.server_errors, args.seed, args.off,
+                                    args.cloudflare_quota, args.cloudflare_window)))
         elif args.command == "scenario":
             from .scenarios import build
 

@@ -828,7 +828,12 @@ class CloudflareApi:
 
     def _respond(self, request, operation, args):
         """Return (response, injected fault?)."""
-        # Faults come first so that a throttled or failed request has no effect at all.
+        # Faults come first so that a throttled or failed request has no effect at all. The rate limit
+        # (Cloudflare's "1200 requests per five minutes per user") before them: a refused request costs nothing.
+        retry_after = self._faults.cloudflare_admit()
+        if retry_after is not None:
+            return _error(429, 971, "Please wait and consider throttling your request speed",
+                          {"Retry-After": str(retry_after)}), True
         fault = self._faults.decide()
         if fault == "throttle":
             error = _error(429, 971, "Please wait and consider throttling your request speed", {"Retry-After": "1"})

@@ -5,6 +5,7 @@ import string
 import threading
 
 ACCOUNT_IDS = ("111111111111", "222222222222")
+DEFAULT_TTL_SCALE = 0.01
 
 
 def new_access_key(account_id):
@@ -26,13 +27,16 @@ def new_accounts():
 class SandboxContext:
     """Process-wide state of one sandbox (one state dir)."""
 
-    def __init__(self, accounts, log, faults, deploy_seconds=1.0, insync_seconds=1.0):
+    def __init__(self, accounts, log, faults, deploy_seconds=1.0, insync_seconds=1.0, ttl_scale=DEFAULT_TTL_SCALE):
         self.accounts = accounts
         self.log = log
         self.faults = faults
         # How long a distribution stays InProgress and a Route 53 change PENDING.
         self.deploy_seconds = deploy_seconds
         self.insync_seconds = insync_seconds
+        # CloudFront's DNS check resolves through a cache that keeps an answer for its TTL x ttl_scale
+        # seconds (0: no cache).
+        self.ttl_scale = ttl_scale
         self.dns_address = None
         self.cloudflare = None
         self.rfc2136_zone = None
@@ -41,6 +45,8 @@ class SandboxContext:
         # "alias already held") behave atomically, as they do at AWS.
         self.aws_write_lock = threading.RLock()
         self.route53_changes = {}
+        # Raised service quotas per account ({account: aliases per distribution}); AWS's default otherwise.
+        self.alias_quotas = {}
         self._key_to_account = {v["access_key_id"]: k for k, v in accounts.items()}
 
     def account_for_key(self, access_key_id):

@@ -1,7 +1,12 @@
-"""Seeded fault injection shared by every part of the sandbox."""
+"""Seeded fault injection shared by every part of the sandbox, and Cloudflare's rate limit."""
 
+import math
 import random
 import threading
+import time
+
+# Cloudflare's documented global limit: 1,200 requests per five minutes per user.
+CLOUDFLARE_DEFAULT_WINDOW = 300.0
 
 
 class FaultPolicy:
@@ -9,28 +14,41 @@ class FaultPolicy:
 
     ``throttle`` and ``server_errors`` are probabilities in [0, 1]. The same seed
     gives the same sequence of decisions for the same sequence of requests.
+
+    ``cloudflare_quota`` (with ``cloudflare_window`` seconds) is Cloudflare's rate
+    limit: at most that many API requests in a window, then 429 with
+    ``Retry-After`` until the window is over (``cloudflare_admit``).
     """
 
-    def __init__(self):
+    def __init__(self, clock=time.monotonic):
         self._lock = threading.Lock()
+        self._clock = clock
         self.configure(throttle=0.0, server_errors=0.0, seed=0)
 
-    def configure(self, throttle=0.0, server_errors=0.0, seed=0):
+    def configure(self, throttle=0.0, server_errors=0.0, seed=0, cloudflare_quota=None, cloudflare_window=None):
         for name, value in (("throttle", throttle), ("server_errors", server_errors)):
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError("%s must be a probability between 0 and 1, got %r" % (name, value))
+        quota, window = _rate_limit(cloudflare_quota, cloudflare_window)
         with self._lock:
             self.throttle = float(throttle)
             self.server_errors = float(server_errors)
             self.seed = int(seed)
             self._random = random.Random(self.seed)
+            self.cloudflare_quota = quota
+            self.cloudflare_window = window
+            self._window_start = None
+            self._window_count = 0
 
     def off(self):
         self.configure(0.0, 0.0, self.seed)
 
     def settings(self):
         with self._lock:
-            return {"throttle": self.throttle, "server_errors": self.server_errors, "seed": self.seed}
+            settings = {"throttle": self.throttle, "server_errors": self.server_errors, "seed": self.seed}
+            if self.cloudflare_quota is not None:
+                settings.update(cloudflare_quota=self.cloudflare_quota, cloudflare_window=self.cloudflare_window)
+            return settings
 
     def decide(self):
         """Return None, "throttle" or "server_error" for the next request."""
@@ -43,3 +61,32 @@ class FaultPolicy:
             if roll < self.throttle + self.server_errors:
                 return "server_error"
             return None
+
+    def cloudflare_admit(self):
+        """None when the next Cloudflare request is within the quota (it is counted), else the whole
+        seconds until the window refills (the request is refused and not counted)."""
+        with self._lock:
+            if self.cloudflare_quota is None:
+                return None
+            now = self._clock()
+            if self._window_start is None or now >= self._window_start + self.cloudflare_window:
+                self._window_start, self._window_count = now, 0
+            if self._window_count < self.cloudflare_quota:
+                self._window_count += 1
+                return None
+            # "The number of seconds, rounded up, until more capacity is available."
+            return max(1, int(math.ceil(self._window_start + self.cloudflare_window - now)))
+
+
+def _rate_limit(quota, window):
+    if quota is None:
+        if window is not None:
+            raise ValueError("cloudflare_window needs cloudflare_quota (the requests allowed per window)")
+        return None, None
+    quota = int(quota)
+    window = CLOUDFLARE_DEFAULT_WINDOW if window is None else float(window)
+    if quota < 0:
+        raise ValueError("cloudflare_quota must be zero or more requests, got %r" % quota)
+    if window <= 0:
+        raise ValueError("cloudflare_window must be a positive number of seconds, got %r" % window)
+    return quota, window

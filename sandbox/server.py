@@ -18,7 +18,7 @@ import threading
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from .context import SandboxContext
+from .context import DEFAULT_TTL_SCALE, SandboxContext
 from .faults import FaultPolicy
 from .reqlog import RequestLog
 
@@ -37,7 +37,8 @@ class Sandbox:
         self.ctx = SandboxContext(
             config["accounts"], log, FaultPolicy(),
             deploy_seconds=config.get("deploy_seconds", 1.0),
-            insync_seconds=config.get("insync_seconds", 1.0))
+            insync_seconds=config.get("insync_seconds", 1.0),
+            ttl_scale=config.get("ttl_scale", DEFAULT_TTL_SCALE))
         self.servers = []
         self.bind = None
         self.bind_pid = None
@@ -93,6 +94,7 @@ class Sandbox:
         moto_api_backend.reset()
         fidelity.after_reset()
         self.ctx.route53_changes.clear()
+        self.ctx.alias_quotas.clear()
         self.ctx.cloudflare.reset()
         self.bind.reset()
 
@@ -111,12 +113,24 @@ class Sandbox:
                     self.ctx.faults.off()
                 else:
                     self.ctx.faults.configure(body.get("throttle", 0.0), body.get("server_errors", 0.0),
-                                              body.get("seed", 0))
+                                              body.get("seed", 0), body.get("cloudflare_quota"),
+                                              body.get("cloudflare_window"))
             except (TypeError, ValueError) as exc:
                 return _json({"error": str(exc)}, 400)
             return _json(self.ctx.faults.settings())
         if path == "/faults":
             return _json(self.ctx.faults.settings())
+        if path == "/quotas" and request.method == "POST":
+            # What AWS Support does on request: raise an account's quota of aliases per distribution.
+            body = request.get_json(force=True) or {}
+            try:
+                account, value = str(body["account_id"]), int(body["aliases_per_distribution"])
+            except (KeyError, TypeError, ValueError):
+                return _json({"error": "give account_id and aliases_per_distribution"}, 400)
+            if account not in self.ctx.accounts or value < 1:
+                return _json({"error": "unknown account or a quota below 1"}, 400)
+            self.ctx.alias_quotas[account] = value
+            return _json({"alias_quotas": self.ctx.alias_quotas})
         return _json({"error": "not found"}, 404)
 
     def stop(self):

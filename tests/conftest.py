@@ -41,10 +41,11 @@ class RunningSandbox:
 
         cli.reset(self.state_dir)
 
-    def faults(self, throttle=0.0, server_errors=0.0, seed=0, off=False):
+    def faults(self, throttle=0.0, server_errors=0.0, seed=0, off=False, cloudflare_quota=None,
+               cloudflare_window=None):
         from sandbox import cli
 
-        return cli.faults(self.state_dir, throttle, server_errors, seed, off)
+        return cli.faults(self.state_dir, throttle, server_errors, seed, off, cloudflare_quota, cloudflare_window)
 
     def log_mark(self):
         """Where the request log ends now; pass it to requests_since()."""
@@ -83,6 +84,22 @@ def sandbox(tmp_path_factory):
     state_dir = tmp_path_factory.mktemp("sandbox")
     # Short deploy and sync times keep the tests quick; the behaviour is the same.
     endpoints = cli.up(str(state_dir), deploy_seconds=0.5, insync_seconds=0.5)
+    try:
+        yield RunningSandbox(state_dir, endpoints)
+    finally:
+        pids = cli.down(str(state_dir))
+        for pid in pids:
+            assert not cli._alive(pid), "sandbox process %d survived 'down'" % pid
+
+
+@pytest.fixture(scope="session")
+def slow_sandbox(tmp_path_factory):
+    """A second sandbox whose distributions take 3 s to deploy (``--deploy-seconds 3 --ttl-scale 0.01``), for the
+    tests that watch what happens while a change is still InProgress. One per session, shared."""
+    from sandbox import cli
+
+    state_dir = tmp_path_factory.mktemp("slow-sandbox")
+    endpoints = cli.up(str(state_dir), deploy_seconds=3.0, insync_seconds=0.5, ttl_scale=0.01)
     try:
         yield RunningSandbox(state_dir, endpoints)
     finally:

@@ -33,9 +33,9 @@ def remediation_plan(requests, found_results):
         raise AnsibleFilterError(str(exc))
 
 
-def remediation_batches(plans, step, created_by=None):
+def remediation_batches(plans, step, created_by=None, repointed=None, handed_over=None):
     try:
-        return batches(plans or [], step, created_by)
+        return batches(plans or [], step, created_by, repointed, handed_over)
     except RemediationInputError as exc:
         raise AnsibleFilterError(str(exc))
 

@@ -29,7 +29,10 @@ fields that change, which keeps that window as small as it can be.
 
 Responses are read defensively (community.general#9652: fields changed without
 notice), errors are reported by their messages, never branched on by numeric
-code, and a 429 waits for ``Retry-After`` before trying again. A batch is not
+code, and a 429 waits for ``Retry-After`` before trying again - as long as
+Cloudflare asks (its limit is 1,200 requests per five minutes, then a wait until
+the window refills), warning that it waits, unless that would pass the task's
+deadline: then it stops at once and says when to try again. A batch is not
 idempotent, so a server error or a lost answer is read back before the batch is
 sent again.
 """
@@ -38,6 +41,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import email.utils
 import json
 import time
 
@@ -58,7 +62,11 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._version imp
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 MAX_ATTEMPTS = 8
-MAX_RETRY_AFTER = 60.0
+# Waiting for Cloudflare's rate limit: at most this long in all unless the caller gives its own deadline (its
+# window is five minutes), with many short waits allowed; a wait this long or longer is announced.
+DEFAULT_MAX_WAIT = 300.0
+MAX_THROTTLED_ATTEMPTS = 60
+ANNOUNCE_WAIT = 5.0
 PAGE_SIZE = 5000
 AUTO_TTL = 1
 # One name is read with a name-filtered request (cheap on a large zone); several names in a zone are
@@ -71,7 +79,7 @@ PROXIABLE_TYPES = ("A", "AAAA", "CNAME")
 
 
 class CloudflareClient:
-    def __init__(self, api_token, base_url=None, timeout=30, validate_certs=True):
+    def __init__(self, api_token, base_url=None, timeout=30, validate_certs=True, max_wait=None, warn=None):
         if not api_token:
             raise DnsError("Cloudflare needs an API token: set api_token or CLOUDFLARE_API_TOKEN (a token with "
                            "Zone:DNS:Edit on the zone)", code="NoToken")
@@ -81,6 +89,10 @@ class CloudflareClient:
         self.validate_certs = validate_certs
         self.requests = 0
         self.sleep = time.sleep
+        self.clock = time.time
+        # Rate-limit waits end by this time (the task's wait_timeout from now); ``warn`` announces long ones.
+        self.deadline = self.clock() + (DEFAULT_MAX_WAIT if max_wait is None else max(0.0, float(max_wait)))
+        self.warn = warn
 
     def call(self, method, path, query=None, body=None, retry_server_errors=True):
         """One API call; returns the whole envelope. Retries 429, and 5xx unless told not to.
@@ -96,7 +108,8 @@ class CloudflareClient:
         headers = {"Authorization": "Bearer " + self._token, "Content-Type": "application/json",
                    "User-Agent": "aliasguard.cloudfront/%s" % COLLECTION_VERSION}
         delay = 1.0
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        failed = throttled = 0  # answers 5xx, answers 429
+        while True:
             self.requests += 1
             try:
                 response = open_url(url, data=data, headers=headers, method=method, timeout=self.timeout,
@@ -107,12 +120,18 @@ class CloudflareClient:
                 payload = exc.read()
                 if status >= 500 and not retry_server_errors:
                     raise DnsError("Cloudflare answered %s to %s %s" % (status, method, path), code="ServerError")
-                if status == 429 or status >= 500:
-                    if attempt == MAX_ATTEMPTS:
+                if status == 429:
+                    throttled += 1
+                    wait = _retry_after(exc.headers.get("Retry-After"), delay, self.clock)
+                    self._wait_for_capacity(method, path, wait, throttled)
+                    delay = min(delay * 2, 30)
+                    continue
+                if status >= 500:
+                    failed += 1
+                    if failed >= MAX_ATTEMPTS:
                         raise DnsError("Cloudflare answered %s to %s %s %d times; try again later"
-                                       % (status, method, path, MAX_ATTEMPTS), code="Throttled" if status == 429 else "ServerError")
-                    wait = _retry_after(exc.headers.get("Retry-After"), delay) if status == 429 else delay
-                    self.sleep(wait)
+                                       % (status, method, path, MAX_ATTEMPTS), code="ServerError")
+                    self.sleep(delay)
                     delay = min(delay * 2, 30)
                     continue
                 envelope = self._envelope(payload, method, path, status, fail_ok=True)
@@ -124,6 +143,24 @@ class CloudflareClient:
                 # A timeout or a dropped connection once the request was sent: it may have taken effect.
                 raise DnsError("the connection to Cloudflare failed during %s %s: %s" % (method, path, exc),
                                code="Unreachable")
+
+    def _wait_for_capacity(self, method, path, wait, throttled):
+        """Sleep as long as Cloudflare's rate limit asks, or fail at once when that passes the deadline."""
+        left = self.deadline - self.clock()
+        at = time.strftime("%H:%M:%S UTC", time.gmtime(self.clock() + wait))
+        if throttled > MAX_THROTTLED_ATTEMPTS:
+            raise DnsError("Cloudflare's API rate limit refused %s %s (HTTP 429) %d times in a row; it was not sent "
+                           "again. Try again after %s" % (method, path, throttled, at), code="Throttled")
+        if wait > left:
+            raise DnsError("Cloudflare's API rate limit refused %s %s (HTTP 429) and asks to wait %d seconds "
+                           "(Retry-After), past this task's deadline (%d seconds left of wait_timeout), so it was not "
+                           "sent again. Run again after %s, or give a longer wait_timeout (Cloudflare allows 1,200 "
+                           "requests per five minutes per user, shared by every tool using the account)"
+                           % (method, path, wait, max(0, left), at), code="Throttled")
+        if wait >= ANNOUNCE_WAIT and self.warn is not None:
+            self.warn("Cloudflare's API rate limit (HTTP 429): waiting %d seconds (Retry-After, until %s) before "
+                      "sending %s %s again" % (wait, at, method, path))
+        self.sleep(wait)
 
     @staticmethod
     def _envelope(payload, method, path, status, fail_ok=False):
@@ -179,10 +216,18 @@ def _messages(envelope):
     return "; ".join(texts)
 
 
-def _retry_after(header, default):
+def _retry_after(header, default, clock=time.time):
+    """Seconds to wait: Retry-After as seconds (Cloudflare's form) or as an HTTP date; ``default`` without one."""
+    if header is None:
+        return default
     try:
-        return min(max(float(header), 0.0), MAX_RETRY_AFTER)
+        return max(float(header), 0.0)
     except (TypeError, ValueError):
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(str(header))
+        return max(when.timestamp() - clock(), 0.0)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return default
 
 
@@ -199,6 +244,8 @@ class CloudflareProvider(DnsProvider):
     def __init__(self, client):
         DnsProvider.__init__(self)
         self.client = client
+        if client.warn is None:
+            client.warn = self.warn  # the module shows the provider's warnings
 
     @property
     def requests(self):

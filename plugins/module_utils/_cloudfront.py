@@ -32,6 +32,12 @@ CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2"
 _ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:cloudfront::(\d{12}):distribution/")
 
 
+def account_of_arn(arn):
+    """The account id in a distribution's ARN, or None."""
+    match = _ARN_ACCOUNT.match(arn or "")
+    return match.group(1) if match else None
+
+
 class Distribution:
     """The parts of a distribution that matter here, read from a summary or a config."""
 

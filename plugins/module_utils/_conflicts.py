@@ -134,8 +134,12 @@ def verdict_for(alias, target, holders, dns_view):
     return FREE
 
 
-def txt_record_name(alias, dns_view):
-    """The TXT record AssociateAlias checks, from the alias's zone when DNS told us the zone."""
+def txt_record_name(alias, dns_view, txt_names=None):
+    """The TXT record AssociateAlias checks: the user's name for it when given (``txt_names``), else derived from
+    the alias, in its zone when DNS told us the zone ('_<alias>'; '_.example.com' for a wildcard or an apex,
+    which AWS does not document)."""
+    if txt_names and alias.name in txt_names:
+        return txt_names[alias.name]
     return alias.txt_challenge_name(dns_view.zone if dns_view is not None else None)
 
 
@@ -158,11 +162,11 @@ def _dns_note(name, target, dns_view):
     return " DNS for %s has no CNAME and answers with %s. That is %s%s." % (name, seen, ADDRESS_GUESS, advice)
 
 
-def next_step(verdict, alias, target, holders, dns_view):
+def next_step(verdict, alias, target, holders, dns_view, txt_names=None):
     name = alias.name
     zone = dns_view.zone if dns_view is not None else None
-    txt = alias.txt_challenge_name(zone)
-    txt_note = alias.txt_challenge_note(zone)
+    txt = txt_record_name(alias, dns_view, txt_names)
+    txt_note = "" if txt_names and alias.name in txt_names else alias.txt_challenge_note(zone)
     exact = [h for h in holders if h.overlap == "exact" and h.distribution_id != target.id]
     dns_note = _dns_note(name, target, dns_view)
     if verdict == ON_TARGET:
@@ -258,11 +262,12 @@ class CertificateCheck:
                                               alias.name)}
 
 
-def find_conflicts(cloudfront, resolver, target_id, aliases, acm_factory=None):
+def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm_factory=None):
     """The whole of step 1 for every alias; read-only.
 
-    ``acm_factory`` builds an ACM client (us-east-1) when the target's certificate must be read: only for
-    aliases the target does not hold yet.
+    ``txt_names``: {alias name: TXT record name} to report instead of the derived name. ``acm_factory``
+    builds an ACM client (us-east-1) when the target's certificate must be read: only for aliases the target
+    does not hold yet.
     """
     index = DistributionIndex.load(cloudfront)
     target = index.get(target_id)
@@ -281,10 +286,10 @@ def find_conflicts(cloudfront, resolver, target_id, aliases, acm_factory=None):
             "alias": alias.name,
             "alias_unicode": alias.unicode,
             "verdict": verdict,
-            "next_step": next_step(verdict, alias, target, holders, dns_view),
+            "next_step": next_step(verdict, alias, target, holders, dns_view, txt_names),
             "holders": [h.to_result() for h in holders],
             "dns": dns_view.to_result() if dns_view is not None else None,
-            "txt_record_name": txt_record_name(alias, dns_view),
+            "txt_record_name": txt_record_name(alias, dns_view, txt_names),
         }
         if verdict == ON_TARGET:
             if resolver is not None:

@@ -87,8 +87,23 @@ def list_distributions(client, cost):
     return result
 
 
+# Every key type ACM knows. Without Includes.keyTypes ListCertificates returns only RSA_1024 and RSA_2048
+# certificates, and ECDSA ones (common for CloudFront) would be missing from the audit.
+KEY_TYPES = ("RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1")
+
+
+def all_key_types(acm):
+    """The key types this botocore's ACM model lists (newer ones included), else KEY_TYPES."""
+    try:
+        enum = acm.meta.service_model.shape_for("KeyAlgorithm").enum
+    except Exception:  # a client without the shape: the types known when this was written
+        enum = None
+    return list(enum) if enum else list(KEY_TYPES)
+
+
 def list_certificates(acm, cost):
     summaries = _paginate(acm, "list_certificates", ("CertificateSummaryList",),
+                          Includes={"keyTypes": all_key_types(acm)},
                           PaginationConfig={"PageSize": PAGE["ListCertificates"]})
     cost.need("ListCertificates", pages(len(summaries), PAGE["ListCertificates"]))
     return [{"arn": s["CertificateArn"],

@@ -157,7 +157,8 @@ def build_provider(params, aws_connection=None):
         return Route53Provider(aws_connection, zone_id=params.get("zone_id"))
     if name == "cloudflare":
         client = CloudflareClient(params.get("api_token"), params.get("base_url"),
-                                  validate_certs=params.get("validate_certs", True))
+                                  validate_certs=params.get("validate_certs", True),
+                                  max_wait=params.get("wait_timeout"))
         return CloudflareProvider(client)
     return Rfc2136Provider(params.get("server"), params.get("port") or 53, params.get("key_name"),
                            params.get("key_secret"), params.get("key_algorithm") or "hmac-sha256")

@@ -10,8 +10,9 @@ it is fixed (add, move, dns_first, nothing), which steps run, and the values
 DNS may hold now (the compare-and-swap guard for step 2). ``batches`` groups a
 step's work per distribution or per DNS provider, so the role runs one task per
 step whatever the number of aliases; for the rescue it keeps only the TXT
-records this run created. ``summarise`` turns the plan and the task results
-into the short report a person reads at the end.
+records this run created, and puts DNS back for the names a failed dns_first
+handover gave back to their holder. ``summarise`` turns the plan and the task
+results into the short report a person reads at the end.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,12 +21,13 @@ __metaclass__ = type
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, in_zone, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import is_cloudflare_address
 
 STRATEGIES = ("auto", "move", "dns_first")
-REQUEST_KEYS = ("alias", "target_distribution_id", "dns_provider", "dns_zone", "strategy", "cloudflare_dns_only")
+REQUEST_KEYS = ("alias", "target_distribution_id", "dns_provider", "dns_zone", "strategy", "cloudflare_dns_only",
+                "txt_record_name")
 
 NOOP = "none"
 ADD = "add"
@@ -35,12 +37,17 @@ BLOCKED = "blocked"
 
 TXT_STEPS = ("txt_create", "txt_remove")
 DNS_STEPS = TXT_STEPS + ("repoint_dns",)
-STEPS = ("add_alias", "txt_create", "move_alias", "repoint_dns", "remove_from_holders", "add_alias_after_dns",
-         "txt_remove", "verify")
+STEPS = ("add_alias", "txt_create", "move_alias", "repoint_dns", "add_alias_after_dns", "txt_remove", "verify",
+         "restore_dns", "give_back")
 # Registered results the report reads under another step's name: the rescue's TXT clean-up is a txt_remove.
 SAME_AS = {"txt_cleanup": "txt_remove"}
 # Steps after which the target holds the alias.
 ALIAS_ON_TARGET_STEPS = ("add_alias", "move_alias", "add_alias_after_dns")
+# How long CloudFront's release of an alias may lag behind its old holder's Deployed, and the TTL a resolver keeps
+# for a Route 53 alias record (the TTL of the CloudFront name it answers with) and for Cloudflare's "automatic" TTL.
+RELEASE_GRACE = 30
+ALIAS_RECORD_TTL = 60
+CLOUDFLARE_AUTO_TTL = 300
 
 
 class RemediationInputError(ValueError):
@@ -53,6 +60,11 @@ def requests_from(single, many, defaults):
     Items of ``many`` are mappings (``alias`` and any of REQUEST_KEYS) or plain alias
     names; what an item does not say comes from ``defaults``.
     """
+    defaults = dict(defaults)
+    single_txt_name = defaults.pop("txt_record_name", None) or None
+    if single_txt_name and not single:
+        raise RemediationInputError("txt_record_name names the TXT record of the one alias given as alias; with "
+                                    "aliases: [...] give txt_record_name per alias")
     items = []
     if isinstance(many, (str, bytes)) or (many is not None and not isinstance(many, (list, tuple))):
         raise RemediationInputError(
@@ -79,6 +91,8 @@ def requests_from(single, many, defaults):
     if single:
         entry = dict(defaults)
         entry["alias"] = single
+        if single_txt_name:
+            entry["txt_record_name"] = single_txt_name
         items.append(entry)
     if not items:
         raise RemediationInputError("nothing to do: give alias (and target_distribution_id), or aliases: [...]")
@@ -110,6 +124,8 @@ def requests_from(single, many, defaults):
         except TypeError:
             raise RemediationInputError("%s: cloudflare_dns_only must be true or false, not %r"
                                         % (item["alias"], item.get("cloudflare_dns_only")))
+        if item.get("txt_record_name"):
+            item["txt_record_name"] = _txt_record_name(item)
         if key in seen:
             raise RemediationInputError("%s is listed twice (as %r and %r)" % (key, seen[key], item["alias"]))
         seen[key] = item["alias"]
@@ -126,6 +142,18 @@ def _check_timeout(value):
         raise RemediationInputError("verify_timeout must be a whole number of seconds (0 or more), not %r" % (value,))
     if seconds < 0:
         raise RemediationInputError("verify_timeout must be 0 or more seconds, not %d" % seconds)
+
+
+def _txt_record_name(item):
+    """The user's name for the alias's TXT record (what AWS Support asks for an apex or a wildcard), checked."""
+    try:
+        name = to_ascii(str(item["txt_record_name"]), allow_underscore=True, what="txt_record_name")
+        zone = to_ascii(str(item["dns_zone"]), what="dns_zone") if item.get("dns_zone") else None
+    except InvalidName as exc:
+        raise RemediationInputError("%s: %s" % (item["alias"], exc))
+    if zone and not in_zone(name, zone):
+        raise RemediationInputError("%s: txt_record_name %s is not inside dns_zone %s" % (item["alias"], name, zone))
+    return name
 
 
 def _found_by_alias(found_results):
@@ -196,7 +224,8 @@ def _plan_one(request, result, entry):
         "overlapping": [h for h in others if h.get("overlap") == "wildcard"],
         "dns_before": {"type": dns.get("type"), "values": dns.get("values", []),
                        "points_to": points_to.get("domain_name"), "error": dns.get("error")},
-        "txt_record_name": _txt_name(entry, zone),
+        "txt_record_name": request.get("txt_record_name") or _txt_name(entry, zone),
+        "txt_record_override": bool(request.get("txt_record_name")),
         "cloudflare_dns_only": bool(request.get("cloudflare_dns_only")),
         "action": NOOP,
         "steps": [],
@@ -243,7 +272,7 @@ def _plan_one(request, result, entry):
         plan["action"] = ADD
         plan["reason"] = "free: add it to the target"
     _block_when_impossible(plan, entry, repoint, request)
-    plan["steps"] = _steps(plan["action"], repoint, bool(plan["remove_from"]), bool(plan.get("leftover_txt")))
+    plan["steps"] = _steps(plan["action"], repoint, bool(plan.get("leftover_txt")))
     plan["expected_current"] = _expected_current(dns, points_to, holders, plan["overlapping"], target)
     return plan
 
@@ -319,7 +348,7 @@ def _move_reason(verdict, holders):
     return "held by %s in this account: move it in one step with AssociateAlias" % who
 
 
-def _steps(action, repoint, remove_from_holders=False, leftover_txt=False):
+def _steps(action, repoint, leftover_txt=False):
     if action == BLOCKED:
         return []
     if action == ADD:
@@ -327,8 +356,9 @@ def _steps(action, repoint, remove_from_holders=False, leftover_txt=False):
     if action == MOVE:
         return ["txt_create", "move_alias"] + (["repoint_dns"] if repoint else []) + ["txt_remove", "verify"]
     if action == DNS_FIRST:
-        return ((["repoint_dns"] if repoint else []) + (["remove_from_holders"] if remove_from_holders else [])
-                + ["add_alias_after_dns", "verify"])
+        # Taking the alias off in-account holders is part of add_alias_after_dns: one module call removes it,
+        # waits until they are Deployed and adds it at once, so nothing else runs in the gap.
+        return (["repoint_dns"] if repoint else []) + ["add_alias_after_dns", "verify"]
     return (["repoint_dns"] if repoint else []) + (["txt_remove"] if leftover_txt else []) + ["verify"]
 
 
@@ -362,7 +392,7 @@ def _expected_current(dns, points_to, holders, overlapping, target):
     return sorted(values)
 
 
-def batches(plans, step, created_by=None):
+def batches(plans, step, created_by=None, repointed=None, handed_over=None):
     """The work of one step, grouped the way its module takes it.
 
     Alias steps and verify: one batch per distribution (``distribution_id``, ``aliases``);
@@ -371,13 +401,23 @@ def batches(plans, step, created_by=None):
     repoints right after it is added waits for ``Deployed`` first (edges without the config answer 403), and
     a dns_first repoint waits until the authoritative servers serve it (CloudFront's own DNS check, when the
     alias is added next, would still see the old CNAME).
+    ``add_alias_after_dns`` batches carry ``release_from`` (the in-account holders to take the aliases off, in the
+    same module call) and ``conflict_wait`` (how long CloudFront may still answer CNAMEAlreadyExists: the TTL of the
+    record step 2 replaced, read from ``repointed``, the registered repoint_dns loop, plus the release's grace).
     ``created_by`` (``txt_remove`` only): the registered ``txt_create`` loop; only the TXT records it shows
     this run created are removed (the rescue must not delete one an operator or another run made).
+    ``restore_dns`` (the rescue only): from ``handed_over`` (the registered add_alias_after_dns loop) and
+    ``repointed``, the records that put DNS back as it was for the aliases a failed handover gave back to their
+    holder.
     """
     if step not in STEPS:
         raise RemediationInputError("unknown step %r; steps: %s" % (step, ", ".join(STEPS)))
     if created_by is not None and step != "txt_remove":
         raise RemediationInputError("created_by only restricts txt_remove, not %s" % step)
+    if step == "restore_dns":
+        return _restore_batches(plans, handed_over, repointed)
+    if step == "give_back":
+        return _give_back_batches(plans, handed_over, repointed)
     if created_by is not None:
         created = _written_records(created_by)
         plans = [p for p in plans if any(_is_txt_record_of(p, record) for record in created
@@ -389,8 +429,6 @@ def batches(plans, step, created_by=None):
             continue
         if step in DNS_STEPS:
             keys = [plan["dns_provider"]]
-        elif step == "remove_from_holders":
-            keys = plan["remove_from"]
         else:
             keys = [plan["target_distribution_id"]]
         for key in keys:
@@ -399,6 +437,8 @@ def batches(plans, step, created_by=None):
                                else {"distribution_id": key, "aliases": []})
                 if step in ("add_alias", "repoint_dns"):
                     by_key[key]["wait"] = False
+                if step == "add_alias_after_dns":
+                    by_key[key].update(release_from=[], conflict_wait=RELEASE_GRACE)
                 groups.append(by_key[key])
             batch = by_key[key]
             if "records" in batch:
@@ -409,7 +449,137 @@ def batches(plans, step, created_by=None):
                 batch["wait"] = True
             if step == "repoint_dns" and plan["action"] == DNS_FIRST:
                 batch["wait"] = True
+            if step == "move_alias" and plan.get("txt_record_override"):
+                # So that AssociateAlias's refusals name the TXT record the user asked for.
+                batch.setdefault("txt_record_names", {})[plan["alias"]] = plan["txt_record_name"]
+            if step == "add_alias_after_dns":
+                batch["release_from"] += [d for d in plan["remove_from"] if d not in batch["release_from"]]
+                batch["conflict_wait"] = max(batch["conflict_wait"],
+                                             _replaced_ttl(plan, repointed) + RELEASE_GRACE)
     return groups
+
+
+def _repoint_records(repointed, plan):
+    """The entries of the registered repoint_dns loop that wrote the plan's alias."""
+    return [record for result in _loop_results(repointed) for record in result.get("records", [])
+            if record.get("name") == plan["alias"] and record.get("provider", plan["dns_provider"]) ==
+            plan["dns_provider"] and _written(result, record)]
+
+
+def _replaced_ttl(plan, repointed):
+    """How long resolvers (CloudFront's DNS check among them) may still answer with the record step 2 replaced."""
+    ttls = [0]
+    for record in _repoint_records(repointed, plan):
+        for before in record.get("before") or []:
+            if before.get("alias_target"):
+                ttls.append(ALIAS_RECORD_TTL)
+            elif before.get("ttl") is not None:
+                ttl = int(before["ttl"])
+                ttls.append(CLOUDFLARE_AUTO_TTL if ttl <= 1 else ttl)
+    return max(ttls)
+
+
+def _handovers(handed_over, given_back=None):
+    """{alias: {"released_from": [holder ids], "given_back": [holder ids], "failed": bool}} from the registered
+    add_alias_after_dns loop, and the rescue's give_back loop (``given_back``)."""
+    found = {}
+    for result in _loop_results(handed_over):
+        for key in ("released_from", "given_back"):
+            for entry in result.get(key) or []:
+                for alias in entry.get("aliases", []):
+                    info = found.setdefault(alias, {"released_from": [], "given_back": [],
+                                                    "failed": bool(result.get("failed"))})
+                    info[key].append(entry["distribution_id"])
+    for result in _loop_results(given_back):
+        item = result.get("item") or {}
+        for alias in result.get("aliases", []) if not result.get("failed") else []:
+            if alias in item.get("aliases", []) and alias in found:
+                if item.get("distribution_id") not in found[alias]["given_back"]:
+                    found[alias]["given_back"].append(item.get("distribution_id"))
+    return found
+
+
+def _give_back_batches(plans, handed_over, repointed):
+    """Per holder, the aliases a failed handover took off it and could not give back at once - CloudFront refuses
+    them while DNS points at the target, so the rescue puts DNS back first, then this gives them back, asking again
+    while CloudFront's DNS check still sees the target (the TTL of the record step 2 wrote)."""
+    groups, by_holder = [], {}
+    handovers = _handovers(handed_over)
+    for plan in plans:
+        info = handovers.get(plan["alias"])
+        if not info or not info["failed"]:
+            continue
+        for holder in info["released_from"]:
+            if holder in info["given_back"]:
+                continue
+            if holder not in by_holder:
+                by_holder[holder] = {"distribution_id": holder, "aliases": [], "conflict_wait": RELEASE_GRACE}
+                groups.append(by_holder[holder])
+            by_holder[holder]["aliases"].append(plan["alias"])
+            by_holder[holder]["conflict_wait"] = max(by_holder[holder]["conflict_wait"],
+                                                     _written_ttl(plan, repointed) + RELEASE_GRACE)
+    return groups
+
+
+def _written_ttl(plan, repointed):
+    """The TTL of the record step 2 wrote for the alias (how long resolvers may keep pointing at the target)."""
+    ttls = [0]
+    for record in _repoint_records(repointed, plan):
+        for after in record.get("after") or []:
+            ttl = after.get("ttl")
+            ttls.append(ALIAS_RECORD_TTL if after.get("alias_target") or ttl is None
+                        else CLOUDFLARE_AUTO_TTL if int(ttl) <= 1 else int(ttl))
+    return max(ttls)
+
+
+def _restore_batches(plans, handed_over, repointed):
+    """Per provider, the records that put DNS back as step 2 found it, for the aliases a failed handover took off
+    their holder (given back already, or to be given back next: CloudFront refuses that while DNS points at the
+    target).
+
+    Only from the target's name, so a record someone changed since is left alone (and the module says so). A name
+    that held something a CNAME or an alias record cannot say again (plain addresses) is not touched here; the
+    summary shows what it held.
+    """
+    given_back = dict((alias, info) for alias, info in _handovers(handed_over).items()
+                      if info["failed"] and info["released_from"])
+    groups, by_provider = [], {}
+    for plan in plans:
+        if plan["alias"] not in given_back:
+            continue
+        for written in _repoint_records(repointed, plan):
+            record = _restore_record(plan, written)
+            if record is None:
+                continue
+            if plan["dns_provider"] not in by_provider:
+                by_provider[plan["dns_provider"]] = {"provider": plan["dns_provider"], "records": []}
+                groups.append(by_provider[plan["dns_provider"]])
+            by_provider[plan["dns_provider"]]["records"].append(record)
+    return groups
+
+
+def _restore_record(plan, written):
+    before = [b for b in written.get("before") or [] if b.get("type") in ("CNAME", "A", "AAAA")]
+    record = {"name": plan["alias"], "expected_current": [plan["target_domain_name"]]}
+    if written.get("zone"):
+        record["zone"] = written["zone"]
+    if not before:
+        record["state"] = "absent"
+        return record
+    cnames = [b for b in before if b.get("type") == "CNAME" and b.get("values")]
+    aliases = [b for b in before if b.get("alias_target")]
+    if cnames:
+        old, target = cnames[0], cnames[0]["values"][0]
+    elif aliases:
+        old, target = aliases[0], aliases[0]["alias_target"]["dns_name"]
+    else:
+        return None
+    record.update(state="present", target=target.rstrip("."))
+    if old.get("ttl") is not None and int(old["ttl"]) > 1:
+        record["ttl"] = int(old["ttl"])
+    if plan["dns_provider"] == "cloudflare":
+        record["proxied"] = bool(old.get("proxied"))
+    return record
 
 
 def _record(plan, step):
@@ -419,6 +589,8 @@ def _record(plan, step):
     if step in TXT_STEPS:
         record["challenge"] = True
         record["state"] = "present" if step == "txt_create" else "absent"
+        if plan.get("txt_record_override"):
+            record["challenge_name"] = plan["txt_record_name"]
         # Only a TXT record that names this target is ours to write over or remove; one naming another
         # distribution is someone else's move in progress, and dns_cname_repoint refuses to touch it.
         record["expected_current"] = [plan["target_domain_name"]]
@@ -462,6 +634,8 @@ def _is_txt_record_of(plan, record):
     The name comes from Alias.txt_challenge_name in the zone the module wrote to; results without a zone are
     matched against the names the rule gives with and without the alias at a zone apex.
     """
+    if plan.get("txt_record_override"):
+        return record["name"] == plan["txt_record_name"]
     alias = Alias.parse(plan["alias"])
     if record.get("zone"):
         return record["name"] == alias.txt_challenge_name(record["zone"])
@@ -493,7 +667,9 @@ def collect(plans, registered):
                 changed.setdefault(name, [])
                 if step not in changed[name]:
                     changed[name].append(step)
-    return {"changed": changed, "proofs": proofs}
+    return {"changed": changed, "proofs": proofs,
+            "handovers": _handovers((registered or {}).get("add_alias_after_dns"),
+                                    (registered or {}).get("give_back"))}
 
 
 def describe_step(plan, step):
@@ -520,8 +696,12 @@ def describe_step(plan, step):
             alias, where, _dns_text(plan["dns_before"]), domain, guard, wait)
     if step == "txt_remove":
         return "remove TXT %s" % plan["txt_record_name"]
-    if step == "remove_from_holders":
-        return "remove %s from %s (UpdateDistribution)" % (alias, ", ".join(plan["remove_from"]))
+    if step == "add_alias_after_dns" and plan["remove_from"]:
+        holders = ", ".join(plan["remove_from"])
+        return ("take %s off %s, wait until %s is Deployed (CloudFront keeps a removed alias taken until then), "
+                "then add it to %s at once (UpdateDistribution, asking again while CloudFront still answers "
+                "CNAMEAlreadyExists); if it cannot be added, give it back to %s and put DNS back as it was"
+                % (alias, holders, holders, target, holders))
     if step in ("add_alias", "add_alias_after_dns"):
         return "add %s to %s (UpdateDistribution)" % (alias, target)
     if step == "verify":
@@ -534,17 +714,25 @@ def _dns_text(dns_before):
             or ("unreadable: %s" % dns_before["error"] if dns_before.get("error") else "no record"))
 
 
-def _state_left(plan, done):
+def _state_left(plan, done, handover=None):
     """Where a stopped run left one alias, and what running again will do."""
+    handover = handover or {}
+    taken_off = [d for d in handover.get("released_from", []) if d not in handover.get("given_back", [])]
     if any(step in done for step in ALIAS_ON_TARGET_STEPS) or plan["verdict"] == "on_target":
         alias_at = "on the target %s" % plan["target_distribution_id"]
-    elif "remove_from_holders" in done:
-        alias_at = "on no distribution (taken off %s), not yet on the target" % ", ".join(plan["remove_from"])
+    elif taken_off:
+        alias_at = ("ON NO DISTRIBUTION: it was taken off %s and could not be given back - add it to a distribution "
+                    "at once" % ", ".join(taken_off))
+    elif handover.get("given_back"):
+        alias_at = ("back on %s (the handover to the target could not finish, so it was given back)"
+                    % ", ".join(handover["given_back"]))
     elif plan["holders"]:
         alias_at = "still on %s" % ", ".join(h["distribution_id"] for h in plan["holders"])
     else:
         alias_at = "on no distribution, as found"
-    if "repoint_dns" in done:
+    if "restore_dns" in done:
+        dns_at = "put back as found (%s)" % _dns_text(plan["dns_before"])
+    elif "repoint_dns" in done:
         dns_at = "points at the target (%s)" % plan["target_domain_name"]
     else:
         # Not read again since step 1: someone else may have changed it meanwhile.
@@ -554,7 +742,9 @@ def _state_left(plan, done):
         left += "; TXT %s is still there (remove it, or run again)" % plan["txt_record_name"]
     remaining = [s for s in plan["steps"] if s not in done and s not in ("txt_create", "txt_remove")]
     if any(step in done for step in ALIAS_ON_TARGET_STEPS):
-        remaining = [s for s in remaining if s not in ALIAS_ON_TARGET_STEPS + ("remove_from_holders",)]
+        remaining = [s for s in remaining if s not in ALIAS_ON_TARGET_STEPS]
+    if "restore_dns" in done:
+        remaining = [s for s in plan["steps"] if s != "txt_remove" and s != "txt_create"]
     return left, remaining
 
 
@@ -564,6 +754,7 @@ def summarise(plans, registered, check_mode=False, failed=False, error=None):
     lines = []
     changed_by_alias = results.get("changed", {})
     proofs = results.get("proofs", {})
+    handovers = results.get("handovers", {})
     for plan in plans:
         alias = plan["alias"]
         lines.append("%s -> %s (%s)" % (alias, plan["target_distribution_id"], plan["target_domain_name"]))
@@ -590,7 +781,7 @@ def summarise(plans, registered, check_mode=False, failed=False, error=None):
         elif "verify" in plan["steps"]:
             lines.append("  proof:   not reached")
         if failed:
-            left, remaining = _state_left(plan, done)
+            left, remaining = _state_left(plan, done, handovers.get(alias))
             lines.append("  left:    %s" % left)
             if remaining:
                 lines.append("  next:    fix the cause, run the same command again; it continues with %s"

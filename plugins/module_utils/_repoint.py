@@ -56,7 +56,7 @@ class Request:
     """One name to repoint or remove, with its options normalised."""
 
     def __init__(self, name, zone=None, target=None, state="present", expected_current=None, ttl=None,
-                 proxied=None, challenge=False, where="name", allow_any_target=False):
+                 proxied=None, challenge=False, where="name", allow_any_target=False, challenge_name=None):
         self.name = name
         self.where = where  # how the user's input calls this request, for messages
         self.zone = zone
@@ -67,11 +67,14 @@ class Request:
         self.proxied = proxied
         self.challenge = challenge
         self.allow_any_target = allow_any_target  # the user said: the target need not be this account's
+        self.challenge_name = challenge_name  # the user's TXT record name, instead of the derived one
         self.restore = None  # record sets from a backup, for restore_from
         self.restore_types = ()
 
     def owner(self, zone):
         """The name whose records change: the alias, or its '_' TXT record in that zone."""
+        if self.challenge and self.challenge_name:
+            return self.challenge_name
         if self.challenge:
             return Alias.parse(self.name).txt_challenge_name(zone)
         return self.name
@@ -120,8 +123,25 @@ def parse_requests(entries, defaults, many=False):
         if ttl is not None and not 1 <= int(ttl) <= 2147483647:
             raise PlanError("%s: ttl must be a positive number of seconds (1-2147483647)" % where)
         requests.append(Request(name, zone, target, state, expected, ttl, entry.get("proxied"),
-                                bool(entry.get("challenge")), where, bool(entry.get("allow_any_target"))))
+                                bool(entry.get("challenge")), where, bool(entry.get("allow_any_target")),
+                                _challenge_name(where, entry, zone)))
     return requests
+
+
+def _challenge_name(where, entry, zone):
+    """The TXT record name the user gives instead of the derived one (challenge_name), normalised, or None."""
+    text = entry.get("challenge_name")
+    if not text:
+        return None
+    if not entry.get("challenge"):
+        raise PlanError("%s: challenge_name names the TXT record of challenge: true; set challenge: true too" % where)
+    try:
+        name = to_ascii(text, allow_underscore=True, what="challenge_name")
+    except InvalidName as exc:
+        raise PlanError("%s: %s" % (where, exc))
+    if zone and not in_zone(name, zone):
+        raise PlanError("%s: challenge_name %s is not inside the zone %s" % (where, name, zone))
+    return name
 
 
 def _check_challenge_name(where, name):

@@ -85,12 +85,16 @@ class Route53Provider(DnsProvider):
             found = _parse_name(zone["Name"])
             if found != zone_name:
                 raise DnsError("hosted zone %s is %s, not %s" % (self.zone_id, found, zone_name))
-            return Zone(found, zone["Id"].split("/")[-1], {"private": zone["Config"].get("PrivateZone", False)})
+            if zone.get("Config", {}).get("PrivateZone"):
+                raise _private_zone_refused(zone_name, self.zone_id)
+            return Zone(found, zone["Id"].split("/")[-1], {"private": False})
         response = self._aws("ListHostedZonesByName for %s" % zone_name, self.client.list_hosted_zones_by_name,
                              DNSName=zone_name + ".", MaxItems="20")
         matches = [z for z in response.get("HostedZones", []) if _parse_name(z["Name"]) == zone_name]
-        public = [z for z in matches if not z.get("Config", {}).get("PrivateZone")]
-        candidates = public or matches
+        # A public and a private zone may share a name; CloudFront only ever sees the public one.
+        candidates = [z for z in matches if not z.get("Config", {}).get("PrivateZone")]
+        if not candidates and matches:
+            raise _private_zone_refused(zone_name, ", ".join(z["Id"].split("/")[-1] for z in matches))
         if not candidates:
             raise DnsError("no Route 53 hosted zone named %s in this account; check the zone name (dns_zone) and "
                            "the credentials" % zone_name, code="NoSuchHostedZone")
@@ -98,7 +102,7 @@ class Route53Provider(DnsProvider):
             raise DnsError("%d hosted zones are named %s (%s); say which one with zone_id"
                            % (len(candidates), zone_name, ", ".join(z["Id"].split("/")[-1] for z in candidates)))
         zone = candidates[0]
-        return Zone(zone_name, zone["Id"].split("/")[-1], {"private": zone.get("Config", {}).get("PrivateZone", False)})
+        return Zone(zone_name, zone["Id"].split("/")[-1], {"private": False})
 
     def zone_for_name(self, name):
         zones = []
@@ -108,8 +112,13 @@ class Route53Provider(DnsProvider):
                 zones.extend(page.get("HostedZones", []))
         except Exception as exc:
             raise DnsError("ListHostedZones failed: %s" % exc)
-        fitting = [(_parse_name(z["Name"]), z) for z in zones if not z.get("Config", {}).get("PrivateZone")]
+        fitting = [(_parse_name(z["Name"]), z) for z in zones]
         fitting = [(zone_name, z) for zone_name, z in fitting if zone_name and in_zone(name, zone_name)]
+        private = [(zone_name, z) for zone_name, z in fitting if z.get("Config", {}).get("PrivateZone")]
+        fitting = [pair for pair in fitting if pair not in private]
+        if not fitting and private:
+            zone_name, zone = max(private, key=lambda pair: len(pair[0]))
+            raise _private_zone_refused(zone_name, zone["Id"].split("/")[-1])
         if not fitting:
             raise DnsError("no public Route 53 hosted zone in this account holds %s; give the zone (dns_zone)" % name,
                            code="NoSuchHostedZone")
@@ -234,6 +243,17 @@ class Route53Provider(DnsProvider):
                 return False
             time.sleep(delay)
             delay = min(delay * 2, 10)
+
+
+def _private_zone_refused(zone_name, zone_ids):
+    return DnsError(
+        "the Route 53 hosted zone %s (%s) is a private hosted zone, and CloudFront records belong in a public "
+        "one: a private zone answers only inside its VPCs, so neither viewers on the internet nor CloudFront itself "
+        "(its CNAMEAlreadyExists check, the TXT record AssociateAlias reads) ever see it, and Route 53 does not "
+        "let an alias record in a private zone point at CloudFront. Give the public hosted zone of %s (its zone_id, "
+        "or leave zone_id out to use it by name); create one if %s has none"
+        % (zone_name, zone_ids, zone_name, zone_name),
+        code="PrivateHostedZone")
 
 
 def _aws_message(exc):

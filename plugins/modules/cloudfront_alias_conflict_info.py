@@ -17,8 +17,10 @@ description:
     alias or an overlapping one (ListConflictingAliases), what the alias's DNS record says today
     (asked of the zone's authoritative nameservers, with the CNAME chain followed to the final
     C(*.cloudfront.net) name), a O(ignore:verdict), and the next step in plain words.
-  - Ids of distributions in other accounts come back partly hidden (C(*******5PBZ4YV)). Hidden ids
-    are matched against this account's distributions by their visible end where exactly one fits.
+  - AWS hides part of every holder's ids, this account's too (C(*******5PBZ4YV), C(******111111)). A holder
+    whose visible account digits are this account's is this account's, and its id is matched against this
+    account's distributions by its visible end (where exactly one fits), so that this account's distributions are
+    reported with their real ids and never as another account's.
   - Read-only. One paginated C(ListDistributions) pass per run, shared by all aliases, and one
     C(ListConflictingAliases) (all pages) per alias; one C(DescribeCertificate) of the target's certificate when
     some alias is not on the target yet (RV(aliases[].target_certificate)).
@@ -47,6 +49,13 @@ options:
       - Also read each alias's DNS record from its authoritative nameservers.
     type: bool
     default: true
+  txt_record_names:
+    description:
+      - Per alias, the name of the TXT record C(AssociateAlias) checks, to report in RV(aliases[].txt_record_name)
+        and RV(aliases[].next_step) instead of the derived one. AWS documents C(_<alias>) and no name for a
+        wildcard or an apex alias (this collection derives C(_.example.com) there); use this to follow what AWS
+        Support tells you.
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -160,15 +169,15 @@ aliases:
           type: str
           returned: always
         distribution_id:
-          description: "The id, partly hidden (leading C(*)) for other accounts."
+          description: "The id: the real one for this account's distributions, else partly hidden (leading C(*))."
           type: str
           returned: always
         account_id:
-          description: "The account, partly hidden for other accounts."
+          description: "The account: this account's id when the visible digits are its, else partly hidden."
           type: str
           returned: always
         masked:
-          description: "Whether AWS hid part of the ids."
+          description: "Whether AWS hid part of the ids (it hides every holder's)."
           type: bool
           returned: always
         in_account:
@@ -255,6 +264,7 @@ aliases:
         - The zone is the one RV(aliases[].dns.zone) names. When it is not known (O(dns_lookup=false), or DNS
           could not be read) an apex alias cannot be recognised and C(_<alias>) is given; RV(aliases[].next_step)
           then names both forms.
+        - O(txt_record_names) replaces it.
       type: str
       returned: always
       sample: _www.example.com
@@ -306,7 +316,12 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts i
     TargetNotFound,
     find_conflicts,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, parse_aliases
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
+    Alias,
+    InvalidName,
+    parse_aliases,
+    to_ascii,
+)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
     AuthoritativeResolver,
     ResolverError,
@@ -319,6 +334,7 @@ def main():
         target_distribution_id=dict(type="str", required=True),
         aliases=dict(type="list", elements="str", required=True),
         dns_lookup=dict(type="bool", default=True),
+        txt_record_names=dict(type="dict"),
         nameservers=dict(type="list", elements="str"),
         dns_timeout=dict(type="float", default=3.0),
     )
@@ -339,6 +355,11 @@ def main():
         module.fail_json(msg="Invalid alias: %s" % exc)
     if params["dns_timeout"] <= 0:
         module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
+    try:
+        txt_names = dict((Alias.parse(k).name, to_ascii(str(v), allow_underscore=True, what="TXT record name"))
+                         for k, v in (params["txt_record_names"] or {}).items())
+    except InvalidName as exc:
+        module.fail_json(msg="txt_record_names: %s" % exc)
     resolver = None
     if params["dns_lookup"]:
         try:
@@ -349,7 +370,7 @@ def main():
         connection = AwsConnection(params)
         connection.check_credentials()
         cloudfront = connection.client("cloudfront")
-        index, target, results = find_conflicts(cloudfront, resolver, target_id, aliases,
+        index, target, results = find_conflicts(cloudfront, resolver, target_id, aliases, txt_names,
                                                 lambda: connection.client("acm", region="us-east-1"))
     except TargetNotFound as exc:
         module.fail_json(msg=str(exc))

@@ -20,9 +20,13 @@ description:
     in between (C(PreconditionFailed)), it reads again and re-applies only the alias change, up to
     O(max_precondition_retries) times, so a concurrent edit is never overwritten.
   - Before calling AWS it refuses, with a message that says what to do, an alias that the distribution's
-    certificate does not cover (when the ACM certificate can be read) and more aliases than the quota.
-    AWS refusals (C(CNAMEAlreadyExists), C(IllegalUpdate), C(InvalidViewerCertificate)) come back with the
-    holder when it is known and the next step.
+    certificate does not cover (when the ACM certificate can be read) and, when O(alias_quota) is given, more
+    aliases than that. AWS refusals (C(CNAMEAlreadyExists), C(IllegalUpdate), C(InvalidViewerCertificate),
+    C(TooManyDistributionCNAMEs)) come back with the holder when it is known and the next step.
+  - AWS hides part of every holder's ids (C(*******5PBZ4YV)), this account's too; a holder whose visible account
+    digits are this account's is reported as this account's, with its real id.
+  - With O(release_from), O(state=present) hands aliases over from other distributions of this account - see
+    O(release_from).
   - When something fails after AWS accepted the change (for example waiting for C(Deployed) is throttled), or
     after some moves of several, the result still reports what was changed (C(changed), RV(aliases),
     RV(added), RV(removed), RV(moved)) and the message says so.
@@ -72,9 +76,38 @@ options:
     default: true
   alias_quota:
     description:
-      - The most aliases a distribution may have (the account's CloudFront quota).
+      - The most aliases a distribution may have in this account (CloudFront's quota, 100 unless it was raised).
+        When given, more are refused before calling AWS.
+      - When not given, CloudFront itself answers (C(TooManyDistributionCNAMEs)), so an account whose quota was
+        raised is not held to 100.
     type: int
-    default: 100
+  release_from:
+    description:
+      - With O(state=present) only. Distributions of this account that hold some of the O(aliases) now and must
+        give them up to this one, without C(AssociateAlias) (the C(dns_first) way).
+      - They are removed from each of those distributions, the module waits until each is C(Deployed) -
+        CloudFront keeps a removed alias taken until then - and adds them here at once. While CloudFront still
+        answers C(CNAMEAlreadyExists) (its release or its DNS check's cache catching up) it asks again, for at
+        most O(conflict_wait_timeout) seconds. So a name is held by nobody only for as long as CloudFront forces.
+      - If they cannot be added within O(wait_timeout) seconds, each distribution takes back what it gave up, and
+        the module fails saying so (RV(given_back)).
+    type: list
+    elements: str
+  conflict_wait_timeout:
+    description:
+      - With O(state=present), seconds to keep asking again (with backoff) while CloudFront answers
+        C(CNAMEAlreadyExists), counted from when the distributions in O(release_from) are C(Deployed) (or from the
+        first attempt). Give the TTL of the DNS record that pointed elsewhere - CloudFront's DNS check may keep
+        the old answer that long. V(0) asks once.
+    type: int
+    default: 0
+  txt_record_names:
+    description:
+      - Per alias, the name of the TXT record C(AssociateAlias) checks, when it is not the one this collection
+        derives (C(_<alias>); C(_.example.com) for V(*.example.com) or an apex V(example.com), which AWS does not
+        document). Only used in messages; create the record with M(aliasguard.cloudfront.dns_cname_repoint)
+        and its O(aliasguard.cloudfront.dns_cname_repoint#module:challenge_name).
+    type: dict
   max_precondition_retries:
     description:
       - How many times to read again and re-apply after C(PreconditionFailed).
@@ -87,7 +120,7 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait at most with O(wait=true).
+      - Seconds to wait at most with O(wait=true); with O(release_from), also the most the handover may take.
     type: int
     default: 1200
 attributes:
@@ -117,6 +150,13 @@ EXAMPLES = r"""
     distribution_id: E2ABCDEF012345
     aliases: [www.example.com]
     state: moved
+
+- name: Take www over from the old distribution of this account after DNS was repointed (dns_first)
+  aliasguard.cloudfront.cloudfront_distribution_alias:
+    distribution_id: E2ABCDEF012345
+    aliases: [www.example.com]
+    release_from: [E1OLD000000000]
+    conflict_wait_timeout: 300   # the TTL of the record that pointed at the old distribution
 
 - name: Take an alias off a distribution
   aliasguard.cloudfront.cloudfront_distribution_alias:
@@ -166,6 +206,18 @@ deployed:
   description: With O(wait=true), whether the distribution reached C(Deployed) in time.
   returned: when wait is true
   type: bool
+released_from:
+  description:
+    - With O(release_from), the aliases taken off each distribution (or, in check mode, that would be).
+  returned: when release_from is given
+  type: list
+  elements: dict
+  sample: [{"distribution_id": "E1OLD000000000", "aliases": ["www.example.com"]}]
+given_back:
+  description: With O(release_from), after a failure, the aliases each distribution took back.
+  returned: when release_from is given
+  type: list
+  elements: dict
 requests:
   description: AWS API requests sent, by service.
   returned: always
@@ -186,11 +238,19 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import (
     AliasError,
     AliasOutcome,
+    Handover,
+    apply_handover,
     apply_plan,
     plan_aliases,
+    plan_release,
     wait_deployed,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, parse_aliases
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
+    Alias,
+    InvalidName,
+    parse_aliases,
+    to_ascii,
+)
 
 
 def main():
@@ -200,7 +260,10 @@ def main():
         aliases=dict(type="list", elements="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent", "moved"]),
         check_certificate=dict(type="bool", default=True),
-        alias_quota=dict(type="int", default=100),
+        alias_quota=dict(type="int"),
+        release_from=dict(type="list", elements="str"),
+        conflict_wait_timeout=dict(type="int", default=0),
+        txt_record_names=dict(type="dict"),
         max_precondition_retries=dict(type="int", default=5),
         txt_wait_timeout=dict(type="int", default=120),
         wait=dict(type="bool", default=False),
@@ -221,25 +284,41 @@ def main():
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
     state = params["state"]
-    for option in ("txt_wait_timeout", "wait_timeout", "max_precondition_retries"):
+    for option in ("txt_wait_timeout", "wait_timeout", "max_precondition_retries", "conflict_wait_timeout"):
         if params[option] < 0:
             module.fail_json(msg="%s must be zero or more%s, not %d"
                                  % (option, "" if option == "max_precondition_retries" else " seconds", params[option]))
-    if params["alias_quota"] < 1:
+    if params["alias_quota"] is not None and params["alias_quota"] < 1:
         module.fail_json(msg="alias_quota must be 1 or more (the number of aliases the account may put on one "
-                             "distribution; 100 unless AWS raised it), not %d" % params["alias_quota"])
+                             "distribution; 100 unless AWS raised it), not %d; leave it out to let CloudFront "
+                             "decide" % params["alias_quota"])
+    release_from = []
+    if params["release_from"]:
+        if state != "present":
+            module.fail_json(msg="release_from hands aliases over to this distribution, so it needs state=present "
+                                 "(not %s)" % state)
+        try:
+            release_from = [require_distribution_id("release_from", d) for d in params["release_from"]]
+        except InvalidDistributionId as exc:
+            module.fail_json(msg=str(exc))
+    try:
+        txt_names = dict((Alias.parse(k).name, to_ascii(str(v), allow_underscore=True, what="TXT record name"))
+                         for k, v in (params["txt_record_names"] or {}).items())
+    except InvalidName as exc:
+        module.fail_json(msg="txt_record_names: %s" % exc)
 
     result = dict(changed=False, distribution_id=distribution_id, moved=[], precondition_retries=0)
     connection = None
     plan = None
     applied = None  # set the moment AWS has accepted the change: every later failure still reports it
+    handover = None
     try:
         connection = AwsConnection(params)
         connection.check_credentials()
         cloudfront = connection.client("cloudfront")
         acm = connection.client("acm", region="us-east-1") if params["check_certificate"] else None
         plan = plan_aliases(cloudfront, acm, distribution_id, aliases, state, params["alias_quota"],
-                            params["check_certificate"])
+                            params["check_certificate"], txt_names)
         result.update(domain_name=plan.domain_name, changed=plan.changed,
                       aliases=[a.name for a in plan.after], added=[a.name for a in plan.added],
                       removed=[a.name for a in plan.removed])
@@ -248,7 +327,22 @@ def main():
         if module._diff and plan.changed:
             result["diff"] = {"before": {"aliases": sorted(a.name for a in plan.before)},
                               "after": {"aliases": sorted(a.name for a in plan.after)}}
-        if plan.changed and not module.check_mode:
+        if release_from:
+            result["released_from"] = [{"distribution_id": d, "aliases": [a.name for a in held]}
+                                       for d, held in plan_release(cloudfront, release_from, plan.added)]
+            result["given_back"] = []
+        if plan.changed and not module.check_mode and state == "present" and (
+                release_from or params["conflict_wait_timeout"]):
+            handover = Handover()
+            try:
+                applied = apply_handover(cloudfront, plan, plan.added, release_from,
+                                         params["conflict_wait_timeout"], params["wait_timeout"],
+                                         params["max_precondition_retries"], handover=handover)
+            finally:
+                if release_from:
+                    result.update(handover.to_result())
+            result.update(applied.to_result())
+        elif plan.changed and not module.check_mode:
             applied = apply_plan(cloudfront, plan, aliases, params["max_precondition_retries"],
                                  params["txt_wait_timeout"])
             result.update(applied.to_result())
@@ -269,6 +363,9 @@ def main():
             # Report what is there now, not what was planned.
             outcome = applied or getattr(exc, "outcome", None) or AliasOutcome.unchanged(plan)
             result.update(outcome.to_result())
+            if handover is not None and handover.released:
+                # A handover that was undone still changed the distributions it took the aliases from (twice).
+                result["changed"] = True
         else:
             result["changed"] = False
         module.fail_json(msg=msg, **result)

@@ -46,6 +46,9 @@ description:
     the failure says what it holds.
   - Also manages the C(_<alias>) TXT record that C(AssociateAlias) requires before it moves an alias
     (O(challenge=true)).
+  - Route 53 private hosted zones are refused (a O(zone_id) of one, or a name only a private zone has) - they
+    answer only inside their VPCs, so CloudFront and its viewers never see them, and Route 53 does not allow an
+    alias record to CloudFront there. With a public and a private zone of the same name, the public one is used.
   - RV(changed) says what was really changed - in a failed run with several zones, true when an earlier zone
     was written - and each entry of RV(records) says with RV(records[].applied) whether its change was made.
 author:
@@ -112,8 +115,16 @@ options:
         domain name) instead of the name's own record.
       - O(name) is then the CloudFront alias (V(www.example.com), V(*.example.com)), not the TXT record's name;
         the module adds the C(_).
+      - AWS documents C(_<alias>), and no name for a wildcard or an alias at a zone apex; there this module writes
+        C(_.example.com) (C(_example.com) would lie outside the zone, and a TXT record cannot be a wildcard).
+        O(challenge_name) gives another name.
     type: bool
     default: false
+  challenge_name:
+    description:
+      - With O(challenge=true), the TXT record's name to write instead of the one derived from O(name), for example
+        what AWS Support asks for an apex or a wildcard alias. It must lie inside the zone.
+    type: str
   records:
     description:
       - Many names in one call. Each item takes the per-name options; the top-level values are defaults.
@@ -129,6 +140,7 @@ options:
       proxied: {description: As O(proxied)., type: bool}
       challenge: {description: As O(challenge)., type: bool}
       allow_any_target: {description: As O(allow_any_target)., type: bool}
+      challenge_name: {description: As O(challenge_name)., type: str}
   backup:
     description:
       - Before changing anything, write the records about to be replaced to a JSON file in O(backup_dir),
@@ -349,7 +361,8 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver im
     ResolverError,
 )
 
-PER_NAME = ("zone", "target", "state", "expected_current", "ttl", "proxied", "challenge", "allow_any_target")
+PER_NAME = ("zone", "target", "state", "expected_current", "ttl", "proxied", "challenge", "challenge_name",
+            "allow_any_target")
 
 
 def main():
@@ -364,6 +377,7 @@ def main():
         proxied=dict(type="bool"),
         challenge=dict(type="bool", default=False),
         allow_any_target=dict(type="bool", default=False),
+        challenge_name=dict(type="str"),
         records=dict(type="list", elements="dict", options=dict(
             name=dict(type="str", required=True),
             zone=dict(type="str"),
@@ -374,6 +388,7 @@ def main():
             proxied=dict(type="bool"),
             challenge=dict(type="bool"),
             allow_any_target=dict(type="bool"),
+            challenge_name=dict(type="str"),
         )),
         backup=dict(type="bool", default=False),
         backup_dir=dict(type="path", default="~/.ansible/aliasguard/backups"),

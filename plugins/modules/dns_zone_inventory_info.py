@@ -165,7 +165,8 @@ def main():
     cost = Cost()
     try:
         if params["provider"] == "cloudflare":
-            client = CloudflareClient(params["api_token"], params["base_url"], validate_certs=params["validate_certs"])
+            client = CloudflareClient(params["api_token"], params["base_url"], validate_certs=params["validate_certs"],
+                                      warn=module.warn)
             result = list_cloudflare(client, zones, cost)
             sent = client.requests
         else:

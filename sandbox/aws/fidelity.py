@@ -10,30 +10,49 @@ CloudFront
     sandbox DNS server);
   * a certificate that covers every alias, lowercase aliases, the alias quota;
   * a new ETag on every change and ``PreconditionFailed`` on a stale ``If-Match``;
-  * ``InProgress`` for a while after every change, then ``Deployed``.
+  * ``InProgress`` for a while after every change, then ``Deployed``;
+  * ids and domain names shaped as AWS's (``E`` + 13, ``d`` + 13 characters);
+  * every holder in ``ListConflictingAliases`` partly hidden, the caller's own too;
+  * an alias removed from a distribution (or a deleted distribution's) stays taken
+    until that distribution is ``Deployed`` again;
+  * the DNS check of ``CNAMEAlreadyExists`` through a caching resolver (TTL x
+    ``--ttl-scale``);
+  * the ``_<alias>`` TXT record for ``AssociateAlias``, and ``_.<name>`` only for a
+    wildcard or a zone apex.
+
+ACM
+  * ``RequestCertificate`` with ``KeyAlgorithm`` (RSA_2048, EC_prime256v1, EC_secp384r1);
+  * ``ListCertificates`` without ``Includes.keyTypes`` lists RSA_1024 and RSA_2048 only.
 
 Route 53
   * ``ChangeResourceRecordSets`` all-or-nothing, ``DELETE`` only of an exact
     match, one record set per name and type, no CNAME at the apex or beside
     other data, wildcard names returned as ``\\052``;
-  * changes ``PENDING`` for a while, then ``INSYNC``.
+  * changes ``PENDING`` for a while, then ``INSYNC``;
+  * no alias record to CloudFront in a private hosted zone.
 """
 
 import base64
 import datetime
 import ipaddress
 import secrets
+import string
+import threading
+import time
 
 import dns.exception
 import dns.flags
 import dns.message
 import dns.query
 import dns.rdatatype
-from moto.acm.models import acm_backends
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from moto.acm.models import AWSValidationException, acm_backends
 from moto.acm.responses import AWSCertificateManagerResponse
 from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudfront.exceptions import InvalidIfMatchVersion, NoSuchDistribution
-from moto.cloudfront.models import CloudFrontBackend, ViewerCertificate, cloudfront_backends
+from moto.cloudfront.models import CloudFrontBackend, Distribution, ViewerCertificate, cloudfront_backends
 from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
@@ -44,6 +63,8 @@ from moto.route53.responses import Route53
 
 from . import errors
 from .names import aliases_overlap, certificate_covers, is_valid_alias, norm, txt_challenge_names
+
+CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
 
 PARTITION = "aws"
 ALIAS_QUOTA = 100
@@ -67,6 +88,8 @@ def install(ctx):
     CloudFrontResponse.associate_alias = _associate_alias_response
     _wrap(ViewerCertificate, "__init__", _viewer_certificate_init)
     _wrap(AWSCertificateManagerResponse, "list_certificates", _list_certificates_response)
+    _wrap(AWSCertificateManagerResponse, "request_certificate", _request_certificate_response)
+    _wrap(Distribution, "__init__", _aws_like_ids)
     _wrap(CloudFrontBackend, "create_distribution_with_tags", _create_distribution)
     _wrap(CloudFrontBackend, "update_distribution", _update_distribution)
     _wrap(CloudFrontBackend, "delete_distribution", _delete_distribution)
@@ -85,6 +108,8 @@ def after_reset():
     """Settings that a moto reset may forget."""
     state_manager.set_transition(
         "cloudfront::distribution", {"progression": "time", "seconds": _CTX.deploy_seconds})
+    _RELEASED.clear()
+    _DNS_CHECK_CACHE.clear()
 
 
 def _wrap(cls, name, replacement):
@@ -149,8 +174,12 @@ def _distribution_by_domain(domain):
 
 def _dns_values(name, rdtype):
     """Ask the sandbox DNS server, as AWS asks the public DNS, for one rrset."""
+    return _dns_answer(name, rdtype)[0]
+
+
+def _dns_query(name, rdtype):
     if _CTX.dns_address is None:
-        return []
+        return None
     query = dns.message.make_query(name + ".", rdtype)
     host, port = _CTX.dns_address
     try:
@@ -158,17 +187,26 @@ def _dns_values(name, rdtype):
         if response.flags & dns.flags.TC:
             response = dns.query.tcp(query, host, port=port, timeout=2.0)
     except (dns.exception.DNSException, OSError):
-        return []
-    values = []
+        return None
+    return response
+
+
+def _dns_answer(name, rdtype):
+    """(values, TTL) of one rrset; ([], 0) when there is none."""
+    response = _dns_query(name, rdtype)
+    if response is None:
+        return [], 0
+    values, ttl = [], 0
     wanted = dns.rdatatype.from_text(rdtype)
     for rrset in response.answer:
         if rrset.rdtype == wanted and norm(rrset.name.to_text()) == name:
+            ttl = rrset.ttl
             for rdata in rrset:
                 if wanted == dns.rdatatype.TXT:
                     values.append(b"".join(rdata.strings).decode())
                 else:
                     values.append(norm(rdata.to_text()))
-    return values
+    return values, ttl
 
 
 def _certificate_names(account_id, viewer_certificate):
@@ -195,7 +233,7 @@ def _check_aliases(account_id, aliases, viewer_certificate):
         if not is_valid_alias(alias):
             raise errors.InvalidArgument(
                 "The parameter CNAME contains one or more illegal characters or is not lowercase: %s" % alias)
-    if len(aliases) > ALIAS_QUOTA:
+    if len(aliases) > alias_quota(account_id):
         raise errors.TooManyDistributionCNAMEs()
     if not aliases:
         return
@@ -214,7 +252,7 @@ def _check_aliases(account_id, aliases, viewer_certificate):
 def _check_not_taken(added, own_id=None, own_domain=None):
     """Both forms of CNAMEAlreadyExists, DNS first: that is the message the seed saw."""
     for alias in added:
-        for target in _dns_values(alias, "CNAME"):
+        for target in _dns_check_cnames(alias):
             if target.endswith(".cloudfront.net") and target != own_domain:
                 found = _distribution_by_domain(target)
                 if found and found[1].distribution_id != own_id:
@@ -222,7 +260,8 @@ def _check_not_taken(added, own_id=None, own_domain=None):
                 if not found and any(hook(target) for hook in CLOUDFRONT_NAME_HOOKS):
                     raise errors.CNAMEDnsPointsElsewhere()
     for alias in added:
-        if _holder_of(alias, except_id=own_id) or _other_holder(alias, except_id=own_id):
+        if _holder_of(alias, except_id=own_id) or _still_released(alias, own_id) or \
+                _other_holder(alias, except_id=own_id):
             raise errors.CNAMEHeldElsewhere()
 
 
@@ -233,6 +272,7 @@ def _config_aliases(config):
 def _list_certificates_response(original, self):
     # moto leaves out the SANs that ACM's summaries carry (up to 100 of them).
     result = original(self)
+    result.result["CertificateSummaryList"] = _listed_key_types(self, result.result["CertificateSummaryList"])
     for summary in result.result["CertificateSummaryList"]:
         names = summary.get("SubjectAlternativeNames") or [summary["DomainName"]]
         summary["SubjectAlternativeNameSummaries"] = names[:100]
@@ -271,9 +311,11 @@ def _update_distribution(original, backend, dist_config, _id, if_match):
     aliases = _config_aliases(dist_config)
     _check_aliases(backend.account_id, aliases, dist_config.get("ViewerCertificate"))
     added = [a for a in aliases if a not in aliases_of(dist)]
+    removed = [a for a in aliases_of(dist) if a not in aliases]
     _check_not_taken(added, own_id=_id, own_domain=dist.domain_name)
     dist, location, unused = original(backend, dist_config, _id, if_match)
     _touch(dist)
+    _release(dist, removed)
     return dist, location, dist.etag
 
 
@@ -287,7 +329,10 @@ def _delete_distribution(original, backend, distribution_id, if_match):
         raise errors.PreconditionFailed()
     if dist.distribution_config.Enabled:
         raise errors.DistributionNotDisabled()
-    return original(backend, distribution_id, if_match)
+    held = aliases_of(dist)
+    result = original(backend, distribution_id, if_match)
+    _release(dist, held, deleted=True)
+    return result
 
 
 # --------------------------------------------------------------------------
@@ -307,7 +352,7 @@ def _covered_alias(backend, dist, alias, role):
 
 
 def _mask(value, visible):
-    # AWS hides the leading characters of ids that are not the caller's.
+    # AWS hides the leading characters of every holder's ids, the caller's own too.
     return "*" * (len(value) - visible) + value[-visible:]
 
 
@@ -330,11 +375,12 @@ def list_conflicting_aliases(backend, distribution_id, alias, marker, max_items)
     page = found[start:start + limit]
     items = []
     for held, account_id, dist_id in page:
-        own = account_id == backend.account_id
+        # "partially hidden, which allows you to identify the distributions and accounts that you own":
+        # the runbook's '*******5PBZ4YV' (7 hidden, 7 shown) and '******' + the last 6 digits.
         items.append({
             "Alias": held,
-            "DistributionId": dist_id if own else _mask(dist_id, 6),
-            "AccountId": account_id if own else _mask(account_id, 4),
+            "DistributionId": _mask(dist_id, 7),
+            "AccountId": _mask(account_id, 6),
         })
     next_marker = _encode_marker(start + limit) if start + limit < len(found) else None
     return items, next_marker, limit
@@ -385,12 +431,12 @@ def associate_alias(backend, target_id, alias):
     alias = _covered_alias(backend, target, alias, "target distribution")
     if alias in aliases_of(target):
         return
-    challenges = txt_challenge_names(alias)
+    challenges = txt_challenge_names(alias, apex=_is_zone_apex(alias))
     if not any(target.domain_name in [norm(v) for v in _dns_values(name, "TXT")] for name in challenges):
         raise errors.InvalidArgument(
             "To move %s, create a DNS TXT record %s with the value %s (the target distribution's "
             "domain name), then try again." % (alias, challenges[0], target.domain_name))
-    if len(aliases_of(target)) >= ALIAS_QUOTA:
+    if len(aliases_of(target)) >= alias_quota(backend.account_id):
         raise errors.TooManyDistributionCNAMEs()
     holder = _holder_of(alias, except_id=target_id)
     if holder is None and _other_holder(alias):
@@ -547,6 +593,7 @@ def _change_resource_record_sets(self, zoneid, change_list):
         given = _new_rrset(change["ResourceRecordSet"])
         if change["Action"] != "DELETE":
             problems.extend(_check_shape(given, change))
+            problems.extend(_private_zone_rules(zone, given))
         name = norm(given.name)
         if name != apex and not name.endswith("." + apex):
             problems.append("RRSet with DNS name %s is not permitted in zone %s." % (given.name, zone.name))
@@ -621,3 +668,152 @@ def _get_change_response(self):
     age = (utcnow() - submitted).total_seconds()
     status = "INSYNC" if age >= _CTX.insync_seconds else "PENDING"
     return ActionResult({"ChangeInfo": {"Id": "/change/" + change_id, "Status": status, "SubmittedAt": submitted}})
+
+
+# --------------------------------------------------------------------------
+# Ids and domain names as AWS makes them (moto's have 13 characters and a random first letter)
+
+_UPPER_ALNUM = string.ascii_uppercase + string.digits
+_LOWER_ALNUM = string.ascii_lowercase + string.digits
+
+
+def _aws_like_ids(original, dist, account_id, region_name, config):
+    original(dist, account_id, region_name, config)
+    dist.distribution_id = dist.id = "E" + "".join(secrets.choice(_UPPER_ALNUM) for unused in range(13))
+    dist.arn = "arn:%s:cloudfront::%s:distribution/%s" % (PARTITION, account_id, dist.distribution_id)
+    dist.domain_name = "d%s.cloudfront.net" % "".join(secrets.choice(_LOWER_ALNUM) for unused in range(13))
+
+
+# --------------------------------------------------------------------------
+# A removed alias is not free at once (Knowledge Center, CNAMEAlreadyExists: "you might need to wait
+# until the existing distribution's status is Deployed")
+
+_RELEASED = {}  # alias -> (distribution id that gave it up, when that change is deployed)
+
+
+def _release(dist, aliases, deleted=False):
+    if not aliases:
+        return
+    if deleted:
+        free_at = datetime.datetime.now() + datetime.timedelta(seconds=_CTX.deploy_seconds)
+    else:
+        # The moment moto's status turns Deployed (ManagedState: _time_progressed + the deploy time).
+        free_at = dist._time_progressed + datetime.timedelta(seconds=_CTX.deploy_seconds)
+    for alias in aliases:
+        _RELEASED[alias] = (dist.distribution_id, free_at)
+
+
+def _still_released(alias, own_id):
+    """True while another distribution's removal of the alias is not deployed yet."""
+    entry = _RELEASED.get(alias)
+    if entry is None:
+        return False
+    holder_id, free_at = entry
+    if datetime.datetime.now() > free_at:
+        _RELEASED.pop(alias, None)
+        return False
+    return holder_id != own_id  # the distribution that gave it up may take it back
+
+
+# --------------------------------------------------------------------------
+# CloudFront's DNS check resolves through a caching resolver: a changed record is seen only once the
+# old answer's TTL (x --ttl-scale) has run out
+
+_DNS_CHECK_CACHE = {}  # name -> (CNAME targets, monotonic time the answer expires)
+_DNS_CHECK_LOCK = threading.Lock()
+
+
+def _dns_check_cnames(name):
+    now = time.monotonic()
+    with _DNS_CHECK_LOCK:
+        cached = _DNS_CHECK_CACHE.get(name)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+    values, ttl = _dns_answer(name, "CNAME")
+    if values and _CTX.ttl_scale > 0:
+        with _DNS_CHECK_LOCK:
+            _DNS_CHECK_CACHE[name] = (values, now + ttl * _CTX.ttl_scale)
+    return values
+
+
+# --------------------------------------------------------------------------
+# The AssociateAlias TXT record: '_<alias>' as documented. For a wildcard and for a zone apex AWS documents
+# no name; '_.example.com' is the one the collection documents, and it is accepted there only.
+
+
+def _is_zone_apex(name):
+    """Whether the public DNS has a zone cut at ``name`` (its SOA is owned by the name itself)."""
+    response = _dns_query(name, "SOA")
+    if response is None:
+        return False
+    return any(rrset.rdtype == dns.rdatatype.SOA and norm(rrset.name.to_text()) == name
+               for rrset in list(response.answer) + list(response.authority))
+
+
+# --------------------------------------------------------------------------
+# ACM key algorithms
+
+REQUESTABLE_KEY_ALGORITHMS = {"RSA_2048": None, "EC_prime256v1": ec.SECP256R1, "EC_secp384r1": ec.SECP384R1}
+# ListCertificates: "Default filtering returns only RSA_1024 and RSA_2048 certificates".
+DEFAULT_LISTED_KEY_TYPES = ("RSA_1024", "RSA_2048")
+
+
+def _request_certificate_response(original, self):
+    algorithm = self._get_param("KeyAlgorithm") or "RSA_2048"
+    if algorithm not in REQUESTABLE_KEY_ALGORITHMS:
+        raise AWSValidationException(
+            "KeyAlgorithm %s is not supported for a requested certificate; use one of %s (the others are for "
+            "imported certificates only)." % (algorithm, ", ".join(REQUESTABLE_KEY_ALGORITHMS)))
+    result = original(self)
+    curve = REQUESTABLE_KEY_ALGORITHMS[algorithm]
+    if curve is not None:
+        bundle = self.acm_backend.get_certificate(result.result["CertificateArn"])
+        if bundle.describe()["Certificate"]["KeyAlgorithm"] != algorithm:  # not an idempotent repeat
+            _rekey(bundle, curve())
+    return result
+
+
+def _rekey(bundle, curve):
+    """The same certificate (names, issuer, validity), with an elliptic-curve key pair."""
+    key = ec.generate_private_key(curve)
+    old = bundle._cert
+    builder = (x509.CertificateBuilder().subject_name(old.subject).issuer_name(old.issuer)
+               .public_key(key.public_key()).serial_number(old.serial_number)
+               .not_valid_before(old.not_valid_before_utc).not_valid_after(old.not_valid_after_utc))
+    for extension in old.extensions:
+        builder = builder.add_extension(extension.value, extension.critical)
+    certificate = builder.sign(key, hashes.SHA256())
+    bundle.cert = certificate.public_bytes(serialization.Encoding.PEM)
+    bundle.key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                   serialization.NoEncryption())
+    bundle._key = bundle.validate_pk()
+    bundle._cert = bundle.validate_certificate()
+
+
+def _listed_key_types(response, summaries):
+    includes = response._get_param("Includes") or {}
+    wanted = includes.get("keyTypes") or DEFAULT_LISTED_KEY_TYPES
+    return [s for s in summaries if s.get("KeyAlgorithm") in wanted]
+
+
+# --------------------------------------------------------------------------
+# Route 53 private hosted zones
+
+
+def _private_zone_rules(zone, given):
+    """"You can't create an alias resource record set in a private hosted zone to route traffic to a
+    CloudFront distribution." (Route 53 API reference, AliasTarget)"""
+    if not zone.private_zone or not given.alias_target:
+        return []
+    if given.alias_target.get("HostedZoneId") != CLOUDFRONT_ZONE_ID:
+        return []
+    return ["RRSet with DNS name %s, type %s cannot be an alias to a CloudFront distribution (HostedZoneId %s) "
+            "in the private hosted zone %s." % (given.name, given.type, CLOUDFRONT_ZONE_ID, zone.name)]
+
+
+# --------------------------------------------------------------------------
+# Quotas: "Alternate domain names (CNAMEs) per distribution: 100", adjustable on request (CloudFront quotas)
+
+
+def alias_quota(account_id):
+    return _CTX.alias_quotas.get(account_id, ALIAS_QUOTA)

@@ -59,13 +59,17 @@ def certificate_covers(cert_names, alias):
     return False
 
 
-def txt_challenge_names(alias):
-    """The TXT records AssociateAlias accepts as proof: '_' prepended to the alias.
+def txt_challenge_names(alias, apex=False):
+    """The TXT records AssociateAlias accepts as proof.
 
-    '_example.com' lies outside the zone example.com, so for an alias at a zone
-    apex '_.example.com' is accepted as well. For a wildcard alias
-    '*.example.com' the record is '_.example.com' (a TXT owner cannot be a wildcard).
+    AWS documents '_' prepended to the alias. It documents no name for a wildcard
+    alias (a TXT owner cannot be a wildcard) nor for an alias at a zone apex (where
+    '_example.com' would lie outside the zone example.com); there, and only there,
+    '_.<name>' is accepted, the choice the collection documents. An apex alias keeps
+    the documented '_<alias>' too, for a parent zone that serves it.
     """
     if alias.startswith("*."):
         return ["_" + alias[1:]]
-    return ["_" + alias, "_." + alias]
+    if apex:
+        return ["_" + alias, "_." + alias]
+    return ["_" + alias]

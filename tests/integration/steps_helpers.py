@@ -113,7 +113,10 @@ def add_alias_with_boto3(sandbox, distribution_id, alias, account=ACCOUNT_1):
 
 
 def certificate_arn(sandbox, domain="example.com", account=ACCOUNT_1):
-    for summary in sandbox.aws("acm", account).list_certificates()["CertificateSummaryList"]:
+    # Every key type: ListCertificates lists only RSA_1024/RSA_2048 certificates unless asked (the scenarios' are ECDSA).
+    every_key_type = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
+    listed = sandbox.aws("acm", account).list_certificates(Includes={"keyTypes": every_key_type})
+    for summary in listed["CertificateSummaryList"]:
         if summary["DomainName"] == domain:
             return summary["CertificateArn"]
     raise AssertionError("no certificate for %s in %s" % (domain, account))

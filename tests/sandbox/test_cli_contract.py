@@ -9,7 +9,9 @@ import json
 import os
 import socket
 import subprocess
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import boto3
 import botocore.config
@@ -20,7 +22,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from sandbox.scenarios import Clients
+from sandbox.scenarios import Clients, cname, create_distribution, hosted_zone, observed_error, route53_change
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
@@ -93,7 +95,7 @@ class Started:
 def second(tmp_path_factory):
     """A second sandbox, started and stopped through the command line."""
     state_dir = str(tmp_path_factory.mktemp("second-sandbox"))
-    run_cli("up", "--deploy-seconds", "0.5", "--insync-seconds", "0.5", state_dir=state_dir)
+    run_cli("up", "--deploy-seconds", "0.5", "--insync-seconds", "0.5", "--ttl-scale", "0", state_dir=state_dir)
     started = Started(state_dir)
     try:
         yield started
@@ -280,6 +282,50 @@ def test_faults_command_switches_faults_on_and_off(second):
         off = json.loads(run_cli("faults", "--off", state_dir=second.state_dir))
     assert off["throttle"] == 0.0 and off["server_errors"] == 0.0
     cloudfront.list_distributions()
+
+
+def test_faults_command_sets_a_cloudflare_rate_limit(second):
+    """Cloudflare API "Rate limits" (https://developers.cloudflare.com/fundamentals/api/reference/limits/): a quota
+    per window, then 429 with retry-after in whole seconds until capacity returns."""
+    try:
+        settings = json.loads(run_cli("faults", "--cloudflare-quota", "2", "--cloudflare-window", "60",
+                                      state_dir=second.state_dir))
+        assert settings == {"throttle": 0.0, "server_errors": 0.0, "seed": 0,
+                            "cloudflare_quota": 2, "cloudflare_window": 60.0}
+        second.clients.cloudflare("GET", "/zones")
+        second.clients.cloudflare("GET", "/zones")
+        cf = second.endpoints["cloudflare"]
+        request = urllib.request.Request(cf["base_url"] + "/zones",
+                                         headers={"Authorization": "Bearer " + cf["api_token"]})
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(request, timeout=10)
+        assert exc.value.code == 429
+        assert 55 <= int(exc.value.headers["Retry-After"]) <= 60
+    finally:
+        off = json.loads(run_cli("faults", "--off", state_dir=second.state_dir))
+    assert "cloudflare_quota" not in off
+    assert second.clients.cloudflare("GET", "/zones") == []
+
+
+def test_up_writes_the_ttl_scale_into_config_json(second):
+    """SANDBOX.md: ``up --ttl-scale F`` (0 turns CloudFront's DNS-check cache off); this sandbox was started with 0,
+    so a repointed CNAME is seen by the check at once."""
+    assert read_json(os.path.join(second.state_dir, "config.json"))["ttl_scale"] == 0.0
+    run_cli("reset", state_dir=second.state_dir)
+    cloudfront, route53 = second.aws("cloudfront"), second.aws("route53")
+    cert = second.aws("acm").request_certificate(DomainName="www.example.com")["CertificateArn"]
+    other = create_distribution(cloudfront, "ttl-other", cert_arn=cert)
+    target = create_distribution(cloudfront, "ttl-target", cert_arn=cert)
+    zone_id = hosted_zone(route53, "example.com")
+    route53_change(route53, zone_id, [cname("www.example.com", other["domain_name"], ttl=86400)])
+    assert SEED_MESSAGE in observed_error(cloudfront, target["id"], "www.example.com")["message"]
+    route53_change(route53, zone_id, [{"Action": "UPSERT", "ResourceRecordSet": {
+        "Name": "www.example.com", "Type": "CNAME", "TTL": 300,
+        "ResourceRecords": [{"Value": target["domain_name"]}]}}])
+    response = cloudfront.get_distribution_config(Id=target["id"])
+    config = response["DistributionConfig"]
+    config["Aliases"] = {"Quantity": 1, "Items": ["www.example.com"]}
+    cloudfront.update_distribution(Id=target["id"], IfMatch=response["ETag"], DistributionConfig=config)
 
 
 def test_down_stops_every_process_and_keeps_the_state_dir(tmp_path):

@@ -7,6 +7,7 @@ the shapes it meets in production. The rest use raw HTTP for what the SDK hides
 """
 
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -485,6 +486,43 @@ def test_throttle_gives_429_with_retry_after_and_has_no_effect(api, cf_sandbox):
         ("CreateDnsRecord", 429, True, True),
         ("CreateZone", 429, True, True),
     ]
+
+
+def test_rate_limit_allows_a_quota_per_window_then_429_until_the_window_refills(api, cf_sandbox):
+    """Cloudflare API, "Rate limits" (https://developers.cloudflare.com/fundamentals/api/reference/limits/): "The
+    global rate limit for the Cloudflare API is 1,200 requests per five minute period per user"; beyond it "all API
+    calls ... will be blocked, receiving a HTTP 429", and "retry-after: The number of seconds, rounded up, until
+    more capacity is available." Here 4 requests per 2 seconds."""
+    zone_id = api.zone()["id"]  # before the limit is set: it does not count
+    path = "/zones/%s/dns_records" % zone_id
+    cf_sandbox.faults.configure(cloudflare_quota=4, cloudflare_window=2)
+    started = time.monotonic()
+    assert cf_sandbox.faults.settings()["cloudflare_quota"] == 4
+    for n in range(4):
+        api.ok("POST", path, {"type": "A", "name": "h%d" % n, "content": "192.0.2.%d" % (n + 1)})
+
+    refused = []
+    while time.monotonic() - started < 1.5:
+        status, headers, envelope = api.call("POST", path, {"type": "A", "name": "late", "content": "192.0.2.99"})
+        assert_error(status, envelope, 429, 971)
+        refused.append(headers["Retry-After"])
+        time.sleep(0.3)
+    # Whole seconds, never more than the window, counting down to its end.
+    assert all(re.match(r"^[12]$", value) for value in refused), refused
+    assert refused[-1] == "1"
+
+    time.sleep(max(0.0, 2.1 - (time.monotonic() - started)))
+    api.ok("POST", path, {"type": "A", "name": "after", "content": "192.0.2.100"})  # a new window
+    cf_sandbox.faults.off()
+    assert sorted(r["name"] for r in api.records(zone_id)) == [
+        "after.example.com", "h0.example.com", "h1.example.com", "h2.example.com", "h3.example.com"]
+    assert "cloudflare_quota" not in cf_sandbox.faults.settings()
+
+
+def test_rate_limit_needs_a_quota_and_a_positive_window(cf_sandbox):
+    for quota, window in ((None, 10), (5, 0), (-1, 10)):
+        with pytest.raises(ValueError):
+            cf_sandbox.faults.configure(cloudflare_quota=quota, cloudflare_window=window)
 
 
 def test_server_error_gives_502_and_has_no_effect(api, cf_sandbox):

@@ -20,6 +20,9 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distributio
     AliasError,
     AliasOutcome,
     AliasPlan,
+    Handover,
+    _explain,
+    apply_handover,
     apply_moves,
     apply_plan,
     apply_update,
@@ -300,3 +303,135 @@ def test_a_wildcard_move_names_its_one_txt_record(client, stubber):
 
     assert "TXT record _.example.com with the value %s before" % DOMAIN in str(caught.value)
     assert "apex" not in str(caught.value)
+
+
+# -- the dns_first hand-over -------------------------------------------------------------------------------------
+
+OLD = "E1HOLDER000001"
+
+
+def distribution_response(dist_id, status):
+    return {"Distribution": {
+        "Id": dist_id, "ARN": "arn:aws:cloudfront::111111111111:distribution/" + dist_id, "Status": status,
+        "LastModifiedTime": "2024-01-01T00:00:00Z", "InProgressInvalidationBatches": 0,
+        "DomainName": "d%s.cloudfront.net" % dist_id.lower()[1:], "DistributionConfig": config()}, "ETag": "E"}
+
+
+def read(stubber, dist_id, cfg, etag):
+    stubber.add_response("get_distribution_config", config_response(cfg, etag), {"Id": dist_id})
+
+
+def write(stubber, dist_id, cfg, etag):
+    stubber.add_response("update_distribution", update_response(cfg, etag + "-NEW"),
+                         {"Id": dist_id, "IfMatch": etag, "DistributionConfig": cfg})
+
+
+def status(stubber, dist_id, value):
+    stubber.add_response("get_distribution", distribution_response(dist_id, value), {"Id": dist_id})
+
+
+def cname_taken(stubber, dns_form=False):
+    message = ("One or more aliases specified for the distribution includes an incorrectly configured DNS record"
+               if dns_form else "One or more of the CNAMEs you provided are already associated with a different "
+                                "resource.")
+    stubber.add_client_error("update_distribution", service_error_code="CNAMEAlreadyExists", service_message=message,
+                             http_status_code=409)
+
+
+def test_a_handover_waits_for_the_holders_release_then_adds_at_once(client, stubber):
+    holder_cfg, target_cfg = config(["www.example.com", "keep.example.com"]), config([])
+    read(stubber, OLD, holder_cfg, "H1")                         # which of the aliases the holder has
+    read(stubber, OLD, holder_cfg, "H1")
+    write(stubber, OLD, updated(holder_cfg, ["keep.example.com"]), "H1")
+    status(stubber, OLD, "InProgress")
+    status(stubber, OLD, "InProgress")
+    status(stubber, OLD, "Deployed")
+    read(stubber, DIST, target_cfg, "T1")
+    cname_taken(stubber)                                          # the release is a moment behind
+    read(stubber, DIST, target_cfg, "T1")
+    write(stubber, DIST, updated(target_cfg, ["www.example.com"]), "T1")
+    clock = FakeClock()
+    handover = Handover()
+
+    outcome = apply_handover(client, plan_for(target_cfg, [A("www.example.com")]), [A("www.example.com")], [OLD],
+                             conflict_wait=30, timeout=600, sleep=clock.sleep, clock=clock, handover=handover)
+
+    assert [a.name for a in outcome.final] == ["www.example.com"]
+    assert handover.to_result() == {"released_from": [{"distribution_id": OLD, "aliases": ["www.example.com"]}],
+                                    "given_back": [], "conflict_retries": 1}
+    assert clock.sleeps == [0.25, 0.375, 0.5], "polls for Deployed, then one retry of the add"
+
+
+def test_a_handover_that_runs_out_of_time_gives_the_alias_back(client, stubber):
+    holder_cfg, target_cfg = config(["www.example.com"]), config([])
+    read(stubber, OLD, holder_cfg, "H1")
+    read(stubber, OLD, holder_cfg, "H1")
+    write(stubber, OLD, updated(holder_cfg, []), "H1")
+    status(stubber, OLD, "Deployed")
+    for unused in range(3):
+        read(stubber, DIST, target_cfg, "T1")
+        cname_taken(stubber, dns_form=True)                       # CloudFront's DNS check still sees the old record
+    stubber.add_response("list_conflicting_aliases", {"ConflictingAliasesList": {"Items": [], "Quantity": 0}})
+    read(stubber, OLD, updated(holder_cfg, []), "H2")             # given back: the holder takes it again
+    write(stubber, OLD, holder_cfg, "H2")
+    clock = FakeClock()
+    handover = Handover()
+    plan = plan_for(target_cfg, [A("www.example.com")])
+
+    with pytest.raises(AliasError) as caught:
+        apply_handover(client, plan, [A("www.example.com")], [OLD], conflict_wait=2, timeout=600,
+                       sleep=clock.sleep, clock=clock, handover=handover)
+
+    message = str(caught.value)
+    assert "conflict_wait_timeout" in message and "after 2 more attempts over 2 seconds" in message
+    assert clock.sleeps == [0.5, 0.75]  # the next wait would end after conflict_wait
+    assert "Put back where they were, so they are served as before: www.example.com on %s" % OLD in message
+    assert handover.to_result()["given_back"] == [{"distribution_id": OLD, "aliases": ["www.example.com"]}]
+    assert caught.value.outcome.changed is False
+
+
+def test_a_handover_that_cannot_give_back_says_nobody_holds_the_name(client, stubber):
+    holder_cfg, target_cfg = config(["www.example.com"]), config([])
+    read(stubber, OLD, holder_cfg, "H1")
+    read(stubber, OLD, holder_cfg, "H1")
+    write(stubber, OLD, updated(holder_cfg, []), "H1")
+    status(stubber, OLD, "InProgress")
+    read(stubber, OLD, updated(holder_cfg, []), "H2")
+    cname_taken(stubber, dns_form=True)                           # DNS points at the target now
+    clock = FakeClock()
+    handover = Handover()
+
+    with pytest.raises(AliasError) as caught:
+        apply_handover(client, plan_for(target_cfg, [A("www.example.com")]), [A("www.example.com")], [OLD],
+                       timeout=0, sleep=clock.sleep, clock=clock, handover=handover)
+
+    assert "was not Deployed within 0 seconds" in str(caught.value)
+    assert "NOT PUT BACK YET - nobody holds these names now: put DNS back as it was" in str(caught.value)
+    assert handover.to_result()["given_back"] == [] and handover.not_given_back
+
+
+def test_a_masked_holder_of_this_account_is_named_with_its_real_id(client, stubber):
+    stubber.add_response("list_conflicting_aliases", {"ConflictingAliasesList": {"Quantity": 1, "Items": [
+        {"Alias": "www.example.com", "DistributionId": "*******" + OLD[-7:], "AccountId": "******111111"}]}})
+    stubber.add_response("list_distributions", {"DistributionList": {
+        "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 1, "Items": [{
+            "Id": OLD, "ARN": "arn:aws:cloudfront::111111111111:distribution/" + OLD, "Status": "Deployed",
+            "LastModifiedTime": "2024-01-01T00:00:00Z", "DomainName": "dholder.cloudfront.net",
+            "Aliases": {"Quantity": 1, "Items": ["www.example.com"]}, "Origins": config()["Origins"],
+            "DefaultCacheBehavior": config()["DefaultCacheBehavior"], "CacheBehaviors": {"Quantity": 0},
+            "CustomErrorResponses": {"Quantity": 0}, "Comment": "", "PriceClass": "PriceClass_All", "Enabled": True,
+            "ViewerCertificate": {}, "Restrictions": {"GeoRestriction": {"RestrictionType": "none", "Quantity": 0}},
+            "WebACLId": "", "HttpVersion": "http2", "IsIPV6Enabled": True, "Staging": False}]}})
+    plan = AliasPlan(DIST, "present", [], [A("www.example.com")], [], DOMAIN, config([]), account_id="111111111111")
+
+    error = _explain(botocore_error("CNAMEAlreadyExists", "an incorrectly configured DNS record"), client, plan,
+                     [A("www.example.com")])
+
+    assert "held by distribution %s in this account (111111111111)" % OLD in str(error)
+    assert "another AWS account" not in str(error)
+
+
+def botocore_error(code, message):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
+
+    return AwsError("UpdateDistribution failed: %s: %s" % (code, message), code=code)

@@ -100,6 +100,28 @@ def test_bad_input_is_refused_with_a_message_naming_it(single, many, defaults, m
     assert message in str(caught.value)
 
 
+def test_a_txt_record_name_is_given_per_alias_or_for_the_one_alias():
+    single = requests_from("example.com", [], dict(DEFAULTS, txt_record_name="_AWS.example.com."))
+    assert single[0]["txt_record_name"] == "_aws.example.com"
+    many = requests_from("", [{"alias": "example.com", "txt_record_name": "_x.example.com"}, "www.example.com"],
+                         dict(DEFAULTS, txt_record_name=""))
+    assert [r.get("txt_record_name") for r in many] == ["_x.example.com", None]
+    plan = plan_remediation(single, [step1("held_in_account", [holder()], alias="example.com")])[0]
+    assert (plan["txt_record_name"], plan["txt_record_override"]) == ("_aws.example.com", True)
+    assert "create TXT _aws.example.com" in describe_step(plan, "txt_create")
+
+
+@pytest.mark.parametrize("single, many, defaults, message", [
+    ("", ["www.example.com"], dict(DEFAULTS, txt_record_name="_x.example.com"), "give txt_record_name per alias"),
+    ("www.example.com", [], dict(DEFAULTS, txt_record_name="_www.example.org"), "not inside dns_zone example.com"),
+    ("www.example.com", [], dict(DEFAULTS, txt_record_name="_bad name.example.com"), "txt_record_name"),
+])
+def test_a_bad_txt_record_name_is_refused(single, many, defaults, message):
+    with pytest.raises(RemediationInputError) as caught:
+        requests_from(single, many, defaults)
+    assert message in str(caught.value)
+
+
 def test_step1_must_have_reported_every_alias():
     with pytest.raises(RemediationInputError, match="step 1 found nothing about shop.example.com"):
         plan_remediation([dict(DEFAULTS, alias="shop.example.com")], [step1("free")])
@@ -178,7 +200,8 @@ def test_a_free_alias_whose_dns_already_leads_to_the_target_is_only_added():
 def test_strategy_dns_first_takes_the_alias_off_in_account_holders():
     plan = plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")
     assert plan["action"] == "dns_first"
-    assert plan["steps"] == ["repoint_dns", "remove_from_holders", "add_alias_after_dns", "verify"]
+    # Taking it off the holder is part of the add (one module call, nothing in the gap).
+    assert plan["steps"] == ["repoint_dns", "add_alias_after_dns", "verify"]
     assert plan["remove_from"] == ["EOLD0000000001"]
     assert "take it off EOLD0000000001" in plan["reason"]
 
@@ -296,12 +319,74 @@ def test_txt_batches_create_and_remove_the_challenge_records():
     assert dict(create, state="absent") == remove
 
 
-def test_removal_from_holders_goes_per_holder():
+def _repointed(name, before, provider="route53", applied=True):
+    record = {"name": name, "zone": "example.com", "provider": provider, "action": "update", "before": before,
+              "applied": applied}
+    return _loop({"changed": applied, "records": [record]})
+
+
+def test_the_handover_batch_names_the_holders_and_waits_for_the_replaced_records_ttl():
     plans = [plan_for("held_in_account", [holder("EOLDA000000001"), holder("EOLDB000000001")], cname_to(OLD),
                       strategy="dns_first")]
-    assert batches(plans, "remove_from_holders") == [
-        {"distribution_id": "EOLDA000000001", "aliases": ["www.example.com"]},
-        {"distribution_id": "EOLDB000000001", "aliases": ["www.example.com"]}]
+    repointed = _repointed("www.example.com", [{"name": "www.example.com", "type": "CNAME", "ttl": 900,
+                                                "values": [OLD]}])
+    assert batches(plans, "add_alias_after_dns", repointed=repointed) == [
+        {"distribution_id": TARGET["id"], "aliases": ["www.example.com"],
+         "release_from": ["EOLDA000000001", "EOLDB000000001"], "conflict_wait": 900 + 30}]
+    # Nothing repointed in this run: only the grace for CloudFront's release.
+    assert batches(plans, "add_alias_after_dns")[0]["conflict_wait"] == 30
+
+
+@pytest.mark.parametrize("before, wait", [
+    ([{"name": "www.example.com", "type": "CNAME", "ttl": 1, "values": [OLD]}], 300 + 30),  # Cloudflare automatic
+    ([{"name": "www.example.com", "type": "A", "ttl": None, "values": [],
+       "alias_target": {"hosted_zone_id": "Z2FDTNDATAQYW2", "dns_name": OLD}}], 60 + 30),
+])
+def test_the_conflict_wait_follows_what_resolvers_may_cache(before, wait):
+    plans = [plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")]
+    assert batches(plans, "add_alias_after_dns", repointed=_repointed("www.example.com", before))[0][
+        "conflict_wait"] == wait
+
+
+def test_dns_goes_back_only_for_the_aliases_a_failed_handover_gave_back():
+    plans = [plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")]
+    repointed = _repointed("www.example.com", [{"name": "www.example.com", "type": "CNAME", "ttl": 600,
+                                                "values": [OLD]}])
+    given_back = _loop({"failed": True, "changed": True, "added": [],
+                        "released_from": [{"distribution_id": "EOLD0000000001", "aliases": ["www.example.com"]}],
+                        "given_back": [{"distribution_id": "EOLD0000000001", "aliases": ["www.example.com"]}]})
+    assert batches(plans, "restore_dns", repointed=repointed, handed_over=given_back) == [
+        {"provider": "route53", "records": [{"name": "www.example.com", "zone": "example.com", "state": "present",
+                                             "target": OLD, "ttl": 600,
+                                             "expected_current": [TARGET["domain_name"]]}]}]
+    handed = _loop({"changed": True, "added": ["www.example.com"],
+                    "released_from": [{"distribution_id": "EOLD0000000001", "aliases": ["www.example.com"]}],
+                    "given_back": []})
+    assert batches(plans, "restore_dns", repointed=repointed, handed_over=handed) == []
+
+
+def test_an_alias_record_goes_back_as_an_alias_record_and_a_new_name_goes_away():
+    plans = [plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")]
+    given_back = _loop({"failed": True, "released_from": [{"distribution_id": "EOLD0000000001",
+                                                           "aliases": ["www.example.com"]}],
+                        "given_back": [{"distribution_id": "EOLD0000000001", "aliases": ["www.example.com"]}]})
+    alias_before = [{"name": "www.example.com", "type": "A", "ttl": None, "values": [],
+                     "alias_target": {"hosted_zone_id": "Z2FDTNDATAQYW2", "dns_name": OLD}}]
+    restored = batches(plans, "restore_dns", repointed=_repointed("www.example.com", alias_before),
+                       handed_over=given_back)[0]["records"][0]
+    assert (restored["state"], restored["target"]) == ("present", OLD) and "ttl" not in restored
+    gone = batches(plans, "restore_dns", repointed=_repointed("www.example.com", []), handed_over=given_back)
+    assert gone[0]["records"][0]["state"] == "absent"
+
+
+def test_a_txt_record_name_the_user_gives_is_the_one_written_and_removed():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD))
+    plan.update(txt_record_name="_.example.com", txt_record_override=True)
+    record = batches([plan], "txt_create")[0]["records"][0]
+    assert record["challenge_name"] == "_.example.com"
+    created = _loop({"changed": True, "records": [{"name": "_.example.com", "zone": "example.com", "provider": "route53",
+                                                   "action": "create", "applied": True}]})
+    assert batches([plan], "txt_remove", created)[0]["records"][0]["challenge_name"] == "_.example.com"
 
 
 def test_an_unknown_step_is_an_error():
@@ -365,8 +450,11 @@ def test_check_mode_with_nothing_to_do():
 
 
 @pytest.mark.parametrize("step, words", [
-    ("remove_from_holders", "remove www.example.com from EOLD0000000001 (UpdateDistribution)"),
-    ("add_alias_after_dns", "add www.example.com to ETARGET0000001 (UpdateDistribution)"),
+    ("add_alias_after_dns", "take www.example.com off EOLD0000000001, wait until EOLD0000000001 is Deployed "
+                            "(CloudFront keeps a removed alias taken until then), then add it to ETARGET0000001 at "
+                            "once (UpdateDistribution, asking again while CloudFront still answers "
+                            "CNAMEAlreadyExists); if it cannot be added, give it back to EOLD0000000001 and put DNS "
+                            "back as it was"),
     ("add_alias", "add www.example.com to ETARGET0000001 (UpdateDistribution)"),
 ])
 def test_each_step_is_described_in_words(step, words):
@@ -400,16 +488,31 @@ def test_a_stopped_run_that_left_a_txt_record_says_so():
            "verify" in lines
 
 
-def test_a_stopped_dns_first_run_between_removal_and_add():
+def test_a_failed_handover_says_the_alias_went_back_and_dns_too():
     plan = plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")
+    back = [{"distribution_id": "EOLD0000000001", "aliases": ["www.example.com"]}]
     registered = {
         "repoint_dns": _loop({"changed": True, "records": [{"name": "www.example.com", "action": "update"}]}),
-        "remove_from_holders": _loop({"changed": True, "added": [], "removed": ["www.example.com"]}),
+        "add_alias_after_dns": _loop({"failed": True, "changed": True, "added": [], "released_from": back,
+                                      "given_back": back}),
+        "restore_dns": _loop({"changed": True, "records": [{"name": "www.example.com", "action": "update",
+                                                            "applied": True}]}),
     }
     lines = summarise([plan], registered, failed=True, error="boom")
-    assert ("  left:    alias on no distribution (taken off EOLD0000000001), not yet on the target; DNS points at "
-            "the target (dnew.cloudfront.net)") in lines
-    assert "  next:    fix the cause, run the same command again; it continues with add_alias_after_dns, verify" in lines
+    assert "  changed: repoint_dns, restore_dns" in lines
+    assert ("  left:    alias back on EOLD0000000001 (the handover to the target could not finish, so it was given "
+            "back); DNS put back as found (dold.cloudfront.net)") in lines
+    assert "  next:    fix the cause, run the same command again; it continues with repoint_dns, add_alias_after_dns, " \
+           "verify" in lines
+
+
+def test_a_handover_that_could_not_give_the_alias_back_says_so_loudly():
+    plan = plan_for("held_in_account", [holder()], cname_to(OLD), strategy="dns_first")
+    registered = {"add_alias_after_dns": _loop({"failed": True, "changed": True, "given_back": [], "released_from": [
+        {"distribution_id": "EOLD0000000001", "aliases": ["www.example.com"]}]})}
+    lines = summarise([plan], registered, failed=True, error="boom")
+    assert any("ON NO DISTRIBUTION: it was taken off EOLD0000000001 and could not be given back" in line
+               for line in lines)
 
 
 def test_a_run_stopped_before_any_change_says_nothing_was_changed():
