@@ -76,6 +76,18 @@ class RunningSandbox:
     def dns_server(self):
         return "127.0.0.1:%d" % self.endpoints["dns"]["port"]
 
+    def wait_out_dns_check_cache(self, old_ttl=300):
+        """Sleep until CloudFront's DNS check (the 409's second form) no longer sees a record replaced just now.
+
+        The sandbox models the caching resolver behind that check: a replaced record stays visible to it for
+        the old record's TTL x the sandbox's --ttl-scale (SANDBOX.md).
+        """
+        import time
+
+        with open(os.path.join(self.state_dir, "config.json"), encoding="utf-8") as fh:
+            scale = json.load(fh).get("ttl_scale", 0.01)
+        time.sleep(old_ttl * scale + 0.2)
+
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory):

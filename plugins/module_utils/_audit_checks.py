@@ -45,7 +45,10 @@ _REFUSALS = ("InvalidArgument", "NoSuchDistribution", "EntityNotFound", "AccessD
 
 
 class TargetChecker:
-    """Whether CloudFront names exist, from authoritative answers only; each server is given up after it times out."""
+    """Whether CloudFront names exist, from authoritative answers only; each server is given up after it times out.
+
+    Raises ResolverError when ``nameservers`` are given and one cannot be used (a name that does not resolve).
+    """
 
     def __init__(self, nameservers: Optional[List[str]] = None, timeout: float = 3.0, retries: int = 1) -> None:
         self.problem = None  # type: Optional[str]
@@ -53,6 +56,9 @@ class TargetChecker:
         try:
             self.resolver = AuthoritativeResolver(nameservers, timeout=timeout, retries=retries)
         except ResolverError as exc:
+            if nameservers:
+                # Nameservers the user named that cannot be used are bad input, not a DNS outage.
+                raise
             self.problem = str(exc)
         self.explicit = bool(nameservers)
         self._servers = None  # type: Optional[list]

@@ -51,8 +51,10 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     TENANT,
     ConflictApi,
     DistributionIndex,
+    InvalidDistributionId,
     domain_conflicts_for,
     in_account_holders,
+    require_distribution_id,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import read_dns
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
@@ -62,6 +64,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
     in_zone,
     to_ascii,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS as DNS_PROVIDERS
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 SCHEMA = "aliasguard.cloudfront/preflight/1"
@@ -748,9 +751,17 @@ def read_alias_list(items, distribution_id=None, resource="aliases"):
                                       "dns_provider, dns_zone" % (index, ", ".join(unknown_keys)))
         target = item.get("distribution_id") or distribution_id
         try:
-            Alias.parse(item["alias"])
-        except InvalidName as exc:
+            # A name the user typed is held to the host-name rules (IDNA 2008, no underscore, two labels).
+            Alias.from_input(item["alias"])
+            if item.get("distribution_id"):
+                require_distribution_id("aliases[%d].distribution_id" % index, item["distribution_id"])
+            if item.get("dns_zone"):
+                to_ascii(str(item["dns_zone"]), what="dns_zone")
+        except (InvalidName, InvalidDistributionId) as exc:
             raise PreflightInputError("aliases[%d]: %s" % (index, exc))
+        if item.get("dns_provider") and item["dns_provider"] not in DNS_PROVIDERS:
+            raise PreflightInputError("aliases[%d]: dns_provider %r is not one of %s"
+                                      % (index, item["dns_provider"], ", ".join(DNS_PROVIDERS)))
         planned.append(Planned(item["alias"], resource, action=UPDATE if target else CREATE, distribution_id=target,
                                dns_provider=item.get("dns_provider"), dns_zone=item.get("dns_zone")))
     return _unique(planned)

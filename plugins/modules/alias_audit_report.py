@@ -166,6 +166,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report impo
     render_json,
     render_markdown,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError, resolve_nameservers
 
 FILE_MODE = 0o644
 
@@ -333,6 +334,11 @@ def main():
             module.fail_json(msg="%s must be zero or more, not %d" % (option, params[option]))
     if params["dns_timeout"] <= 0:
         module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
+    if params["dns_check"] and params["nameservers"]:
+        try:
+            resolve_nameservers(params["nameservers"])
+        except ResolverError as exc:
+            module.fail_json(msg="nameservers: %s" % exc)
     previous = None
     if params["previous_report"]:
         previous, problem = read_previous(params["previous_report"])

@@ -146,6 +146,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     require_distribution_id,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 
 def main():
@@ -176,7 +177,10 @@ def main():
         module.fail_json(msg="Invalid alias: %s" % exc)
 
     # A target proved not to exist makes the name dangling whoever holds it: no need to ask AWS.
-    checker = TargetChecker(module.params["nameservers"], timeout=module.params["dns_timeout"])
+    try:
+        checker = TargetChecker(module.params["nameservers"], timeout=module.params["dns_timeout"])
+    except ResolverError as exc:
+        module.fail_json(msg="nameservers: %s" % exc)
     targets = dict((t, checker.check(t)) for t in sorted(set(t for unused, unused2, t in checks if t)))
     missing = set(t for t, answer in targets.items() if answer["exists"] is False)
     not_asked = sorted(a.name for a, unused, t in checks if t in missing)

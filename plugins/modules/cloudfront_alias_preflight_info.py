@@ -275,6 +275,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     InvalidDistributionId,
     require_distribution_id,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._preflight import (
     PreflightInputError,
     check_planned,
@@ -315,6 +316,13 @@ def main():
     params = module.params
 
     # What the deployment will do is read, and every id checked, before AWS is asked anything.
+    if params["dns_timeout"] <= 0:
+        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
+    try:
+        if params["dns_zone"]:
+            to_ascii(params["dns_zone"], what="dns_zone")
+    except InvalidName as exc:
+        module.fail_json(msg=str(exc))
     try:
         if params["distribution_id"]:
             require_distribution_id("distribution_id", params["distribution_id"])

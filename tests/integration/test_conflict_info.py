@@ -222,9 +222,11 @@ def test_one_list_distributions_pass_reads_every_page(sandbox):
 
     assert the_only(result)["verdict"] == "held_in_account"
     entries = sandbox.requests_since(mark)
-    # 122 distributions are two pages of 100, read once; one ListConflictingAliases.
-    assert operations(entries) == ["ListDistributions", "ListDistributions", "ListConflictingAliases"]
-    assert result["requests"] == {"cloudfront": 3}
+    # 122 distributions are two pages of 100, read once; one ListConflictingAliases; the target's certificate
+    # read once, because the alias is not on the target yet.
+    assert operations(entries) == ["ListDistributions", "ListDistributions", "ListConflictingAliases",
+                                   "DescribeCertificate"]
+    assert result["requests"] == {"cloudfront": 3, "acm": 1}
 
 
 def test_list_conflicting_aliases_reads_every_page_in_one_pass(sandbox):
@@ -260,7 +262,9 @@ def test_many_aliases_in_one_call_share_one_distribution_list(sandbox):
     entries = sandbox.requests_since(mark)
     assert count(entries, "ListDistributions") == 1
     assert count(entries, "ListConflictingAliases") == len(asked)
-    assert len(entries) == 1 + len(asked)
+    # The target's certificate is read once for all the aliases it does not hold yet.
+    assert count(entries, "DescribeCertificate") == 1
+    assert len(entries) == 1 + len(asked) + 1
 
 
 def test_unicode_alias_is_accepted_and_normalised_to_punycode(sandbox):

@@ -265,6 +265,7 @@ def test_cname_already_exists_for_a_holder_names_it_and_says_move(sandbox):
     target = s["target_distribution_id"]
     # DNS already points at the target: only the holder stands in the way now.
     route53_upsert(sandbox, s["dns"]["zone_id"], "www.example.com", "CNAME", [s["target_domain_name"]])
+    sandbox.wait_out_dns_check_cache()
     result = change_aliases(sandbox, target, ["www.example.com"])
 
     assert result["failed"] is True

@@ -269,7 +269,8 @@ def test_a_private_hosted_zone_is_refused_and_a_public_one_of_the_same_name_is_u
     sandbox.reset()
     route53 = sandbox.aws("route53")
     private = _private_zone(route53, "example.com")
-    target = "d1234567890abc.cloudfront.net"
+    # A distribution of this account: the refusal must be about the zone, not about the target.
+    target = create_distribution(sandbox.aws("cloudfront"), "private-zone-target")["domain_name"]
 
     refused, requests = run_module(tmp_path, sandbox, REPOINT_MODULE, {
         "provider": "route53", "zone": "example.com", "zone_id": private, "name": "www.example.com",
