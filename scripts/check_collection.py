@@ -1,7 +1,8 @@
 """Checks of what the collection ships, run by scripts/test.sh.
 
   check_collection.py tarball TARBALL          the built collection: nothing development-only, everything a user needs,
-                                               the licence text galaxy.yml promises
+                                               the licence text galaxy.yml promises, README's requirements as
+                                               requirements.txt has them
   check_collection.py changelog                every module, filter, role and playbook is in a release of
                                                changelogs/changelog.yaml or announced for the next one
   check_collection.py ee INSTALLED CONTEXT     meta/execution-environment.yml of the installed collection: what
@@ -56,6 +57,13 @@ def check_tarball(path):
     docs = [n for n in names if n.startswith("docs/docsite/rst/") and n.endswith(".rst")]
     if not docs:
         problems.append("no guide of docs/docsite/rst/ in the build")
+    # README's Requirements names each requirement as requirements.txt has it, so the two cannot drift apart.
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+        readme = fh.read()
+    with open(os.path.join(ROOT, "requirements.txt"), encoding="utf-8") as fh:
+        wanted = [line.split("#")[0].strip() for line in fh if line.split("#")[0].strip()]
+    problems += ["README.md's Requirements does not name `%s` as requirements.txt does: update its table" % w
+                 for w in wanted if "`%s`" % w not in readme]
     if hashlib.sha256(licence).hexdigest() != GPL3_SHA256:
         problems.append("COPYING is not the GPL-3.0 text that galaxy.yml's GPL-3.0-or-later promises")
     if problems:
