@@ -114,7 +114,7 @@ def check_changelog():
     shipped = []
     # antsibull-changelog release adds a module or filter by itself when its version_added is the new release.
     for kind, pattern, read in (("module", "plugins/modules/*.py", _doc_of_module),
-                                                ("filter", "plugins/filter/*.yml", _doc_of_filter)):
+                                ("filter", "plugins/filter/*.yml", _doc_of_filter)):
         for path in sorted(glob.glob(os.path.join(ROOT, pattern))):
             name = os.path.basename(path).rsplit(".", 1)[0]
             shipped.append("%s/%s" % (kind, name))
@@ -199,9 +199,9 @@ def check_ee(installed, context):
     if problems:
         print("the execution environment:", file=sys.stderr)
         fail(problems)
+    base_image = definition["images"]["base_image"]["name"]
     print("execution environment: introspection finds %d Python and %d system requirements; the build context "
-          "(Containerfile, _build/) installs them on %s" % (len(python), len(system),
-                                                             definition["images"]["base_image"]["name"]))
+          "(Containerfile, _build/) installs them on %s" % (len(python), len(system), base_image))
 
 
 def main(argv):

@@ -171,4 +171,3 @@ def test_remediate_fixes_the_runbooks_409_end_to_end(floor, sandbox):
     # Read back the way Terraform would before its update: the target's own configuration has the alias.
     config = sandbox.aws("cloudfront").get_distribution_config(Id=target)
     assert alias in [a.lower() for a in config["DistributionConfig"]["Aliases"].get("Items", [])]
-
