@@ -3,8 +3,8 @@
   check_collection.py tarball TARBALL          the built collection: nothing development-only, everything a user needs,
                                                the licence text galaxy.yml promises, README's requirements as
                                                requirements.txt has them
-  check_collection.py changelog                every module, filter, role and playbook is in a release of
-                                               changelogs/changelog.yaml or announced for the next one
+  check_collection.py changelog                every module, plugin, role and playbook is in a release of
+                                               changelogs/changelog.yaml or on its way to the next one
   check_collection.py ee INSTALLED CONTEXT     meta/execution-environment.yml of the installed collection: what
                                                ansible-builder introspects from it, and the build context
                                                `ansible-builder create` makes of it
@@ -80,9 +80,23 @@ def _doc_of_module(path):
     return yaml.safe_load(match.group(1)) if match else {}
 
 
-def _doc_of_filter(path):
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["DOCUMENTATION"]
+def _documented_plugins():
+    """(kind, path, documentation) of every module and plugin that has documentation of its own."""
+    for directory in sorted(glob.glob(os.path.join(ROOT, "plugins", "*"))):
+        kind = os.path.basename(directory)
+        if kind in ("module_utils", "plugin_utils", "doc_fragments") or not os.path.isdir(directory):
+            continue
+        kind = "module" if kind == "modules" else kind
+        for path in sorted(glob.glob(os.path.join(directory, "*.py")) + glob.glob(os.path.join(directory, "*.yml"))):
+            if os.path.basename(path).startswith("_"):
+                continue
+            if path.endswith(".py"):
+                doc = _doc_of_module(path)
+            else:
+                with open(path, encoding="utf-8") as fh:
+                    doc = (yaml.safe_load(fh) or {}).get("DOCUMENTATION") or {}
+            if doc:  # a filter file documented by its .yml files has none of its own
+                yield kind, path, doc
 
 
 def _version(text):
@@ -112,19 +126,24 @@ def check_changelog():
 
     problems = []
     shipped = []
-    # antsibull-changelog release adds a module or filter by itself when its version_added is the new release.
-    for kind, pattern, read in (("module", "plugins/modules/*.py", _doc_of_module),
-                                ("filter", "plugins/filter/*.yml", _doc_of_filter)):
-        for path in sorted(glob.glob(os.path.join(ROOT, pattern))):
-            name = os.path.basename(path).rsplit(".", 1)[0]
-            shipped.append("%s/%s" % (kind, name))
-            added = str(read(path).get("version_added", ""))
-            if "%s/%s" % (kind, name) in recorded or "%s/%s" % (kind, name) in announced:
-                continue
-            if not added or _version(added) <= _version(last):
-                problems.append("%s %s is in no release of changelogs/changelog.yaml and its version_added (%s) is not "
-                                "after the last release (%s): set version_added to the next release"
-                                % (kind, name, added or "missing", last))
+    # antsibull-changelog release adds a module or plugin by itself when its version_added is the new release.
+    for kind, path, doc in _documented_plugins():
+        name = doc.get("name") or doc.get("module") or os.path.basename(path).rsplit(".", 1)[0]
+        shipped.append("%s/%s" % (kind, name))
+        added = str(doc.get("version_added", ""))
+        if "%s/%s" % (kind, name) in recorded | announced:
+            continue
+        if not added:
+            problems.append("%s %s has no version_added: set it to the next release" % (kind, name))
+        elif added in releases:
+            problems.append("%s %s (version_added %s) is missing from release %s of changelogs/changelog.yaml: add "
+                            "{name: %s, description: <its short_description>, namespace: %s} under releases/%s/%s, "
+                            "then run antsibull-changelog generate"
+                            % (kind, name, added, added, name, "''" if kind == "module" else "null", added,
+                               "modules" if kind == "module" else "plugins/" + kind))
+        elif _version(added) <= _version(last):
+            problems.append("%s %s has version_added %s, an earlier version than the last release %s that never was a "
+                            "release: set version_added to the next release" % (kind, name, added, last))
     # Roles and playbooks are announced with a fragment ("add object.role" / "add object.playbook").
     for kind, names in (("role", sorted(os.listdir(os.path.join(ROOT, "roles")))),
                         ("playbook", sorted(os.path.basename(p)[:-4]
@@ -138,7 +157,7 @@ def check_changelog():
     if problems:
         print("the changelog does not record everything the collection ships:", file=sys.stderr)
         fail(problems)
-    print("changelog: %d modules, filters, roles and playbooks, each in a release (last %s) or announced for the next"
+    print("changelog: %d modules, plugins, roles and playbooks, each in a release (last %s) or on its way to the next"
           % (len(shipped), last))
 
 
