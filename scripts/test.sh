@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: unit tests, the sandbox's conformance tests, the
-# integration tests (real ansible-playbook against the sandbox), ansible-test sanity and
-# ansible-lint. Installs what it needs first (scripts/bootstrap.sh).
+# integration tests (real ansible-playbook against the sandbox, also through ansible-runner as
+# AWX runs it, and on the ansible-core floor of meta/runtime.yml), ansible-test sanity,
+# ansible-lint, and what the collection ships: its changelog, its docs site, the built tarball
+# and its execution environment. Installs what it needs first (scripts/bootstrap.sh).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,8 +19,8 @@ started=$(date +%s)
 step "unit tests (ansible-test units)"
 "$root/scripts/ansible_test.sh" units
 
-step "sandbox conformance and integration tests (pytest, two workers, each with its own sandbox)"
-"$venv/bin/python" -m pytest tests/sandbox tests/integration -n 2 --dist loadfile -p no:cacheprovider -rs -q
+step "sandbox conformance and integration tests, and the ansible-core floor (pytest, two workers, each with its own sandbox)"
+"$venv/bin/python" -m pytest tests/sandbox tests/integration tests/compat -n 2 --dist loadfile -p no:cacheprovider -rs -q
 
 step "ansible-test sanity"
 "$root/scripts/ansible_test.sh" sanity
@@ -26,15 +28,32 @@ step "ansible-test sanity"
 step "ansible-lint"
 ANSIBLE_COLLECTIONS_PATH="$collections" "$venv/bin/ansible-lint" --offline --nocolor
 
+step "changelog (antsibull-changelog)"
+"$venv/bin/antsibull-changelog" lint
+"$venv/bin/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml
+# CHANGELOG.md is generated from changelogs/changelog.yaml: generate it again, apart, and compare.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -r galaxy.yml changelogs CHANGELOG.md "$work/"
+(cd "$work" && "$venv/bin/antsibull-changelog" generate)
+cmp -s CHANGELOG.md "$work/CHANGELOG.md" || {
+  echo "CHANGELOG.md is not what changelogs/changelog.yaml generates: run antsibull-changelog generate" >&2
+  diff -u CHANGELOG.md "$work/CHANGELOG.md" | head -40 >&2; exit 1; }
+"$venv/bin/python" scripts/check_collection.py changelog
+
+step "docs site (antsibull-docs lint-collection-docs)"
+# It runs ansible and ansible-doc from PATH (ansible-core's are enough; the ansible package is not needed).
+PATH="$venv/bin:$PATH" "$venv/bin/antsibull-docs" lint-collection-docs --plugin-docs --check-extra-docs-refs .
+echo "docs/docsite and every plugin's documentation lint clean"
+
 step "collection build and install"
-build="$(mktemp -d)"
-trap 'rm -rf "$build"' EXIT
-"$venv/bin/ansible-galaxy" collection build --output-path "$build" "$root" >/dev/null
-"$venv/bin/ansible-galaxy" collection install --offline -p "$build/installed" "$build"/aliasguard-cloudfront-*.tar.gz >/dev/null
-ANSIBLE_COLLECTIONS_PATH="$build/installed" "$venv/bin/ansible-doc" aliasguard.cloudfront.cloudfront_alias_conflict_info >/dev/null
-if tar -tzf "$build"/aliasguard-cloudfront-*.tar.gz | grep -qE '^(sandbox|benchmarks)/'; then
-  echo "the built collection contains sandbox/ or benchmarks/" >&2; exit 1
-fi
-echo "built and installed $(basename "$build"/aliasguard-cloudfront-*.tar.gz)"
+"$venv/bin/ansible-galaxy" collection build --output-path "$work/build" "$root" >/dev/null
+tarball="$(echo "$work"/build/aliasguard-cloudfront-*.tar.gz)"
+"$venv/bin/ansible-galaxy" collection install --offline -p "$work/installed" "$tarball" >/dev/null
+ANSIBLE_COLLECTIONS_PATH="$work/installed" "$venv/bin/ansible-doc" aliasguard.cloudfront.cloudfront_alias_conflict_info >/dev/null
+"$venv/bin/python" scripts/check_collection.py tarball "$tarball"
+
+step "execution environment (ansible-builder)"
+"$venv/bin/python" scripts/check_collection.py ee "$work/installed" "$work/ee-context"
 
 printf '\nall tests passed in %ss\n' "$(( $(date +%s) - started ))"

@@ -427,7 +427,7 @@ def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None, txt_attemp
     if exc.code == "CNAMEAlreadyExists":
         found = holder or (_holder_of(cloudfront, plan, aliases[0]) if aliases else None)
         if "DNS record" in str(exc):
-            # The seed's form: name the holder too, so the user knows the move that follows the repoint.
+            # The runbook's form: name the holder too, so the user knows the move that follows the repoint.
             if found is None:
                 held = "no other distribution is known to hold it, so add it again once DNS is repointed"
             elif not found.get("in_account"):

@@ -264,7 +264,7 @@ def _plan_one(request, result, entry):
             plan["remove_from"] = [h["distribution_id"] for h in in_account]
             if verdict == "dns_points_elsewhere":
                 plan["reason"] = ("no distribution holds it but DNS points at %s: repoint DNS first, then add it "
-                                  "(the seed's order)" % (points_to.get("domain_name") or "another distribution"))
+                                  "(the runbook's order)" % (points_to.get("domain_name") or "another distribution"))
             else:
                 plan["reason"] = "strategy dns_first: repoint DNS first, then %sadd it to the target" % (
                     "take it off %s, then " % ", ".join(plan["remove_from"]) if plan["remove_from"] else "")
@@ -801,7 +801,7 @@ def summarise(plans, registered, check_mode=False, failed=False, error=None):
                              p["txt_record_name"] for p in plans if p["alias"] in only_txt),
                              "were" if len(only_txt) > 1 else "was"))
         else:
-            lines.append("DNS was only repointed after its alias was on the target (or, for dns_first, as the seed "
+            lines.append("DNS was only repointed after its alias was on the target (or, for dns_first, as the runbook "
                          "does), so it is as it was or leads to a distribution that serves the alias. Fix the cause "
                          "above and run the same command again: step 1 sees what is done and it continues from there.")
     return lines

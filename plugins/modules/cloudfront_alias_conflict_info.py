@@ -73,7 +73,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Who holds www.example.com? (the seed's step 1)
+- name: Who holds www.example.com? (the runbook's step 1)
   aliasguard.cloudfront.cloudfront_alias_conflict_info:
     target_distribution_id: E2ABCDEF012345
     aliases:

@@ -19,7 +19,7 @@ description:
     or a Cloudflare CNAME (which Cloudflare flattens); an RFC 2136 server cannot hold a CNAME at the apex,
     so that is refused. An existing A or alias record becomes a CNAME, and back, in one change.
   - At Route 53 and RFC 2136 every write is a compare-and-swap against what was read (Route 53 DELETE+CREATE
-    in one batch, RFC 2136 prerequisites): a record someone changed since it was read makes the provider refuse
+    in one batch, RFC 2136 prerequisites), and a record someone changed since it was read makes the provider refuse
     the whole write. Cloudflare has no conditional write, so there a change made by someone else can only be
     detected, not refused; RV(write_guarantee) says what each provider guarantees. With O(expected_current)
     the record is only changed when it holds one of those values now; a record holding anything else is left

@@ -12,7 +12,7 @@ module: dns_cname_verify
 short_description: Prove with DNS that aliases reach a CloudFront distribution, waiting for propagation if asked
 version_added: 0.1.0
 description:
-  - Step 4 of the C(CNAMEAlreadyExists) runbook (the seed's C(nslookup)), done so that a cache cannot fool it.
+  - Step 4 of the C(CNAMEAlreadyExists) runbook (its C(nslookup)), done so that a cache cannot fool it.
   - Finds the zone's authoritative nameservers (or takes O(nameservers)), asks each one directly, with recursion
     off, for the alias's CNAME, follows the chain itself (each hop asked of its own zone's servers) to the final
     C(*.cloudfront.net) name, and compares it with the target distribution's C(DomainName).

@@ -234,7 +234,7 @@ def is_tenant_only(dist):
 def group_by_endpoint(name):
     """The connection group (any account) whose routing endpoint is name, or None."""
     name = norm(name)
-    for unused, unused, store in _all_stores():
+    for _account_id, _backend, store in _all_stores():
         for group in list(store.groups.values()):
             if group.routing_endpoint == name:
                 return group

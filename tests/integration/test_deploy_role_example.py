@@ -1,7 +1,7 @@
 """A deployment role that includes cname_remediation unconditionally (tests/integration/roles/example_site).
 
 With nothing in the way the remediation is a read-only no-op: no mutating request and nothing changed.
-With the seed's situation it remediates first, then the deployment goes through without a 409.
+With the runbook's situation it remediates first, then the deployment goes through without a 409.
 """
 
 import os

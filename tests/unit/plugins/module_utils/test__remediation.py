@@ -183,7 +183,7 @@ def test_dns_pointing_elsewhere_follows_the_seed_order_without_touching_holders(
     assert plan["action"] == "dns_first"
     assert plan["steps"] == ["repoint_dns", "add_alias_after_dns", "verify"]
     assert plan["remove_from"] == []
-    assert "the seed's order" in plan["reason"]
+    assert "the runbook's order" in plan["reason"]
 
 
 def test_a_free_alias_is_added_and_its_record_created():
