@@ -757,7 +757,9 @@ def read_alias_list(items, distribution_id=None, resource="aliases"):
                 require_distribution_id("aliases[%d].distribution_id" % index, item["distribution_id"])
             if item.get("dns_zone"):
                 to_ascii(str(item["dns_zone"]), what="dns_zone")
-        except (InvalidName, InvalidDistributionId) as exc:
+        except InvalidDistributionId as exc:
+            raise PreflightInputError(str(exc))  # it names aliases[N].distribution_id already
+        except InvalidName as exc:
             raise PreflightInputError("aliases[%d]: %s" % (index, exc))
         if item.get("dns_provider") and item["dns_provider"] not in DNS_PROVIDERS:
             raise PreflightInputError("aliases[%d]: dns_provider %r is not one of %s"

@@ -371,11 +371,11 @@ def test_a_directory_without_templates_is_refused(tmp_path):
 
 
 def test_alias_lists():
-    planned = preflight.read_alias_list(["WWW.example.com.", {"alias": "api.example.com", "distribution_id": "E1X",
+    planned = preflight.read_alias_list(["WWW.example.com.", {"alias": "api.example.com", "distribution_id": "E1XAMPLE0API01",
                                                               "dns_provider": "cloudflare"}, "www.example.com"],
                                         distribution_id="E2QWRUHAPOMQZL")
     assert [(p.name, p.action, p.distribution_id) for p in planned] == [
-        ("www.example.com", "update", "E2QWRUHAPOMQZL"), ("api.example.com", "update", "E1X")]
+        ("www.example.com", "update", "E2QWRUHAPOMQZL"), ("api.example.com", "update", "E1XAMPLE0API01")]
     assert planned[1].dns_provider == "cloudflare"
     assert preflight.read_alias_list(["new.example.com"])[0].action == "create"
 
@@ -384,6 +384,8 @@ def test_alias_lists():
     ([""], "must be a name"),
     ([{"alias": "a.example.com", "target": "x"}], "unknown keys target"),
     (["a..example.com"], "aliases[0]"),
+    ([{"alias": "a.example.com", "distribution_id": "E1X"}], "aliases[0].distribution_id 'E1X' does not look like"),
+    ([{"alias": "a.example.com", "dns_provider": "godaddy"}], "godaddy"),
 ])
 def test_bad_alias_lists_are_refused(items, words):
     with pytest.raises(PreflightInputError) as error:
