@@ -100,7 +100,7 @@ def run_once(endpoints, alias, target, env, log_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--throttle", type=float, default=0.1)
     parser.add_argument("--aliases", type=int, default=5)

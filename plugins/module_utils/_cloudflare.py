@@ -355,6 +355,7 @@ class CloudflareProvider(DnsProvider):
         body = dict((kind, items) for kind, items in body.items() if items)
         path = "%s/batch" % _records_path(zone)
         delay = 1.0
+        answer = None
         for attempt in range(1, BATCH_ATTEMPTS + 1):
             try:
                 self.client.call("POST", path, body=body, retry_server_errors=False)
@@ -510,7 +511,7 @@ def _operations(change):
 
     def pair(match):
         for body in list(new):
-            for ref in old:
+            for ref in list(old):
                 if match(ref, body):
                     pairs.append((ref, body))
                     old.remove(ref)
