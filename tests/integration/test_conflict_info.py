@@ -104,7 +104,8 @@ def test_apex_alias_record_is_read_as_addresses_of_the_holder(sandbox):
                            + dns_values(sandbox.dns_server, s["holder"]["domain_name"], "AAAA"))
     assert holder_addresses and set(entry["dns"]["values"]) <= holder_addresses
     assert entry["dns"]["points_to"]["via"] == "addresses"
-    assert entry["dns"]["points_to"]["distribution_id"] == s["holder"]["distribution_id"]
+    assert entry["dns"]["points_to"]["distribution_id"] == s["holder"]["distribution_id"], (
+        "target %s, holder %s: %r" % (s["target_distribution_id"], s["holder"]["distribution_id"], entry["dns"]))
     assert entry["dns"]["points_to"]["is_target"] is False
 
 
