@@ -47,7 +47,9 @@ def find_holders(sandbox, target_id, aliases, env=None, check=False, **options):
 
 def change_aliases(sandbox, distribution_id, aliases, state=None, env=None, check=False, diff=False, **options):
     """Run cloudfront_distribution_alias through ansible-playbook; its result."""
-    extra = {"distribution_id": distribution_id, "alias_names": list(aliases)}
+    extra = {"alias_names": list(aliases)}
+    if distribution_id is not None:
+        extra["distribution_id"] = distribution_id
     if state:
         extra["alias_state"] = state
     extra.update(options)
