@@ -632,3 +632,12 @@ class LazyTenants:
         if self._index is None:
             self._index = TenantIndex.load(self._client, self._distributions)
         return self._index
+
+
+def tenant_routing_endpoint(client, tenant_id):
+    """(tenant as GetDistributionTenant returns it, its connection group's routing endpoint): where DNS must lead."""
+    tenant = call("GetDistributionTenant %s" % tenant_id, client.get_distribution_tenant,
+                  Identifier=tenant_id)["DistributionTenant"]
+    group = call("GetConnectionGroup %s" % tenant.get("ConnectionGroupId"), client.get_connection_group,
+                 Identifier=tenant.get("ConnectionGroupId"))["ConnectionGroup"]
+    return tenant, group["RoutingEndpoint"].lower().rstrip(".")
