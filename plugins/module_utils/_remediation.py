@@ -747,12 +747,12 @@ def describe_step(plan, step):
     domain = plan["target_domain_name"]
     tenant = plan.get("target_resource_type") == TENANT
     where = "%s%s" % (plan["dns_provider"], " zone %s" % plan["dns_zone"] if plan["dns_zone"] else "")
-    holders = ", ".join(h["distribution_id"] for h in plan["holders"]) or "nobody"
+    holders = ", ".join("%s%s" % ("distribution tenant " if h.get("resource_type") == TENANT else "",
+                                  h["distribution_id"]) for h in plan["holders"]) or "nobody"
     if step == "txt_create":
         return "create TXT %s = %s at %s (%s checks it)" % (plan["txt_record_name"], domain, where, move_call(plan))
     if step == "move_alias":
-        return "move %s from %s to %s in one step (%s)" % (alias, _holder_words(plan["holders"]) or "nobody", target,
-                                                           move_call(plan))
+        return "move %s from %s to %s in one step (%s)" % (alias, holders, target, move_call(plan))
     if step == "repoint_dns":
         if plan["expected_current"] is None:
             guard = "only if it still holds what the provider reads when it writes"
