@@ -325,6 +325,11 @@ def _not_offered(exc):
     return response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (404, 405, 501)
 
 
+def not_offered(exc):
+    """Whether an AwsError means "this endpoint or these credentials do not offer the operation"."""
+    return _not_offered(exc)
+
+
 class ConflictApi:
     """Whether this endpoint answers ListDomainConflicts: learnt from the first question, kept for a run."""
 
