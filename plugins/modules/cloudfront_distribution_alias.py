@@ -16,14 +16,14 @@ description:
   - V(present) adds the aliases, V(absent) removes them, V(moved) moves them to this distribution (or
     distribution tenant) from wherever they are, in one step, so the name is never unserved.
   - The target is a standard distribution (O(distribution_id)) or a distribution tenant of a multi-tenant
-    distribution (O(distribution_tenant_id), CloudFront SaaS Manager), whose C(Domains) are its aliases: those are
+    distribution (O(distribution_tenant_id), CloudFront SaaS Manager), whose C(Domains) are its aliases. Those are
     changed with C(UpdateDistributionTenant) and C(If-Match) the same way (read again on C(PreconditionFailed),
     never overwriting a concurrent edit). A tenant keeps at least one and at most 5 domains; anything else is
     refused before calling AWS.
   - A move uses C(AssociateAlias) between standard distributions (no ETag to race on), and
     C(UpdateDomainAssociation) (with the target's ETag) wherever a tenant is the source or the target, because
     AWS says C(AssociateAlias) "only supports standard distributions". To a tenant from an enabled holder in
-    another account, which C(UpdateDomainAssociation) refuses, it uses C(OnDomainTakeover=allow): CloudFront moves
+    another account, which C(UpdateDomainAssociation) refuses, it uses C(OnDomainTakeover=allow), and CloudFront moves
     the domain once its DNS CNAME names the tenant's routing endpoint. RV(moved[].operation) and RV(moved[].why)
     say which call and why, in check mode too; O(move_with) overrides the choice.
   - Only the named aliases change; the rest of the configuration is sent back exactly as read. Every update
