@@ -128,8 +128,8 @@ def test_a_mixed_many_yml_run_with_a_tenant_target_and_a_standard_target(sandbox
                   for m in moves) == sorted([("distribution-tenant", info["target_distribution_tenant_id"],
                                               "UpdateDomainAssociation"),
                                              ("distribution", shop_new["id"], "AssociateAlias")])
-    assert tenant_domains(sandbox, info["target_distribution_tenant_id"]) == ["placeholder.example.com",
-                                                                               "www.example.com"]
+    domains = tenant_domains(sandbox, info["target_distribution_tenant_id"])
+    assert domains == ["placeholder.example.com", "www.example.com"]
     assert aliases_of(sandbox, shop_new["id"]) == ["shop.example.com"]
     assert aliases_of(sandbox, shop_old["id"]) == [] and aliases_of(sandbox, info["holder"]["distribution_id"]) == []
     assert ask(situation.nameserver, "www.example.com", "CNAME") == [info["target_routing_endpoint"]]

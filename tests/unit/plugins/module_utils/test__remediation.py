@@ -654,8 +654,8 @@ def test_a_dns_first_repoint_waits_until_it_is_served_a_repoint_after_a_move_doe
     assert [b["wait"] for b in batches([moved, dns_first], "repoint_dns")] == [True]
     assert describe_step(dns_first, "repoint_dns").endswith("and wait until every authoritative nameserver serves it")
     # The other steps' batches keep their shape.
-    assert batches([moved], "move_alias") == [{"distribution_id": TARGET["id"], "aliases": ["www.example.com"],
-                                                "resource_type": "distribution"}]
+    expected = [{"distribution_id": TARGET["id"], "aliases": ["www.example.com"], "resource_type": "distribution"}]
+    assert batches([moved], "move_alias") == expected
 
 
 # -- TXT records: only ours, only what this run created ----------------------------------------------------------
