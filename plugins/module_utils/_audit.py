@@ -36,7 +36,9 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
 SCHEMA = "aliasguard.cloudfront/audit/1"
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 KINDS = ("dangling_cname", "dns_points_elsewhere", "alias_without_dns", "proxied_in_front",
-         "overlapping_holders", "disabled_holder", "leftover_txt", "unverified")
+         "overlapping_holders", "disabled_holder", "leftover_txt", "unverified", "tenant_domain_inactive",
+         "tenant_dns_other_group")
+TENANT = "distribution-tenant"
 STATUSES = ("new", "unchanged", "resolved")
 FAIL_ON = ("critical", "high", "new_critical", "never")
 # Why a name could not be checked.
@@ -49,7 +51,8 @@ UNVERIFIED_REASONS = {
 
 
 class Holding:
-    """One alias held by one audited distribution."""
+    """One alias held by one audited distribution, or one domain of an audited distribution tenant
+    (``distribution`` is then the tenant's inventory entry: its ``domain_name`` is its routing endpoint)."""
 
     def __init__(self, alias, account, distribution):
         self.alias = alias
@@ -57,16 +60,29 @@ class Holding:
         self.distribution = distribution
 
     @property
+    def is_tenant(self):
+        return self.distribution.get("resource_type") == TENANT
+
+    @property
     def label(self):
-        return "%s (%s, account %s)" % (self.distribution["id"], self.distribution["domain_name"], self.account)
+        kind = "distribution tenant " if self.is_tenant else ""
+        return "%s%s (%s, account %s)" % (kind, self.distribution["id"], self.distribution["domain_name"],
+                                          self.account)
+
+    def reached_through(self, node):
+        """Whether DNS pointing at ``node`` (a distribution or a connection group) reaches this holder."""
+        if self.is_tenant:
+            return node.get("resource_type") == "connection-group" and \
+                node["id"] == self.distribution.get("connection_group_id")
+        return node.get("resource_type", "distribution") == "distribution" and node["id"] == self.distribution["id"]
 
 
 class Fleet:
     """Every audited distribution, indexed the ways the analysis needs.
 
     ``by_domain`` maps each ``*.cloudfront.net`` name that DNS may point at to what
-    answers there; when the inventory learns distribution tenants, a connection
-    group's routing endpoint joins it the same way.
+    answers there: a distribution, or a connection group (its routing endpoint), whose
+    tenants' domains are holdings like a distribution's aliases.
     """
 
     def __init__(self, inventories):
@@ -82,6 +98,15 @@ class Fleet:
                     except InvalidName:
                         continue
                     self.holdings.append(Holding(alias, inventory["account_id"], dist))
+            for group in inventory.get("connection_groups", []):
+                self.by_domain[group["routing_endpoint"]] = (inventory["account_id"], group)
+            for tenant in inventory.get("tenants", []):
+                for name in tenant.get("domains", []):
+                    try:
+                        alias = Alias.parse(name)
+                    except InvalidName:
+                        continue
+                    self.holdings.append(Holding(alias, inventory["account_id"], tenant))
         self.exact = {}
         self.wildcards = {}
         for holding in self.holdings:
@@ -212,7 +237,8 @@ def _finding(kind, severity, name, detail, fix, **extra):
 
 def _remediate_command(name, holding, record):
     parts = ["ansible-playbook aliasguard.cloudfront.remediate", "-e alias=%s" % name,
-             "-e target_distribution_id=%s" % holding.distribution["id"]]
+             "-e %s=%s" % ("target_distribution_tenant_id" if holding.is_tenant else "target_distribution_id",
+                           holding.distribution["id"])]
     if record is not None:
         parts += ["-e dns_provider=%s" % record.provider, "-e dns_zone=%s" % record.zone]
     return " ".join(parts)
@@ -240,6 +266,7 @@ def find_problems(inventories, dns_records, conflicts=None, cloudfront_exists=No
     findings.extend(_check_overlaps(fleet))
     findings.extend(_check_disabled(fleet))
     findings.extend(_check_leftover_txt(fleet, records))
+    findings.extend(_check_tenant_domains(fleet))
     order = dict((s, i) for i, s in enumerate(SEVERITIES))
     findings.sort(key=lambda f: (order[f["severity"]], f["kind"], f["name"]))
     return findings
@@ -269,8 +296,19 @@ def _check_target(fleet, record, target, evidence):
     pointed = fleet.by_domain.get(target)
     holder = fleet.holder_of(record.name)
     if holder is not None:
-        if pointed is not None and holder.distribution["id"] == pointed[1]["id"]:
+        if pointed is not None and holder.reached_through(pointed[1]):
             return None
+        if pointed is not None and holder.is_tenant and pointed[1].get("resource_type") == "connection-group":
+            account, group = pointed
+            return _finding(
+                "tenant_dns_other_group", "medium", record.name,
+                "DNS (%s) sends %s to %s, the routing endpoint of connection group %s (account %s), but the name is "
+                "a domain of %s, whose connection group is %s: CloudFront's VerifyDnsConfiguration reports it as an "
+                "incorrect routing endpoint, and the settings of the tenant's own group (IPv6, static IPs) do not "
+                "apply" % (record.where(), record.name, target, group["id"], account, holder.label,
+                           holder.distribution.get("connection_group_id")),
+                _repoint_command(record, target=holder.distribution["domain_name"]),
+                dns=record.to_result(), distribution_id=holder.distribution["id"], account=holder.account)
         if pointed is not None:
             account, dist = pointed
             return _finding(
@@ -402,8 +440,10 @@ def _check_aliases_without_dns(fleet, records):
             "whoever controls that DNS later decides where it goes" % (holding.label, name, zone[1], zone[0]),
             "Point DNS at it (ansible localhost -m aliasguard.cloudfront.dns_cname_repoint -a 'provider=%s zone=%s "
             "name=%s target=%s'), or remove the alias (aliasguard.cloudfront.cloudfront_distribution_alias "
-            "distribution_id=%s aliases=%s state=absent)"
-            % (zone[0], zone[1], name, holding.distribution["domain_name"], holding.distribution["id"], name),
+            "%s=%s aliases=%s state=absent)"
+            % (zone[0], zone[1], name, holding.distribution["domain_name"],
+               "distribution_tenant_id" if holding.is_tenant else "distribution_id", holding.distribution["id"],
+               name),
             distribution_id=holding.distribution["id"], account=holding.account))
     return findings
 
@@ -445,6 +485,27 @@ def _check_disabled(fleet):
                 "aliases=[%s] state=absent), or move them to the distribution that should serve them with "
                 "ansible-playbook aliasguard.cloudfront.remediate" % (dist["id"], names),
                 distribution_id=dist["id"], account=inventory["account_id"], names=dist["aliases"]))
+    return findings
+
+
+def _check_tenant_domains(fleet):
+    """A tenant's domain whose status is inactive: CloudFront does not serve it (no certificate covers it yet)."""
+    findings = []
+    for inventory in fleet.inventories:
+        for tenant in inventory.get("tenants", []):
+            for name, status in sorted((tenant.get("domain_status") or {}).items()):
+                if status != "inactive":
+                    continue
+                findings.append(_finding(
+                    "tenant_domain_inactive", "medium", name,
+                    "%s is a domain of distribution tenant %s (%s, account %s), and its status is inactive: "
+                    "CloudFront does not serve it, typically because no certificate covers it yet (a "
+                    "CloudFront-managed certificate still pending validation)"
+                    % (name, tenant["id"], tenant.get("name"), inventory["account_id"]),
+                    "Finish the managed certificate's validation (its DNS records; GetManagedCertificateDetails "
+                    "shows them), or attach an ACM certificate (us-east-1) that covers %s to the tenant "
+                    "(Customizations.Certificate with UpdateDistributionTenant)" % name,
+                    distribution_id=tenant["id"], account=inventory["account_id"], names=[name]))
     return findings
 
 

@@ -24,8 +24,11 @@ __metaclass__ = type
 
 from typing import Dict, List, Optional, Tuple
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import list_conflicting_aliases
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
+    list_domain_conflicts as _domain_conflicts,
+)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
     AuthoritativeResolver,
@@ -64,6 +67,18 @@ class TargetChecker:
         self._servers = None  # type: Optional[list]
         self._silent = {}  # type: Dict[tuple, str]
         self.results = {}  # type: Dict[str, dict]
+
+    @classmethod
+    def for_resolver(cls, resolver: AuthoritativeResolver) -> "TargetChecker":
+        """A checker over a resolver the caller already has (the preflight's): the same proof rules."""
+        checker = cls.__new__(cls)
+        checker.problem = None
+        checker.resolver = resolver
+        checker.explicit = bool(resolver.explicit)
+        checker._servers = None
+        checker._silent = {}
+        checker.results = {}
+        return checker
 
     def servers(self) -> list:
         if self._servers is None:
@@ -149,22 +164,11 @@ class HolderAsker:
 
 
 def list_domain_conflicts(client, distribution_id: str, alias: Alias) -> List[dict]:
-    """Every page of ListDomainConflicts for one domain, as ListConflictingAliases-shaped entries."""
-    entries = []
-    marker = None
-    while True:
-        kwargs = {"Domain": alias.name, "DomainControlValidationResource": {"DistributionId": distribution_id},
-                  "MaxItems": 100}
-        if marker:
-            kwargs["Marker"] = marker
-        response = call("ListDomainConflicts for %s" % alias.name, client.list_domain_conflicts, **kwargs)
-        for item in response.get("DomainConflicts") or []:
-            entries.append({"Alias": item.get("Domain", ""), "DistributionId": item.get("ResourceId", ""),
-                            "AccountId": item.get("AccountId", ""),
-                            "ResourceType": item.get("ResourceType", "distribution")})
-        marker = response.get("NextMarker")
-        if not marker:
-            return entries
+    """Every page of ListDomainConflicts for one domain (step 1's one reader of it), as
+    ListConflictingAliases-shaped entries."""
+    return [{"Alias": item.get("Domain", ""), "DistributionId": item.get("ResourceId", ""),
+             "AccountId": item.get("AccountId", ""), "ResourceType": item.get("ResourceType", "distribution")}
+            for item in _domain_conflicts(client, alias, distribution_id=distribution_id)]
 
 
 def is_refusal(exc: AwsError) -> bool:

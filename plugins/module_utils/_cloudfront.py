@@ -136,6 +136,8 @@ class DistributionIndex:
 class Holder:
     """One distribution that holds an alias overlapping the one asked about."""
 
+    resource_type = "distribution"
+
     def __init__(self, alias, distribution_id, account_id, masked, in_account, distribution=None, overlap="exact"):
         self.alias = alias
         self.distribution_id = distribution_id
@@ -153,6 +155,7 @@ class Holder:
             "masked": self.masked,
             "in_account": self.in_account,
             "overlap": self.overlap,
+            "resource_type": self.resource_type,
         }
         if self.distribution is not None:
             result.update({
@@ -279,13 +282,23 @@ _NOT_OFFERED = ("AccessDenied", "AccessDeniedException", "InvalidAction", "NotIm
 
 
 class TenantHolder(Holder):
-    """A distribution tenant that holds the domain (only ListDomainConflicts reports them)."""
+    """A distribution tenant that holds the domain (only ListDomainConflicts reports them).
+
+    ``distribution_id`` is the tenant's id (the attribute every holder has); ``distribution``
+    is the ``Tenant`` when the tenant is this account's and could be resolved.
+    """
 
     resource_type = TENANT
 
     def to_result(self):
         result = super(TenantHolder, self).to_result()
         result["resource_type"] = TENANT
+        result["distribution_tenant_id"] = self.distribution_id
+        if self.distribution is not None:
+            tenant = self.distribution
+            result.update({"name": tenant.name, "multi_tenant_distribution_id": tenant.distribution_id,
+                           "connection_group_id": tenant.connection_group_id,
+                           "routing_endpoint": tenant.domain_name or None})
         return result
 
 
@@ -312,6 +325,11 @@ def _not_offered(exc):
     return response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (404, 405, 501)
 
 
+def not_offered(exc):
+    """Whether an AwsError means "this endpoint or these credentials do not offer the operation"."""
+    return _not_offered(exc)
+
+
 class ConflictApi:
     """Whether this endpoint answers ListDomainConflicts: learnt from the first question, kept for a run."""
 
@@ -320,7 +338,7 @@ class ConflictApi:
         self.reason = None
 
 
-def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=None, api=None):
+def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=None, api=None, tenants=None):
     """Holders of ``alias`` or overlapping names, tenants included where CloudFront can say so.
 
     Returns (holders, warning, operation): ``operation`` names the one that answered, or
@@ -329,11 +347,14 @@ def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=N
     without cloudfront:ListDomainConflicts) ``conflicts_for`` asks ListConflictingAliases,
     which needs a standard distribution and does not see tenants. ``api`` (a ConflictApi)
     remembers that across calls and carries the reason; without it the warning says it.
+    ``tenants`` (a LazyTenants) resolves this account's tenants' hidden ids, and adds them
+    when only this account could be read; it is read only when a tenant of this account is met.
     """
     standalone = api is None
     api = ConflictApi() if standalone else api
     if api.domain_conflicts is None and not hasattr(client, "list_domain_conflicts"):
-        api.domain_conflicts, api.reason = False, "this botocore has no ListDomainConflicts"
+        api.domain_conflicts, api.reason = False, ("this botocore (%s) has no ListDomainConflicts (botocore %s or "
+                                                   "later has it)" % (botocore_version(), DOMAIN_APIS_BOTOCORE))
     if api.domain_conflicts is not False:
         try:
             entries = list_domain_conflicts(client, alias, distribution_id, tenant_id)
@@ -343,20 +364,23 @@ def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=N
                 api.domain_conflicts = True
                 warning = ("ListDomainConflicts could not be asked about %s (%s), so only this account's "
                            "distributions were checked: %s" % (alias.name, exc.code, exc))
-                return in_account_holders(index, alias), warning, None
+                return in_account_holders(index, alias, tenants), warning, None
             if not _not_offered(exc):
                 raise
             api.domain_conflicts = False
             api.reason = "ListDomainConflicts was not answered (%s)" % (exc.code or exc)
         else:
             api.domain_conflicts = True
-            return _domain_holders(entries, index, alias), None, "ListDomainConflicts"
+            return _domain_holders(entries, index, alias, tenants), None, "ListDomainConflicts"
     prefix = "%s; " % api.reason if standalone else ""
     if not distribution_id:
         warning = ("%sListConflictingAliases needs a standard distribution whose certificate covers %s, so only "
                    "this account's distributions were checked" % (prefix, alias.name))
-        return in_account_holders(index, alias), warning, None
+        return in_account_holders(index, alias, tenants), warning, None
     holders, warning = conflicts_for(client, index, distribution_id, alias)
+    if tenants is not None:
+        # ListConflictingAliases never lists tenants: this account's own are still known.
+        holders.extend(_own_tenant_holders(tenants.index(), alias, holders))
     if warning:
         return holders, prefix + warning, None
     if prefix:
@@ -365,22 +389,25 @@ def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=N
     return holders, None, "ListConflictingAliases"
 
 
-def in_account_holders(index, alias):
-    return [Holder(held, d.id, d.account_id, False, True, d, overlap_kind(held, alias))
-            for d, held in index.overlapping(alias)]
+def in_account_holders(index, alias, tenants=None):
+    holders = [Holder(held, d.id, d.account_id, False, True, d, overlap_kind(held, alias))
+               for d, held in index.overlapping(alias)]
+    if tenants is not None:
+        holders.extend(_own_tenant_holders(tenants.index(), alias, holders))
+    return holders
 
 
-def _domain_holders(entries, index, alias):
+def _own_tenant_holders(tenant_index, alias, listed):
+    seen = set((h.distribution_id, h.alias) for h in listed)
+    return [TenantHolder(held, t.id, t.account_id, False, True, t, overlap_kind(held, alias))
+            for t, held in tenant_index.overlapping(alias) if (t.id, held) not in seen]
+
+
+def _domain_holders(entries, index, alias, tenants=None):
     holders = []
     for entry in entries:
         if entry.get("ResourceType") == TENANT:
-            held = Alias.parse(entry.get("Domain", ""))
-            account_id = entry.get("AccountId", "")
-            own = index.account_id
-            in_account = bool(own) and (account_id == own or (is_masked(account_id) and mask_matches(account_id, own)))
-            holders.append(TenantHolder(held, entry.get("ResourceId", ""), account_id,
-                                        is_masked(entry.get("ResourceId", "")) or is_masked(account_id), in_account,
-                                        None, overlap_kind(held, alias)))
+            holders.append(_tenant_holder_from_entry(entry, index, alias, tenants))
         else:
             as_alias_entry = {"Alias": entry.get("Domain", ""), "DistributionId": entry.get("ResourceId", ""),
                               "AccountId": entry.get("AccountId", "")}
@@ -389,3 +416,233 @@ def _domain_holders(entries, index, alias):
     holders.extend(h for h in in_account_holders(index, alias) if (h.distribution_id, h.alias) not in listed)
     holders.sort(key=lambda h: (h.overlap != "exact", h.alias.name, h.distribution_id))
     return holders
+
+
+def _tenant_holder_from_entry(entry, index, alias, tenants):
+    held = Alias.parse(entry.get("Domain", ""))
+    tenant_id = entry.get("ResourceId", "")
+    account_id = entry.get("AccountId", "")
+    own = index.account_id
+    in_account = bool(own) and (account_id == own or (is_masked(account_id) and mask_matches(account_id, own)))
+    masked = is_masked(tenant_id) or is_masked(account_id)
+    tenant = None
+    if in_account and tenants is not None:
+        # AWS hides the first half of every tenant id, ours too: ours are recognised by their visible end.
+        tenant_index = tenants.index()
+        tenant = tenant_index.get(tenant_id) if not is_masked(tenant_id) else tenant_index.by_masked_id(tenant_id, held)
+    if tenant is not None:
+        return TenantHolder(held, tenant.id, own, masked, True, tenant, overlap_kind(held, alias))
+    return TenantHolder(held, tenant_id, account_id, masked, in_account, None, overlap_kind(held, alias))
+
+
+# -- Distribution tenants and connection groups (CloudFront SaaS Manager) ----------------------
+
+# ListDomainConflicts, UpdateDomainAssociation and the tenant APIs came with this botocore (and boto3) release.
+DOMAIN_APIS_BOTOCORE = "1.38.4"
+TENANT_ID = re.compile(r"^dt_[A-Za-z0-9]{10,60}$")
+_TENANT_ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:cloudfront::(\d{12}):distribution-tenant/")
+
+
+def botocore_version():
+    try:
+        import botocore
+        return botocore.__version__
+    except ImportError:
+        return "(not installed)"
+
+
+def is_tenant_id(value):
+    return bool(TENANT_ID.match(value or ""))
+
+
+def require_tenant_id(option, value):
+    """The tenant id, stripped; or InvalidDistributionId with a message that names the option."""
+    value = (value or "").strip()
+    if not is_tenant_id(value):
+        raise InvalidDistributionId("%s %r does not look like a CloudFront distribution tenant id (dt_ followed by "
+                                    "letters and digits, like dt_2x9GhoK0TZRsohWzv1b9It8J1AB)" % (option, value))
+    return value
+
+
+class ConnectionGroup:
+    """A connection group: the routing endpoint (a *.cloudfront.net name) its tenants are reached through."""
+
+    __slots__ = ("id", "arn", "name", "routing_endpoint", "is_default", "enabled", "status")
+
+    def __init__(self, id, arn, name, routing_endpoint, is_default=False, enabled=True, status=""):
+        self.id = id
+        self.arn = arn
+        self.name = name
+        self.routing_endpoint = (routing_endpoint or "").lower().rstrip(".")
+        self.is_default = bool(is_default)
+        self.enabled = bool(enabled)
+        self.status = status
+
+    @classmethod
+    def from_summary(cls, summary):
+        return cls(summary["Id"], summary.get("Arn", ""), summary.get("Name", ""), summary.get("RoutingEndpoint", ""),
+                   summary.get("IsDefault", False), summary.get("Enabled", True), summary.get("Status", ""))
+
+    def to_result(self):
+        return {"id": self.id, "arn": self.arn, "name": self.name, "routing_endpoint": self.routing_endpoint,
+                "is_default": self.is_default, "enabled": self.enabled, "status": self.status}
+
+
+class Tenant:
+    """A distribution tenant, shaped like a Distribution where the procedure needs it to be.
+
+    ``aliases`` are its domains; ``domain_name`` is its connection group's routing endpoint (where
+    its DNS must lead), filled in by the TenantIndex; the certificate is the tenant's own
+    (Customizations) or else its multi-tenant distribution's.
+    """
+
+    resource_type = TENANT
+    __slots__ = ("id", "arn", "name", "distribution_id", "connection_group_id", "aliases", "domain_status",
+                 "enabled", "status", "etag", "account_id", "domain_name", "certificate_arn", "default_certificate",
+                 "iam_certificate")
+
+    def __init__(self, id, arn, name, distribution_id, domains, connection_group_id=None, enabled=True, status="",
+                 etag=None, certificate_arn=None):
+        self.id = id
+        self.arn = arn
+        self.name = name
+        self.distribution_id = distribution_id
+        self.connection_group_id = connection_group_id
+        self.aliases = tuple(Alias.parse(d["Domain"]) for d in domains)
+        self.domain_status = dict((Alias.parse(d["Domain"]).name, d.get("Status") or "active") for d in domains)
+        self.enabled = bool(enabled)
+        self.status = status
+        self.etag = etag
+        match = _TENANT_ARN_ACCOUNT.match(arn or "")
+        self.account_id = match.group(1) if match else None
+        self.domain_name = ""
+        self.certificate_arn = certificate_arn
+        self.default_certificate = False
+        self.iam_certificate = None
+
+    @classmethod
+    def from_summary(cls, summary, etag=None):
+        certificate = ((summary.get("Customizations") or {}).get("Certificate") or {}).get("Arn")
+        return cls(summary["Id"], summary.get("Arn", ""), summary.get("Name", ""), summary.get("DistributionId"),
+                   summary.get("Domains") or [], summary.get("ConnectionGroupId"), summary.get("Enabled", True),
+                   summary.get("Status", ""), etag or summary.get("ETag"), certificate)
+
+    def inherit_certificate(self, distribution):
+        """Without a certificate of its own, a tenant serves with its multi-tenant distribution's."""
+        if self.certificate_arn is None and distribution is not None:
+            self.certificate_arn = distribution.certificate_arn
+            self.default_certificate = distribution.default_certificate
+            self.iam_certificate = distribution.iam_certificate
+
+    def to_result(self):
+        return {"id": self.id, "resource_type": TENANT, "arn": self.arn, "name": self.name,
+                "multi_tenant_distribution_id": self.distribution_id,
+                "connection_group_id": self.connection_group_id, "domain_name": self.domain_name or None,
+                "routing_endpoint": self.domain_name or None, "status": self.status, "enabled": self.enabled,
+                "aliases": [a.name for a in self.aliases],
+                "domains": [{"domain": a.name, "status": self.domain_status.get(a.name)} for a in self.aliases],
+                "account_id": self.account_id}
+
+
+def _all_pages(operation, method, items_key, **kwargs):
+    items, marker = [], None
+    while True:
+        args = dict(kwargs, MaxItems=100)
+        if marker:
+            args["Marker"] = marker
+        response = call(operation, method, **args)
+        items.extend(response.get(items_key) or [])
+        marker = response.get("NextMarker")
+        if not marker:
+            return items
+
+
+class TenantIndex:
+    """Every distribution tenant and connection group of the caller's account (two paginated list calls).
+
+    ``unavailable`` says why it is empty when this botocore or endpoint does not offer the
+    tenant APIs (an account without tenants simply has none).
+    """
+
+    def __init__(self, tenants=(), groups=(), account_id=None, unavailable=None, requests=0):
+        self.tenants = list(tenants)
+        self.groups = list(groups)
+        self.by_id = dict((t.id, t) for t in self.tenants)
+        self.by_name = dict((t.name, t) for t in self.tenants)
+        self.groups_by_id = dict((g.id, g) for g in self.groups)
+        self.groups_by_endpoint = dict((g.routing_endpoint, g) for g in self.groups)
+        self.account_id = account_id or next((t.account_id for t in self.tenants if t.account_id), None)
+        self.unavailable = unavailable
+        self.requests = requests
+        for tenant in self.tenants:
+            group = self.groups_by_id.get(tenant.connection_group_id)
+            if group is not None:
+                tenant.domain_name = group.routing_endpoint
+
+    @classmethod
+    def load(cls, client, distributions=None):
+        """Both lists; ``distributions`` (a DistributionIndex) gives tenants their distribution's certificate."""
+        if not (hasattr(client, "list_distribution_tenants") and hasattr(client, "list_connection_groups")):
+            return cls(unavailable="this botocore (%s) has no distribution tenant APIs (botocore %s or later has "
+                                   "them)" % (botocore_version(), DOMAIN_APIS_BOTOCORE))
+        try:
+            tenants = _all_pages("ListDistributionTenants", client.list_distribution_tenants, "DistributionTenantList")
+            groups = _all_pages("ListConnectionGroups", client.list_connection_groups, "ConnectionGroups")
+        except AwsError as exc:
+            if not _not_offered(exc):
+                raise
+            return cls(unavailable="distribution tenants could not be listed (%s)" % (exc.code or exc))
+        index = cls([Tenant.from_summary(t) for t in tenants], [ConnectionGroup.from_summary(g) for g in groups],
+                    distributions.account_id if distributions is not None else None,
+                    requests=max(1, -(-len(tenants) // 100)) + max(1, -(-len(groups) // 100)))
+        if distributions is not None:
+            for tenant in index.tenants:
+                tenant.inherit_certificate(distributions.get(tenant.distribution_id))
+        return index
+
+    def get(self, tenant_id):
+        return self.by_id.get(tenant_id)
+
+    def group_for_endpoint(self, name):
+        return self.groups_by_endpoint.get((name or "").lower().rstrip("."))
+
+    def tenants_in_group(self, group_id):
+        return [t for t in self.tenants if t.connection_group_id == group_id]
+
+    def holders(self, alias):
+        return [t for t in self.tenants if alias in t.aliases]
+
+    def overlapping(self, alias):
+        return [(t, held) for t in self.tenants for held in t.aliases if held.overlaps(alias)]
+
+    def by_masked_id(self, masked_id, alias):
+        """The one tenant of this account that a partly hidden id can be (holding ``alias``), or None."""
+        matches = [t for t in self.tenants if mask_matches(masked_id, t.id) and alias in t.aliases]
+        return matches[0] if len(matches) == 1 else None
+
+
+class LazyTenants:
+    """A TenantIndex read on first need only: a run that never meets a tenant never lists them."""
+
+    def __init__(self, client, distributions=None):
+        self._client = client
+        self._distributions = distributions
+        self._index = None
+
+    @property
+    def loaded(self):
+        return self._index is not None
+
+    def index(self):
+        if self._index is None:
+            self._index = TenantIndex.load(self._client, self._distributions)
+        return self._index
+
+
+def tenant_routing_endpoint(client, tenant_id):
+    """(tenant as GetDistributionTenant returns it, its connection group's routing endpoint): where DNS must lead."""
+    tenant = call("GetDistributionTenant %s" % tenant_id, client.get_distribution_tenant,
+                  Identifier=tenant_id)["DistributionTenant"]
+    group = call("GetConnectionGroup %s" % tenant.get("ConnectionGroupId"), client.get_connection_group,
+                 Identifier=tenant.get("ConnectionGroupId"))["ConnectionGroup"]
+    return tenant, group["RoutingEndpoint"].lower().rstrip(".")

@@ -10,8 +10,11 @@ __metaclass__ = type
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
+    TENANT,
+    ConflictApi,
     DistributionIndex,
-    conflicts_for,
+    LazyTenants,
+    domain_conflicts_for,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import certificate_covers
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
@@ -50,8 +53,12 @@ class DnsView:
         return bool(self.points_to) and not self.points_to.get("is_target") and self.points_to.get("via") == "CNAME"
 
 
-def read_dns(resolver, alias, index, target, holders):
-    """Follow the alias's chain; say which known distribution it reaches, if any (target may be None)."""
+def read_dns(resolver, alias, index, target, holders, tenants=None):
+    """Follow the alias's chain; say which known distribution it reaches, if any (target may be None).
+
+    A name this account's distributions do not answer for may be a connection group's routing endpoint:
+    ``tenants`` (a LazyTenants) is read then, and only then, to say which group and tenants it leads to.
+    """
     name = alias.name
     try:
         hops = resolver.chase(name)
@@ -67,6 +74,10 @@ def read_dns(resolver, alias, index, target, holders):
         if final.endswith(".cloudfront.net"):
             # CloudFront's own check (CNAMEAlreadyExists) sees only a direct CNAME; a chain passes it.
             direct = first["cname"] == final
+            group = tenants.index().group_for_endpoint(final) if dist is None and tenants is not None else None
+            if group is not None:
+                return DnsView(name, "CNAME", [first["cname"]], chain, final,
+                               _group_points_to(final, group, tenants.index(), target, direct), zone=zone)
             points_to = {
                 "domain_name": final,
                 "distribution_id": dist.id if dist else None,
@@ -77,6 +88,17 @@ def read_dns(resolver, alias, index, target, holders):
             }
         return DnsView(name, "CNAME", [first["cname"]], chain, final, points_to, zone=zone)
     return _read_addresses(resolver, alias, index, target, holders, chain, zone)
+
+
+def _group_points_to(final, group, tenant_index, target, direct):
+    """DNS leads to a connection group's routing endpoint: to the tenants of that group."""
+    members = tenant_index.tenants_in_group(group.id)
+    is_target = target is not None and getattr(target, "resource_type", None) == TENANT and \
+        target.connection_group_id == group.id
+    return {"domain_name": final, "distribution_id": None, "resource_type": "connection-group",
+            "connection_group_id": group.id, "connection_group_name": group.name,
+            "distribution_tenant_ids": [t.id for t in members], "in_account": True, "is_target": is_target,
+            "via": "CNAME" if direct else "CNAME chain", "guess": False}
 
 
 def _zone_or_none(resolver, name):
@@ -162,6 +184,25 @@ def _dns_note(name, target, dns_view):
     return " DNS for %s has no CNAME and answers with %s. That is %s%s." % (name, seen, ADDRESS_GUESS, advice)
 
 
+def is_tenant(resource):
+    return getattr(resource, "resource_type", None) == TENANT
+
+
+def describe(resource, resource_id=None):
+    """'distribution E2...' style words for a target or a holder; tenants are named as tenants."""
+    if is_tenant(resource):
+        name = getattr(resource, "name", None) or getattr(getattr(resource, "distribution", None), "name", None)
+        rid = resource_id or getattr(resource, "id", None) or resource.distribution_id
+        return "distribution tenant %s%s" % (rid, " (%s)" % name if name else "")
+    return resource_id or getattr(resource, "id", None) or resource.distribution_id
+
+
+def move_operation(holder, target):
+    """AssociateAlias between standard distributions (no ETag to race on, every botocore has it);
+    UpdateDomainAssociation wherever a tenant is the source or the target (AssociateAlias cannot)."""
+    return "UpdateDomainAssociation" if is_tenant(holder) or is_tenant(target) else "AssociateAlias"
+
+
 def next_step(verdict, alias, target, holders, dns_view, txt_names=None):
     name = alias.name
     zone = dns_view.zone if dns_view is not None else None
@@ -169,31 +210,61 @@ def next_step(verdict, alias, target, holders, dns_view, txt_names=None):
     txt_note = "" if txt_names and alias.name in txt_names else alias.txt_challenge_note(zone)
     exact = [h for h in holders if h.overlap == "exact" and h.distribution_id != target.id]
     dns_note = _dns_note(name, target, dns_view)
+    target_words = describe(target)
     if verdict == ON_TARGET:
         if dns_note:
-            return "%s is already on %s.%s" % (name, target.id, dns_note)
-        return "Nothing to do: %s is on %s and nothing else holds it." % (name, target.id)
+            return "%s is already on %s.%s" % (name, target_words, dns_note)
+        return "Nothing to do: %s is on %s and nothing else holds it." % (name, target_words)
     if verdict == HELD_IN_ACCOUNT:
-        holder = exact[0]
-        return ("%s is held by %s in this account. Move it to %s in one step with AssociateAlias: create the "
+        holder = [h for h in exact if h.in_account][0]
+        return ("%s is held by %s in this account. Move it to %s in one step with %s: create the "
                 "TXT record %s = %s%s, run cloudfront_distribution_alias with state=moved, then repoint DNS to %s "
                 "and remove the TXT record (the cname_remediation role does all of this)."
-                % (name, holder.distribution_id, target.id, txt, target.domain_name, txt_note, target.domain_name))
+                % (name, describe(holder), target_words, move_operation(holder, target), txt, target.domain_name,
+                   txt_note, target.domain_name))
     if verdict == HELD_OTHER_ACCOUNT:
         holder = exact[0]
+        if is_tenant(holder):
+            return ("%s is held by distribution tenant %s in another AWS account (%s). That account's owner must "
+                    "remove the domain from that tenant (UpdateDistributionTenant), or disable the tenant or its "
+                    "multi-tenant distribution; after that, move it with UpdateDomainAssociation (TXT record "
+                    "%s = %s%s). Nothing in this account can take it over while that tenant is enabled."
+                    % (name, holder.distribution_id, holder.account_id, txt, target.domain_name, txt_note))
         return ("%s is held by distribution %s in another AWS account (%s). That account's owner must remove "
-                "the alias from it, or disable it; after that, move the alias with AssociateAlias (TXT record "
+                "the alias from it, or disable it; after that, move the alias with %s (TXT record "
                 "%s = %s%s). Nothing in this account can take it over while that distribution is enabled."
-                % (name, holder.distribution_id, holder.account_id, txt, target.domain_name, txt_note))
+                % (name, holder.distribution_id, holder.account_id, move_operation(holder, target), txt,
+                   target.domain_name, txt_note))
     if verdict == DNS_POINTS_ELSEWHERE:
-        return ("No distribution holds %s exactly, but its DNS CNAME points at %s, so CloudFront refuses to add "
-                "it (CNAMEAlreadyExists). Repoint DNS to %s first (dns_cname_repoint), then add the alias to %s."
-                % (name, dns_view.points_to["domain_name"], target.domain_name, target.id))
-    return "%s is free: add it to %s (cloudfront_distribution_alias, state=present).%s" % (name, target.id, dns_note)
+        return ("No distribution or tenant holds %s exactly, but its DNS CNAME points at %s, so CloudFront refuses "
+                "to add it (CNAMEAlreadyExists). Repoint DNS to %s first (dns_cname_repoint), then add the alias to "
+                "%s." % (name, dns_view.points_to["domain_name"], target.domain_name, target_words))
+    return "%s is free: add it to %s (cloudfront_distribution_alias, state=present).%s" % (name, target_words, dns_note)
 
 
 class TargetNotFound(Exception):
     pass
+
+
+def find_target(index, tenants, target_id=None, target_tenant_id=None):
+    """The target distribution or tenant of this account, or TargetNotFound saying what to check."""
+    if target_tenant_id:
+        tenant_index = tenants.index()
+        target = tenant_index.get(target_tenant_id)
+        if target is None:
+            why = (" (%s)" % tenant_index.unavailable) if tenant_index.unavailable else ""
+            raise TargetNotFound(
+                "Distribution tenant %s was not found in account %s (%d tenants there%s). Check "
+                "target_distribution_tenant_id, and that the credentials belong to the account that owns it."
+                % (target_tenant_id, index.account_id or "(unknown)", len(tenant_index.tenants), why))
+        return target
+    target = index.get(target_id)
+    if target is None:
+        raise TargetNotFound(
+            "Distribution %s was not found in account %s (%d distributions there). Check "
+            "target_distribution_id, and that the credentials belong to the account that owns it."
+            % (target_id, index.account_id or "(unknown)", len(index.distributions)))
+    return target
 
 
 def read_challenge(resolver, name, zone):
@@ -262,25 +333,29 @@ class CertificateCheck:
                                               alias.name)}
 
 
-def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm_factory=None):
+def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm_factory=None, target_tenant_id=None):
     """The whole of step 1 for every alias; read-only.
 
-    ``txt_names``: {alias name: TXT record name} to report instead of the derived name. ``acm_factory``
-    builds an ACM client (us-east-1) when the target's certificate must be read: only for aliases the target
-    does not hold yet.
+    The target is a standard distribution (``target_id``) or a distribution tenant
+    (``target_tenant_id``). ``txt_names``: {alias name: TXT record name} to report instead of the derived
+    name. ``acm_factory`` builds an ACM client (us-east-1) when the target's certificate must be read: only
+    for aliases the target does not hold yet. Holders come from ListDomainConflicts, which sees tenants,
+    where botocore and the endpoint offer it, else from ListConflictingAliases, with a warning.
     """
     index = DistributionIndex.load(cloudfront)
-    target = index.get(target_id)
-    if target is None:
-        raise TargetNotFound(
-            "Distribution %s was not found in account %s (%d distributions there). Check "
-            "target_distribution_id, and that the credentials belong to the account that owns it."
-            % (target_id, index.account_id or "(unknown)", len(index.distributions)))
+    tenants = LazyTenants(cloudfront, index)
+    target = find_target(index, tenants, target_id, target_tenant_id)
     results = []
     certificates = CertificateCheck(acm_factory, target)
+    api = ConflictApi()
     for alias in aliases:
-        holders, warning = conflicts_for(cloudfront, index, target_id, alias)
-        dns_view = read_dns(resolver, alias, index, target, holders) if resolver is not None else None
+        holders, warning, operation = domain_conflicts_for(
+            cloudfront, index, alias, distribution_id=target_id, tenant_id=target_tenant_id, api=api, tenants=tenants)
+        if operation != "ListDomainConflicts" and api.domain_conflicts is False:
+            fallback = "%s, so ListConflictingAliases was asked instead: it does not see distribution tenants in " \
+                       "other accounts" % api.reason
+            warning = "%s; %s" % (fallback, warning) if warning else fallback
+        dns_view = read_dns(resolver, alias, index, target, holders, tenants) if resolver is not None else None
         verdict = verdict_for(alias, target, holders, dns_view)
         entry = {
             "alias": alias.name,

@@ -16,6 +16,11 @@ again with backoff for a bounded time.
 What was changed is an ``AliasOutcome`` value, made as soon as AWS accepted the
 change, so that a later failure (waiting for the deployment) still reports it.
 
+A distribution tenant (CloudFront SaaS Manager) is changed the same way through
+``UpdateDistributionTenant`` with ``If-Match`` (its ``Domains`` are its aliases), and
+wherever a tenant is the source or the target of a move, the move is
+``UpdateDomainAssociation`` (``choose_move`` says which call and why, per alias).
+
 A handover (``apply_handover``) takes aliases off other distributions of this
 account and adds them here with no longer a gap than CloudFront forces: it keeps a
 removed alias taken until the distribution that gave it up is ``Deployed``, and its
@@ -33,11 +38,15 @@ import time
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
+    TENANT,
+    ConflictApi,
     DistributionIndex,
+    LazyTenants,
+    Tenant,
     account_of_arn,
     config_aliases,
+    domain_conflicts_for,
     get_config,
-    list_conflicting_aliases,
     with_aliases,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
@@ -50,6 +59,12 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
 # CloudFront's default quota of aliases per distribution; an account can have it raised, so it is only ever
 # checked here when the user gives the account's quota (otherwise CloudFront answers TooManyDistributionCNAMEs).
 DEFAULT_ALIAS_QUOTA = 100
+# "Each distribution tenant can have up to 5 domains" (UpdateDistributionTenant, API reference): a fixed limit.
+TENANT_DOMAIN_QUOTA = 5
+
+ASSOCIATE_ALIAS = "AssociateAlias"
+UPDATE_DOMAIN_ASSOCIATION = "UpdateDomainAssociation"
+TAKEOVER = "OnDomainTakeover"
 
 
 class AliasError(Exception):
@@ -107,8 +122,12 @@ class AliasOutcome:
 
 
 class AliasPlan:
+    """``distribution_id`` is the resource changed: a distribution's id, or a tenant's when ``resource_type`` is
+    TENANT (then ``domain_name`` is its routing endpoint and ``config`` the tenant as GetDistributionTenant read it).
+    ``via`` says, per moved alias name, the call that moves it and why."""
+
     def __init__(self, distribution_id, state, before, after, moves, domain_name, config, account_id=None,
-                 txt_names=None):
+                 txt_names=None, resource_type="distribution"):
         self.distribution_id = distribution_id
         self.state = state
         self.before = before
@@ -118,13 +137,39 @@ class AliasPlan:
         self.config = config
         self.account_id = account_id  # the caller's account, from the distribution's ARN
         self.txt_names = txt_names or {}  # {alias name: TXT record name} where the user overrides the derived one
+        self.resource_type = resource_type
+        self.via = {}                 # {alias name: {"operation", "why"}} for state=moved
+        self.api = ConflictApi()
         self._index = None
+        self._tenants = None
+
+    @property
+    def is_tenant(self):
+        return self.resource_type == TENANT
+
+    @property
+    def what(self):
+        return ("distribution tenant %s" % self.distribution_id) if self.is_tenant else self.distribution_id
+
+    def index(self, cloudfront):
+        if self._index is None:
+            self._index = DistributionIndex.load(cloudfront)
+            if self._index.account_id is None:
+                self._index.account_id = self.account_id
+        return self._index
+
+    def tenants(self, cloudfront):
+        if self._tenants is None:
+            self._tenants = LazyTenants(cloudfront, self.index(cloudfront))
+        return self._tenants
 
     def own_distribution(self, cloudfront, masked_id, alias):
         """This account's distribution that a partly hidden id can be (holding ``alias``), or None."""
-        if self._index is None:
-            self._index = DistributionIndex.load(cloudfront)
-        return self._index.by_masked_id(masked_id, alias)
+        return self.index(cloudfront).by_masked_id(masked_id, alias)
+
+    def move_operation(self, holder=None):
+        return choose_move(self, holder)["operation"] if holder is not None or self.is_tenant \
+            else ASSOCIATE_ALIAS
 
     def txt_record(self, alias, value):
         """'NAME = VALUE' of the TXT record AssociateAlias checks for the alias, for messages."""
@@ -146,7 +191,7 @@ class AliasPlan:
 
 
 def plan_aliases(cloudfront, acm, distribution_id, aliases, state, quota=None, check_certificate=True,
-                 txt_names=None):
+                 txt_names=None, move_with="auto"):
     """Read the distribution and plan the alias change; refuse clearly what AWS would refuse.
 
     ``quota`` is the account's quota of aliases per distribution when the user knows it; without it CloudFront
@@ -172,9 +217,127 @@ def plan_aliases(cloudfront, acm, distribution_id, aliases, state, quota=None, c
     if plan.added and check_certificate:
         _check_certificate(acm, distribution_id, config, plan.added)
     if state == "moved":
-        for alias in plan.added:
-            plan.moves.append((alias, _holder_of(cloudfront, plan, alias)))
+        _plan_moves(cloudfront, plan, move_with)
     return plan
+
+
+def _plan_moves(cloudfront, plan, move_with="auto"):
+    for alias in plan.added:
+        holder = _holder_of(cloudfront, plan, alias)
+        plan.moves.append((alias, holder))
+        choice = choose_move(plan, holder)
+        if move_with == "domain_association" and choice["operation"] != UPDATE_DOMAIN_ASSOCIATION:
+            choice = {"operation": UPDATE_DOMAIN_ASSOCIATION, "why": "move_with=domain_association"}
+        elif move_with == "takeover":
+            choice = {"operation": TAKEOVER, "why": "move_with=takeover"}
+        plan.via[alias.name] = choice
+
+
+def read_tenant(cloudfront, tenant_id):
+    """(Tenant, the tenant as GetDistributionTenant returned it): one read, ETag included."""
+    response = call("GetDistributionTenant %s" % tenant_id, cloudfront.get_distribution_tenant, Identifier=tenant_id)
+    raw = response["DistributionTenant"]
+    return Tenant.from_summary(raw, etag=response.get("ETag")), raw
+
+
+def plan_tenant_aliases(cloudfront, acm, tenant_id, aliases, state, check_certificate=True, txt_names=None,
+                        move_with="auto"):
+    """The plan for a distribution tenant's domains; refuses clearly what AWS would refuse."""
+    tenant, raw = read_tenant(cloudfront, tenant_id)
+    group = call("GetConnectionGroup %s" % tenant.connection_group_id, cloudfront.get_connection_group,
+                 Identifier=tenant.connection_group_id)["ConnectionGroup"]
+    before = list(tenant.aliases)
+    if state == "absent":
+        after = [a for a in before if a not in aliases]
+    else:
+        after = before + [a for a in aliases if a not in before]
+    plan = AliasPlan(tenant_id, state, before, after, [], group["RoutingEndpoint"].lower().rstrip("."), raw,
+                     account_id=tenant.account_id, txt_names=txt_names, resource_type=TENANT)
+    if not plan.changed:
+        return plan
+    if not after:
+        raise AliasError("distribution tenant %s would have no domain left, and a tenant must have at least one "
+                         "(UpdateDistributionTenant): add a placeholder domain first, or delete the tenant"
+                         % tenant_id)
+    if len(after) > TENANT_DOMAIN_QUOTA:
+        raise AliasError("distribution tenant %s would have %d domains; a tenant can have at most %d. Use another "
+                         "tenant for the rest" % (tenant_id, len(after), TENANT_DOMAIN_QUOTA))
+    if plan.added and check_certificate:
+        arn = tenant.certificate_arn
+        if arn:
+            viewer = {"ViewerCertificate": {"ACMCertificateArn": arn}}
+        else:
+            # Without a certificate of its own, a tenant serves with its multi-tenant distribution's.
+            viewer = call("GetDistribution %s" % tenant.distribution_id, cloudfront.get_distribution,
+                          Id=tenant.distribution_id)["Distribution"]["DistributionConfig"]
+        _check_certificate(acm, plan.what, viewer, plan.added)
+    if state == "moved":
+        _plan_moves(cloudfront, plan, move_with)
+    return plan
+
+
+def update_tenant_domains(cloudfront, tenant_id, aliases, state, max_retries=5, sleep=time.sleep, takeover=False):
+    """UpdateDistributionTenant with If-Match, changing only these domains; (domains now, retries). AwsError.
+
+    On PreconditionFailed (someone else changed the tenant) it reads again and re-applies only this change,
+    so a concurrent edit is never overwritten. ``takeover`` sends OnDomainTakeover=allow.
+    """
+    attempt = 0
+    while True:
+        tenant, raw = read_tenant(cloudfront, tenant_id)
+        live = list(tenant.aliases)
+        if state == "absent":
+            wanted = [a for a in live if a not in aliases]
+        else:
+            wanted = live + [a for a in aliases if a not in live]
+        if set(wanted) == set(live):
+            return live, attempt
+        kept = dict((Alias.parse(d["Domain"]).name, d) for d in raw.get("Domains") or [])
+        domains = []
+        for alias in wanted:
+            item = {"Domain": alias.name}
+            if (kept.get(alias.name) or {}).get("ServeOn"):
+                item["ServeOn"] = kept[alias.name]["ServeOn"]
+            domains.append(item)
+        request = {"Id": tenant_id, "IfMatch": tenant.etag, "Domains": domains}
+        # Sent back as read, so that the request changes the domains and nothing else.
+        for key in ("DistributionId", "ConnectionGroupId", "Enabled"):
+            if raw.get(key) is not None:
+                request[key] = raw[key]
+        if takeover:
+            request["OnDomainTakeover"] = "allow"
+        try:
+            call("UpdateDistributionTenant %s" % tenant_id, cloudfront.update_distribution_tenant, **request)
+            return wanted, attempt
+        except AwsError as exc:
+            if exc.code == "PreconditionFailed" and attempt < max_retries:
+                attempt += 1
+                sleep(min(0.5 * attempt, 5))
+                continue
+            raise
+
+
+def associate_domain(cloudfront, plan, alias, max_retries=5, sleep=time.sleep):
+    """UpdateDomainAssociation to the plan's distribution or tenant, with its current ETag as If-Match;
+    read again on PreconditionFailed (bounded). Returns the number of retries."""
+    target = {"DistributionTenantId": plan.distribution_id} if plan.is_tenant else \
+        {"DistributionId": plan.distribution_id}
+    attempt = 0
+    while True:
+        if plan.is_tenant:
+            etag = read_tenant(cloudfront, plan.distribution_id)[0].etag
+        else:
+            etag = get_config(cloudfront, plan.distribution_id)[1]
+        try:
+            call("UpdateDomainAssociation %s to %s" % (alias.name, plan.distribution_id),
+                 cloudfront.update_domain_association, Domain=alias.name, TargetResource=target, IfMatch=etag)
+            return attempt
+        except AwsError as exc:
+            if exc.code == "PreconditionFailed" and attempt < max_retries:
+                attempt += 1
+                sleep(min(0.5 * attempt, 5))
+                continue
+            raise
 
 
 def _check_certificate(acm, distribution_id, config, added):
@@ -202,35 +365,69 @@ def _check_certificate(acm, distribution_id, config, added):
 
 
 def _holder_of(cloudfront, plan, alias):
-    """Who holds exactly this alias now, or None.
+    """Who holds exactly this alias now (a distribution or a distribution tenant), or None.
 
-    AWS hides part of every holder's ids, this account's too ('*******5PBZ4YV', '******111111'); a holder whose
-    visible account digits are this account's is this account's, and its id is read from this account's
-    distributions (by the visible end) so that the user sees the real one.
+    Asked through the one step-1 path (``domain_conflicts_for``: ListDomainConflicts, else
+    ListConflictingAliases). AWS hides part of every holder's ids, this account's too; a holder whose visible
+    account digits are this account's is this account's, and its id is read from this account's distributions
+    or tenants (by the visible end) so that the user sees the real one.
     """
     try:
-        entries = list_conflicting_aliases(cloudfront, plan.distribution_id, alias)
+        holders, unused, unused_op = domain_conflicts_for(
+            cloudfront, plan.index(cloudfront), alias,
+            distribution_id=None if plan.is_tenant else plan.distribution_id,
+            tenant_id=plan.distribution_id if plan.is_tenant else None, api=plan.api, tenants=plan.tenants(cloudfront))
     except AwsError:
         return None
-    for entry in entries:
-        dist_id, account_id = entry.get("DistributionId", ""), entry.get("AccountId", "")
-        if Alias.parse(entry.get("Alias", "")) != alias or mask_matches(dist_id, plan.distribution_id):
+    for holder in holders:
+        if holder.overlap != "exact" or holder.distribution_id == plan.distribution_id or \
+                mask_matches(holder.distribution_id, plan.distribution_id):
             continue
-        in_account = bool(plan.account_id) and mask_matches(account_id, plan.account_id)
-        if in_account and is_masked(dist_id):
-            try:
-                own = plan.own_distribution(cloudfront, dist_id, alias)
-            except AwsError:
-                own = None
-            dist_id = own.id if own is not None else dist_id
-        return {"distribution_id": dist_id, "account_id": plan.account_id if in_account else account_id,
-                "masked": is_masked(dist_id), "in_account": in_account}
+        found = {"distribution_id": holder.distribution_id,
+                 "account_id": plan.account_id if holder.in_account and plan.account_id else holder.account_id,
+                 "masked": is_masked(holder.distribution_id), "in_account": holder.in_account,
+                 "resource_type": holder.resource_type}
+        if holder.distribution is not None:
+            found["enabled"] = holder.distribution.enabled
+        return found
     return None
 
 
+def choose_move(plan, holder):
+    """{"operation", "why"}: the call that moves an alias from ``holder`` to the plan's resource.
+
+    Every choice hands the name over in one step, so it is never held by nobody:
+    - between standard distributions, AssociateAlias (it needs no ETag, so no concurrent edit of the target can
+      make it fail, and it is what the runbook's world knows);
+    - wherever a tenant is the source or the target, UpdateDomainAssociation (AssociateAlias "only supports
+      standard distributions"), with the target's ETag as If-Match;
+    - to a tenant from an enabled holder in another account, which UpdateDomainAssociation refuses until that
+      account disables it: OnDomainTakeover=allow on UpdateDistributionTenant, which CloudFront honours once the
+      domain's DNS CNAME names the tenant's routing endpoint; the holder keeps serving the name until that moment.
+    """
+    source_tenant = bool(holder) and holder.get("resource_type") == TENANT
+    if plan.is_tenant and holder and not holder.get("in_account") and holder.get("enabled") is not False:
+        return {"operation": TAKEOVER,
+                "why": "the holder is in another AWS account and not known to be disabled, so "
+                       "UpdateDomainAssociation would be refused; with OnDomainTakeover=allow CloudFront moves the "
+                       "domain to the tenant once its DNS CNAME names %s (repoint it first; the holder serves the "
+                       "name until the move)" % plan.domain_name}
+    if plan.is_tenant or source_tenant:
+        return {"operation": UPDATE_DOMAIN_ASSOCIATION,
+                "why": "a distribution tenant is the %s, and AssociateAlias only supports standard distributions; "
+                       "UpdateDomainAssociation moves the domain in one step (TXT record _<domain> = %s)"
+                       % ("target" if plan.is_tenant else "source", plan.domain_name)}
+    return {"operation": ASSOCIATE_ALIAS,
+            "why": "between standard distributions AssociateAlias moves the alias in one step and needs no ETag, so "
+                   "a concurrent edit of the target cannot make it fail"}
+
+
 def apply_update(cloudfront, plan, aliases, state, max_retries=5, sleep=time.sleep):
-    """UpdateDistribution with If-Match; on PreconditionFailed read again and re-apply only our change."""
+    """UpdateDistribution (UpdateDistributionTenant for a tenant) with If-Match; on PreconditionFailed read again
+    and re-apply only our change."""
     try:
+        if plan.is_tenant:
+            return update_tenant_domains(cloudfront, plan.distribution_id, aliases, state, max_retries, sleep)
         return update_aliases(cloudfront, plan.distribution_id, aliases, state, max_retries, sleep)
     except AwsError as exc:
         raise _explain(exc, cloudfront, plan, aliases)
@@ -263,7 +460,7 @@ def update_aliases(cloudfront, distribution_id, aliases, state, max_retries=5, s
 def apply_plan(cloudfront, plan, aliases, max_retries=5, txt_wait_timeout=0, sleep=time.sleep, clock=time.time):
     """Make the planned change; an AliasOutcome, or AliasError (with ``outcome`` when part of it was made)."""
     if plan.state == "moved":
-        moved = apply_moves(cloudfront, plan, txt_wait_timeout, sleep=sleep, clock=clock)
+        moved = apply_moves(cloudfront, plan, txt_wait_timeout, sleep=sleep, clock=clock, max_retries=max_retries)
         return AliasOutcome(plan.before, plan.before + [a for a, unused in plan.moves], moved)
     final, retries = apply_update(cloudfront, plan, aliases, plan.state, max_retries, sleep=sleep)
     return AliasOutcome(plan.before, final, precondition_retries=retries)
@@ -383,19 +580,27 @@ def is_missing_txt(exc):
     return exc.code == "InvalidArgument" and "TXT" in str(exc)
 
 
-def apply_moves(cloudfront, plan, txt_wait_timeout=0, sleep=time.sleep, clock=time.time):
-    """AssociateAlias for each planned move. A refusal for the TXT record is asked again
+def apply_moves(cloudfront, plan, txt_wait_timeout=0, sleep=time.sleep, clock=time.time, max_retries=5):
+    """Each planned move with the call ``plan.via`` chose (AssociateAlias, UpdateDomainAssociation, or
+    UpdateDistributionTenant with OnDomainTakeover=allow). A refusal for the TXT record is asked again
     with backoff until ``txt_wait_timeout`` seconds after the first attempt."""
     moved = []
     deadline = clock() + txt_wait_timeout
     for alias, holder in plan.moves:
         delay = 1.0
         attempts = 0
+        operation = plan.via.get(alias.name, {}).get("operation", ASSOCIATE_ALIAS)
         while True:
             attempts += 1
             try:
-                call("AssociateAlias %s to %s" % (alias.name, plan.distribution_id), cloudfront.associate_alias,
-                     TargetDistributionId=plan.distribution_id, Alias=alias.name)
+                if operation == UPDATE_DOMAIN_ASSOCIATION:
+                    associate_domain(cloudfront, plan, alias, max_retries, sleep)
+                elif operation == TAKEOVER:
+                    update_tenant_domains(cloudfront, plan.distribution_id, [alias], "present", max_retries, sleep,
+                                          takeover=True)
+                else:
+                    call("AssociateAlias %s to %s" % (alias.name, plan.distribution_id), cloudfront.associate_alias,
+                         TargetDistributionId=plan.distribution_id, Alias=alias.name)
                 break
             except AwsError as exc:
                 if is_missing_txt(exc) and clock() + delay <= deadline:
@@ -408,14 +613,15 @@ def apply_moves(cloudfront, plan, txt_wait_timeout=0, sleep=time.sleep, clock=ti
                 error.outcome = AliasOutcome(plan.before, plan.before + [Alias.parse(m["alias"]) for m in moved],
                                              moved)
                 raise error
-        moved.append({"alias": alias.name, "from": holder})
+        moved.append(dict({"alias": alias.name, "from": holder}, **plan.via.get(alias.name, {})))
     return moved
 
 
 def _describe_holder(found):
+    kind = "distribution tenant" if found.get("resource_type") == TENANT else "distribution"
     if found.get("in_account"):
-        return "distribution %s in this account (%s)" % (found["distribution_id"], found["account_id"])
-    return "distribution %s in another AWS account (%s)" % (found["distribution_id"], found["account_id"])
+        return "%s %s in this account (%s)" % (kind, found["distribution_id"], found["account_id"])
+    return "%s %s in another AWS account (%s)" % (kind, found["distribution_id"], found["account_id"])
 
 
 def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None, txt_attempts=1, txt_wait_timeout=0):
@@ -426,6 +632,14 @@ def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None, txt_attemp
         done = " (already moved before this failure: %s)" % ", ".join(m["alias"] for m in moved)
     if exc.code == "CNAMEAlreadyExists":
         found = holder or (_holder_of(cloudfront, plan, aliases[0]) if aliases else None)
+        operation = plan.via.get(aliases[0].name, {}).get("operation") if aliases else None
+        if operation == TAKEOVER:
+            return AliasError(
+                "CloudFront did not hand %s over to %s (CNAMEAlreadyExists): with OnDomainTakeover=allow it moves a "
+                "domain only once the domain's DNS CNAME names the tenant's routing endpoint %s. Repoint the record "
+                "to %s first (dns_cname_repoint; the holder keeps serving the name until the move), then run "
+                "again%s. AWS said: %s" % (names, plan.what, plan.domain_name, plan.domain_name, done, exc))
+        move = plan.move_operation(found)
         if "DNS record" in str(exc):
             # The runbook's form: name the holder too, so the user knows the move that follows the repoint.
             if found is None:
@@ -434,23 +648,24 @@ def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None, txt_attemp
                 held = ("it is also held by %s, whose owner must remove it or disable that distribution first"
                         % _describe_holder(found))
             else:
-                held = ("it is also held by %s: move it here with state=moved (AssociateAlias, TXT record %s)"
-                        % (_describe_holder(found), plan.txt_record(aliases[0], plan.domain_name)))
+                held = ("it is also held by %s: move it here with state=moved (%s, TXT record %s)"
+                        % (_describe_holder(found), move, plan.txt_record(aliases[0], plan.domain_name)))
             return AliasError(
                 "CloudFront refused %s on %s because DNS for it is a CNAME to another distribution "
                 "(CNAMEAlreadyExists). Repoint the DNS record to %s first (dns_cname_repoint); %s%s"
-                % (names, plan.distribution_id, plan.domain_name, held, done))
+                % (names, plan.what, plan.domain_name, held, done))
         if found is None:
             who = ("another distribution, or one that gave it up moments ago: CloudFront keeps a removed alias "
                    "taken until that distribution is Deployed again")
         else:
             who = _describe_holder(found)
-        return AliasError("%s is already held by %s (CNAMEAlreadyExists). Move it with state=moved (AssociateAlias, "
+        return AliasError("%s is already held by %s (CNAMEAlreadyExists). Move it with state=moved (%s, "
                           "which needs the TXT record %s), or remove it from the holder first%s"
-                          % (names, who, plan.txt_record(aliases[0], plan.domain_name) if aliases
+                          % (names, who, move, plan.txt_record(aliases[0], plan.domain_name) if aliases
                              else "_<alias> = %s" % plan.domain_name, done))
     if exc.code == "IllegalUpdate":
-        who = ("distribution %s in account %s" % (holder["distribution_id"], holder["account_id"])
+        kind = "distribution tenant" if holder and holder.get("resource_type") == TENANT else "distribution"
+        who = ("%s %s in account %s" % (kind, holder["distribution_id"], holder["account_id"])
                if holder else "the distribution that holds it")
         return AliasError("AWS will not move %s from %s (IllegalUpdate): it is enabled and in another AWS account. "
                           "Its owner must disable it, or remove the alias from it; then run again. Nothing was "
@@ -464,9 +679,10 @@ def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None, txt_attemp
                       % (txt_attempts, txt_wait_timeout))
         record = plan.txt_record(alias, plan.domain_name)
         name, unused, rest = record.partition(" = ")
-        return AliasError("AssociateAlias needs the DNS TXT record %s with the value %s before it moves %s; create "
+        operation = plan.via.get(alias.name, {}).get("operation") or ASSOCIATE_ALIAS
+        return AliasError("%s needs the DNS TXT record %s with the value %s before it moves %s; create "
                           "it with dns_cname_repoint (challenge: true) and run again%s.%s AWS said: %s"
-                          % (name, rest, names, done, waited, exc))
+                          % (operation, name, rest, names, done, waited, exc))
     if exc.code == "InvalidViewerCertificate":
         return AliasError("CloudFront refused %s: the distribution's certificate does not cover it "
                           "(InvalidViewerCertificate). Add the name to the certificate first%s. AWS said: %s"
@@ -482,14 +698,17 @@ def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None, txt_attemp
     return AliasError("%s%s" % (exc, done))
 
 
-def wait_deployed(cloudfront, distribution_id, timeout, sleep=time.sleep, clock=time.time):
-    """True once the distribution is Deployed, False at the deadline. Polled often at first (a change in a small
-    distribution deploys in seconds to minutes), then every 15 seconds at most."""
+def wait_deployed(cloudfront, distribution_id, timeout, sleep=time.sleep, clock=time.time, tenant=False):
+    """True once the distribution (or tenant) is Deployed, False at the deadline. Polled often at first (a change
+    in a small distribution deploys in seconds to minutes), then every 15 seconds at most."""
     deadline = clock() + timeout
     delay = 0.25
     while True:
-        status = call("GetDistribution %s" % distribution_id, cloudfront.get_distribution,
-                      Id=distribution_id)["Distribution"]["Status"]
+        if tenant:
+            status = read_tenant(cloudfront, distribution_id)[0].status
+        else:
+            status = call("GetDistribution %s" % distribution_id, cloudfront.get_distribution,
+                          Id=distribution_id)["Distribution"]["Status"]
         if status == "Deployed":
             return True
         if clock() >= deadline:

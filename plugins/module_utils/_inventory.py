@@ -13,8 +13,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import describe_error
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import Distribution
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, describe_error
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
+    DOMAIN_APIS_BOTOCORE,
+    ConnectionGroup,
+    Distribution,
+    Tenant,
+    botocore_version,
+    not_offered,
+)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._rfc2136 import server_addresses
@@ -33,7 +40,8 @@ except ImportError:
 
 # The largest page each list call returns.
 PAGE = {"ListDistributions": 100, "ListHostedZones": 100, "ListResourceRecordSets": 300,
-        "ListCertificates": 1000, "ListDnsRecords": 5000}
+        "ListCertificates": 1000, "ListDnsRecords": 5000, "ListDistributionTenants": 100,
+        "ListConnectionGroups": 100}
 AUDITED_TYPES = ("CNAME", "A", "AAAA", "TXT")
 
 
@@ -85,6 +93,47 @@ def list_distributions(client, cost):
                        "status": dist.status, "aliases": aliases, "comment": dist.comment,
                        "certificate_arn": dist.certificate_arn, "ipv6": dist.ipv6, "account_id": dist.account_id})
     return result
+
+
+def list_tenants(client, cost):
+    """Distribution tenants and connection groups (CloudFront SaaS Manager): (tenants, groups, note).
+
+    A tenant carries its domains (with their status, active or inactive) and its routing endpoint (its
+    connection group's): the name its DNS must lead to. ``note`` says why both are empty when this botocore or
+    endpoint does not offer the tenant APIs; an account without tenants simply has none.
+    """
+    if not (hasattr(client, "list_distribution_tenants") and hasattr(client, "list_connection_groups")):
+        return [], [], ("distribution tenants were not read: this botocore (%s) has no tenant APIs (botocore %s or "
+                        "later has them)" % (botocore_version(), DOMAIN_APIS_BOTOCORE))
+    try:
+        tenants = _paginate(client, "list_distribution_tenants", ("DistributionTenantList",),
+                            PaginationConfig={"PageSize": PAGE["ListDistributionTenants"]})
+        groups = _paginate(client, "list_connection_groups", ("ConnectionGroups",),
+                           PaginationConfig={"PageSize": PAGE["ListConnectionGroups"]})
+    except AwsError as exc:
+        if not not_offered(exc):
+            raise
+        return [], [], "distribution tenants were not read: %s" % exc
+    cost.need("ListDistributionTenants", pages(len(tenants), PAGE["ListDistributionTenants"]))
+    cost.need("ListConnectionGroups", pages(len(groups), PAGE["ListConnectionGroups"]))
+    by_group = dict((g.id, g) for g in (ConnectionGroup.from_summary(g) for g in groups))
+    result = []
+    for summary in tenants:
+        try:
+            tenant = Tenant.from_summary(summary)
+        except InvalidName:
+            continue
+        group = by_group.get(tenant.connection_group_id)
+        endpoint = group.routing_endpoint if group is not None else None
+        result.append({"id": tenant.id, "resource_type": "distribution-tenant", "arn": tenant.arn,
+                       "name": tenant.name, "distribution_id": tenant.distribution_id,
+                       "connection_group_id": tenant.connection_group_id, "routing_endpoint": endpoint,
+                       "domain_name": endpoint, "enabled": tenant.enabled, "status": tenant.status,
+                       "domains": [a.name for a in tenant.aliases],
+                       "domain_status": dict((a.name, tenant.domain_status.get(a.name)) for a in tenant.aliases),
+                       "account_id": tenant.account_id})
+    return result, [dict(g.to_result(), resource_type="connection-group", domain_name=g.routing_endpoint)
+                    for g in by_group.values()], None
 
 
 # Every key type ACM knows. Without Includes.keyTypes ListCertificates returns only RSA_1024 and RSA_2048

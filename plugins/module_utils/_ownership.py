@@ -18,10 +18,13 @@ Nodes, by id, each with a ``kind``:
 * ``outside``: a holder AWS named outside the audited accounts, its ids partly hidden (``account``,
   ``resource_type``).
 
-Distribution tenants and connection groups are two more kinds in the same shape: a ``tenant`` node holds
-names (``account``, ``distribution``: its multi-tenant distribution, ``connection_group``), a
-``connection_group`` node is what DNS points at (``domain``: its routing endpoint). Rows and drawing do
-not change.
+* ``tenant``: an audited distribution tenant, which holds names (``account``, ``domain``: its routing
+  endpoint, ``distribution``: its multi-tenant distribution, ``connection_group``, ``enabled``);
+* ``connection_group``: what DNS points at for tenants (``account``, ``domain``: its routing endpoint).
+
+A row whose DNS leads to the holder's own connection group is drawn with ``dns`` the group and
+``holder`` the tenant; ``agrees`` says that DNS and CloudFront agree (for a distribution, ``dns`` and
+``holder`` are then the same node).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -38,8 +41,8 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit impor
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import in_zone
 
 # The state a row is drawn in: its worst finding, in this order; "ok" without one.
-STATES = ("dangling_cname", "dns_points_elsewhere", "unverified", "proxied_in_front", "disabled_holder",
-          "overlapping_holders", "alias_without_dns", "leftover_txt")
+STATES = ("dangling_cname", "dns_points_elsewhere", "unverified", "tenant_dns_other_group", "proxied_in_front",
+          "disabled_holder", "tenant_domain_inactive", "overlapping_holders", "alias_without_dns", "leftover_txt")
 _NAME_TYPES = ("CNAME", "A", "AAAA")
 
 
@@ -50,9 +53,17 @@ class _Map:
         self.nodes = {}  # type: Dict[str, dict]
 
     def distribution(self, account: str, dist: dict) -> str:
-        self.nodes.setdefault(dist["id"], {
-            "kind": "distribution", "label": dist["id"], "account": account, "domain": dist["domain_name"],
-            "enabled": bool(dist.get("enabled", True))})
+        """The node of an audited distribution, tenant or connection group."""
+        kind = {"distribution-tenant": "tenant", "connection-group": "connection_group"}.get(
+            dist.get("resource_type"), "distribution")
+        node = {"kind": kind, "label": dist["id"], "account": account, "domain": dist["domain_name"],
+                "enabled": bool(dist.get("enabled", True))}
+        if kind == "tenant":
+            node.update(name=dist.get("name"), distribution=dist.get("distribution_id"),
+                        connection_group=dist.get("connection_group_id"))
+        elif kind == "connection_group":
+            node.update(name=dist.get("name"))
+        self.nodes.setdefault(dist["id"], node)
         return dist["id"]
 
     def target(self, domain: str) -> str:
@@ -115,6 +126,9 @@ def ownership_map(inventories, dns_zones, findings, evidence) -> dict:
             continue  # an alias A record and its AAAA twin are one name
         row = {"name": record.name, "record": _record_text(record), "dns": drawing.target(target) if target else None,
                "holder": holder, "also": drawing.also(record.name, holder), "findings": [], "state": "ok"}
+        holding = fleet.holder_of(record.name)
+        pointed = fleet.by_domain.get(target) if target else None
+        row["agrees"] = bool(holding is not None and pointed is not None and holding.reached_through(pointed[1]))
         if not target:
             row["dns_elsewhere"] = True  # DNS sends the name somewhere that is not CloudFront
         rows[record.name] = row

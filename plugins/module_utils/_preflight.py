@@ -56,6 +56,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     in_account_holders,
     require_distribution_id,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit_checks import TargetChecker
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import read_dns
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
     Alias,
@@ -65,7 +66,6 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
     to_ascii,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS as DNS_PROVIDERS
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 SCHEMA = "aliasguard.cloudfront/preflight/1"
 
@@ -1134,16 +1134,9 @@ def _dns_finding(check, resolver, view, item):
 
 
 def _cloudfront_name_exists(resolver, name):
-    """False only when an authoritative server says the CloudFront name does not exist (NXDOMAIN)."""
-    try:
-        servers = resolver.explicit or resolver.servers_for(resolver.zone_for(name))
-    except ResolverError:
-        return True
-    for server in servers:
-        answer = resolver.lookup(server, name, "A")
-        if answer.error is None:
-            return answer.rcode != "NXDOMAIN"
-    return True
+    """False only when an authoritative server says the CloudFront name does not exist (NXDOMAIN): the audit's
+    proof rule (``TargetChecker``), asked of the preflight's resolver."""
+    return TargetChecker.for_resolver(resolver).check(name)["exists"] is not False
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,8 +26,10 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers i
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import is_cloudflare_address
 
 STRATEGIES = ("auto", "move", "dns_first")
-REQUEST_KEYS = ("alias", "target_distribution_id", "dns_provider", "dns_zone", "strategy", "cloudflare_dns_only",
-                "txt_record_name")
+REQUEST_KEYS = ("alias", "target_distribution_id", "target_distribution_tenant_id", "dns_provider", "dns_zone",
+                "strategy", "cloudflare_dns_only", "txt_record_name")
+TENANT = "distribution-tenant"
+TARGET_KEYS = ("target_distribution_id", "target_distribution_tenant_id")
 
 NOOP = "none"
 ADD = "add"
@@ -86,7 +88,12 @@ def requests_from(single, many, defaults):
             raise RemediationInputError("aliases[%d] (%s): unknown key(s) %s; known keys: %s"
                                         % (index, item["alias"], ", ".join(unknown), ", ".join(REQUEST_KEYS)))
         entry = dict(defaults)
-        entry.update(dict((k, v) for k, v in item.items() if v not in (None, "")))
+        given = dict((k, v) for k, v in item.items() if v not in (None, ""))
+        if any(key in given for key in TARGET_KEYS):
+            # An item that names its target replaces the default target, whichever kind that is.
+            for key in TARGET_KEYS:
+                entry.pop(key, None)
+        entry.update(given)
         items.append(entry)
     if single:
         entry = dict(defaults)
@@ -103,8 +110,7 @@ def requests_from(single, many, defaults):
             key = Alias.from_input(str(item["alias"])).name
         except InvalidName as exc:
             raise RemediationInputError(str(exc))
-        if not item.get("target_distribution_id"):
-            raise RemediationInputError("%s: target_distribution_id is missing" % item["alias"])
+        _target_of(item)
         strategy = item.get("strategy") or "auto"
         if strategy not in STRATEGIES:
             raise RemediationInputError("%s: strategy %r is not one of %s"
@@ -130,6 +136,19 @@ def requests_from(single, many, defaults):
             raise RemediationInputError("%s is listed twice (as %r and %r)" % (key, seen[key], item["alias"]))
         seen[key] = item["alias"]
     return items
+
+
+def _target_of(item):
+    """Sets ``target_id`` and ``target_resource_type``: a standard distribution, or a distribution tenant."""
+    distribution, tenant = item.get("target_distribution_id"), item.get("target_distribution_tenant_id")
+    if distribution and tenant:
+        raise RemediationInputError("%s: give target_distribution_id or target_distribution_tenant_id, not both "
+                                    "(%s, %s)" % (item["alias"], distribution, tenant))
+    if not (distribution or tenant):
+        raise RemediationInputError("%s: target_distribution_id is missing (or target_distribution_tenant_id, for a "
+                                    "distribution tenant)" % item["alias"])
+    item["target_id"] = str(tenant or distribution)
+    item["target_resource_type"] = TENANT if tenant else "distribution"
 
 
 def _check_timeout(value):
@@ -171,7 +190,7 @@ def plan_remediation(requests, found_results):
     found = _found_by_alias(found_results)
     plans = []
     for request in requests:
-        target_id = request["target_distribution_id"]
+        target_id = request.get("target_id") or request["target_distribution_id"]
         # Step 1 reports names normalised (lowercase, punycode): match on the same form.
         key = (target_id, Alias.parse(str(request["alias"])).name)
         if key not in found:
@@ -211,9 +230,11 @@ def _plan_one(request, result, entry):
     points_to = dns.get("points_to") or {}
     provider = request.get("dns_provider") or None
     zone = request.get("dns_zone") or None
+    tenant_target = target.get("resource_type") == TENANT
     plan = {
         "alias": entry["alias"],
         "target_distribution_id": target["id"],
+        "target_resource_type": TENANT if tenant_target else "distribution",
         "target_domain_name": target["domain_name"],
         "dns_provider": provider,
         "dns_zone": zone,
@@ -250,9 +271,19 @@ def _plan_one(request, result, entry):
                                "the target)" % _dns_text(plan["dns_before"]))
         elif repoint:
             plan["reason"] += "; DNS does not lead to it yet (%s): repoint DNS" % _dns_text(plan["dns_before"])
+    elif strategy == "auto" and tenant_target and verdict == "held_other_account":
+        # UpdateDomainAssociation would be refused while the holder is enabled in its account; OnDomainTakeover
+        # moves the domain to the tenant once its DNS names the tenant, and the holder serves it until then.
+        plan["action"] = DNS_FIRST
+        plan["takeover"] = True
+        plan["reason"] = ("held by %s in another account: point DNS at the tenant's routing endpoint %s first (the "
+                          "holder keeps serving the name: CloudFront's edges serve it by its holder), then "
+                          "UpdateDistributionTenant with OnDomainTakeover=allow moves it to the tenant in one step; "
+                          "UpdateDomainAssociation would need that account to disable its resource first"
+                          % (_holder_words(holders), target["domain_name"]))
     elif strategy == "move" or (strategy == "auto" and verdict in ("held_in_account", "held_other_account")):
         plan["action"] = MOVE
-        plan["reason"] = _move_reason(verdict, holders)
+        plan["reason"] = _move_reason(verdict, holders, plan)
     elif strategy == "dns_first" or verdict == "dns_points_elsewhere":
         if strategy == "dns_first" and any(not h.get("in_account") for h in holders):
             plan["action"] = BLOCKED
@@ -262,6 +293,15 @@ def _plan_one(request, result, entry):
         else:
             plan["action"] = DNS_FIRST
             plan["remove_from"] = [h["distribution_id"] for h in in_account]
+            if plan["remove_from"] and (tenant_target or any(h.get("resource_type") == TENANT for h in in_account)):
+                plan["action"] = BLOCKED
+                plan["reason"] = ("dns_first takes an alias off a standard distribution and adds it to another; "
+                                  "with a distribution tenant on either side use strategy auto or move "
+                                  "(UpdateDomainAssociation moves it with no gap)")
+                _block_when_impossible(plan, entry, repoint, request)
+                plan["steps"] = []
+                plan["expected_current"] = _expected_current(dns, points_to, holders, plan["overlapping"], target)
+                return plan
             if verdict == "dns_points_elsewhere":
                 plan["reason"] = ("no distribution holds it but DNS points at %s: repoint DNS first, then add it "
                                   "(the runbook's order)" % (points_to.get("domain_name") or "another distribution"))
@@ -337,15 +377,34 @@ def _txt_name(entry, zone):
     return entry.get("txt_record_name") or alias.txt_challenge_name()
 
 
-def _move_reason(verdict, holders):
+def _holder_words(holders):
+    return ", ".join("%s%s%s" % ("distribution tenant " if h.get("resource_type") == TENANT else "",
+                                 h["distribution_id"], "" if h.get("in_account") else " (another account)")
+                     for h in holders)
+
+
+def move_call(plan):
+    """AssociateAlias between standard distributions; UpdateDomainAssociation wherever a tenant is involved."""
+    if plan.get("target_resource_type") == TENANT or any(h.get("resource_type") == TENANT for h in plan["holders"]):
+        return "UpdateDomainAssociation"
+    return "AssociateAlias"
+
+
+def target_words(plan):
+    if plan.get("target_resource_type") == TENANT:
+        return "distribution tenant %s" % plan["target_distribution_id"]
+    return plan["target_distribution_id"]
+
+
+def _move_reason(verdict, holders, plan=None):
+    call_name = move_call(plan) if plan else "AssociateAlias"
     if not holders:
-        return "strategy move (AssociateAlias adds it: nobody holds it)"
-    who = ", ".join("%s%s" % (h["distribution_id"], "" if h.get("in_account") else " (another account)")
-                    for h in holders)
+        return "strategy move (%s adds it: nobody holds it)" % call_name
+    who = _holder_words(holders)
     if verdict == "held_other_account":
-        return ("held by %s: AWS moves it only if that distribution is disabled; if it is enabled the run stops "
-                "and changes nothing" % who)
-    return "held by %s in this account: move it in one step with AssociateAlias" % who
+        return ("held by %s: AWS moves it only if that %s is disabled; if it is enabled the run stops "
+                "and changes nothing" % (who, "resource" if call_name != "AssociateAlias" else "distribution"))
+    return "held by %s in this account: move it in one step with %s" % (who, call_name)
 
 
 def _steps(action, repoint, leftover_txt=False):
@@ -427,18 +486,28 @@ def batches(plans, step, created_by=None, repointed=None, handed_over=None):
     for plan in plans:
         if step not in plan["steps"]:
             continue
+        takeover = step == "add_alias_after_dns" and bool(plan.get("takeover"))
         if step in DNS_STEPS:
             keys = [plan["dns_provider"]]
         else:
-            keys = [plan["target_distribution_id"]]
+            keys = [(plan["target_distribution_id"], takeover)]
         for key in keys:
             if key not in by_key:
-                by_key[key] = ({"provider": key, "records": []} if step in DNS_STEPS
-                               else {"distribution_id": key, "aliases": []})
+                if step in DNS_STEPS:
+                    by_key[key] = {"provider": key, "records": []}
+                else:
+                    # resource_type tells the tasks whether the id is a distribution's or a tenant's.
+                    by_key[key] = {"distribution_id": key[0], "aliases": [],
+                                   "resource_type": plan.get("target_resource_type") or "distribution"}
                 if step in ("add_alias", "repoint_dns"):
                     by_key[key]["wait"] = False
                 if step == "add_alias_after_dns":
                     by_key[key].update(release_from=[], conflict_wait=RELEASE_GRACE)
+                    if takeover:
+                        # OnDomainTakeover: DNS names the tenant now; CloudFront hands the domain over.
+                        by_key[key].update(state="moved", move_with="takeover")
+                if step == "move_alias" and move_call(plan) == "UpdateDomainAssociation":
+                    by_key[key]["move_with"] = "domain_association"
                 groups.append(by_key[key])
             batch = by_key[key]
             if "records" in batch:
@@ -674,14 +743,16 @@ def collect(plans, registered):
 
 def describe_step(plan, step):
     """What one step does for one alias, in words."""
-    alias, target = plan["alias"], plan["target_distribution_id"]
+    alias, target = plan["alias"], target_words(plan)
     domain = plan["target_domain_name"]
+    tenant = plan.get("target_resource_type") == TENANT
     where = "%s%s" % (plan["dns_provider"], " zone %s" % plan["dns_zone"] if plan["dns_zone"] else "")
-    holders = ", ".join(h["distribution_id"] for h in plan["holders"]) or "nobody"
+    holders = ", ".join("%s%s" % ("distribution tenant " if h.get("resource_type") == TENANT else "",
+                                  h["distribution_id"]) for h in plan["holders"]) or "nobody"
     if step == "txt_create":
-        return "create TXT %s = %s at %s (AssociateAlias checks it)" % (plan["txt_record_name"], domain, where)
+        return "create TXT %s = %s at %s (%s checks it)" % (plan["txt_record_name"], domain, where, move_call(plan))
     if step == "move_alias":
-        return "move %s from %s to %s in one step (AssociateAlias)" % (alias, holders, target)
+        return "move %s from %s to %s in one step (%s)" % (alias, holders, target, move_call(plan))
     if step == "repoint_dns":
         if plan["expected_current"] is None:
             guard = "only if it still holds what the provider reads when it writes"
@@ -702,8 +773,12 @@ def describe_step(plan, step):
                 "then add it to %s at once (UpdateDistribution, asking again while CloudFront still answers "
                 "CNAMEAlreadyExists); if it cannot be added, give it back to %s and put DNS back as it was"
                 % (alias, holders, holders, target, holders))
+    if step == "add_alias_after_dns" and plan.get("takeover"):
+        return ("move %s from %s to %s in one step: UpdateDistributionTenant with OnDomainTakeover=allow, which "
+                "CloudFront honours now that DNS names the tenant's routing endpoint %s"
+                % (alias, _holder_words(plan["holders"]), target, domain))
     if step in ("add_alias", "add_alias_after_dns"):
-        return "add %s to %s (UpdateDistribution)" % (alias, target)
+        return "add %s to %s (%s)" % (alias, target, "UpdateDistributionTenant" if tenant else "UpdateDistribution")
     if step == "verify":
         return "prove with DNS that %s leads to %s" % (alias, domain)
     return step
@@ -757,8 +832,9 @@ def summarise(plans, registered, check_mode=False, failed=False, error=None):
     handovers = results.get("handovers", {})
     for plan in plans:
         alias = plan["alias"]
-        lines.append("%s -> %s (%s)" % (alias, plan["target_distribution_id"], plan["target_domain_name"]))
-        holders = ", ".join("%s%s" % (h["distribution_id"], "" if h.get("in_account") else " [other account]")
+        lines.append("%s -> %s (%s)" % (alias, target_words(plan), plan["target_domain_name"]))
+        holders = ", ".join("%s%s%s" % ("distribution tenant " if h.get("resource_type") == TENANT else "",
+                                        h["distribution_id"], "" if h.get("in_account") else " [other account]")
                             for h in plan["holders"]) or "nobody else"
         for holder in plan.get("overlapping", []):
             holders += "; %s on %s covers it (kept)" % (holder.get("alias"), holder["distribution_id"])

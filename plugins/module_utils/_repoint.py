@@ -23,6 +23,7 @@ import time
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     CLOUDFRONT_HOSTED_ZONE_ID,
     DistributionIndex,
+    TenantIndex,
     is_distribution_id,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
@@ -237,7 +238,8 @@ class Targets:
                            "true to point at it unchecked" % what)
         if self.serves(target):
             return
-        raise PlanError("%s is not the domain name of any distribution in account %s: a record pointing there would "
+        raise PlanError("%s is not the domain name of any distribution, nor the routing endpoint of any connection "
+                        "group, in account %s: a record pointing there would "
                         "dangle, and anyone who adds %s to their own distribution would serve it (a takeover). Give "
                         "the target distribution's id or its dXXXX.cloudfront.net name; if %s is another account's "
                         "distribution, set allow_any_target: true"
@@ -250,14 +252,20 @@ class Targets:
         return self.routing_endpoint(domain)
 
     def routing_endpoint(self, domain):
-        """Hook: whether ``domain`` is the routing endpoint of one of this account's connection groups.
+        """Whether ``domain`` is the routing endpoint of one of this account's connection groups.
 
         Distribution tenants (CloudFront SaaS Manager) are reached through a connection
-        group's RoutingEndpoint, also a ``dXXXX.cloudfront.net`` name. Until connection
-        groups are read here, no such endpoint is known, so a tenant's endpoint needs
-        allow_any_target.
+        group's RoutingEndpoint, also a ``dXXXX.cloudfront.net`` name, so a record pointed
+        there does not dangle. The groups are listed (ListConnectionGroups) only when a
+        target is no distribution of the account.
         """
-        return False
+        if getattr(self, "_tenants", None) is None:
+            try:
+                self._tenants = TenantIndex.load(self._factory(), self.index())
+            except AwsError as exc:
+                raise PlanError("%s. The connection groups of this account are read to check the target %s"
+                                % (exc, domain))
+        return self._tenants.group_for_endpoint(domain) is not None
 
     def domain(self, value):
         if value and is_distribution_id(value):

@@ -283,10 +283,12 @@ _HTML = """<!DOCTYPE html>
   report.accounts.forEach(function (a) { accountLabels[a.account_id] = a.label; });
   var STATE_TEXT = { ok: "DNS and holder agree", dangling_cname: "dangling", dns_points_elsewhere: "DNS points elsewhere",
     unverified: "could not be checked", proxied_in_front: "proxied in front", disabled_holder: "disabled holder",
-    overlapping_holders: "overlap", alias_without_dns: "no DNS record", leftover_txt: "leftover TXT" };
+    overlapping_holders: "overlap", alias_without_dns: "no DNS record", leftover_txt: "leftover TXT",
+    tenant_domain_inactive: "tenant domain inactive", tenant_dns_other_group: "DNS to another connection group" };
   var STATE_COLOR = { ok: "#2b8a3e", dangling_cname: "#a4161a", dns_points_elsewhere: "#d9480f", unverified: "#868e96",
     proxied_in_front: "#e8a317", disabled_holder: "#868e96", overlapping_holders: "#7048e8",
-    alias_without_dns: "#3b7dd8", leftover_txt: "#3b7dd8" };
+    alias_without_dns: "#3b7dd8", leftover_txt: "#3b7dd8", tenant_domain_inactive: "#868e96",
+    tenant_dns_other_group: "#e8a317" };
   var ROW = 24, CHAR = 7.3, TOP = 26;
 
   function node(id) { return own.nodes[id] || { kind: "unknown", label: id }; }
@@ -303,7 +305,8 @@ _HTML = """<!DOCTYPE html>
         (n.exists === false ? " (does not exist)" : n.exists === null ? " (could not check)" : "");
     }
     if (n.kind === "outside") { return n.label + " (" + (n.resource_type || "distribution") + ", account " + n.account + ")"; }
-    return n.label + "  " + (n.domain || "") + (n.enabled === false ? " (disabled)" : "");
+    var kind = n.kind === "tenant" ? "tenant " : n.kind === "connection_group" ? "connection group " : "";
+    return kind + n.label + "  " + (n.domain || "") + (n.enabled === false ? " (disabled)" : "");
   }
   function nodeClass(id) {
     var n = node(id);
@@ -379,9 +382,12 @@ _HTML = """<!DOCTYPE html>
     items.forEach(function (it, i) {
       var yr = TOP + i * ROW + ROW / 2;
       var color = STATE_COLOR[it.state] || "#2b8a3e";
-      if (it.dns && it.dns === it.holder) {
+      if (it.dns && (it.dns === it.holder || it.agrees)) {
         edges.push(edge(xe, yr, xn - 8, ny[it.dns], "e-ok", "DNS sends " + it.label + " to " + nodeText(it.dns) +
-          ", which holds it"));
+          (it.dns === it.holder ? ", which holds it" : ", the connection group of its tenant")));
+        if (it.holder && it.holder !== it.dns) {
+          edges.push(edge(xe, yr, xn - 8, ny[it.holder], "e-holds", nodeText(it.holder) + " holds " + it.label));
+        }
       } else {
         if (it.dns) {
           var cls = { dangling_cname: "e-dangling", dns_points_elsewhere: "e-drift", unverified: "e-unverified" }[it.state] ||
@@ -416,7 +422,7 @@ _HTML = """<!DOCTYPE html>
     var label = row.name + (row.dns_elsewhere ? "  \\u2192 " + row.record : "") +
       (row.record || row.state === "alias_without_dns" ? "" : "  (no DNS record)");
     return { label: label, note: STATE_TEXT[row.state] || row.state, state: row.state, dns: row.dns,
-      holder: row.holder, also: row.also,
+      holder: row.holder, also: row.also, agrees: row.agrees,
       title: row.name + ": " + (STATE_TEXT[row.state] || row.state) + (row.record ? " \\u2014 " + row.record : "") +
         " \\u2014 " + row.findings.length + " finding(s); click to show them",
       attrs: { "data-name": row.name, "data-state": row.state, "data-findings": row.findings.join(" ") } };
@@ -432,7 +438,7 @@ _HTML = """<!DOCTYPE html>
       var group = byNode[k], names = group.map(function (r) { return r.name; });
       var shown = names.slice(0, 3).join(", ") + (names.length > 3 ? ", +" + (names.length - 3) + " more" : "");
       return { label: names.length + (names.length === 1 ? " name: " : " names: ") + shown, state: "ok",
-        dns: group[0].dns, holder: group[0].holder, also: [], title: names.join("\\n"),
+        dns: group[0].dns, holder: group[0].holder, agrees: group[0].agrees, also: [], title: names.join("\\n"),
         attrs: { "data-healthy-node": group[0].holder || group[0].dns, "data-count": names.length } };
     });
   }

@@ -23,7 +23,11 @@ description:
     distribution holds the name, and neither DNS nor AWS could say whether anybody does; with the reasons),
     V(alias_without_dns), V(proxied_in_front) (a proxied Cloudflare record in front of CloudFront),
     V(overlapping_holders) (a wildcard on one distribution, a name under it on another), V(disabled_holder),
-    V(leftover_txt) (a C(_<alias>) TXT record left from a move)."
+    V(leftover_txt) (a C(_<alias>) TXT record left from a move), V(tenant_dns_other_group) (a distribution tenant's
+    domain whose DNS leads to another connection group's routing endpoint), V(tenant_domain_inactive) (a distribution
+    tenant's domain that CloudFront does not serve: its status is inactive)."
+  - Distribution tenants and connection groups in the inventories (CloudFront SaaS Manager) hold and receive names
+    like distributions do, so a name served through a routing endpoint is never C(dangling_cname).
   - With O(previous_report), marks every finding C(new) or C(unchanged) and lists the previous findings that are
     gone as C(resolved).
   - Writes C(audit.json), C(audit.md) and C(audit.html) (one self-contained page with a map of who owns which name

@@ -13,17 +13,28 @@ short_description: Find which CloudFront distribution holds an alias, and what i
 version_added: 0.1.0
 description:
   - Step 1 of the C(CNAMEAlreadyExists) (HTTP 409) runbook, for one or many aliases at once.
-  - For each alias it reports every distribution, in this account or another, that holds the
-    alias or an overlapping one (ListConflictingAliases), what the alias's DNS record says today
+  - For each alias it reports every standard distribution and every distribution tenant (CloudFront SaaS
+    Manager), in this account or another, that holds the alias or an overlapping one, what the alias's DNS record
+    says today
     (asked of the zone's authoritative nameservers, with the CNAME chain followed to the final
     C(*.cloudfront.net) name), a O(ignore:verdict), and the next step in plain words.
-  - AWS hides part of every holder's ids, this account's too (C(*******5PBZ4YV), C(******111111)). A holder
-    whose visible account digits are this account's is this account's, and its id is matched against this
-    account's distributions by its visible end (where exactly one fits), so that this account's distributions are
-    reported with their real ids and never as another account's.
+  - Holders come from C(ListDomainConflicts), which sees standard distributions and distribution tenants alike,
+    where the installed botocore (1.38.4 or later) and the endpoint offer it. Otherwise C(ListConflictingAliases)
+    is asked, which AWS says "only supports standard distributions", and RV(aliases[].warning) says so and names
+    the botocore release that brought C(ListDomainConflicts); this account's own tenants are still read from
+    C(ListDistributionTenants).
+  - AWS hides part of every holder's ids, this account's too (C(*******5PBZ4YV), C(******111111), the first half
+    of a tenant id). A holder whose visible account digits are this account's is this account's, and its id is
+    matched against this account's distributions (or tenants, from C(ListDistributionTenants)) by its visible end
+    (where exactly one fits), so that this account's resources are reported with their real ids and never as
+    another account's.
+  - A DNS CNAME to a connection group's routing endpoint (a C(*.cloudfront.net) name that is no distribution of
+    this account) is recognised as leading to the tenants of that group (C(ListConnectionGroups)).
   - Read-only. One paginated C(ListDistributions) pass per run, shared by all aliases, and one
-    C(ListConflictingAliases) (all pages) per alias; one C(DescribeCertificate) of the target's certificate when
-    some alias is not on the target yet (RV(aliases[].target_certificate)).
+    C(ListDomainConflicts) (all pages) per alias; C(ListDistributionTenants) and C(ListConnectionGroups) once,
+    only when a tenant of this account or an unknown C(*.cloudfront.net) name is met (or the target is a
+    tenant); one C(DescribeCertificate) of the target's certificate when some alias is not on the target yet
+    (RV(aliases[].target_certificate)).
 author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
@@ -32,11 +43,18 @@ extends_documentation_fragment:
 options:
   target_distribution_id:
     description:
-      - The distribution that should receive the aliases (the one the 409 was about).
+      - The standard distribution that should receive the aliases (the one the 409 was about).
       - It must be in the account of the credentials, with a certificate that covers the aliases,
-        because that is what C(ListConflictingAliases) requires.
+        because that is what C(ListDomainConflicts) and C(ListConflictingAliases) require.
+      - Exactly one of O(target_distribution_id) and O(target_distribution_tenant_id) is required.
     type: str
-    required: true
+  target_distribution_tenant_id:
+    description:
+      - The distribution tenant (CloudFront SaaS Manager, C(dt_...)) that should receive the aliases as its
+        domains, instead of a standard distribution.
+      - It must be in the account of the credentials. Its routing endpoint (its connection group's) is
+        the name DNS must lead to, and the value of the C(_<alias>) TXT record a move needs.
+    type: str
   aliases:
     description:
       - The alternate domain names to look up, for example V(www.example.com) or V(*.example.com).
@@ -70,6 +88,9 @@ seealso:
   - name: ListConflictingAliases
     description: AWS API reference.
     link: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListConflictingAliases.html
+  - name: ListDomainConflicts
+    description: AWS API reference.
+    link: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListDomainConflicts.html
 """
 
 EXAMPLES = r"""
@@ -79,6 +100,11 @@ EXAMPLES = r"""
     aliases:
       - www.example.com
   register: conflict
+
+- name: Who holds shop.example.com, for a distribution tenant that should serve it?
+  aliasguard.cloudfront.cloudfront_alias_conflict_info:
+    target_distribution_tenant_id: dt_2x9GhoK0TZRsohWzv1b9It8J1AB
+    aliases: [shop.example.com]
 
 - name: Stop here when another account holds the name
   ansible.builtin.fail:
@@ -102,7 +128,9 @@ account_id:
   type: str
   sample: "111111111111"
 target:
-  description: The target distribution.
+  description: The target distribution, or the target distribution tenant (then with C(resource_type)
+    V(distribution-tenant), C(name), C(routing_endpoint), C(connection_group_id) and
+    C(multi_tenant_distribution_id); C(domain_name) is its routing endpoint and C(aliases) its domains).
   returned: always
   type: dict
   contains:
@@ -159,7 +187,8 @@ aliases:
       type: str
       returned: always
     holders:
-      description: Distributions holding this alias or an overlapping one (wildcards), target included.
+      description: Distributions and distribution tenants holding this alias or an overlapping one (wildcards),
+        target included.
       type: list
       elements: dict
       returned: always
@@ -169,9 +198,34 @@ aliases:
           type: str
           returned: always
         distribution_id:
-          description: "The id: the real one for this account's distributions, else partly hidden (leading C(*))."
+          description: "The id (a tenant's id for a tenant): the real one for this account's resources, else partly
+            hidden (leading C(*))."
           type: str
           returned: always
+        resource_type:
+          description: "V(distribution) (a standard distribution) or V(distribution-tenant)."
+          type: str
+          returned: always
+        distribution_tenant_id:
+          description: "For a tenant, its id (as RV(aliases[].holders[].distribution_id))."
+          type: str
+          returned: when resource_type is distribution-tenant
+        name:
+          description: "For a tenant of this account, its name."
+          type: str
+          returned: when a tenant of this account
+        multi_tenant_distribution_id:
+          description: "For a tenant of this account, its multi-tenant distribution."
+          type: str
+          returned: when a tenant of this account
+        connection_group_id:
+          description: "For a tenant of this account, its connection group."
+          type: str
+          returned: when a tenant of this account
+        routing_endpoint:
+          description: "For a tenant of this account, its connection group's routing endpoint (where its DNS leads)."
+          type: str
+          returned: when a tenant of this account
         account_id:
           description: "The account: this account's id when the visible digits are its, else partly hidden."
           type: str
@@ -189,7 +243,8 @@ aliases:
           type: str
           returned: always
         domain_name:
-          description: "In-account holders only."
+          description: "In-account holders only: the distribution's C(*.cloudfront.net) name, or a tenant's
+            routing endpoint."
           type: str
           returned: when in_account
         status:
@@ -249,6 +304,9 @@ aliases:
               addresses match; when more than one does, C(distribution_id) and C(domain_name) are null and
               C(is_target) is V(false). Read the record at the DNS provider to be sure, or prove it with
               M(aliasguard.cloudfront.dns_cname_verify), which reads a Route 53 alias record's target.
+            - When the name is a connection group's routing endpoint, C(resource_type) is V(connection-group),
+              with C(connection_group_id), C(connection_group_name) and C(distribution_tenant_ids) (the tenants
+              it leads to); C(is_target) is V(true) when the target is a tenant of that group.
           type: dict
           returned: always
         error:
@@ -285,9 +343,10 @@ aliases:
       returned: when the verdict is on_target and O(dns_lookup=true)
       sample: {name: _www.example.com, values: [], error: null}
     warning:
-      description: Set when AWS refused C(ListConflictingAliases), so only this account could be checked.
+      description: Set when C(ListDomainConflicts) was not available (so C(ListConflictingAliases), which does not
+        see tenants, was asked), or when AWS refused the question, so only this account could be checked.
       type: str
-      returned: when ListConflictingAliases was refused
+      returned: when ListDomainConflicts was not asked or AWS refused the question
 conflicts:
   description: How many aliases are neither V(free) nor V(on_target).
   returned: always
@@ -309,6 +368,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     InvalidDistributionId,
     require_distribution_id,
+    require_tenant_id,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import (
     FREE,
@@ -331,7 +391,8 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver im
 def main():
     argument_spec = aws_argument_spec()
     argument_spec.update(
-        target_distribution_id=dict(type="str", required=True),
+        target_distribution_id=dict(type="str"),
+        target_distribution_tenant_id=dict(type="str"),
         aliases=dict(type="list", elements="str", required=True),
         dns_lookup=dict(type="bool", default=True),
         txt_record_names=dict(type="dict"),
@@ -339,12 +400,18 @@ def main():
         dns_timeout=dict(type="float", default=3.0),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"]])
+                           mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"],
+                                               ["target_distribution_id", "target_distribution_tenant_id"]],
+                           required_one_of=[["target_distribution_id", "target_distribution_tenant_id"]])
     params = module.params
 
     # Everything that can be checked without asking AWS is checked first.
     try:
-        target_id = require_distribution_id("target_distribution_id", params["target_distribution_id"])
+        target_id = tenant_id = None
+        if params["target_distribution_tenant_id"] is not None:
+            tenant_id = require_tenant_id("target_distribution_tenant_id", params["target_distribution_tenant_id"])
+        else:
+            target_id = require_distribution_id("target_distribution_id", params["target_distribution_id"])
     except InvalidDistributionId as exc:
         module.fail_json(msg=str(exc))
     if not params["aliases"]:
@@ -371,7 +438,8 @@ def main():
         connection.check_credentials()
         cloudfront = connection.client("cloudfront")
         index, target, results = find_conflicts(cloudfront, resolver, target_id, aliases, txt_names,
-                                                lambda: connection.client("acm", region="us-east-1"))
+                                                lambda: connection.client("acm", region="us-east-1"),
+                                                target_tenant_id=tenant_id)
     except TargetNotFound as exc:
         module.fail_json(msg=str(exc))
     except AwsError as exc:

@@ -13,7 +13,9 @@ short_description: Inventory one AWS account for the alias audit - distributions
 version_added: 0.1.0
 description:
   - Reads, with list calls only and each paginated once, every CloudFront distribution of the account (with its
-    aliases, status and certificate), the names on its ACM certificates in us-east-1, and the records of its
+    aliases, status and certificate), every distribution tenant (its domains and their status) and connection group
+    (its routing endpoint) of CloudFront SaaS Manager (C(ListDistributionTenants), C(ListConnectionGroups); skipped
+    with a warning where botocore or the endpoint does not offer them), the names on its ACM certificates in us-east-1, and the records of its
     public Route 53 hosted zones that matter to an alias audit (CNAME, A, AAAA and alias records, and C(_) TXT
     records).
   - The playbook C(aliasguard.cloudfront.audit) runs it once per account (one inventory host per
@@ -83,6 +85,19 @@ inventory:
       type: list
       elements: dict
       returned: always
+    tenants:
+      description:
+        - Every distribution tenant - id, name, distribution_id (its multi-tenant distribution), connection_group_id,
+          routing_endpoint (= domain_name, where its DNS must lead), enabled, status, domains and domain_status
+          (V(active) or V(inactive) per domain).
+      type: list
+      elements: dict
+      returned: always
+    connection_groups:
+      description: Every connection group - id, name, routing_endpoint, is_default, enabled, status.
+      type: list
+      elements: dict
+      returned: always
     certificates:
       description: ACM certificates in us-east-1 - arn and names.
       type: list
@@ -124,6 +139,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory i
     list_certificates,
     list_distributions,
     list_route53,
+    list_tenants,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 
@@ -150,6 +166,7 @@ def main():
         connection = AwsConnection(params)
         connection.check_credentials()
         distributions = list_distributions(connection.client("cloudfront"), cost)
+        tenants, connection_groups, tenants_note = list_tenants(connection.client("cloudfront"), cost)
         account_id = next((d["account_id"] for d in distributions if d.get("account_id")), None)
         if account_id is None:
             # No distribution to read it from: ask STS once.
@@ -168,6 +185,8 @@ def main():
         account_id=account_id,
         label=params["label"] or account_id,
         distributions=distributions,
+        tenants=tenants,
+        connection_groups=connection_groups,
         certificates=certificates,
         route53=route53,
         requests=connection.requests.by_operation,
@@ -175,6 +194,8 @@ def main():
         requests_lower_bound=cost.lower_bound,
         requests_lower_bound_total=cost.lower_bound_total,
     )
+    if tenants_note:
+        module.warn(tenants_note)
     module.exit_json(changed=False, inventory=inventory)
 
 

@@ -9,12 +9,23 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: cloudfront_distribution_alias
-short_description: Add, remove or move aliases (CNAMEs) on a CloudFront distribution, and nothing else
+short_description: Add, remove or move aliases (CNAMEs) on a CloudFront distribution or tenant, and nothing else
 version_added: 0.1.0
 description:
   - Step 3 of the C(CNAMEAlreadyExists) runbook.
-  - V(present) adds the aliases, V(absent) removes them, V(moved) moves them to this distribution from
-    wherever they are with C(AssociateAlias), in one step, so the name is never unserved.
+  - V(present) adds the aliases, V(absent) removes them, V(moved) moves them to this distribution (or
+    distribution tenant) from wherever they are, in one step, so the name is never unserved.
+  - The target is a standard distribution (O(distribution_id)) or a distribution tenant of a multi-tenant
+    distribution (O(distribution_tenant_id), CloudFront SaaS Manager), whose C(Domains) are its aliases. Those are
+    changed with C(UpdateDistributionTenant) and C(If-Match) the same way (read again on C(PreconditionFailed),
+    never overwriting a concurrent edit). A tenant keeps at least one and at most 5 domains; anything else is
+    refused before calling AWS.
+  - A move uses C(AssociateAlias) between standard distributions (no ETag to race on), and
+    C(UpdateDomainAssociation) (with the target's ETag) wherever a tenant is the source or the target, because
+    AWS says C(AssociateAlias) "only supports standard distributions". To a tenant from an enabled holder in
+    another account, which C(UpdateDomainAssociation) refuses, it uses C(OnDomainTakeover=allow), and CloudFront moves
+    the domain once its DNS CNAME names the tenant's routing endpoint. RV(moved[].operation) and RV(moved[].why)
+    say which call and why, in check mode too; O(move_with) overrides the choice.
   - Only the named aliases change; the rest of the configuration is sent back exactly as read. Every update
     reads the configuration and its ETag and sends C(If-Match); when someone else changed the distribution
     in between (C(PreconditionFailed)), it reads again and re-applies only the alias change, up to
@@ -37,9 +48,23 @@ extends_documentation_fragment:
 options:
   distribution_id:
     description:
-      - The distribution to change (the target of a move).
+      - The standard distribution to change (the target of a move).
+      - Exactly one of O(distribution_id) and O(distribution_tenant_id) is required.
     type: str
-    required: true
+  distribution_tenant_id:
+    description:
+      - The distribution tenant (C(dt_...)) to change instead of a standard distribution (the target of a move).
+    type: str
+  move_with:
+    description:
+      - With O(state=moved), the call that moves each alias.
+      - V(auto) picks per alias, as described above.
+      - V(domain_association) always uses C(UpdateDomainAssociation) (also between standard distributions).
+      - V(takeover) (a tenant target only) always uses C(UpdateDistributionTenant) with C(OnDomainTakeover=allow);
+        the domain's DNS must already be a CNAME to the tenant's routing endpoint.
+    type: str
+    choices: [auto, domain_association, takeover]
+    default: auto
   aliases:
     description:
       - The alternate domain names to add, remove or move. Unicode, case and a trailing dot are normalised.
@@ -50,8 +75,9 @@ options:
     description:
       - V(present) adds the aliases with C(UpdateDistribution).
       - V(absent) removes them with C(UpdateDistribution).
-      - V(moved) moves each one with C(AssociateAlias). AWS requires a DNS TXT record whose value is this
-        distribution's domain name, named C(_<alias>); for a wildcard C(*.example.com) it is C(_.example.com), and
+      - V(moved) moves each one with C(AssociateAlias) or C(UpdateDomainAssociation) (see O(move_with)). AWS
+        requires a DNS TXT record whose value is this distribution's domain name (a tenant's routing endpoint),
+        named C(_<alias>); for a wildcard C(*.example.com) it is C(_.example.com), and
         for an alias at the apex of its zone C(_.<alias>) (create it with
         M(aliasguard.cloudfront.dns_cname_repoint) and
         O(aliasguard.cloudfront.dns_cname_repoint#module:challenge=true); the C(txt_record_name) of
@@ -136,6 +162,12 @@ seealso:
   - name: AssociateAlias
     description: AWS API reference.
     link: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_AssociateAlias.html
+  - name: UpdateDomainAssociation
+    description: AWS API reference.
+    link: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_UpdateDomainAssociation.html
+  - name: Move an alternate domain name
+    description: AWS CloudFront Developer Guide.
+    link: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/alternate-domain-names-move.html
 """
 
 EXAMPLES = r"""
@@ -167,11 +199,15 @@ EXAMPLES = r"""
 
 RETURN = r"""
 distribution_id:
-  description: The distribution.
+  description: The distribution, or the distribution tenant's id.
   returned: always
   type: str
+distribution_tenant_id:
+  description: The distribution tenant, when O(distribution_tenant_id) was given.
+  returned: when distribution_tenant_id is given
+  type: str
 domain_name:
-  description: Its C(*.cloudfront.net) name.
+  description: Its C(*.cloudfront.net) name; for a tenant, its connection group's routing endpoint.
   returned: always
   type: str
 aliases:
@@ -193,11 +229,30 @@ removed:
   elements: str
 moved:
   description:
-    - For O(state=moved), each alias and the distribution it came from (ids may be partly hidden).
+    - For O(state=moved), each alias and the distribution or tenant it came from (ids may be partly hidden).
     - On failure, only the moves that were made.
   returned: always
   type: list
   elements: dict
+  contains:
+    alias:
+      description: The alias.
+      type: str
+      returned: always
+    from:
+      description: The holder (C(distribution_id), C(account_id), C(masked), C(in_account), C(resource_type)
+        V(distribution) or V(distribution-tenant)), or null when nobody held it.
+      type: dict
+      returned: always
+    operation:
+      description: V(AssociateAlias), V(UpdateDomainAssociation) or V(OnDomainTakeover) (C(UpdateDistributionTenant)
+        with C(OnDomainTakeover=allow)).
+      type: str
+      returned: always
+    why:
+      description: Why that call was chosen.
+      type: str
+      returned: always
 precondition_retries:
   description: How many times a concurrent change made the module read again.
   returned: always
@@ -234,6 +289,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     InvalidDistributionId,
     require_distribution_id,
+    require_tenant_id,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import (
     AliasError,
@@ -243,6 +299,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distributio
     apply_plan,
     plan_aliases,
     plan_release,
+    plan_tenant_aliases,
     wait_deployed,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
@@ -256,7 +313,9 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
 def main():
     argument_spec = aws_argument_spec()
     argument_spec.update(
-        distribution_id=dict(type="str", required=True),
+        distribution_id=dict(type="str"),
+        distribution_tenant_id=dict(type="str"),
+        move_with=dict(type="str", default="auto", choices=["auto", "domain_association", "takeover"]),
         aliases=dict(type="list", elements="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent", "moved"]),
         check_certificate=dict(type="bool", default=True),
@@ -270,13 +329,21 @@ def main():
         wait_timeout=dict(type="int", default=1200),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[["profile", "access_key"]])
+                           mutually_exclusive=[["profile", "access_key"], ["distribution_id", "distribution_tenant_id"]],
+                           required_one_of=[["distribution_id", "distribution_tenant_id"]])
     params = module.params
 
     try:
-        distribution_id = require_distribution_id("distribution_id", params["distribution_id"])
+        tenant = params["distribution_tenant_id"] is not None
+        if tenant:
+            distribution_id = require_tenant_id("distribution_tenant_id", params["distribution_tenant_id"])
+        else:
+            distribution_id = require_distribution_id("distribution_id", params["distribution_id"])
     except InvalidDistributionId as exc:
         module.fail_json(msg=str(exc))
+    if params["move_with"] == "takeover" and not tenant:
+        module.fail_json(msg="move_with=takeover moves a domain to a distribution tenant (OnDomainTakeover); give "
+                             "distribution_tenant_id, or use move_with=auto or domain_association for a distribution")
     if not params["aliases"]:
         module.fail_json(msg="aliases is empty: give at least one alternate domain name")
     try:
@@ -294,6 +361,9 @@ def main():
                              "decide" % params["alias_quota"])
     release_from = []
     if params["release_from"]:
+        if tenant:
+            module.fail_json(msg="release_from hands aliases over to a standard distribution; for a distribution "
+                                 "tenant use state=moved (UpdateDomainAssociation moves a domain with no gap)")
         if state != "present":
             module.fail_json(msg="release_from hands aliases over to this distribution, so it needs state=present "
                                  "(not %s)" % state)
@@ -308,6 +378,8 @@ def main():
         module.fail_json(msg="txt_record_names: %s" % exc)
 
     result = dict(changed=False, distribution_id=distribution_id, moved=[], precondition_retries=0)
+    if tenant:
+        result["distribution_tenant_id"] = distribution_id
     connection = None
     plan = None
     applied = None  # set the moment AWS has accepted the change: every later failure still reports it
@@ -317,13 +389,18 @@ def main():
         connection.check_credentials()
         cloudfront = connection.client("cloudfront")
         acm = connection.client("acm", region="us-east-1") if params["check_certificate"] else None
-        plan = plan_aliases(cloudfront, acm, distribution_id, aliases, state, params["alias_quota"],
-                            params["check_certificate"], txt_names)
+        if tenant:
+            plan = plan_tenant_aliases(cloudfront, acm, distribution_id, aliases, state, params["check_certificate"],
+                                       txt_names, params["move_with"])
+        else:
+            plan = plan_aliases(cloudfront, acm, distribution_id, aliases, state, params["alias_quota"],
+                                params["check_certificate"], txt_names, params["move_with"])
         result.update(domain_name=plan.domain_name, changed=plan.changed,
                       aliases=[a.name for a in plan.after], added=[a.name for a in plan.added],
                       removed=[a.name for a in plan.removed])
         if state == "moved":
-            result["moved"] = [{"alias": a.name, "from": holder} for a, holder in plan.moves]
+            result["moved"] = [dict({"alias": a.name, "from": holder}, **plan.via.get(a.name, {}))
+                               for a, holder in plan.moves]
         if module._diff and plan.changed:
             result["diff"] = {"before": {"aliases": sorted(a.name for a in plan.before)},
                               "after": {"aliases": sorted(a.name for a in plan.after)}}
@@ -347,7 +424,7 @@ def main():
                                  params["txt_wait_timeout"])
             result.update(applied.to_result())
         if params["wait"] and not module.check_mode:
-            result["deployed"] = wait_deployed(cloudfront, distribution_id, params["wait_timeout"])
+            result["deployed"] = wait_deployed(cloudfront, distribution_id, params["wait_timeout"], tenant=tenant)
             if not result["deployed"]:
                 result["requests"] = connection.requests.by_service
                 module.fail_json(msg="%s did not reach Deployed within %d seconds; %s"

@@ -47,7 +47,13 @@ options:
   target_distribution_id:
     description:
       - The distribution the names must reach; its domain name is read from CloudFront (AWS options).
-      - One of O(target_distribution_id) and O(target_domain_name) is required.
+      - One of O(target_distribution_id), O(target_distribution_tenant_id) and O(target_domain_name) is required.
+    type: str
+  target_distribution_tenant_id:
+    description:
+      - The distribution tenant (CloudFront SaaS Manager, C(dt_...)) the names must reach. Its DNS leads to its
+        connection group's routing endpoint, read from CloudFront (C(GetDistributionTenant),
+        C(GetConnectionGroup)); that C(dXXXX.cloudfront.net) name is what the names are proved against.
     type: str
   target_domain_name:
     description:
@@ -93,6 +99,11 @@ EXAMPLES = r"""
     target_distribution_id: E2ABCDEF012345
     timeout: 300
 
+- name: Prove shop.example.com reaches a distribution tenant's routing endpoint
+  aliasguard.cloudfront.dns_cname_verify:
+    aliases: [shop.example.com]
+    target_distribution_tenant_id: dt_2x9GhoK0TZRsohWzv1b9It8J1AB
+
 - name: Ask specific servers (host:port), without AWS access
   aliasguard.cloudfront.dns_cname_verify:
     aliases: [www.example.net]
@@ -108,7 +119,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 target_domain_name:
-  description: The name every alias must lead to.
+  description: The name every alias must lead to (for a tenant, its connection group's routing endpoint).
   returned: always
   type: str
 verified:
@@ -189,6 +200,8 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     InvalidDistributionId,
     require_distribution_id,
+    require_tenant_id,
+    tenant_routing_endpoint,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, parse_aliases, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
@@ -203,6 +216,7 @@ def main():
     argument_spec.update(
         aliases=dict(type="list", elements="str", required=True),
         target_distribution_id=dict(type="str"),
+        target_distribution_tenant_id=dict(type="str"),
         target_domain_name=dict(type="str"),
         timeout=dict(type="int", default=0),
         fail_on_unverified=dict(type="bool", default=True),
@@ -211,8 +225,10 @@ def main():
         route53_api=dict(type="str", default="auto", choices=["auto", "never"]),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_one_of=[["target_distribution_id", "target_domain_name"]],
-                           mutually_exclusive=[["target_distribution_id", "target_domain_name"]])
+                           required_one_of=[["target_distribution_id", "target_distribution_tenant_id",
+                                             "target_domain_name"]],
+                           mutually_exclusive=[["target_distribution_id", "target_distribution_tenant_id",
+                                                "target_domain_name"]])
     params = module.params
 
     try:
@@ -222,6 +238,9 @@ def main():
         target_id = params["target_distribution_id"]
         if target_id is not None:
             target_id = require_distribution_id("target_distribution_id", target_id)
+        tenant_id = params["target_distribution_tenant_id"]
+        if tenant_id is not None:
+            tenant_id = require_tenant_id("target_distribution_tenant_id", tenant_id)
         domain = (to_ascii(params["target_domain_name"], what="target_domain_name", strict=True)
                   if params["target_domain_name"] else None)
         if params["timeout"] < 0:
@@ -242,6 +261,11 @@ def main():
             aws["connection"] = made
         return aws["connection"]
 
+    if domain is None and tenant_id is not None:
+        try:
+            unused, domain = tenant_routing_endpoint(connection().client("cloudfront"), tenant_id)
+        except AwsError as exc:
+            module.fail_json(msg=str(exc))
     if domain is None:
         try:
             distribution = call("GetDistribution %s" % target_id, connection().client("cloudfront").get_distribution,

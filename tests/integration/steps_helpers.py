@@ -37,8 +37,9 @@ def _run(playbook, extra, env, check=False, diff=False):
 
 def find_holders(sandbox, target_id, aliases, env=None, check=False, **options):
     """Run cloudfront_alias_conflict_info through ansible-playbook; its result."""
-    extra = {"target_distribution_id": target_id, "alias_names": list(aliases),
-             "nameservers": [sandbox.dns_server]}
+    extra = {"alias_names": list(aliases), "nameservers": [sandbox.dns_server]}
+    if target_id is not None:
+        extra["target_distribution_id"] = target_id
     extra.update(options)
     run = _run(CONFLICT_PLAYBOOK, extra, sandbox.aws_env() if env is None else env, check=check)
     return run.task("Find the holders")
@@ -46,7 +47,9 @@ def find_holders(sandbox, target_id, aliases, env=None, check=False, **options):
 
 def change_aliases(sandbox, distribution_id, aliases, state=None, env=None, check=False, diff=False, **options):
     """Run cloudfront_distribution_alias through ansible-playbook; its result."""
-    extra = {"distribution_id": distribution_id, "alias_names": list(aliases)}
+    extra = {"alias_names": list(aliases)}
+    if distribution_id is not None:
+        extra["distribution_id"] = distribution_id
     if state:
         extra["alias_state"] = state
     extra.update(options)

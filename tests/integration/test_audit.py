@@ -81,7 +81,11 @@ def _run_audit(sandbox, tmp_path, inventory, check, extra=None, name=None, succe
 
 @pytest.fixture(scope="module")
 def fleet(sandbox, tmp_path_factory):
-    built = sandbox.scenario("fleet", distributions=60, aliases_per_distribution=3)
+    # Three distribution tenants in two connection groups on top: their names are served through routing
+    # endpoints (never dangling), and their planted problems have finding kinds of their own.
+    built = sandbox.scenario("fleet", distributions=60, aliases_per_distribution=3, tenants=3)
+    for kind, names in built["tenants"]["planted"].items():
+        built["planted"].setdefault(kind, []).extend(names)
     built["scenario_dangling"] = list(built["planted"]["dangling_cname"])
     legacy, txt = _plant_rfc2136(sandbox, "d0123456789abc.cloudfront.net")
     built["legacy"] = legacy
@@ -131,7 +135,10 @@ def test_audit_cost_is_within_ten_percent_of_the_lower_bound(fleet):
     operations = set(r["operation"] for r in api)
     assert operations <= {"ListDistributions", "ListCertificates", "ListHostedZones", "ListResourceRecordSets",
                           "ListZones", "ListDnsRecords", "AXFR", "ListConflictingAliases",
-                          "ListDomainConflicts"}, operations
+                          "ListDomainConflicts", "ListDistributionTenants", "ListConnectionGroups"}, operations
+    # Tenants and connection groups: one page of each list per account (two accounts), inside the lower bound.
+    assert [r["operation"] for r in api].count("ListDistributionTenants") == 2
+    assert [r["operation"] for r in api].count("ListConnectionGroups") == 2
     # Asked about: the two names pointing at a distribution that does not hold them. The names whose target
     # CloudFront's nameservers (here the sandbox's) call NXDOMAIN are dangling without a question.
     answered = [r for r in api if r["operation"] in ("ListConflictingAliases", "ListDomainConflicts")
@@ -140,11 +147,31 @@ def test_audit_cost_is_within_ten_percent_of_the_lower_bound(fleet):
     assert report["verification"]["holders"]["answered"] == 2
 
 
+def test_names_served_through_a_routing_endpoint_are_never_dangling_and_tenants_are_on_the_map(fleet):
+    report = fleet["results"][False][1]
+    tenants = fleet["scenario"]["tenants"]
+    served = set(tenants["served"])
+    assert served  # the tenants' correctly pointed, active domains
+    assert [f for f in report["findings"] if f["name"] in served] == []
+    other_group = [f for f in report["findings"] if f["kind"] == "tenant_dns_other_group"]
+    assert sorted(f["name"] for f in other_group) == sorted(tenants["planted"]["tenant_dns_other_group"])
+    assert all(f["severity"] == "medium" and "routing endpoint" in f["detail"] for f in other_group)
+    [inactive] = [f for f in report["findings"] if f["kind"] == "tenant_domain_inactive"]
+    assert inactive["name"] == tenants["planted"]["tenant_domain_inactive"][0]
+    nodes = report["ownership"]["nodes"]
+    assert {t["id"] for t in tenants["tenants"]} <= {i for i, n in nodes.items() if n["kind"] == "tenant"}
+    groups = {i for i, n in nodes.items() if n["kind"] == "connection_group"}
+    assert {g["id"] for g in tenants["connection_groups"]} == groups
+    rows = [r for z in report["ownership"]["zones"] for r in z["names"] if r["name"] in served]
+    assert len(rows) == len(served) and all(r["agrees"] and r["state"] == "ok" and r["dns"] in groups for r in rows)
+
+
 def test_findings_have_the_documented_schema(fleet):
     report = fleet["results"][False][1]
     assert report["schema"] == "aliasguard.cloudfront/audit/1"
     kinds = {"dangling_cname", "dns_points_elsewhere", "alias_without_dns", "proxied_in_front",
-             "overlapping_holders", "disabled_holder", "leftover_txt", "unverified"}
+             "overlapping_holders", "disabled_holder", "leftover_txt", "unverified", "tenant_domain_inactive",
+             "tenant_dns_other_group"}
     for finding in report["findings"]:
         assert {"id", "kind", "severity", "name", "detail", "fix"} <= set(finding)
         assert finding["kind"] in kinds

@@ -223,14 +223,14 @@ def test_one_list_distributions_pass_reads_every_page(sandbox):
 
     assert the_only(result)["verdict"] == "held_in_account"
     entries = sandbox.requests_since(mark)
-    # 122 distributions are two pages of 100, read once; one ListConflictingAliases; the target's certificate
-    # read once, because the alias is not on the target yet.
-    assert operations(entries) == ["ListDistributions", "ListDistributions", "ListConflictingAliases",
+    # 122 distributions are two pages of 100, read once; one ListDomainConflicts; the target's certificate
+    # read once, because the alias is not on the target yet. No tenant is met, so no tenant is listed.
+    assert operations(entries) == ["ListDistributions", "ListDistributions", "ListDomainConflicts",
                                    "DescribeCertificate"]
     assert result["requests"] == {"cloudfront": 3, "acm": 1}
 
 
-def test_list_conflicting_aliases_reads_every_page_in_one_pass(sandbox):
+def test_list_domain_conflicts_reads_every_page_in_one_pass(sandbox):
     s = sandbox.scenario("seed-409")
     cloudfront = sandbox.aws("cloudfront")
     cert = certificate_arn(sandbox)
@@ -244,7 +244,7 @@ def test_list_conflicting_aliases_reads_every_page_in_one_pass(sandbox):
     assert set(names) | {"www.example.com"} <= held
     assert all(h["overlap"] == "covered" for h in entry["holders"])
     entries = sandbox.requests_since(mark)
-    assert count(entries, "ListConflictingAliases") == 2  # 121 conflicts: two pages of 100
+    assert count(entries, "ListDomainConflicts") == 2  # 121 conflicts: two pages of 100
     assert count(entries, "ListDistributions") == 1
 
 
@@ -262,7 +262,7 @@ def test_many_aliases_in_one_call_share_one_distribution_list(sandbox):
     assert result["conflicts"] == 1
     entries = sandbox.requests_since(mark)
     assert count(entries, "ListDistributions") == 1
-    assert count(entries, "ListConflictingAliases") == len(asked)
+    assert count(entries, "ListDomainConflicts") == len(asked)
     # The target's certificate is read once for all the aliases it does not hold yet.
     assert count(entries, "DescribeCertificate") == 1
     assert len(entries) == 1 + len(asked) + 1
@@ -286,7 +286,7 @@ def test_case_and_trailing_dot_variants_are_one_alias(sandbox):
 
     entry = the_only(result)
     assert entry["verdict"] == "held_in_account"
-    assert count(sandbox.requests_since(mark), "ListConflictingAliases") == 1
+    assert count(sandbox.requests_since(mark), "ListDomainConflicts") == 1
 
 
 # -- the other verdicts ----------------------------------------------------------------------
@@ -380,9 +380,9 @@ def test_alias_outside_the_target_certificate_still_reports_this_accounts_holder
     other = create_distribution(sandbox.aws("cloudfront"), "org-site", aliases=["example.org"], cert_arn=org_cert)
     entry = the_only(find_holders(sandbox, s["target_distribution_id"], ["example.org"]))
 
-    # AWS refuses ListConflictingAliases (the target's certificate does not cover the name),
+    # AWS refuses ListDomainConflicts (the target's certificate does not cover the name),
     # so only this account could be checked, and the result says so.
-    assert "ListConflictingAliases could not be asked" in entry["warning"]
+    assert "ListDomainConflicts could not be asked" in entry["warning"]
     assert "InvalidArgument" in entry["warning"]
     assert entry["verdict"] == "held_in_account"
     [holder] = exact_holders(entry)
@@ -405,3 +405,79 @@ def test_cname_chain_to_another_distribution_is_not_a_dns_conflict(sandbox):
     assert "still points at %s" % s["holder"]["domain_name"] in entry["next_step"]
     assert s["target_domain_name"] in entry["next_step"]
     add_alias_with_boto3(sandbox, s["target_distribution_id"], "shop.example.com")  # and CloudFront agrees
+
+
+# -- distribution tenants (CloudFront SaaS Manager) ------------------------------------------
+
+
+def test_a_tenant_holder_is_seen_resolved_and_its_move_is_update_domain_association(sandbox):
+    s = sandbox.scenario("tenant")
+    mark = sandbox.log_mark()
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]]))
+
+    # ListConflictingAliases would have called the name free; ListDomainConflicts sees the tenant.
+    assert entry["verdict"] == "held_in_account"
+    [holder] = exact_holders(entry)
+    tenant = s["holder"]
+    assert holder["resource_type"] == "distribution-tenant"
+    # AWS hides the first half of the tenant id; the module resolved it against this account's tenants.
+    assert holder["masked"] is True and holder["in_account"] is True
+    assert holder["distribution_id"] == holder["distribution_tenant_id"] == tenant["distribution_tenant_id"]
+    assert holder["routing_endpoint"] == tenant["routing_endpoint"]
+    assert holder["connection_group_id"] == tenant["connection_group_id"]
+    assert holder["multi_tenant_distribution_id"] == tenant["multi_tenant_distribution_id"]
+    # DNS is a CNAME to the routing endpoint: recognised as leading to that group's tenants.
+    points_to = entry["dns"]["points_to"]
+    assert points_to["resource_type"] == "connection-group"
+    assert points_to["connection_group_id"] == tenant["connection_group_id"]
+    assert tenant["distribution_tenant_id"] in points_to["distribution_tenant_ids"]
+    assert points_to["is_target"] is False
+    step = entry["next_step"]
+    assert "distribution tenant %s" % tenant["distribution_tenant_id"] in step
+    assert "UpdateDomainAssociation" in step and "AssociateAlias" not in step
+    assert "_www.example.com = %s" % s["target_domain_name"] in step
+    ops = operations(sandbox.requests_since(mark))
+    assert "ListDomainConflicts" in ops and "ListConflictingAliases" not in ops
+    assert ops.count("ListDistributionTenants") == 1 and ops.count("ListConnectionGroups") == 1
+
+
+def test_a_tenant_target_sees_the_standard_holder_and_its_own_routing_endpoint(sandbox):
+    s = sandbox.scenario("tenant-target")
+    result = find_holders(sandbox, None, [s["alias"]], target_distribution_tenant_id=s["target_distribution_tenant_id"])
+    entry = the_only(result)
+
+    assert result["target"]["resource_type"] == "distribution-tenant"
+    assert result["target"]["id"] == s["target_distribution_tenant_id"]
+    assert result["target"]["routing_endpoint"] == s["target_routing_endpoint"]
+    assert result["target"]["aliases"] == s["target_domains"]
+    assert entry["verdict"] == "held_in_account"
+    [holder] = exact_holders(entry)
+    assert holder["resource_type"] == "distribution"
+    assert holder["distribution_id"] == s["holder"]["distribution_id"]
+    assert entry["dns"]["points_to"]["distribution_id"] == s["holder"]["distribution_id"]
+    step = entry["next_step"]
+    assert "UpdateDomainAssociation" in step and s["target_distribution_tenant_id"] in step
+    # The TXT record's value is the tenant's routing endpoint, as "Migrate to a multi-tenant distribution" says.
+    assert "_www.example.com = %s" % s["target_routing_endpoint"] in step
+    assert entry["target_certificate"]["covers"] is True
+
+
+def test_a_tenant_in_another_account_is_masked_and_its_owner_must_act(sandbox):
+    from sandbox.scenarios import certificate, create_multi_tenant_distribution, create_tenant
+    s = sandbox.scenario("seed-409")
+    other_cf = sandbox.aws("cloudfront", ACCOUNT_2)
+    cert = certificate(sandbox.aws("acm", ACCOUNT_2), "shop.example.com")
+    saas = create_multi_tenant_distribution(other_cf, "vendor-saas", cert_arn=cert)
+    held = create_tenant(other_cf, saas["id"], "vendor-shop", ["shop.example.com"])
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], ["shop.example.com"]))
+
+    assert entry["verdict"] == "held_other_account"
+    [holder] = exact_holders(entry)
+    assert holder["resource_type"] == "distribution-tenant"
+    assert holder["in_account"] is False and holder["masked"] is True
+    assert holder["distribution_id"].startswith("*") and held["id"].endswith(holder["distribution_id"].lstrip("*"))
+    assert ACCOUNT_2.endswith(holder["account_id"].lstrip("*")) and holder["account_id"] != ACCOUNT_2
+    assert "routing_endpoint" not in holder  # nothing about another account's tenant is known
+    step = entry["next_step"]
+    assert "distribution tenant %s in another AWS account" % holder["distribution_id"] in step
+    assert "UpdateDistributionTenant" in step and "UpdateDomainAssociation" in step

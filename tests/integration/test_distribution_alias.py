@@ -76,8 +76,12 @@ def test_moved_takes_the_alias_from_its_holder_with_associate_alias(sandbox):
     assert aliases_of(sandbox, target) == ["www.example.com"]
     assert aliases_of(sandbox, holder) == []
     assert result["changed"] is True
-    assert result["moved"] == [{"alias": "www.example.com", "from": {
-        "distribution_id": holder, "account_id": ACCOUNT_1, "masked": False, "in_account": True}}]
+    [moved] = result["moved"]
+    assert moved["alias"] == "www.example.com"
+    assert moved["from"] == {"distribution_id": holder, "account_id": ACCOUNT_1, "masked": False, "in_account": True,
+                             "resource_type": "distribution", "enabled": True}
+    # Between standard distributions AssociateAlias is the call, and the result says why.
+    assert moved["operation"] == "AssociateAlias" and "needs no ETag" in moved["why"]
     # One step, no UpdateDistribution on either side.
     assert [e["operation"] for e in sandbox.mutating_since(mark)] == ["AssociateAlias"]
 
@@ -434,8 +438,8 @@ def test_failure_while_waiting_still_reports_the_change_that_was_made(sandbox, s
     else:
         assert result["added"] == [alias] and result["removed"] == []
     if state == "moved":
-        assert result["moved"] == [{"alias": alias, "from": {
-            "distribution_id": holder, "account_id": ACCOUNT_1, "masked": False, "in_account": True}}]
+        assert [(m["alias"], m["from"]["distribution_id"], m["from"]["in_account"], m["operation"])
+                for m in result["moved"]] == [(alias, holder, True, "AssociateAlias")]
     else:
         assert result["moved"] == []
     msg = result["msg"]

@@ -310,3 +310,16 @@ def test_fail_on_never_reports_and_passes_and_a_new_distribution_asks_through_wh
     unused, junit = reports(tmp_path)
     suite, cases = junit_cases(junit)
     assert int(suite.get("failures")) == 0 and int(suite.get("skipped")) == 1
+
+
+def test_a_name_a_distribution_tenant_holds_is_held_not_ok(sandbox):
+    """ListConflictingAliases calls a tenant's name free; ListDomainConflicts, asked first, does not."""
+    s = sandbox.scenario("tenant")
+    run, requests = run_preflight(sandbox, aliases=[s["alias"]], distribution_id=s["target_distribution_id"],
+                                  fail_on="never")
+    assert run.returncode == 0, failure_message(run)
+    assert_read_only(requests)
+    [check] = run.task(CHECK_TASK)["checks"]
+    assert check["outcome"] == "held", check
+    assert check["asked"]["api"] == "ListDomainConflicts"
+    assert "ListConflictingAliases" not in [r["operation"] for r in requests]

@@ -324,3 +324,53 @@ def test_fail_on_selects_the_findings_that_page():
     assert len(findings_to_page([{"severity": "critical"}], "new_critical")) == 1
     with pytest.raises(ValueError, match="critical, high, new_critical, never"):
         findings_to_page(findings, "sometimes")
+
+
+# -- distribution tenants and connection groups --------------------------------------------------------
+
+def tenant(tenant_id, group_id, endpoint, domains, inactive=()):
+    return {"id": tenant_id, "resource_type": "distribution-tenant", "name": tenant_id, "distribution_id": "EMULTI",
+            "connection_group_id": group_id, "routing_endpoint": endpoint, "domain_name": endpoint, "enabled": True,
+            "domains": list(domains),
+            "domain_status": dict((d, "inactive" if d in inactive else "active") for d in domains)}
+
+
+def group(group_id, endpoint):
+    return {"id": group_id, "resource_type": "connection-group", "name": group_id, "routing_endpoint": endpoint,
+            "domain_name": endpoint, "enabled": True}
+
+
+def tenant_inventory(records):
+    inv = inventory(A, [dist("EMULTI", "dmulti.cloudfront.net", [])], records)
+    inv["tenants"] = [tenant("dt_one", "cg_one", "done.cloudfront.net", ["a.example.com", "b.example.com"]),
+                      tenant("dt_two", "cg_two", "dtwo.cloudfront.net", ["c.example.com"], inactive=["c.example.com"])]
+    inv["connection_groups"] = [group("cg_one", "done.cloudfront.net"), group("cg_two", "dtwo.cloudfront.net")]
+    return inv
+
+
+def test_a_tenant_domain_through_its_routing_endpoint_is_healthy_never_dangling():
+    records = [cname("a.example.com", "done.cloudfront.net")]
+    inv = tenant_inventory(records)
+    # b and c have no record: a tenant's domain without DNS, like a distribution's alias; c is inactive too. Even
+    # evidence that calls the endpoint missing cannot make a name a tenant serves dangling.
+    found = find_problems([inv], records, cloudfront_exists={"done.cloudfront.net": False})
+    assert kinds(found) == [("alias_without_dns", "b.example.com"), ("alias_without_dns", "c.example.com"),
+                            ("tenant_domain_inactive", "c.example.com")]
+
+
+def test_a_tenant_domain_whose_dns_leads_to_another_group_and_an_inactive_one_are_findings():
+    records = [cname("a.example.com", "dtwo.cloudfront.net"), cname("b.example.com", "done.cloudfront.net"),
+               cname("c.example.com", "dtwo.cloudfront.net")]
+    found = find_problems([tenant_inventory(records)], records)
+    assert kinds(found) == [("tenant_dns_other_group", "a.example.com"), ("tenant_domain_inactive", "c.example.com")]
+    other = next(f for f in found if f["kind"] == "tenant_dns_other_group")
+    assert other["severity"] == "medium" and other["distribution_id"] == "dt_one"
+    assert "target=done.cloudfront.net" in other["fix"]
+
+
+def test_dns_to_a_routing_endpoint_for_a_name_a_distribution_holds_points_elsewhere():
+    records = [cname("www.example.com", "done.cloudfront.net")]
+    inv = tenant_inventory(records)
+    inv["distributions"].append(dist("E1", "d1.cloudfront.net", ["www.example.com"]))
+    found = [f for f in find_problems([inv], records) if f["name"] == "www.example.com"]
+    assert kinds(found) == [("dns_points_elsewhere", "www.example.com")]

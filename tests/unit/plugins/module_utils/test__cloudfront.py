@@ -373,3 +373,70 @@ def test_with_aliases_on_a_config_without_aliases():
     updated = with_aliases(config, [A("www.example.com")])
     assert updated["Aliases"] == {"Quantity": 1, "Items": ["www.example.com"]}
     assert "Aliases" not in config
+
+
+# -- tenants: one code path (domain_conflicts_for) resolves them and keeps them on the fallback --------------
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (  # noqa: E402
+    ConflictApi,
+    LazyTenants,
+    domain_conflicts_for,
+)
+
+OUR_TENANT = "dt_2x9GhoK0TZRsohWzv1b9It8J1AB"
+GROUP = "cg_2x9GhoK0TZRsohWzv1b9It8J1AB"
+
+
+def tenant_summary(tenant_id, domains, account=OUR_ACCOUNT):
+    return {"Id": tenant_id, "DistributionId": "EMULTI00000001", "Name": "customer", "ConnectionGroupId": GROUP,
+            "Arn": "arn:aws:cloudfront::%s:distribution-tenant/%s" % (account, tenant_id),
+            "Domains": [{"Domain": d, "Status": "active"} for d in domains], "ETag": "ETAG1",
+            "CreatedTime": datetime.datetime(2025, 1, 1), "LastModifiedTime": datetime.datetime(2025, 1, 1)}
+
+
+def stub_tenant_lists(stubber, tenants):
+    stubber.add_response("list_distribution_tenants", {"DistributionTenantList": tenants}, {"MaxItems": 100})
+    stubber.add_response("list_connection_groups", {"ConnectionGroups": [{
+        "Id": GROUP, "Name": "default-connection-group", "RoutingEndpoint": "d111111abcdef8.cloudfront.net",
+        "Arn": "arn:aws:cloudfront::%s:connection-group/%s" % (OUR_ACCOUNT, GROUP), "ETag": "E1",
+        "CreatedTime": datetime.datetime(2025, 1, 1), "LastModifiedTime": datetime.datetime(2025, 1, 1),
+        "IsDefault": True}]}, {"MaxItems": 100})
+
+
+def test_a_masked_tenant_of_ours_is_resolved_from_list_distribution_tenants(client, stubber):
+    index = index_of(summary(TARGET))
+    stubber.add_response("list_domain_conflicts", {"DomainConflicts": [
+        {"Domain": "www.example.com", "ResourceType": "distribution-tenant",
+         "ResourceId": "***************ohWzv1b9It8J1AB", "AccountId": OUR_ACCOUNT}]},
+        {"Domain": "www.example.com", "DomainControlValidationResource": {"DistributionId": TARGET}, "MaxItems": 100})
+    stub_tenant_lists(stubber, [tenant_summary(OUR_TENANT, ["www.example.com"])])
+
+    holders, warning, operation = domain_conflicts_for(client, index, A("www.example.com"), distribution_id=TARGET,
+                                                       api=ConflictApi(), tenants=LazyTenants(client, index))
+    assert (warning, operation) == (None, "ListDomainConflicts")
+    [holder] = holders
+    result = holder.to_result()
+    assert result["resource_type"] == "distribution-tenant" and result["distribution_tenant_id"] == OUR_TENANT
+    assert result["in_account"] is True and result["masked"] is True
+    assert result["routing_endpoint"] == "d111111abcdef8.cloudfront.net"
+
+
+def test_without_list_domain_conflicts_our_own_tenants_are_still_holders(client, stubber):
+    class OldClient(object):
+        """A botocore with the tenant list calls but without ListDomainConflicts (as a test double)."""
+
+        def __init__(self, client):
+            self.list_conflicting_aliases = client.list_conflicting_aliases
+            self.list_distribution_tenants = client.list_distribution_tenants
+            self.list_connection_groups = client.list_connection_groups
+
+    index = index_of(summary(TARGET))
+    stubber.add_response("list_conflicting_aliases", conflicts_page([]), conflict_params("www.example.com"))
+    stub_tenant_lists(stubber, [tenant_summary(OUR_TENANT, ["www.example.com"])])
+    old = OldClient(client)
+    api = ConflictApi()
+    holders, warning, operation = domain_conflicts_for(old, index, A("www.example.com"), distribution_id=TARGET,
+                                                       api=api, tenants=LazyTenants(old, index))
+    assert operation == "ListConflictingAliases" and api.domain_conflicts is False
+    assert [(h.resource_type, h.distribution_id, h.in_account) for h in holders] == [
+        ("distribution-tenant", OUR_TENANT, True)]

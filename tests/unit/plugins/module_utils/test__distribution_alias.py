@@ -371,7 +371,10 @@ def test_a_handover_that_runs_out_of_time_gives_the_alias_back(client, stubber):
     for unused in range(3):
         read(stubber, DIST, target_cfg, "T1")
         cname_taken(stubber, dns_form=True)                       # CloudFront's DNS check still sees the old record
-    stubber.add_response("list_conflicting_aliases", {"ConflictingAliasesList": {"Items": [], "Quantity": 0}})
+    # Who holds it now (the one step-1 path: this account's distributions, then ListDomainConflicts): nobody.
+    stubber.add_response("list_distributions", {"DistributionList": {
+        "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 0}})
+    stubber.add_response("list_domain_conflicts", {"DomainConflicts": []})
     read(stubber, OLD, updated(holder_cfg, []), "H2")             # given back: the holder takes it again
     write(stubber, OLD, holder_cfg, "H2")
     clock = FakeClock()
@@ -411,8 +414,6 @@ def test_a_handover_that_cannot_give_back_says_nobody_holds_the_name(client, stu
 
 
 def test_a_masked_holder_of_this_account_is_named_with_its_real_id(client, stubber):
-    stubber.add_response("list_conflicting_aliases", {"ConflictingAliasesList": {"Quantity": 1, "Items": [
-        {"Alias": "www.example.com", "DistributionId": "*******" + OLD[-7:], "AccountId": "******111111"}]}})
     stubber.add_response("list_distributions", {"DistributionList": {
         "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 1, "Items": [{
             "Id": OLD, "ARN": "arn:aws:cloudfront::111111111111:distribution/" + OLD, "Status": "Deployed",
@@ -422,6 +423,10 @@ def test_a_masked_holder_of_this_account_is_named_with_its_real_id(client, stubb
             "CustomErrorResponses": {"Quantity": 0}, "Comment": "", "PriceClass": "PriceClass_All", "Enabled": True,
             "ViewerCertificate": {}, "Restrictions": {"GeoRestriction": {"RestrictionType": "none", "Quantity": 0}},
             "WebACLId": "", "HttpVersion": "http2", "IsIPV6Enabled": True, "Staging": False}]}})
+    # ListDomainConflicts hides the first half of every id, this account's too (its account id is in full).
+    stubber.add_response("list_domain_conflicts", {"DomainConflicts": [
+        {"Domain": "www.example.com", "ResourceType": "distribution", "ResourceId": "*******" + OLD[-7:],
+         "AccountId": "111111111111"}]})
     plan = AliasPlan(DIST, "present", [], [A("www.example.com")], [], DOMAIN, config([]), account_id="111111111111")
 
     error = _explain(botocore_error("CNAMEAlreadyExists", "an incorrectly configured DNS record"), client, plan,

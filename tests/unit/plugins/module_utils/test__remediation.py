@@ -56,7 +56,9 @@ def plan_for(verdict, holders=(), dns=None, alias="www.example.com", **request):
 
 
 def test_one_alias_from_the_single_variables():
-    assert requests_from("www.example.com", [], DEFAULTS) == [dict(DEFAULTS, alias="www.example.com")]
+    assert requests_from("www.example.com", [], DEFAULTS) == [dict(DEFAULTS, alias="www.example.com",
+                                                                   target_id=TARGET["id"],
+                                                                   target_resource_type="distribution")]
 
 
 def test_many_aliases_take_missing_keys_from_the_defaults_and_may_be_plain_names():
@@ -300,8 +302,9 @@ def _three_plans():
 def test_alias_steps_go_per_distribution_and_dns_steps_per_provider():
     plans = _three_plans()
     assert batches(plans, "move_alias") == [
-        {"distribution_id": TARGET["id"], "aliases": ["www.example.com", "shop.example.com"]},
-        {"distribution_id": "ESECOND0000001", "aliases": ["api.example.net"]}]
+        {"distribution_id": TARGET["id"], "aliases": ["www.example.com", "shop.example.com"],
+         "resource_type": "distribution"},
+        {"distribution_id": "ESECOND0000001", "aliases": ["api.example.net"], "resource_type": "distribution"}]
     dns = batches(plans, "repoint_dns")
     assert [(b["provider"], [r["name"] for r in b["records"]]) for b in dns] == [
         ("route53", ["www.example.com", "shop.example.com"]), ("cloudflare", ["api.example.net"])]
@@ -331,7 +334,7 @@ def test_the_handover_batch_names_the_holders_and_waits_for_the_replaced_records
     repointed = _repointed("www.example.com", [{"name": "www.example.com", "type": "CNAME", "ttl": 900,
                                                 "values": [OLD]}])
     assert batches(plans, "add_alias_after_dns", repointed=repointed) == [
-        {"distribution_id": TARGET["id"], "aliases": ["www.example.com"],
+        {"distribution_id": TARGET["id"], "aliases": ["www.example.com"], "resource_type": "distribution",
          "release_from": ["EOLDA000000001", "EOLDB000000001"], "conflict_wait": 900 + 30}]
     # Nothing repointed in this run: only the grace for CloudFront's release.
     assert batches(plans, "add_alias_after_dns")[0]["conflict_wait"] == 30
@@ -636,9 +639,11 @@ def test_an_added_alias_waits_for_deployed_only_when_dns_is_repointed_to_it_next
     repointed = plan_for("free", dns=cname_to(OLD), alias="www.example.com")
     already = plan_for("free", dns=cname_to(TARGET["domain_name"], is_target=True), alias="shop.example.com")
     assert batches([already], "add_alias") == [
-        {"distribution_id": TARGET["id"], "aliases": ["shop.example.com"], "wait": False}]
+        {"distribution_id": TARGET["id"], "aliases": ["shop.example.com"], "resource_type": "distribution",
+         "wait": False}]
     assert batches([already, repointed], "add_alias") == [
-        {"distribution_id": TARGET["id"], "aliases": ["shop.example.com", "www.example.com"], "wait": True}]
+        {"distribution_id": TARGET["id"], "aliases": ["shop.example.com", "www.example.com"],
+         "resource_type": "distribution", "wait": True}]
     assert describe_step(repointed, "repoint_dns").endswith(", once ETARGET0000001 is Deployed with the alias")
 
 
@@ -649,7 +654,8 @@ def test_a_dns_first_repoint_waits_until_it_is_served_a_repoint_after_a_move_doe
     assert [b["wait"] for b in batches([moved, dns_first], "repoint_dns")] == [True]
     assert describe_step(dns_first, "repoint_dns").endswith("and wait until every authoritative nameserver serves it")
     # The other steps' batches keep their shape.
-    assert batches([moved], "move_alias") == [{"distribution_id": TARGET["id"], "aliases": ["www.example.com"]}]
+    expected = [{"distribution_id": TARGET["id"], "aliases": ["www.example.com"], "resource_type": "distribution"}]
+    assert batches([moved], "move_alias") == expected
 
 
 # -- TXT records: only ours, only what this run created ----------------------------------------------------------
@@ -829,3 +835,45 @@ def test_a_move_aws_refused_says_only_the_txt_record_was_created_and_removed():
                       failed=True, error="IllegalUpdate")
     assert lines[-1].startswith("Only the TXT record that AssociateAlias checks (_www.example.com) was created for "
                                 "the move and removed again")
+
+
+# -- distribution tenants as targets and holders ------------------------------------------------------
+
+TENANT_TARGET = {"id": "dt_2x9GhoK0TZRsohWzv1b9It8J1AB", "resource_type": "distribution-tenant",
+                 "domain_name": "d111111abcdef8.cloudfront.net", "status": "Deployed", "enabled": True,
+                 "aliases": ["placeholder.example.com"]}
+
+
+def tenant_plan(verdict, holders=(), dns=None, alias="www.example.com", **request):
+    req = dict(DEFAULTS, alias=alias, target_distribution_tenant_id=TENANT_TARGET["id"])
+    req.pop("target_distribution_id")
+    req.update(request)
+    [checked] = requests_from("", [req], {})
+    return plan_remediation([checked], [step1(verdict, holders, dns, alias, target=TENANT_TARGET)])[0]
+
+
+def test_an_item_naming_a_tenant_replaces_the_default_distribution_and_both_at_once_are_refused():
+    [request] = requests_from("", [{"alias": "www.example.com", "target_distribution_tenant_id": "dt_abc"}], DEFAULTS)
+    assert (request["target_id"], request["target_resource_type"]) == ("dt_abc", "distribution-tenant")
+    assert "target_distribution_id" not in request
+    with pytest.raises(RemediationInputError, match="not both"):
+        requests_from("", [{"alias": "www.example.com", "target_distribution_id": "EX00000000001",
+                            "target_distribution_tenant_id": "dt_abc"}], {})
+
+
+def test_a_tenant_target_moves_with_update_domain_association_and_its_routing_endpoint():
+    plan = tenant_plan("held_in_account", [holder()], cname_to(OLD))
+    assert plan["action"] == "move" and "UpdateDomainAssociation" in plan["reason"]
+    assert batches([plan], "move_alias") == [{"distribution_id": TENANT_TARGET["id"], "aliases": ["www.example.com"],
+                                              "resource_type": "distribution-tenant",
+                                              "move_with": "domain_association"}]
+    assert "create TXT _www.example.com = d111111abcdef8.cloudfront.net" in "\n".join(summarise([plan], {}, True))
+
+
+def test_a_tenant_target_held_in_another_account_repoints_first_then_takes_over():
+    plan = tenant_plan("held_other_account", [holder("*******OTHER01", in_account=False)], cname_to(OLD))
+    assert plan["action"] == "dns_first" and plan.get("takeover") is True
+    assert plan["steps"] == ["repoint_dns", "add_alias_after_dns", "verify"]
+    assert "OnDomainTakeover=allow" in plan["reason"]
+    [batch] = batches([plan], "add_alias_after_dns")
+    assert (batch["state"], batch["move_with"], batch["release_from"]) == ("moved", "takeover", [])
