@@ -46,12 +46,20 @@ def test_every_filter_has_documentation_under_its_own_name(name):
 
 def test_requests_from_the_one_alias_variables():
     requests = FILTERS["remediation_requests"]("www.example.com", [], ROLE_DEFAULTS)
-    assert requests == [dict(ROLE_DEFAULTS, alias="www.example.com")]
+    # Every request names its target once more, whatever kind it is (a distribution here).
+    assert requests == [dict(ROLE_DEFAULTS, alias="www.example.com", target_id=ROLE_DEFAULTS["target_distribution_id"],
+                             target_resource_type="distribution")]
 
 
 def test_requests_without_many_or_defaults():
     assert FILTERS["remediation_requests"]("www.example.com", None, {"target_distribution_id": "E1"}) == [
-        {"alias": "www.example.com", "target_distribution_id": "E1", "cloudflare_dns_only": False}]
+        {"alias": "www.example.com", "target_distribution_id": "E1", "cloudflare_dns_only": False,
+         "target_id": "E1", "target_resource_type": "distribution"}]
+
+
+def test_requests_for_a_tenant_target():
+    [request] = FILTERS["remediation_requests"]("www.example.com", None, {"target_distribution_tenant_id": "dt_2x9GhoK0TZRso"})
+    assert (request["target_id"], request["target_resource_type"]) == ("dt_2x9GhoK0TZRso", "distribution-tenant")
 
 
 @pytest.mark.parametrize("single, many, defaults, message", [
@@ -72,7 +80,8 @@ def test_plan_then_batches_then_report():
     assert [(p["alias"], p["action"]) for p in plans] == [("www.example.com", "add")]
     # DNS is repointed at the alias right after: the add waits for Deployed first.
     assert FILTERS["remediation_batches"](plans, "add_alias") == [
-        {"distribution_id": TARGET["id"], "aliases": ["www.example.com"], "wait": True}]
+        {"distribution_id": TARGET["id"], "aliases": ["www.example.com"], "resource_type": "distribution",
+         "wait": True}]
     assert FILTERS["remediation_batches"](plans, "move_alias") == []
     assert FILTERS["remediation_batches"](None, "verify") == []
     report = FILTERS["remediation_report"](plans, {"add_alias": {"results": [
