@@ -16,56 +16,61 @@ export PYTHONDONTWRITEBYTECODE=1
 step() { printf '\n== %s\n' "$*"; }
 started=$(date +%s)
 
-step "unit tests (ansible-test units)"
-"$root/scripts/ansible_test.sh" units
+# Everything but the pytest suite runs beside it, one step after another, in the background: the
+# suite spends much of its time waiting on the sandbox (deploy and DNS-check delays, propagation,
+# retries), and these checks fill that time. Their output is shown after the suite's.
+checks() {
+  step "unit tests (ansible-test units)"
+  "$root/scripts/ansible_test.sh" units
 
-# ansible-test sanity runs beside the pytest suite: the suite spends much of its time waiting on the
-# sandbox (deploy and DNS-check delays, propagation, retries), and sanity fills that time.
-sanity_log="$(mktemp)"
-"$root/scripts/ansible_test.sh" sanity >"$sanity_log" 2>&1 &
-sanity_pid=$!
+  step "ansible-test sanity"
+  "$root/scripts/ansible_test.sh" sanity
 
-step "sandbox conformance and integration tests, and the ansible-core floor (pytest, three workers, each with its own sandbox; ansible-test sanity runs meanwhile)"
+  step "ansible-lint"
+  ANSIBLE_COLLECTIONS_PATH="$collections" "$venv/bin/ansible-lint" --offline --nocolor
+
+  step "changelog (antsibull-changelog)"
+  "$venv/bin/antsibull-changelog" lint
+  "$venv/bin/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml
+  # CHANGELOG.md is generated from changelogs/changelog.yaml: generate it again, apart, and compare.
+  cp -r galaxy.yml changelogs CHANGELOG.md "$work/"
+  (cd "$work" && "$venv/bin/antsibull-changelog" generate)
+  cmp -s CHANGELOG.md "$work/CHANGELOG.md" || {
+    echo "CHANGELOG.md is not what changelogs/changelog.yaml generates: run antsibull-changelog generate" >&2
+    diff -u CHANGELOG.md "$work/CHANGELOG.md" | head -40 >&2; exit 1; }
+  "$venv/bin/python" scripts/check_collection.py changelog
+
+  step "docs site (antsibull-docs lint-collection-docs)"
+  # It runs ansible and ansible-doc from PATH (ansible-core's are enough; the ansible package is not needed).
+  PATH="$venv/bin:$PATH" "$venv/bin/antsibull-docs" lint-collection-docs --plugin-docs --check-extra-docs-refs .
+  echo "docs/docsite and every plugin's documentation lint clean"
+
+  step "collection build and install"
+  "$venv/bin/ansible-galaxy" collection build --output-path "$work/build" "$root" >/dev/null
+  tarball="$(echo "$work"/build/aliasguard-cloudfront-*.tar.gz)"
+  "$venv/bin/ansible-galaxy" collection install --offline -p "$work/installed" "$tarball" >/dev/null
+  ANSIBLE_COLLECTIONS_PATH="$work/installed" "$venv/bin/ansible-doc" aliasguard.cloudfront.cloudfront_alias_conflict_info >/dev/null
+  "$venv/bin/python" scripts/check_collection.py tarball "$tarball"
+
+  step "execution environment (ansible-builder)"
+  "$venv/bin/python" scripts/check_collection.py ee "$work/installed" "$work/ee-context"
+}
+
+work="$(mktemp -d)"
+checks_log="$work/checks.log"
+trap 'rm -rf "$work"' EXIT
+checks >"$checks_log" 2>&1 &
+checks_pid=$!
+
+step "sandbox conformance and integration tests, and the ansible-core floor (pytest, three workers, each with its own sandbox; the other checks run meanwhile)"
 pytest_status=0
 "$venv/bin/python" -m pytest tests/sandbox tests/integration tests/compat -n 3 --dist loadfile -p no:cacheprovider -rs -q \
   || pytest_status=$?
 
-step "ansible-test sanity"
-sanity_status=0
-wait "$sanity_pid" || sanity_status=$?
-cat "$sanity_log"; rm -f "$sanity_log"
+checks_status=0
+wait "$checks_pid" || checks_status=$?
+cat "$checks_log"
 [ "$pytest_status" -eq 0 ] || { echo "the pytest suite failed (exit $pytest_status)" >&2; exit "$pytest_status"; }
-[ "$sanity_status" -eq 0 ] || { echo "ansible-test sanity failed (exit $sanity_status)" >&2; exit "$sanity_status"; }
-
-step "ansible-lint"
-ANSIBLE_COLLECTIONS_PATH="$collections" "$venv/bin/ansible-lint" --offline --nocolor
-
-step "changelog (antsibull-changelog)"
-"$venv/bin/antsibull-changelog" lint
-"$venv/bin/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml
-# CHANGELOG.md is generated from changelogs/changelog.yaml: generate it again, apart, and compare.
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cp -r galaxy.yml changelogs CHANGELOG.md "$work/"
-(cd "$work" && "$venv/bin/antsibull-changelog" generate)
-cmp -s CHANGELOG.md "$work/CHANGELOG.md" || {
-  echo "CHANGELOG.md is not what changelogs/changelog.yaml generates: run antsibull-changelog generate" >&2
-  diff -u CHANGELOG.md "$work/CHANGELOG.md" | head -40 >&2; exit 1; }
-"$venv/bin/python" scripts/check_collection.py changelog
-
-step "docs site (antsibull-docs lint-collection-docs)"
-# It runs ansible and ansible-doc from PATH (ansible-core's are enough; the ansible package is not needed).
-PATH="$venv/bin:$PATH" "$venv/bin/antsibull-docs" lint-collection-docs --plugin-docs --check-extra-docs-refs .
-echo "docs/docsite and every plugin's documentation lint clean"
-
-step "collection build and install"
-"$venv/bin/ansible-galaxy" collection build --output-path "$work/build" "$root" >/dev/null
-tarball="$(echo "$work"/build/aliasguard-cloudfront-*.tar.gz)"
-"$venv/bin/ansible-galaxy" collection install --offline -p "$work/installed" "$tarball" >/dev/null
-ANSIBLE_COLLECTIONS_PATH="$work/installed" "$venv/bin/ansible-doc" aliasguard.cloudfront.cloudfront_alias_conflict_info >/dev/null
-"$venv/bin/python" scripts/check_collection.py tarball "$tarball"
-
-step "execution environment (ansible-builder)"
-"$venv/bin/python" scripts/check_collection.py ee "$work/installed" "$work/ee-context"
+[ "$checks_status" -eq 0 ] || { echo "a check beside the pytest suite failed (exit $checks_status): see above" >&2; exit "$checks_status"; }
 
 printf '\nall tests passed in %ss\n' "$(( $(date +%s) - started ))"
