@@ -310,11 +310,20 @@ def update_tenant_domains(cloudfront, tenant_id, aliases, state, max_retries=5, 
             call("UpdateDistributionTenant %s" % tenant_id, cloudfront.update_distribution_tenant, **request)
             return wanted, attempt
         except AwsError as exc:
-            if exc.code == "PreconditionFailed" and attempt < max_retries:
-                attempt += 1
-                sleep(min(0.5 * attempt, 5))
-                continue
-            raise
+            attempt = _next_attempt(exc, attempt, max_retries, sleep)
+
+
+def _next_attempt(exc, attempt, max_retries, sleep):
+    """After a refused conditional write: the next attempt's number (after a short wait), or the error again.
+
+    Only PreconditionFailed (someone else changed the resource since it was read) is worth another
+    read-and-write; the caller's loop reads again before it writes again.
+    """
+    if exc.code != "PreconditionFailed" or attempt >= max_retries:
+        raise exc
+    attempt += 1
+    sleep(min(0.5 * attempt, 5))
+    return attempt
 
 
 def associate_domain(cloudfront, plan, alias, max_retries=5, sleep=time.sleep):
@@ -333,11 +342,7 @@ def associate_domain(cloudfront, plan, alias, max_retries=5, sleep=time.sleep):
                  cloudfront.update_domain_association, Domain=alias.name, TargetResource=target, IfMatch=etag)
             return attempt
         except AwsError as exc:
-            if exc.code == "PreconditionFailed" and attempt < max_retries:
-                attempt += 1
-                sleep(min(0.5 * attempt, 5))
-                continue
-            raise
+            attempt = _next_attempt(exc, attempt, max_retries, sleep)
 
 
 def _check_certificate(acm, distribution_id, config, added):
@@ -450,11 +455,7 @@ def update_aliases(cloudfront, distribution_id, aliases, state, max_retries=5, s
                  Id=distribution_id, IfMatch=etag, DistributionConfig=with_aliases(config, wanted))
             return wanted, attempt
         except AwsError as exc:
-            if exc.code == "PreconditionFailed" and attempt < max_retries:
-                attempt += 1
-                sleep(min(0.5 * attempt, 5))
-                continue
-            raise
+            attempt = _next_attempt(exc, attempt, max_retries, sleep)
 
 
 def apply_plan(cloudfront, plan, aliases, max_retries=5, txt_wait_timeout=0, sleep=time.sleep, clock=time.time):
