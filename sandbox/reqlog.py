@@ -51,6 +51,8 @@ def read_log(path, since=0):
     entries = []
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh):
+            if not line.endswith("\n"):
+                break  # a line still being written (the sandbox appends while others read): not an entry yet
             if number >= since and line.strip():
                 entries.append(json.loads(line))
     return entries

@@ -50,7 +50,7 @@ class RunningSandbox:
     def log_mark(self):
         """Where the request log ends now; pass it to requests_since()."""
         with open(self.log_path, encoding="utf-8") as fh:
-            return sum(1 for unused in fh)
+            return sum(1 for line in fh if line.endswith("\n"))  # a line being written is not counted yet
 
     def requests_since(self, mark):
         from sandbox.reqlog import read_log
