@@ -15,8 +15,15 @@ mkdir -p "$copy"
 # ansible-test reads the file list from git; give the copy its own repository.
 (cd "$copy" && git init -q && git add -A)
 
-# Offline, ansible-test's venvs get pip from this stand-in for get-pip.py.
-export HOME="$work/home"
+# ansible-test keeps the venvs of its sanity tests under ~/.ansible/test/venv, one per set of pinned
+# requirements (it rebuilds one that was left half made). HOME is a cache of our own that outlives this
+# run, so that they are built once per machine, not once per run; a lock keeps two runs from building
+# the same venv at once. Offline, those venvs get pip from the stand-in for get-pip.py written below.
+cache="${ALIASGUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aliasguard}"
+mkdir -p "$cache/ansible-test-home"
+exec 9>"$cache/ansible-test.lock"
+flock 9
+export HOME="$cache/ansible-test-home"
 mkdir -p "$HOME/.ansible/test/cache"
 cat > "$HOME/.ansible/test/cache/get_pip_24_2.py" <<'PY'
 import subprocess

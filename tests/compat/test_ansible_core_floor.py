@@ -1,13 +1,14 @@
 """The oldest ansible-core that meta/runtime.yml promises (``requires_ansible: ">=2.16.0"``), really run.
 
 The rest of the suite runs on the ansible-core of requirements-dev.txt. Here a venv of its own
-(``.venv/ansible-2.16``, made from tests/compat/requirements-ansible-2.16.txt and reused while that file
-is unchanged) runs, on the newest 2.16 release: ansible-doc of every module, filter and role,
+(``~/.cache/aliasguard/ansible-2.16-<hash>``, made from tests/compat/requirements-ansible-2.16.txt and
+reused, across clones, while that file is unchanged) runs, on the newest 2.16 release: ansible-doc of every module, filter and role,
 ``ansible-playbook --syntax-check`` of every playbook, and the remediate playbook end to end against the
 sandbox's seed-409 scenario (one run: the idempotence of a second run is the main suite's business), its
 result checked with boto3 and dnspython from the test's own venv.
 """
 
+import fcntl
 import hashlib
 import json
 import os
@@ -25,7 +26,8 @@ import yaml
 from conftest import ROOT, collections_path
 
 REQUIREMENTS = os.path.join(ROOT, "tests", "compat", "requirements-ansible-2.16.txt")
-VENV = os.path.join(ROOT, ".venv", "ansible-2.16")
+CACHE = os.environ.get("ALIASGUARD_CACHE") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "aliasguard")
 ACCOUNT_1, ACCOUNT_2 = "111111111111", "222222222222"
 
 
@@ -40,20 +42,28 @@ def _pinned_core():
 
 @pytest.fixture(scope="module")
 def floor():
-    """The bin/ directory of the floor venv, installed (or reinstalled) when its requirements changed."""
+    """The bin/ directory of the floor venv: one per content of the requirements file, kept outside the clone.
+
+    Built once per machine (a lock keeps two runs from building it at once); one left half made (no stamp)
+    is built again.
+    """
     with open(REQUIREMENTS, "rb") as fh:
         want = hashlib.sha256(fh.read()).hexdigest()
-    stamp = os.path.join(VENV, ".requirements.sha256")
-    have = open(stamp, encoding="utf-8").read().strip() if os.path.exists(stamp) else None
-    if have != want:
-        shutil.rmtree(VENV, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-        pip = [os.path.join(VENV, "bin", "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        installed = subprocess.run(pip + ["-r", REQUIREMENTS], capture_output=True, text=True, check=False)
-        assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
-        with open(stamp, "w", encoding="utf-8") as fh:
-            fh.write(want + "\n")
-    return os.path.join(VENV, "bin")
+    venv = os.path.join(CACHE, "ansible-2.16-%s" % want[:16])
+    stamp = os.path.join(venv, ".requirements.sha256")
+    os.makedirs(CACHE, exist_ok=True)
+    with open(os.path.join(CACHE, "ansible-2.16.lock"), "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        have = open(stamp, encoding="utf-8").read().strip() if os.path.exists(stamp) else None
+        if have != want:
+            shutil.rmtree(venv, ignore_errors=True)
+            subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+            pip = [os.path.join(venv, "bin", "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+            installed = subprocess.run(pip + ["-r", REQUIREMENTS], capture_output=True, text=True, check=False)
+            assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
+            with open(stamp, "w", encoding="utf-8") as fh:
+                fh.write(want + "\n")
+    return os.path.join(venv, "bin")
 
 
 def _env(extra=None):
