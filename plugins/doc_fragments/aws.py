@@ -62,16 +62,16 @@ options:
     type: path
   aws_config:
     description:
-      - Parameters of botocore's client configuration (C(botocore.config.Config)), as amazon.aws's
+      - "Parameters of botocore's client configuration (C(botocore.config.Config)), as amazon.aws's
         C(aws_config) takes them, for example V({connect_timeout: 30, read_timeout: 120}),
-        V({retries: {total_max_attempts: 5}}), V({proxies: {https: "http://proxy.example.com:3128"}}) or
-        V({user_agent_extra: "team-web"}).
-      - They are merged over this collection's defaults, and a parameter given here wins over the default - with
+        V({retries: {total_max_attempts: 5}}), V({proxies: {https: http://proxy.example.com:3128}}) or
+        V({user_agent_extra: team-web})."
+      - "They are merged over this collection's defaults, and a parameter given here wins over the default - with
         two exceptions. C(retries) in O(aws_config) is merged key by key - V({mode: adaptive}) keeps the default 10
         attempts, while C(max_attempts) or C(total_max_attempts) replaces them. C(user_agent_extra) is
-        added after C(aliasguard.cloudfront/<version>) instead of replacing it.
-      - The defaults are C(retries) V({mode: standard, total_max_attempts: 10}), C(connect_timeout) V(15) and
-        C(read_timeout) V(60) seconds.
+        added after C(aliasguard.cloudfront/<version>) instead of replacing it."
+      - "The defaults are C(retries) V({mode: standard, total_max_attempts: 10}), C(connect_timeout) V(15) and
+        C(read_timeout) V(60) seconds."
       - A name botocore does not know is refused before any request, with the list of names it knows.
     type: dict
 notes:
