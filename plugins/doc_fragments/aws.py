@@ -28,8 +28,10 @@ options:
   session_token:
     description:
       - AWS session token for temporary credentials (boto3 also reads E(AWS_SESSION_TOKEN)).
+      - The alias C(security_token) was removed, as amazon.aws removed it; use O(session_token) or
+        O(aws_session_token).
     type: str
-    aliases: [aws_session_token, security_token]
+    aliases: [aws_session_token]
   profile:
     description:
       - A named profile from the AWS config files (boto3 also reads E(AWS_PROFILE)).
@@ -58,9 +60,24 @@ options:
     description:
       - A CA bundle to verify the endpoint's certificate with.
     type: path
+  aws_config:
+    description:
+      - "Parameters of botocore's client configuration (C(botocore.config.Config)), as amazon.aws's
+        C(aws_config) takes them, for example V({connect_timeout: 30, read_timeout: 120}),
+        V({retries: {total_max_attempts: 5}}), V({proxies: {https: http://proxy.example.com:3128}}) or
+        V({user_agent_extra: team-web})."
+      - "They are merged over this collection's defaults, and a parameter given here wins over the default - with
+        two exceptions. C(retries) in O(aws_config) is merged key by key - V({mode: adaptive}) keeps the default 10
+        attempts, while C(max_attempts) or C(total_max_attempts) replaces them. C(user_agent_extra) is
+        added after C(aliasguard.cloudfront/<version>) instead of replacing it."
+      - "The defaults are C(retries) V({mode: standard, total_max_attempts: 10}), C(connect_timeout) V(15) and
+        C(read_timeout) V(60) seconds."
+      - A name botocore does not know is refused before any request, with the list of names it knows.
+    type: dict
 notes:
   - All AWS requests are retried with backoff on throttling (botocore's standard retry mode,
-    up to 10 attempts), and carry the user agent C(aliasguard.cloudfront/<version>).
+    up to 10 attempts unless C(retries) in O(aws_config) says otherwise), and carry the user agent
+    C(aliasguard.cloudfront/<version>).
   - Use C(module_defaults) with C(group/aliasguard.cloudfront.aws) to give these options once for
     every AWS module of this collection.
 requirements:

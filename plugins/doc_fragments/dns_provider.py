@@ -29,10 +29,12 @@ options:
     description:
       - Route 53 only. The hosted zone id, needed only when several hosted zones share the zone's name.
     type: str
+    aliases: [hosted_zone_id]
   api_token:
     description:
       - Cloudflare only. An API token allowed to read and edit DNS of the zone (Zone:DNS:Edit).
-      - Falls back to E(CLOUDFLARE_API_TOKEN), the way to give it without writing it into a playbook or a
+      - Falls back to E(CLOUDFLARE_API_TOKEN), then to E(CLOUDFLARE_TOKEN) (the name other Cloudflare tools read;
+        E(CLOUDFLARE_API_TOKEN) wins when both are set) - the way to give it without writing it into a playbook or a
         command line. Never printed.
     type: str
   base_url:

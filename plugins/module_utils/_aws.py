@@ -5,9 +5,11 @@
 """The one way the collection talks to AWS.
 
 Connection options carry the names and environment variables that amazon.aws
-users already know. Every client comes from ``AwsConnection.client``, which
-sets botocore's retries for throttling, our user agent and the endpoint, and
-counts the HTTP requests it sends (reported back so that users see the cost).
+users already know, ``aws_config`` (botocore ``Config`` parameters) among them.
+Every client comes from ``AwsConnection.client``, which sets botocore's retries
+for throttling, our user agent and the endpoint (``client_config``: the user's
+``aws_config`` merged over our defaults), and counts the HTTP requests it sends
+(reported back so that users see the cost).
 AWS errors become messages a user can act on in ``describe_error``.
 """
 
@@ -52,19 +54,77 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._version imp
 USER_AGENT = "aliasguard.cloudfront/%s" % COLLECTION_VERSION
 DEFAULT_REGION = "us-east-1"  # CloudFront, Route 53 and CloudFront's ACM certificates live here
 MAX_ATTEMPTS = 10
+CONNECT_TIMEOUT = 15
+READ_TIMEOUT = 60
 
 
 def aws_argument_spec():
     return dict(
         access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=False),
         secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True),
-        session_token=dict(type="str", aliases=["aws_session_token", "security_token"], no_log=True),
+        # security_token is gone, as in amazon.aws 9.0.0: it named the same thing as session_token.
+        session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
         profile=dict(type="str", aliases=["aws_profile"]),
         region=dict(type="str", aliases=["aws_region"]),
         endpoint_url=dict(type="str", aliases=["aws_endpoint_url"], fallback=(env_fallback, ["AWS_URL"])),
         validate_certs=dict(type="bool", default=True),
         aws_ca_bundle=dict(type="path"),
+        aws_config=dict(type="dict"),
     )
+
+
+def client_config_options(aws_config=None):
+    """The keyword arguments of botocore's ``Config`` for every client: our defaults, with ``aws_config`` over them.
+
+    A key of ``aws_config`` replaces our default, with two exceptions that keep our settings sensible:
+    ``retries`` is merged key by key (giving only ``mode`` keeps our 10 attempts; giving ``max_attempts`` or
+    ``total_max_attempts`` replaces ours, since botocore would otherwise let ``total_max_attempts`` win), and
+    ``user_agent_extra`` is appended to ours, so that requests still say which collection sent them.
+    Raises AwsError for a value that cannot be botocore configuration (nothing has been sent yet).
+    """
+    options = dict(
+        user_agent_extra=USER_AGENT,
+        # total_max_attempts counts the first try too; max_attempts would allow one more.
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+    )
+    if aws_config is None:
+        return options
+    if not isinstance(aws_config, dict):
+        raise AwsError("aws_config must be a mapping of botocore Config parameters, like {connect_timeout: 30}",
+                       code="BadOption")
+    for key, value in aws_config.items():
+        if key == "retries":
+            if not isinstance(value, dict):
+                raise AwsError("aws_config.retries must be a mapping, like {mode: standard, total_max_attempts: 5}, "
+                               "not %r" % (value,), code="BadOption")
+            retries = dict(options["retries"])
+            if "max_attempts" in value or "total_max_attempts" in value:
+                retries.pop("total_max_attempts")
+            retries.update(value)
+            options["retries"] = retries
+        elif key == "user_agent_extra":
+            options[key] = ("%s %s" % (USER_AGENT, value)) if value else USER_AGENT
+        else:
+            options[key] = value
+    return options
+
+
+def client_config(aws_config=None):
+    """botocore ``Config`` built from ``client_config_options``; AwsError names a parameter botocore does not know."""
+    unused, botocore = _boto()
+    options = client_config_options(aws_config)
+    known = getattr(botocore.config.Config, "OPTION_DEFAULTS", None)
+    if known:
+        unknown = sorted(str(key) for key in options if key not in known)
+        if unknown:
+            raise AwsError("aws_config: %s %s not a botocore Config parameter; use the names of botocore.config.Config "
+                           "(%s)" % (", ".join(unknown), "is" if len(unknown) == 1 else "are", ", ".join(sorted(known))),
+                           code="BadOption")
+    try:
+        return botocore.config.Config(**options)
+    except (TypeError, ValueError, botocore.exceptions.BotoCoreError) as exc:
+        raise AwsError("aws_config is not a valid botocore configuration: %s" % exc, code="BadOption")
 
 
 class AwsError(Exception):
@@ -147,12 +207,7 @@ class AwsConnection:
             params = self.params
             unused, botocore = _boto()
             verify = params.get("aws_ca_bundle") or params.get("validate_certs", True)
-            config = botocore.config.Config(
-                user_agent_extra=USER_AGENT,
-                # total_max_attempts counts the first try too; max_attempts would allow one more.
-                retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-                connect_timeout=15, read_timeout=60,
-            )
+            config = client_config(params.get("aws_config"))
             region_name = region or self.session().region_name or DEFAULT_REGION
             endpoint_url = check_endpoint_url(params.get("endpoint_url"))
             try:
@@ -208,11 +263,18 @@ _ADVICE = {
     "UnrecognizedClientException": "AWS rejected the access key; check access_key/secret_key, AWS_PROFILE or the environment",
     "SignatureDoesNotMatch": "AWS rejected the secret key; check secret_key",
     "ExpiredToken": "the session token has expired; refresh the credentials",
-    "Throttling": "AWS kept throttling after %d attempts; try again later or with fewer forks" % MAX_ATTEMPTS,
-    "ThrottlingException": "AWS kept throttling after %d attempts; try again later or with fewer forks" % MAX_ATTEMPTS,
-    "PriorRequestNotComplete": "Route 53 was still applying an earlier change after %d attempts; try again" % MAX_ATTEMPTS,
-    "ServiceUnavailable": "AWS was unavailable after %d attempts; try again later" % MAX_ATTEMPTS,
+    # %(attempts)d: how many attempts botocore made (aws_config's retries can change the default, MAX_ATTEMPTS).
+    "Throttling": "AWS kept throttling after %(attempts)d attempts; try again later or with fewer forks",
+    "ThrottlingException": "AWS kept throttling after %(attempts)d attempts; try again later or with fewer forks",
+    "PriorRequestNotComplete": "Route 53 was still applying an earlier change after %(attempts)d attempts; try again",
+    "ServiceUnavailable": "AWS was unavailable after %(attempts)d attempts; try again later",
 }
+
+
+def _attempts(response):
+    """How many attempts botocore made for this response (RetryAttempts counts the retries), else MAX_ATTEMPTS."""
+    retries = (response.get("ResponseMetadata") or {}).get("RetryAttempts")
+    return retries + 1 if isinstance(retries, int) and retries >= 0 else MAX_ATTEMPTS
 
 
 def error_code(exc):
@@ -232,7 +294,7 @@ def describe_error(exc, doing):
         message = exc.response.get("Error", {}).get("Message", "")
         text = "%s failed: %s: %s" % (doing, code, message)
         if code in _ADVICE:
-            text += " (%s)" % _ADVICE[code]
+            text += " (%s)" % (_ADVICE[code] % {"attempts": _attempts(exc.response)})
         return AwsError(text, code=code, exception=exc)
     if botocore is not None and isinstance(exc, botocore.exceptions.NoCredentialsError):
         return AwsError("%s failed: no AWS credentials found" % doing, code="NoCredentials", exception=exc)

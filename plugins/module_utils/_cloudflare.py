@@ -81,8 +81,8 @@ PROXIABLE_TYPES = ("A", "AAAA", "CNAME")
 class CloudflareClient:
     def __init__(self, api_token, base_url=None, timeout=30, validate_certs=True, max_wait=None, warn=None):
         if not api_token:
-            raise DnsError("Cloudflare needs an API token: set api_token or CLOUDFLARE_API_TOKEN (a token with "
-                           "Zone:DNS:Edit on the zone)", code="NoToken")
+            raise DnsError("Cloudflare needs an API token: set api_token, CLOUDFLARE_API_TOKEN or CLOUDFLARE_TOKEN (a "
+                           "token with Zone:DNS:Edit on the zone)", code="NoToken")
         self._token = api_token
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
@@ -181,8 +181,8 @@ class CloudflareClient:
     def _describe(status, method, path, envelope):
         text = "Cloudflare refused %s %s (HTTP %d): %s" % (method, path, status, _messages(envelope) or "no details")
         if status in (401, 403):
-            text += (". Check the API token (api_token / CLOUDFLARE_API_TOKEN): it must be valid and allowed to "
-                     "read and edit DNS of this zone")
+            text += (". Check the API token (api_token / CLOUDFLARE_API_TOKEN / CLOUDFLARE_TOKEN): it must be valid and "
+                     "allowed to read and edit DNS of this zone")
         return text
 
     def paged(self, path, query):

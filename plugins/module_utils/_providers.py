@@ -6,8 +6,8 @@
 
 Each provider owns its options (``PROVIDER_OPTIONS``). An option given for another
 provider is refused, naming the option and the provider, rather than silently
-ignored. Every option of a provider also has an environment variable (``OPTION_ENV``)
-so that secrets need never appear in a playbook or on a command line; a value that
+ignored. Every option of a provider also has an environment variable (``OPTION_ENV``,
+and for some a second name users know, ``OPTION_ENV_ALSO``) so that secrets need never appear in a playbook or on a command line; a value that
 only comes from the environment is never refused (the same shell may serve
 several providers). Defaults are applied here, after that check, so that an
 explicit value can be told from a default.
@@ -55,18 +55,35 @@ OPTION_ENV = {
     "key_secret": "RFC2136_KEY_SECRET",
     "key_algorithm": "RFC2136_KEY_ALGORITHM",
 }
+# More variables an option falls back to, read after OPTION_ENV's (which wins when both are set): the name
+# other tools use (community.general, Terraform's Cloudflare provider and Cloudflare's own examples).
+OPTION_ENV_ALSO = {
+    "api_token": ("CLOUDFLARE_TOKEN",),
+}
 DEFAULTS = {"base_url": DEFAULT_BASE_URL, "port": 53, "key_algorithm": "hmac-sha256"}
 
 
+def env_variables(option):
+    """The environment variables ``option`` falls back to, the one that wins first (empty when it has none)."""
+    if option not in OPTION_ENV:
+        return []
+    return [OPTION_ENV[option]] + list(OPTION_ENV_ALSO.get(option, ()))
+
+
+def env_fallback_for(option):
+    """The ``fallback`` of an argument spec entry that reads ``option``'s environment variables in order."""
+    return (env_fallback, env_variables(option))
+
+
 def _env(option):
-    return dict(fallback=(env_fallback, [OPTION_ENV[option]])) if option in OPTION_ENV else {}
+    return dict(fallback=env_fallback_for(option)) if option in OPTION_ENV else {}
 
 
 def provider_argument_spec():
     spec = aws_argument_spec()
     spec.update(
         provider=dict(type="str", required=True, choices=list(PROVIDERS)),
-        zone_id=dict(type="str"),
+        zone_id=dict(type="str", aliases=["hosted_zone_id"]),  # hosted_zone_id: amazon.aws's route53 name
         api_token=dict(type="str", no_log=True, **_env("api_token")),
         base_url=dict(type="str", **_env("base_url")),
         server=dict(type="str", **_env("server")),
@@ -89,9 +106,10 @@ def _given(params, option, environ):
     value = params.get(option)
     if value is None:
         return False
-    variable = OPTION_ENV.get(option)
-    if variable and variable in environ and str(value) == environ[variable]:
-        return False
+    # env_fallback takes the first variable that is set: a value equal to that one came from the environment.
+    for variable in env_variables(option):
+        if variable in environ:
+            return str(value) != environ[variable]
     return True
 
 

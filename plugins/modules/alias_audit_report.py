@@ -120,17 +120,70 @@ findings:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: 3f9c2a7d1b6e4a08
+      kind: dangling_cname
+      severity: critical
+      name: shop.example.com
+      detail: shop.example.com is a CNAME to d111111abcdef8.cloudfront.net, a distribution that no account of the audit
+        has
+      fix: Remove the record, or point it at a distribution of yours, before someone else adds the name to theirs
+      dns:
+        provider: route53
+        zone: example.com
+        type: CNAME
+        values:
+        - d111111abcdef8.cloudfront.net
+      status: new
+      first_seen: '2026-11-30T18:00:00Z'
 resolved:
   description: With O(previous_report), the previous findings that are gone, each with status V(resolved).
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: 8a41d07c2e9b5f13
+      kind: dns_points_elsewhere
+      severity: high
+      name: www.example.com
+      status: resolved
 summary:
   description:
     - Counts by kind and by severity; C(unverified) - how many names could not be checked and why; with
       O(previous_report), C(changes) - new, unchanged and resolved.
   returned: always
   type: dict
+  sample:
+    findings: 1
+    by_kind:
+      dangling_cname: 1
+      dns_points_elsewhere: 0
+      alias_without_dns: 0
+      proxied_in_front: 0
+      overlapping_holders: 0
+      disabled_holder: 0
+      leftover_txt: 0
+      unverified: 0
+      tenant_domain_inactive: 0
+      tenant_dns_other_group: 0
+    by_severity:
+      critical: 1
+      high: 0
+      medium: 0
+      low: 0
+      info: 0
+    unverified:
+      names: 0
+      by_reason:
+        dns_unavailable: 0
+        no_certificate: 0
+        aws_error: 0
+        not_asked: 0
+      reasons: []
+    changes:
+      new: 1
+      unchanged: 0
+      resolved: 1
 files:
   description: The files written (or, in check mode, that would be written).
   returned: when report_dir is given
@@ -140,10 +193,12 @@ requests:
   description: API requests of the whole audit (total).
   returned: always
   type: int
+  sample: 14
 requests_lower_bound:
   description: The fewest requests the same inventory needs.
   returned: always
   type: int
+  sample: 12
 """
 
 import datetime

@@ -137,23 +137,28 @@ target:
     id:
       description: "Distribution id."
       type: str
+      sample: E2QWRUHEXAMPLE
       returned: always
     domain_name:
       description: "Its C(*.cloudfront.net) name."
       type: str
+      sample: d111111abcdef8.cloudfront.net
       returned: always
     status:
       description: "C(InProgress) or C(Deployed)."
       type: str
+      sample: Deployed
       returned: always
     enabled:
       description: "Whether it is enabled."
       type: bool
+      sample: true
       returned: always
     aliases:
       description: "Its aliases."
       type: list
       elements: str
+      sample: ["static.example.com"]
       returned: always
 aliases:
   description: One entry per alias asked about, in the order given.
@@ -185,6 +190,9 @@ aliases:
     next_step:
       description: What to do next, in plain words.
       type: str
+      sample: >-
+        Move it with aliasguard.cloudfront.cloudfront_distribution_alias (state=moved) after pointing DNS at
+        d111111abcdef8.cloudfront.net and creating the TXT record _www.example.com
       returned: always
     holders:
       description: Distributions and distribution tenants holding this alias or an overlapping one (wildcards),
@@ -196,69 +204,85 @@ aliases:
         alias:
           description: "The alias as held (may be a wildcard)."
           type: str
+          sample: www.example.com
           returned: always
         distribution_id:
           description: "The id (a tenant's id for a tenant): the real one for this account's resources, else partly
             hidden (leading C(*))."
           type: str
+          sample: E1OLDEXAMPLE00
           returned: always
         resource_type:
           description: "V(distribution) (a standard distribution) or V(distribution-tenant)."
           type: str
+          sample: distribution
           returned: always
         distribution_tenant_id:
           description: "For a tenant, its id (as RV(aliases[].holders[].distribution_id))."
           type: str
+          sample: dt_2wjDZi3hD1ivOXf6rpZJOSNE1AB
           returned: when resource_type is distribution-tenant
         name:
           description: "For a tenant of this account, its name."
           type: str
+          sample: customer-a
           returned: when a tenant of this account
         multi_tenant_distribution_id:
           description: "For a tenant of this account, its multi-tenant distribution."
           type: str
+          sample: E1MTDEXAMPLE01
           returned: when a tenant of this account
         connection_group_id:
           description: "For a tenant of this account, its connection group."
           type: str
+          sample: cg_2wjDWTBKTlRB87cAaUQFaakFaAb
           returned: when a tenant of this account
         routing_endpoint:
           description: "For a tenant of this account, its connection group's routing endpoint (where its DNS leads)."
           type: str
+          sample: d2x0gz5mabcde.cloudfront.net
           returned: when a tenant of this account
         account_id:
           description: "The account: this account's id when the visible digits are its, else partly hidden."
           type: str
+          sample: "111111111111"
           returned: always
         masked:
           description: "Whether AWS hid part of the ids (it hides every holder's)."
           type: bool
+          sample: true
           returned: always
         in_account:
           description: "Whether the distribution is in the caller's account."
           type: bool
+          sample: true
           returned: always
         overlap:
           description: "V(exact), V(wildcard) (a wildcard covering the alias) or V(covered) (a name under a wildcard asked about)."
           type: str
+          sample: exact
           returned: always
         domain_name:
           description: "In-account holders only: the distribution's C(*.cloudfront.net) name, or a tenant's
             routing endpoint."
           type: str
+          sample: d2222222abcdef.cloudfront.net
           returned: when in_account
         status:
           description: "In-account holders only."
           type: str
+          sample: Deployed
           returned: when in_account
         enabled:
           description: "In-account holders only."
           type: bool
+          sample: true
           returned: when in_account
         aliases:
           description: "In-account holders only."
           type: list
           elements: str
+          sample: ["www.example.com", "old.example.com"]
           returned: when in_account
     dns:
       description: What DNS says today, or null when O(dns_lookup=false).
@@ -268,29 +292,45 @@ aliases:
         name:
           description: "The name that was looked up (the alias)."
           type: str
+          sample: www.example.com
           returned: always
         zone:
           description: "The DNS zone that holds the name (from its authoritative nameservers' SOA), or null when
             it could not be found."
           type: str
+          sample: example.com
           returned: always
         type:
           description: "V(CNAME), V(A/AAAA) (an alias, flattened or plain address record) or null when there is no record."
           type: str
+          sample: CNAME
           returned: always
         values:
           description: "The record's values."
           type: list
           elements: str
+          sample: ["d2222222abcdef.cloudfront.net"]
           returned: always
         chain:
           description: "The CNAME chain as followed, hop by hop."
           type: list
           elements: dict
+          sample:
+            - name: www.example.com
+              zone: example.com
+              cname: d2222222abcdef.cloudfront.net
+              servers:
+              - server: 205.251.192.1
+                cname: d2222222abcdef.cloudfront.net
+                rcode: NOERROR
+            - name: d2222222abcdef.cloudfront.net
+              cname: null
+              servers: []
           returned: always
         final_name:
           description: "Where the chain ends."
           type: str
+          sample: d2222222abcdef.cloudfront.net
           returned: always
         points_to:
           description:
@@ -308,10 +348,17 @@ aliases:
               with C(connection_group_id), C(connection_group_name) and C(distribution_tenant_ids) (the tenants
               it leads to); C(is_target) is V(true) when the target is a tenant of that group.
           type: dict
+          sample:
+            distribution_id: E1OLDEXAMPLE00
+            domain_name: d2222222abcdef.cloudfront.net
+            via: CNAME
+            is_target: false
+            guess: false
           returned: always
         error:
           description: "Why DNS could not be read, if it could not."
           type: str
+          sample: null
           returned: always
     txt_record_name:
       description:
@@ -346,11 +393,15 @@ aliases:
       description: Set when C(ListDomainConflicts) was not available (so C(ListConflictingAliases), which does not
         see tenants, was asked), or when AWS refused the question, so only this account could be checked.
       type: str
+      sample: >-
+        ListDomainConflicts is not available in this botocore (it came with botocore 1.38.4); ListConflictingAliases
+        was asked, which only supports standard distributions
       returned: when ListDomainConflicts was not asked or AWS refused the question
 conflicts:
   description: How many aliases are neither V(free) nor V(on_target).
   returned: always
   type: int
+  sample: 1
 requests:
   description: AWS API requests this run sent, by service (retries included).
   returned: always

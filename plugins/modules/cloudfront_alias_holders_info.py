@@ -89,6 +89,8 @@ errors:
   description: For each alias AWS refused to answer about, why.
   returned: always
   type: dict
+  sample:
+    shop.example.com: 'ListDomainConflicts failed: AccessDenied: User is not authorized to perform cloudfront:ListDomainConflicts'
 apis:
   description: For each alias asked about, the operation that answered.
   returned: always
@@ -101,6 +103,7 @@ not_asked:
   returned: always
   type: list
   elements: str
+  sample: ["gone.example.com"]
 targets:
   description:
     - For each O(checks[].target), whether it exists - C(exists) true, false, or null when no nameserver answered
@@ -112,19 +115,25 @@ dns:
   description: How the DNS checks went - checked, exist, missing, unknown, nameservers, problem.
   returned: always
   type: dict
+  sample: {"checked": 3, "exist": 2, "missing": 1, "unknown": 0, "nameservers": ["192.0.2.53"], "problem": null}
 notes:
   description: What the module had to do differently, for example asking C(ListConflictingAliases) instead.
   returned: always
   type: list
   elements: str
+  sample:
+    - ListDomainConflicts is not available in this botocore; ListConflictingAliases was asked, which does not see distribution
+      tenants
 asked:
   description: How many aliases were asked about.
   returned: always
   type: int
+  sample: 2
 requests_total:
   description: Requests sent.
   returned: always
   type: int
+  sample: 3
 """
 
 from ansible.module_utils.basic import AnsibleModule

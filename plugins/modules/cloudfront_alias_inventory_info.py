@@ -75,15 +75,28 @@ inventory:
     account_id:
       description: The account.
       type: str
+      sample: "111111111111"
       returned: always
     label:
       description: O(label), or the account id.
       type: str
+      sample: production
       returned: always
     distributions:
       description: Every distribution - id, arn, domain_name, enabled, status, aliases, comment, certificate_arn, ipv6.
       type: list
       elements: dict
+      sample:
+        - id: E2QWRUHEXAMPLE
+          arn: arn:aws:cloudfront::111111111111:distribution/E2QWRUHEXAMPLE
+          domain_name: d111111abcdef8.cloudfront.net
+          enabled: true
+          status: Deployed
+          aliases:
+          - www.example.com
+          comment: new site
+          certificate_arn: arn:aws:acm:us-east-1:111111111111:certificate/f81d4fae-7dec-11d0-a765-00a0c91e6bf6
+          ipv6: true
       returned: always
     tenants:
       description:
@@ -92,37 +105,89 @@ inventory:
           (V(active) or V(inactive) per domain).
       type: list
       elements: dict
+      sample:
+        - id: dt_2wjDZi3hD1ivOXf6rpZJOSNE1AB
+          name: customer-a
+          distribution_id: E1MTDEXAMPLE01
+          connection_group_id: cg_2wjDWTBKTlRB87cAaUQFaakFaAb
+          routing_endpoint: d2x0gz5mabcde.cloudfront.net
+          domain_name: d2x0gz5mabcde.cloudfront.net
+          enabled: true
+          status: Deployed
+          domains:
+          - shop.example.com
+          domain_status:
+            shop.example.com: active
       returned: always
     connection_groups:
       description: Every connection group - id, name, routing_endpoint, is_default, enabled, status.
       type: list
       elements: dict
+      sample:
+        - id: cg_2wjDWTBKTlRB87cAaUQFaakFaAb
+          name: default
+          routing_endpoint: d2x0gz5mabcde.cloudfront.net
+          is_default: true
+          enabled: true
+          status: Deployed
       returned: always
     certificates:
       description: ACM certificates in us-east-1 - arn and names.
       type: list
       elements: dict
+      sample:
+        - arn: arn:aws:acm:us-east-1:111111111111:certificate/f81d4fae-7dec-11d0-a765-00a0c91e6bf6
+          names:
+          - example.com
+          - '*.example.com'
       returned: always
     route53:
       description: Per hosted zone - zone, id, record_sets (how many there are) and the audited records.
       type: list
       elements: dict
+      sample:
+        - zone: example.com
+          id: Z1D633PJN98FT9
+          record_sets: 12
+          records:
+          - provider: route53
+            zone: example.com
+            name: www.example.com
+            type: CNAME
+            values:
+            - d111111abcdef8.cloudfront.net
       returned: always
     requests:
       description: Requests sent, by operation.
       type: dict
+      sample:
+        ListDistributions: 1
+        ListDistributionTenants: 1
+        ListConnectionGroups: 1
+        ListCertificates: 1
+        ListHostedZones: 1
+        ListResourceRecordSets: 1
       returned: always
     requests_total:
       description: Requests sent.
       type: int
+      sample: 6
       returned: always
     requests_lower_bound:
       description: The fewest requests this inventory needs, by operation (its pages at the largest page size).
       type: dict
+      sample:
+        ListDistributions: 1
+        ListDistributionTenants: 1
+        ListConnectionGroups: 1
+        ListCertificates: 1
+        ListHostedZones: 1
+        ListResourceRecordSets: 1
       returned: always
     requests_lower_bound_total:
       description: Their sum.
       type: int
+      sample: 6
       returned: always
 """
 

@@ -171,31 +171,38 @@ checks:
       description: The Terraform address (C(module.site.aws_cloudfront_distribution.this)), C(Template/LogicalId),
         or V(aliases).
       type: str
+      sample: module.site.aws_cloudfront_distribution.this
       returned: always
     resource_type:
       description: V(distribution) or V(distribution-tenant).
       type: str
+      sample: distribution
       returned: always
     action:
       description: V(create), V(update) or V(replace).
       type: str
+      sample: update
       returned: always
     distribution_id:
       description: The id of the distribution (or tenant) an update adds the alias to.
       type: str
+      sample: E2QWRUHEXAMPLE
       returned: for updates
     replaces:
       description: For a replacement, the id of the distribution it replaces; C(replace_order) says whether Terraform
         deletes it first (V(delete_first)) or creates the new one first (V(create_first)).
       type: str
+      sample: E1OLDEXAMPLE00
       returned: for replacements
     outcome:
       description: V(ok), V(held), V(dns_points_elsewhere), V(certificate_does_not_cover) or V(unknown).
       type: str
+      sample: held
       returned: always
     reason:
       description: What was found, in plain words.
       type: str
+      sample: www.example.com is held by E1OLDEXAMPLE00 in this account
       returned: always
     fix:
       description: What clears it - the remediation playbook's command line, or the manual step.
@@ -208,40 +215,65 @@ checks:
       description: For V(held), the distribution or tenant holding the alias, as
         M(aliasguard.cloudfront.cloudfront_alias_conflict_info) reports holders, plus C(resource_type).
       type: dict
+      sample:
+        alias: www.example.com
+        distribution_id: E1OLDEXAMPLE00
+        account_id: '111111111111'
+        masked: false
+        in_account: true
+        resource_type: distribution
       returned: when held
     dns:
       description: What the alias's DNS says, as M(aliasguard.cloudfront.cloudfront_alias_conflict_info) reports it.
       type: dict
+      sample:
+        name: www.example.com
+        zone: example.com
+        type: CNAME
+        values:
+        - d2222222abcdef.cloudfront.net
       returned: when DNS was read
     certificate:
       description: The certificate the resource will present - C(kind) V(acm) (with C(arn)), V(cloudfront_default),
         V(iam), V(inherited), V(current) (the distribution's own) or V(unknown) - and why.
       type: dict
+      sample:
+        kind: acm
+        arn: arn:aws:acm:us-east-1:111111111111:certificate/f81d4fae-7dec-11d0-a765-00a0c91e6bf6
+        covers: true
+        detail: '*.example.com covers www.example.com'
       returned: always
     asked:
       description: Through which distribution or tenant (C(through)) and with which operation (C(api)) CloudFront was
         asked; C(through) is null when no distribution of the account could ask.
       type: dict
+      sample: {"through": "E2QWRUHEXAMPLE", "api": "ListDomainConflicts"}
       returned: when an alias was looked up
     notes:
       description: Everything else worth knowing (overlapping wildcards, parameter defaults used, warnings).
       type: list
       elements: str
+      sample: ["*.example.com, also in the plan, overlaps www.example.com"]
       returned: when there is something to say
 summary:
   description: One line per alias, for a person.
   returned: always
   type: list
   elements: str
+  sample:
+    - 'www.example.com (module.site.aws_cloudfront_distribution.this): held - www.example.com is held by E1OLDEXAMPLE00
+      in this account'
 failing:
   description: How many checks fail under O(fail_on).
   returned: always
   type: int
+  sample: 1
 failing_aliases:
   description: The aliases of those checks, with their resource (C(alias (resource))).
   returned: always
   type: list
   elements: str
+  sample: ["www.example.com (module.site.aws_cloudfront_distribution.this)"]
 report:
   description:
     - The document the playbook writes as C(preflight.json), schema C(aliasguard.cloudfront/preflight/1).
@@ -249,14 +281,31 @@ report:
       C(by_outcome), C(failing)) and C(checks) (the entries of RV(checks)). Keys are only ever added.
   returned: always
   type: dict
+  sample:
+    schema: aliasguard.cloudfront/preflight/1
+    source: terraform plan plan.json
+    account_id: '111111111111'
+    fail_on: held
+    warnings: []
+    summary:
+      checks: 1
+      by_outcome:
+        held: 1
+      failing: 1
+    checks: []
 junit_xml:
   description: The same checks as JUnit XML (one testcase per alias, a failure per failing outcome), for CI systems.
   returned: always
   type: str
+  sample: >-
+    <?xml version="1.0" encoding="utf-8"?><testsuite name="aliasguard.cloudfront preflight" tests="1" failures="1">
+    <testcase classname="module.site.aws_cloudfront_distribution.this" name="www.example.com"><failure
+    message="held"/> </testcase></testsuite>
 account_id:
   description: The AWS account of the credentials.
   returned: always
   type: str
+  sample: "111111111111"
 requests:
   description: AWS API requests this run sent, by operation (retries included); all of them read-only.
   returned: always

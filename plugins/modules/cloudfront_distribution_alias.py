@@ -202,14 +202,17 @@ distribution_id:
   description: The distribution, or the distribution tenant's id.
   returned: always
   type: str
+  sample: E2QWRUHEXAMPLE
 distribution_tenant_id:
   description: The distribution tenant, when O(distribution_tenant_id) was given.
   returned: when distribution_tenant_id is given
   type: str
+  sample: dt_2wjDZi3hD1ivOXf6rpZJOSNE1AB
 domain_name:
   description: Its C(*.cloudfront.net) name; for a tenant, its connection group's routing endpoint.
   returned: always
   type: str
+  sample: d111111abcdef8.cloudfront.net
 aliases:
   description:
     - Its aliases after the change (or as they would be, in check mode).
@@ -217,16 +220,19 @@ aliases:
   returned: always
   type: list
   elements: str
+  sample: ["static.example.com", "www.example.com"]
 added:
   description: Aliases added (or moved here); on failure, only those that really were.
   returned: always
   type: list
   elements: str
+  sample: ["www.example.com"]
 removed:
   description: Aliases removed; on failure, only those that really were.
   returned: always
   type: list
   elements: str
+  sample: ["old.example.com"]
 moved:
   description:
     - For O(state=moved), each alias and the distribution or tenant it came from (ids may be partly hidden).
@@ -238,29 +244,42 @@ moved:
     alias:
       description: The alias.
       type: str
+      sample: www.example.com
       returned: always
     from:
       description: The holder (C(distribution_id), C(account_id), C(masked), C(in_account), C(resource_type)
         V(distribution) or V(distribution-tenant)), or null when nobody held it.
       type: dict
+      sample:
+        distribution_id: '*******MPLE00'
+        account_id: '******222222'
+        masked: true
+        in_account: false
+        resource_type: distribution
       returned: always
     operation:
       description: V(AssociateAlias), V(UpdateDomainAssociation) or V(OnDomainTakeover) (C(UpdateDistributionTenant)
         with C(OnDomainTakeover=allow)).
       type: str
+      sample: AssociateAlias
       returned: always
     why:
       description: Why that call was chosen.
       type: str
+      sample: >-
+        the holder is a standard distribution in another account; AssociateAlias moves the name with the TXT record's
+        proof
       returned: always
 precondition_retries:
   description: How many times a concurrent change made the module read again.
   returned: always
   type: int
+  sample: 0
 deployed:
   description: With O(wait=true), whether the distribution reached C(Deployed) in time.
   returned: when wait is true
   type: bool
+  sample: true
 released_from:
   description:
     - With O(release_from), the aliases taken off each distribution (or, in check mode, that would be).
@@ -273,10 +292,12 @@ given_back:
   returned: when release_from is given
   type: list
   elements: dict
+  sample: [{"distribution_id": "E1OLDEXAMPLE00", "aliases": ["www.example.com"]}]
 requests:
   description: AWS API requests sent, by service.
   returned: always
   type: dict
+  sample: {"cloudfront": 4, "acm": 1}
 """
 
 from ansible.module_utils.basic import AnsibleModule

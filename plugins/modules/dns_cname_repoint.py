@@ -63,11 +63,13 @@ options:
       - The zone that holds the name(s), for example V(example.com).
       - When not given, the longest zone the provider knows that contains the name is used.
     type: str
+    aliases: [zone_name]
   name:
     description:
       - The DNS name to change, fully qualified (V(www.example.com)), or V(@) for the zone apex.
       - Mutually exclusive with O(records) and O(restore_from).
     type: str
+    aliases: [record]
   target:
     description:
       - Where the name should point - a distribution id, or the C(dXXXX.cloudfront.net) name of a distribution in
@@ -131,8 +133,8 @@ options:
     type: list
     elements: dict
     suboptions:
-      name: {description: As O(name)., type: str, required: true}
-      zone: {description: As O(zone)., type: str}
+      name: {description: As O(name)., type: str, required: true, aliases: [record]}
+      zone: {description: As O(zone)., type: str, aliases: [zone_name]}
       target: {description: As O(target)., type: str}
       state: {description: As O(state)., type: str, choices: [present, absent]}
       expected_current: {description: As O(expected_current)., type: list, elements: str}
@@ -261,23 +263,35 @@ records:
     name:
       description: "The name changed (for O(challenge=true) the C(_) TXT name)."
       type: str
+      sample: www.example.com
       returned: always
     zone:
       description: "Its zone."
       type: str
+      sample: example.com
       returned: always
     provider:
       description: "The provider."
       type: str
+      sample: route53
       returned: always
     action:
       description: "V(create), V(update), V(delete) or V(none)."
       type: str
+      sample: update
       returned: always
     before:
       description: "The record sets before (name, type, ttl, values, alias_target, proxied)."
       type: list
       elements: dict
+      sample:
+        - name: www.example.com
+          type: CNAME
+          ttl: 300
+          values:
+          - d2222222abcdef.cloudfront.net
+          alias_target: null
+          proxied: null
       returned: always
     after:
       description:
@@ -285,6 +299,14 @@ records:
           it would hold in check mode."
       type: list
       elements: dict
+      sample:
+        - name: www.example.com
+          type: CNAME
+          ttl: 300
+          values:
+          - d111111abcdef8.cloudfront.net
+          alias_target: null
+          proxied: null
       returned: always
     applied:
       description:
@@ -292,6 +314,7 @@ records:
           names whose write was refused, was not reached because an earlier zone failed, or was undone (the
           failure message then says what the name holds)."
       type: bool
+      sample: true
       returned: always
     read_back:
       description:
@@ -307,14 +330,25 @@ changed:
       half succeed; see RV(records[].applied)); a write the provider refused leaves it false.
   returned: always
   type: bool
+  sample: true
 backup_file:
   description: The backup written, when O(backup=true) and something changed.
   returned: when backup was written
   type: str
+  sample: /home/deploy/.ansible/aliasguard/backups/route53-example.com-20261130T180000Z.json
 wait:
   description: With O(wait=true), whether the provider reported the change in sync and what each nameserver served.
   returned: when wait is true and something changed
   type: dict
+  sample:
+    provider_in_sync: true
+    names:
+    - name: www.example.com
+      served: true
+      seen:
+      - server: 205.251.192.1
+        values:
+        - d111111abcdef8.cloudfront.net
 write_guarantee:
   description:
     - What the provider guarantees about a write made against records that someone else changed since they
@@ -328,6 +362,7 @@ requests:
   description: API requests sent, by service (retries included).
   returned: always
   type: dict
+  sample: {"route53": 3, "cloudfront": 1}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -368,8 +403,9 @@ PER_NAME = ("zone", "target", "state", "expected_current", "ttl", "proxied", "ch
 def main():
     argument_spec = provider_argument_spec()
     argument_spec.update(
-        zone=dict(type="str"),
-        name=dict(type="str"),
+        # record, zone_name: the names community.dns and amazon.aws's route53 give these options.
+        zone=dict(type="str", aliases=["zone_name"]),
+        name=dict(type="str", aliases=["record"]),
         target=dict(type="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         expected_current=dict(type="list", elements="str"),
@@ -379,8 +415,8 @@ def main():
         allow_any_target=dict(type="bool", default=False),
         challenge_name=dict(type="str"),
         records=dict(type="list", elements="dict", options=dict(
-            name=dict(type="str", required=True),
-            zone=dict(type="str"),
+            name=dict(type="str", required=True, aliases=["record"]),
+            zone=dict(type="str", aliases=["zone_name"]),
             target=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"]),
             expected_current=dict(type="list", elements="str"),

@@ -122,10 +122,12 @@ target_domain_name:
   description: The name every alias must lead to (for a tenant, its connection group's routing endpoint).
   returned: always
   type: str
+  sample: d111111abcdef8.cloudfront.net
 verified:
   description: Whether every alias was proved.
   returned: always
   type: bool
+  sample: true
 aliases:
   description: One entry per alias.
   returned: always
@@ -135,14 +137,17 @@ aliases:
     alias:
       description: "The alias."
       type: str
+      sample: www.example.com
       returned: always
     verified:
       description: "Proved or not."
       type: bool
+      sample: true
       returned: always
     outcome:
       description: "V(verified), V(wrong_target), V(no_record), V(unverifiable) (proxied by Cloudflare) or V(dns_error)."
       type: str
+      sample: verified
       returned: always
     method:
       description:
@@ -151,42 +156,71 @@ aliases:
         - V(addresses) (no CNAME and no Route 53 record to read; weak evidence, the detail says why);
         - V(proxied) (Cloudflare's proxy addresses; unverifiable).
       type: str
+      sample: cname_chain
       returned: always
     final_name:
       description: "Where the chain ends (for V(route53_alias), the alias target)."
       type: str
+      sample: d111111abcdef8.cloudfront.net
       returned: always
     route53:
       description: "For V(route53_alias): the hosted zone (C(zone), C(zone_ids)) and the A/AAAA record sets read
         (C(name), C(type), C(alias_target), C(values)); null otherwise."
       type: dict
+      sample:
+        zone: example.com
+        zone_ids:
+        - Z1D633PJN98FT9
+        records:
+        - name: example.com
+          type: A
+          alias_target: d111111abcdef8.cloudfront.net
+          values:
+          - 192.0.2.10
       returned: always
     chain:
       description: "Each hop of the CNAME chain."
       type: list
       elements: dict
+      sample:
+        - name: www.example.com
+          zone: example.com
+          cname: d111111abcdef8.cloudfront.net
+        - name: d111111abcdef8.cloudfront.net
+          cname: null
       returned: always
     nameservers:
       description: "Each nameserver's answer (server, type, rcode, values, cname)."
       type: list
       elements: dict
+      sample:
+        - server: 205.251.192.1
+          type: CNAME
+          rcode: NOERROR
+          values:
+          - d111111abcdef8.cloudfront.net
+          cname: d111111abcdef8.cloudfront.net
       returned: always
     detail:
       description: "What was seen, in words (on failure, what was seen instead)."
       type: str
+      sample: www.example.com is a CNAME to d111111abcdef8.cloudfront.net on every authoritative nameserver
       returned: always
     elapsed:
       description: "Seconds from the start until this result."
       type: float
+      sample: 0.42
       returned: always
     attempts:
       description: "How many times this alias was checked."
       type: int
+      sample: 1
       returned: always
 requests:
   description: AWS API requests sent, by service.
   returned: always
   type: dict
+  sample: {"cloudfront": 1}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -36,7 +36,8 @@ options:
     required: true
   api_token:
     description:
-      - Cloudflare only. A token that can read DNS of the zones. Falls back to E(CLOUDFLARE_API_TOKEN).
+      - Cloudflare only. A token that can read DNS of the zones. Falls back to E(CLOUDFLARE_API_TOKEN), then to
+        E(CLOUDFLARE_TOKEN) (E(CLOUDFLARE_API_TOKEN) wins when both are set).
     type: str
   base_url:
     description:
@@ -105,17 +106,30 @@ zones:
   returned: always
   type: list
   elements: dict
+  sample:
+    - zone: example.org
+      record_sets: 42
+      records:
+      - provider: cloudflare
+        zone: example.org
+        name: www.example.org
+        type: CNAME
+        values:
+        - d111111abcdef8.cloudfront.net
+        proxied: false
 requests_total:
   description: Requests sent.
   returned: always
   type: int
+  sample: 2
 requests_lower_bound:
   description: The fewest requests this inventory needs, by operation.
   returned: always
   type: dict
+  sample: {"GET /zones": 1, "GET /zones/{zone_id}/dns_records": 1}
 """
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudflare import CloudflareClient
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
@@ -126,12 +140,15 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory i
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import OPTION_ENV, check_provider_options
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import (
+    check_provider_options,
+    env_fallback_for,
+)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._rfc2136 import TSIG_ALGORITHMS
 
 
 def _env(option):
-    return (env_fallback, [OPTION_ENV[option]])
+    return env_fallback_for(option)
 
 
 def main():

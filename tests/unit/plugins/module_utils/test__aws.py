@@ -20,10 +20,13 @@ import botocore.exceptions  # noqa: E402
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _version  # noqa: E402
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (  # noqa: E402
     MAX_ATTEMPTS,
+    USER_AGENT,
     AwsConnection,
     AwsError,
     RequestCounter,
+    aws_argument_spec,
     call,
+    client_config_options,
     describe_error,
     error_code,
 )
@@ -330,3 +333,91 @@ def test_galaxy_version_equals_the_user_agent_version():
     match = re.search(r"^version:\s*['\"]?([^'\"\s#]+)", text, re.MULTILINE)
     assert match, "galaxy.yml has no version"
     assert match.group(1) == _version.COLLECTION_VERSION
+
+
+# -- aws_config and the removed security_token ----------------------------------------
+
+
+def test_the_aws_options_take_aws_config_and_no_longer_security_token():
+    spec = aws_argument_spec()
+    assert spec["aws_config"] == {"type": "dict"}
+    assert spec["session_token"]["aliases"] == ["aws_session_token"]
+    every_name = set(spec)
+    for option in spec.values():
+        every_name.update(option.get("aliases", []))
+    assert "security_token" not in every_name
+
+
+def test_aws_config_absent_gives_our_defaults():
+    assert client_config_options(None) == {
+        "user_agent_extra": USER_AGENT, "retries": {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        "connect_timeout": 15, "read_timeout": 60}
+
+
+def test_aws_config_wins_over_our_defaults_and_adds_what_we_do_not_set():
+    options = client_config_options({"connect_timeout": 3, "read_timeout": 120, "max_pool_connections": 4})
+    assert (options["connect_timeout"], options["read_timeout"], options["max_pool_connections"]) == (3, 120, 4)
+    assert options["retries"] == {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"mode": "adaptive"}, {"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS}),
+    ({"total_max_attempts": 3}, {"mode": "standard", "total_max_attempts": 3}),
+    # botocore lets total_max_attempts win over max_attempts: ours must go, or the user's would be ignored.
+    ({"max_attempts": 2}, {"mode": "standard", "max_attempts": 2}),
+    ({"mode": "legacy", "max_attempts": 4}, {"mode": "legacy", "max_attempts": 4}),
+])
+def test_aws_config_retries_are_merged_key_by_key(given, expected):
+    assert client_config_options({"retries": given})["retries"] == expected
+
+
+def test_aws_config_user_agent_extra_is_added_after_ours():
+    assert client_config_options({"user_agent_extra": "team-web/1"})["user_agent_extra"] == USER_AGENT + " team-web/1"
+    assert client_config_options({"user_agent_extra": ""})["user_agent_extra"] == USER_AGENT
+
+
+@pytest.mark.parametrize("aws_config, words", [
+    ({"conect_timeout": 3}, ["conect_timeout", "is not a botocore Config parameter", "connect_timeout"]),
+    ({"retries": 3}, ["aws_config.retries must be a mapping"]),
+    ({"retries": {"mode": "fastest"}}, ["aws_config is not a valid botocore configuration", "fastest"]),
+    (["connect_timeout"], ["aws_config must be a mapping"]),
+])
+def test_a_bad_aws_config_is_refused_before_any_request(no_aws_environment, aws_config, words):
+    connection = _connection(aws_config=aws_config)
+    with pytest.raises(AwsError) as exc:
+        connection.client("cloudfront")
+    assert exc.value.code == "BadOption"
+    for word in words:
+        assert word in str(exc.value)
+    assert connection.requests.total == 0
+
+
+def test_aws_config_reaches_the_client_and_our_user_agent_stays(no_aws_environment):
+    connection = _connection(aws_config={"connect_timeout": 4, "read_timeout": 9, "user_agent_extra": "team-web/1",
+                                         "retries": {"mode": "adaptive"}})
+    client = connection.client("cloudfront")
+    config = client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (4, 9)
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS}
+    seen = []
+    client.meta.events.register_last("before-send.*", _answer_locally([(200, LIST_DISTRIBUTIONS_XML)], seen))
+    client.list_distributions()
+    user_agent = seen[0]["User-Agent"]
+    user_agent = user_agent.decode() if isinstance(user_agent, bytes) else user_agent
+    assert "aliasguard.cloudfront/%s team-web/1" % _version.COLLECTION_VERSION in user_agent
+
+
+def test_aws_config_retries_limit_the_attempts_and_the_message_counts_them(no_aws_environment, monkeypatch):
+    import botocore.endpoint
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda seconds: None)
+    connection = _connection(aws_config={"retries": {"total_max_attempts": 2}})
+    client = connection.client("cloudfront")
+    seen = []
+    client.meta.events.register_last("before-send.*", _answer_locally([(400, THROTTLED_XML)] * 5, seen))
+
+    with pytest.raises(AwsError) as exc:
+        call("ListDistributions", client.list_distributions)
+
+    assert len(seen) == 2
+    assert exc.value.code == "Throttling"
+    assert "after 2 attempts" in str(exc.value)
