@@ -156,7 +156,7 @@ def playbook_command(playbook, extra_vars=None, env=None, check=False, diff=Fals
     command += list(args)
     environment = dict(os.environ)
     for var in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                "AWS_URL", "AWS_ENDPOINT_URL", "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_BASE_URL"):
+                "AWS_URL", "AWS_ENDPOINT_URL", "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN", "CLOUDFLARE_BASE_URL"):
         environment.pop(var, None)
     environment.update({
         "ANSIBLE_COLLECTIONS_PATH": collections_path(),
