@@ -1,0 +1,89 @@
+"""The remediation playbook in every scenario of the sandbox: converges, proves, is idempotent; check mode first.
+
+Apart from tests/integration/test_remediate.py (whose helpers these use) so that CI's workers can run the two
+files side by side: each is among the longest of the suite.
+"""
+
+import re
+
+import pytest
+
+from sandbox.scenarios import ACCOUNT_2
+from test_remediate import (
+    SCENARIOS,
+    Situation,
+    assert_409_gone,
+    assert_alias_only_on_target,
+    assert_dns_at_target,
+    assert_nothing_changed,
+    assert_ok,
+    assert_txt_gone,
+    mutating,
+    snapshot,
+    step,
+    summary_of,
+)
+
+
+# -- every scenario ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_remediate_converges_proves_and_is_idempotent(slow_sandbox, scenario):
+    """Every scenario, where deployments take 3 s and CloudFront's DNS check caches for TTL x 0.01 s."""
+    sandbox = slow_sandbox
+    name, options = SCENARIOS[scenario]
+    situation = Situation.build(sandbox, name, **options)
+    assert situation.info["error"]["code"] == "CNAMEAlreadyExists" and situation.info["error"]["status"] == 409
+    holder = situation.info["holder"]
+
+    run, requests = situation.run()
+    assert_ok(run)
+
+    # The alias is on the target only (the wildcard holder keeps its wildcard), DNS leads to the target,
+    # the TXT record AssociateAlias needed is gone.
+    keep = [(holder["distribution_id"], holder["alias"])] if "alias" in holder else []
+    assert_alias_only_on_target(sandbox, situation, keep)
+    assert_dns_at_target(sandbox, situation)
+    assert_txt_gone(sandbox, situation)
+    # Another account is never touched.
+    assert [r for r in mutating(requests) if r.get("account") == ACCOUNT_2] == []
+
+    summary = summary_of(run)
+    assert situation.alias in summary and situation.target_id in summary
+    assert "VERIFIED" in summary
+
+    again, requests = situation.run()
+    assert_ok(again)
+    assert_nothing_changed(again, requests)
+    assert "changed: nothing" in summary_of(again) and "VERIFIED" in summary_of(again)
+
+    assert_409_gone(sandbox, situation)
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_check_mode_prints_the_plan_and_sends_no_change(sandbox, scenario):
+    name, options = SCENARIOS[scenario]
+    situation = Situation.build(sandbox, name, **options)
+    before = snapshot(sandbox, situation)
+
+    run, requests = situation.run(check=True, diff=True)
+    assert_ok(run)
+    assert mutating(requests) == []
+    assert snapshot(sandbox, situation) == before
+
+    summary = summary_of(run)
+    assert "check mode: nothing was changed" in summary
+    assert "repoint %s" % situation.alias in summary
+    assert situation.target_domain in summary
+    if scenario == "wildcard":
+        assert "add %s to %s" % (situation.alias, situation.target_id) in summary
+    else:
+        holder = situation.info["holder"]["distribution_id"]
+        # Another account's id comes back partly hidden (leading '*', of no fixed width); its end is visible.
+        shown = r"\*+[A-Z0-9]*%s" % re.escape(holder[-6:]) if situation.info["holder"]["account_id"] == ACCOUNT_2 else holder
+        assert re.search(r"move %s from %s to %s" % (re.escape(situation.alias), shown, situation.target_id), summary)
+        assert "create TXT _" in summary and "remove TXT _" in summary
+    # --diff shows the DNS change before it is made.
+    repoint = step(run, "Step 2: repoint DNS at the target (only from the values step 1 saw)")
+    assert repoint["changed"] and repoint["results"][0]["diff"]
