@@ -276,6 +276,16 @@ def plan_tenant_aliases(cloudfront, acm, tenant_id, aliases, state, check_certif
     return plan
 
 
+def wanted_aliases(live, aliases, state):
+    """The alias list to write: ``live`` without ``aliases`` (absent) or with the missing ones appended (present).
+
+    Re-read on every retry of a conditional write, so that only this run's own change is applied again.
+    """
+    if state == "absent":
+        return [a for a in live if a not in aliases]
+    return live + [a for a in aliases if a not in live]
+
+
 def update_tenant_domains(cloudfront, tenant_id, aliases, state, max_retries=5, sleep=time.sleep, takeover=False):
     """UpdateDistributionTenant with If-Match, changing only these domains; (domains now, retries). AwsError.
 
@@ -286,10 +296,7 @@ def update_tenant_domains(cloudfront, tenant_id, aliases, state, max_retries=5, 
     while True:
         tenant, raw = read_tenant(cloudfront, tenant_id)
         live = list(tenant.aliases)
-        if state == "absent":
-            wanted = [a for a in live if a not in aliases]
-        else:
-            wanted = live + [a for a in aliases if a not in live]
+        wanted = wanted_aliases(live, aliases, state)
         if set(wanted) == set(live):
             return live, attempt
         kept = dict((Alias.parse(d["Domain"]).name, d) for d in raw.get("Domains") or [])
@@ -444,10 +451,7 @@ def update_aliases(cloudfront, distribution_id, aliases, state, max_retries=5, s
     while True:
         config, etag = get_config(cloudfront, distribution_id)
         live = config_aliases(config)
-        if state == "absent":
-            wanted = [a for a in live if a not in aliases]
-        else:
-            wanted = live + [a for a in aliases if a not in live]
+        wanted = wanted_aliases(live, aliases, state)
         if set(wanted) == set(live):
             return live, attempt
         try:
