@@ -307,8 +307,11 @@ def update_tenant_domains(cloudfront, tenant_id, aliases, state, max_retries=5, 
                 item["ServeOn"] = kept[alias.name]["ServeOn"]
             domains.append(item)
         request = {"Id": tenant_id, "IfMatch": tenant.etag, "Domains": domains}
-        # Sent back as read, so that the request changes the domains and nothing else.
-        for key in ("DistributionId", "ConnectionGroupId", "Enabled"):
+        # Sent back as read, so that the request changes the domains and nothing else. The API reference
+        # does not say whether a field left out keeps its value or is cleared (UpdateDistribution clears
+        # it), so everything GetDistributionTenant gave that the request accepts goes back as it was:
+        # a tenant's certificate, web ACL, geo restrictions and parameters are never dropped.
+        for key in ("DistributionId", "ConnectionGroupId", "Enabled", "Customizations", "Parameters"):
             if raw.get(key) is not None:
                 request[key] = raw[key]
         if takeover:

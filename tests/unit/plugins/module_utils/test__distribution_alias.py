@@ -440,3 +440,32 @@ def botocore_error(code, message):
     from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 
     return AwsError("UpdateDistribution failed: %s: %s" % (code, message), code=code)
+
+
+def test_a_tenant_update_sends_back_its_customizations_and_parameters_as_read(client, stubber):
+    """Only the domains change: the tenant's certificate, web ACL, geo restrictions and parameters go back as
+    GetDistributionTenant gave them, whether CloudFront would keep or clear a field left out."""
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import update_tenant_domains
+    customizations = {
+        "Certificate": {"Arn": "arn:aws:acm:us-east-1:111111111111:certificate/tenant"},
+        "WebAcl": {"Action": "override", "Arn": "arn:aws:wafv2:us-east-1:111111111111:global/webacl/t/1"},
+        "GeoRestrictions": {"RestrictionType": "whitelist", "Locations": ["JP"]},
+    }
+    parameters = [{"Name": "tenantName", "Value": "shop"}]
+    tenant = {
+        "Id": "dt_1", "DistributionId": DIST, "Name": "shop", "Arn": "arn:aws:cloudfront::111111111111:distribution-tenant/dt_1",
+        "Domains": [{"Domain": "shop.example.com", "Status": "active"}], "Customizations": customizations,
+        "Parameters": parameters, "ConnectionGroupId": "cg_1", "Enabled": True, "Status": "Deployed",
+    }
+    stubber.add_response("get_distribution_tenant", {"DistributionTenant": copy.deepcopy(tenant), "ETag": "E1"},
+                         {"Identifier": "dt_1"})
+    stubber.add_response("update_distribution_tenant", {"DistributionTenant": copy.deepcopy(tenant), "ETag": "E2"}, {
+        "Id": "dt_1", "IfMatch": "E1", "DistributionId": DIST, "ConnectionGroupId": "cg_1", "Enabled": True,
+        "Domains": [{"Domain": "shop.example.com"}, {"Domain": "www.example.com"}],
+        "Customizations": customizations, "Parameters": parameters,
+    })
+
+    domains, retries = update_tenant_domains(client, "dt_1", [A("www.example.com")], "present")
+
+    assert [a.name for a in domains] == ["shop.example.com", "www.example.com"]
+    assert retries == 0
