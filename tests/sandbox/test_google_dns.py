@@ -281,3 +281,58 @@ def test_reset_empties_the_project_and_zones_can_be_created_and_deleted(sandbox,
     assert dns_answer(sandbox, "other.example", "NS") == sorted(zone.name_servers)
     zone.delete()
     assert not zone.exists()
+
+
+def collection_google():
+    from conftest import collections_path
+
+    if collections_path() not in sys.path:
+        sys.path.insert(0, collections_path())
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _google, _provider, _records
+
+    return _google, _provider, _records
+
+
+def test_the_collections_client_reads_swaps_waits_and_is_refused_on_stale_data(sandbox, google):
+    """plugins/module_utils/_google.py against the sandbox: the compare-and-swap is one change; a record changed by
+    someone else between read and write makes Cloud DNS refuse it whole."""
+    _google, _provider, _records = collection_google()
+    g = sandbox.endpoints["google"]
+    provider = _google.build(g["project"], access_token=g["token"], base_url=g["base_url"])
+    zone = provider.find_zone("example.com")
+    assert (zone.id, provider.zone_for_name("www.example.com").id) == ("example-com", "example-com")
+    holder, target = google["holder"]["domain_name"], google["target_domain_name"]
+    before = provider.read(zone, ["www.example.com"])["www.example.com"]
+    assert [(r.type, r.ttl, r.values) for r in before] == [("CNAME", 300, (holder,))]
+
+    # Someone else changes the record (the official client) after it was read: the write is refused, nothing changes.
+    other = official_client(sandbox).zone("example-com", "example.com.")
+    edit = other.changes()
+    edit.delete_record_set(other.resource_record_set("www.example.com.", "CNAME", 300, [holder + "."]))
+    edit.add_record_set(other.resource_record_set("www.example.com.", "CNAME", 120, [holder + "."]))
+    edit.create()
+    after = [_records.RecordSet("www.example.com", "CNAME", 60, [target])]
+    stale = _provider.Change("www.example.com", before, after)
+    mark = sandbox.log_mark()
+    with pytest.raises(_provider.ConcurrentChange) as caught:
+        provider.apply(zone, [stale])
+    assert "conditionNotMet" in str(caught.value) and not stale.applied
+    assert [(e["operation"], e["status"]) for e in sandbox.mutating_since(mark)] == [("changes.create", 412)]
+    assert dns_answer(sandbox, "www.example.com", "CNAME") == [holder + "."]
+
+    # Read again and swap, with throttling on: the 429s are retried, the change is made once and waited for.
+    before = provider.read(zone, ["www.example.com"])["www.example.com"]
+    sandbox.faults(throttle=0.4, seed=1)  # seed 1: the first request is throttled, the next two are not
+    try:
+        mark = sandbox.log_mark()
+        change = _provider.Change("www.example.com", before, after)
+        token = provider.apply(zone, [change])
+        assert change.applied and token
+        assert provider.wait_applied(zone, token, 20) is True
+    finally:
+        sandbox.faults(off=True)
+    writes = [(e["operation"], e["status"]) for e in sandbox.mutating_since(mark)]
+    assert writes.count(("changes.create", 200)) == 1 and set(writes) <= {("changes.create", 200),
+                                                                          ("changes.create", 429)}
+    assert any(e["status"] == 429 for e in sandbox.requests_since(mark)), "the faults threw no 429 to retry"
+    assert dns_answer(sandbox, "www.example.com", "CNAME") == [target + "."]
