@@ -279,8 +279,8 @@ class ApiError(DnsError):
         self.status = status
         self.reason = reason
         self.api_message = message
-        text = "Cloud DNS refused %s (HTTP %d%s): %s" % (what, status, ", " + reason if reason else "",
-                                                          message or "no details")
+        text = "Cloud DNS refused %s (HTTP %d%s): %s" % (
+            what, status, ", " + reason if reason else "", message or "no details")
         if status == 401:
             text += (". The credentials were not accepted: check access_token / GOOGLE_OAUTH_ACCESS_TOKEN (a token "
                      "lasts an hour), service_account_file or the application default credentials")
@@ -432,6 +432,7 @@ class GoogleDnsProvider(DnsProvider):
         path = "/managedZones/%s/changes" % quote(zone.id, safe="")
         made = None
         for attempt in range(1, CREATE_ATTEMPTS + 1):
+            answer = None
             try:
                 made = self.client.call("POST", path, body=body, retry_server_errors=False)
                 break

@@ -119,8 +119,8 @@ def test_read_asks_by_name_sends_the_token_and_turns_sets_into_record_sets(monke
                                                      "pageToken": "p2"})]
     assert api.calls[0][4]["Authorization"] == "Bearer token-1"
     sets = sorted(found["www.example.com"], key=lambda r: r.type)
-    assert [(r.type, r.ttl, r.values) for r in sets] == [("CNAME", 300, ("d111.cloudfront.net",)),
-                                                          ("TXT", 300, ('v=1 "x"',))]
+    assert [(r.type, r.ttl, r.values) for r in sets] == [
+        ("CNAME", 300, ("d111.cloudfront.net",)), ("TXT", 300, ('v=1 "x"',))]
     assert dns.requests == {"google": 2}
 
 
@@ -132,7 +132,8 @@ def test_apply_is_one_change_whose_deletion_is_exactly_what_was_read(monkeypatch
     before = dns.read(ZONE_OBJ, ["www.example.com"])["www.example.com"]
     change = Change("www.example.com", before, [RecordSet("www.example.com", "CNAME", 60, ["d222.cloudfront.net"])])
     assert dns.apply(ZONE_OBJ, [change]) == "7"
-    method, path, unused, body, unused = api.calls[1]
+    method, path, unused, body, headers = api.calls[1]
+    assert headers["Content-Type"] == "application/json"
     assert (method, path) == ("POST", "/managedZones/example-com/changes")
     assert body == {"deletions": [{"name": "WWW.example.com.", "type": "CNAME", "ttl": 300,
                                    "rrdatas": ["D111.CloudFront.net."]}],
