@@ -201,8 +201,8 @@ class GoogleDnsStore:
             for index, item in enumerate(adds):
                 key = (item["name"], item["type"])
                 if key in live:
-                    raise GoogleError(409, "alreadyExists", "The resource 'entity.change.additions[%d]' named '%s (%s)' "
-                                      "already exists" % (index, item["name"], item["type"]))
+                    raise GoogleError(409, "alreadyExists", "The resource 'entity.change.additions[%d]' named "
+                                      "'%s (%s)' already exists" % (index, item["name"], item["type"]))
                 live[key] = item
             for index, item in enumerate(adds):
                 others = [k[1] for k in live if k[0] == item["name"] and k[1] != item["type"]]
