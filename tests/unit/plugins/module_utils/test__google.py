@@ -124,6 +124,19 @@ def test_read_asks_by_name_sends_the_token_and_turns_sets_into_record_sets(monke
     assert dns.requests == {"google": 2}
 
 
+def test_many_names_and_a_whole_zone_are_read_with_one_listing(monkeypatch):
+    soa = {"name": "example.com.", "type": "SOA", "ttl": 21600, "rrdatas": ["ns1.example. host. 1 2 3 4 5"]}
+    api = Api({"rrsets": [OLD, soa], "nextPageToken": "p2"}, {"rrsets": [dict(OLD, name="api.example.com.")]},
+              {"rrsets": [OLD, soa]})
+    dns, unused = provider(monkeypatch, api)
+    names = ["www.example.com", "api.example.com"] + ["n%d.example.com" % i for i in range(_google.PER_NAME_READ_LIMIT)]
+    found = dns.read(ZONE_OBJ, names)
+    assert [len(found[n]) for n in names[:3]] == [1, 1, 0]
+    assert [c[2] for c in api.calls] == [{"maxResults": "1000"}, {"maxResults": "1000", "pageToken": "p2"}]
+    assert sorted((r.name, r.type) for r in dns.read_zone(ZONE_OBJ)) == [("example.com", "SOA"),
+                                                                         ("www.example.com", "CNAME")]
+
+
 def test_apply_is_one_change_whose_deletion_is_exactly_what_was_read(monkeypatch):
     # As read: spelled as the zone holds it (Cloud DNS compares the data exactly), not as the module normalises it.
     live = dict(OLD, name="WWW.example.com.", rrdatas=["D111.CloudFront.net."])
