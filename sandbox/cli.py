@@ -16,6 +16,7 @@ from .context import DEFAULT_TTL_SCALE, new_accounts
 
 RFC2136_ZONE = "example.net"
 CLOUDFLARE_ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
+GOOGLE_PROJECT = "aliasguard-sandbox"
 START_TIMEOUT = 60.0
 
 
@@ -60,6 +61,7 @@ def new_config(deploy_seconds, insync_seconds, ttl_scale=DEFAULT_TTL_SCALE):
     return {
         "accounts": new_accounts(),
         "cloudflare": {"api_token": secrets.token_urlsafe(30), "account_id": CLOUDFLARE_ACCOUNT_ID},
+        "google": {"project": GOOGLE_PROJECT, "token": secrets.token_urlsafe(30)},
         "rfc2136": {"zone": RFC2136_ZONE, "tsig": {
             "name": "aliasguard-sandbox.", "algorithm": "hmac-sha256",
             "secret": base64.b64encode(secrets.token_bytes(32)).decode()}},
@@ -80,6 +82,13 @@ def endpoints_for(state_dir, config, ports):
             "base_url": "http://127.0.0.1:%d/client/v4" % ports["cloudflare"],
             "api_token": config["cloudflare"]["api_token"],
             "account_id": config["cloudflare"]["account_id"],
+        },
+        # Cloud DNS: the official client takes base_url as client_options={"api_endpoint": base_url} (it adds
+        # /dns/v1); the token goes in "Authorization: Bearer".
+        "google": {
+            "base_url": "http://127.0.0.1:%d" % ports["google"],
+            "project": config["google"]["project"],
+            "token": config["google"]["token"],
         },
         "dns": {"host": "127.0.0.1", "port": ports["dns"]},
         "rfc2136": {
@@ -228,7 +237,7 @@ def main(argv=None):
             cmd.add_argument("--deploy-seconds", type=float, default=1.0,
                              help="how long a distribution stays InProgress after a change")
             cmd.add_argument("--insync-seconds", type=float, default=1.0,
-                             help="how long a Route 53 change stays PENDING")
+                             help="how long a Route 53 change stays PENDING (and a Cloud DNS change pending)")
             cmd.add_argument("--ttl-scale", type=float, default=DEFAULT_TTL_SCALE,
                              help="CloudFront's DNS check sees a changed record only after the old record's "
                                   "TTL x this many seconds (0: no cache)")

@@ -1,7 +1,8 @@
 """The sandbox's authoritative DNS server.
 
 It answers, from the current state of the other parts, for every public
-Route 53 hosted zone of every account, every Cloudflare zone, the RFC 2136 zone
+Route 53 hosted zone of every account, every Cloudflare zone, every Cloud DNS
+managed zone, the RFC 2136 zone
 (forwarded to the real BIND) and the ``*.cloudfront.net`` names of existing
 standard distributions and connection groups (routing endpoints; a multi-tenant
 distribution has no address of its own). As the real ones do:
@@ -84,7 +85,22 @@ class DataView:
         if self.ctx.cloudflare is not None:
             for zone_name, records in self.ctx.cloudflare.snapshot().items():
                 zones.append(self._cloudflare_zone(zone_name, records))
+        google = getattr(self.ctx, "google", None)
+        if google is not None:
+            for zone_name, rrsets in google.snapshot().items():
+                zones.append(self._google_zone(zone_name, rrsets))
         return zones
+
+    @staticmethod
+    def _google_zone(zone_name, rrsets):
+        # Cloud DNS record sets are zone-file data already: names and targets end with a dot, TXT is quoted.
+        records, soa = [], None
+        for rrset in rrsets:
+            name = norm(rrset["name"])
+            if rrset["type"] == SOA:
+                soa = rrset["rrdatas"][0]
+            records.append(Record(name, rrset["type"], int(rrset["ttl"]), rrset["rrdatas"]))
+        return Zone(zone_name, "google", records, soa)
 
     @staticmethod
     def _route53_zone(zone):

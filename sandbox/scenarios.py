@@ -58,6 +58,24 @@ class Clients:
                     continue
                 raise
 
+    def google(self, method, path, body=None):
+        """One Cloud DNS v1 call; ``path`` is under /dns/v1/projects/<project>."""
+        g = self.endpoints["google"]
+        request = urllib.request.Request(
+            "%s/dns/v1/projects/%s%s" % (g["base_url"], g["project"], path), method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": "Bearer " + g["token"], "Content-Type": "application/json"})
+        for attempt in range(10):
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return json.load(response)
+            except urllib.error.HTTPError as exc:
+                # Scenarios must build even while faults are switched on.
+                if exc.code in (429, 503) and attempt < 9:
+                    time.sleep(0.2)
+                    continue
+                raise
+
     def rfc2136_update(self):
         rfc = self.endpoints["rfc2136"]
         keyring = dns.tsigkeyring.from_text({rfc["tsig"]["name"]: (rfc["tsig"]["algorithm"], rfc["tsig"]["secret"])})
@@ -269,6 +287,23 @@ def cloudflare(clients, proxied=False, **unused):
                      "type": "CNAME", "value": old["domain_name"], "proxied": proxied}, error)
 
 
+def google(clients, **unused):
+    """The seed's situation with the record in a Google Cloud DNS managed zone."""
+    cloudfront = clients.aws("cloudfront")
+    cert = certificate(clients.aws("acm"), "example.com", ["*.example.com"])
+    old = create_distribution(cloudfront, "gcp-old", aliases=["www.example.com"], cert_arn=cert)
+    new = create_distribution(cloudfront, "gcp-new", cert_arn=cert)
+    zone = clients.google("POST", "/managedZones", {"name": "example-com", "dnsName": "example.com.",
+                                                    "description": "the runbook's zone", "visibility": "public"})
+    change = clients.google("POST", "/managedZones/example-com/changes", {"additions": [
+        {"name": "www.example.com.", "type": "CNAME", "ttl": 300, "rrdatas": [old["domain_name"] + "."]}]})
+    error = observed_error(cloudfront, new["id"], "www.example.com")
+    return _summary("google", "www.example.com", new, _holder(old, ACCOUNT_1),
+                    {"provider": "google", "zone": "example.com", "zone_id": zone["id"], "managed_zone": zone["name"],
+                     "project": clients.endpoints["google"]["project"], "change_id": change["id"],
+                     "type": "CNAME", "ttl": 300, "value": old["domain_name"]}, error)
+
+
 def rfc2136(clients, **unused):
     """The seed's situation with the record on the RFC 2136 server (BIND)."""
     zone = clients.endpoints["rfc2136"]["zone"]
@@ -331,6 +366,7 @@ SCENARIOS = {
     "wildcard": wildcard,
     "apex": apex,
     "cloudflare": cloudflare,
+    "google": google,
     "rfc2136": rfc2136,
     "tenant": tenant,
     "tenant-target": tenant_target,

@@ -2,7 +2,7 @@
 
 Started by ``python -m sandbox up``; not meant to be run by hand. It reads
 ``DIR/config.json`` (written by ``up``), starts the AWS endpoint (moto and the
-fidelity layer), the Cloudflare API, the authoritative DNS server, BIND with a
+fidelity layer), the Cloudflare API, the Cloud DNS API, the authoritative DNS server, BIND with a
 logging proxy in front of it, and a small control endpoint, then writes
 ``DIR/server.json`` with their ports and pids.
 """
@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -50,6 +51,8 @@ class Sandbox:
         from .bind import BindServer, DnsProxy
         from .cloudflare import CloudflareStore, make_app
         from .dnsserver import DnsServer
+        from .google import GoogleDnsStore
+        from .google import make_app as make_google_app
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication, MotoRequestHandler, create_backend_app)
 
@@ -70,6 +73,14 @@ class Sandbox:
                                      account_id=cf["account_id"]))
         ports["cloudflare"] = cloudflare.server_port
 
+        # Cloud DNS: one project, one bearer token; its changes stay pending as long as a Route 53 change.
+        google_config = self.config.get("google") or {}
+        self.ctx.google = GoogleDnsStore(google_config.get("project") or "aliasguard-sandbox",
+                                         propagation_seconds=self.ctx.insync_seconds)
+        google = _serve(make_google_app(self.ctx.google, google_config.get("token") or secrets.token_urlsafe(30),
+                                        self.ctx.log, self.ctx.faults))
+        ports["google"] = google.server_port
+
         rfc = self.config["rfc2136"]
         self.bind = BindServer(os.path.join(self.state_dir, "bind"), rfc["zone"],
                                rfc["tsig"]["name"], rfc["tsig"]["secret"], rfc["tsig"]["algorithm"])
@@ -83,7 +94,7 @@ class Sandbox:
 
         control = _serve(self.control_app)
         ports["control"] = control.server_port
-        self.servers = [aws, cloudflare, control]
+        self.servers = [aws, cloudflare, google, control]
         return ports
 
     def reset(self):
@@ -96,6 +107,7 @@ class Sandbox:
         self.ctx.route53_changes.clear()
         self.ctx.alias_quotas.clear()
         self.ctx.cloudflare.reset()
+        self.ctx.google.reset()
         self.bind.reset()
 
     @Request.application
