@@ -258,8 +258,8 @@ def profile_not_found(profile, exc, environ=None):
 
 
 # Where a user finds every action the collection needs (README "Requirements", docs/iam/*.json).
-IAM_POLICY_DOCS = ("the collection's IAM policies: docs/iam/remediation-policy.json and docs/iam/audit-policy.json, "
-                   "explained in the IAM guide")
+IAM_POLICY_DOCS = ("docs/iam/remediation-policy.json and docs/iam/audit-policy.json list every action the "
+                   "collection needs (the collection's IAM guide explains them)")
 _ACCESS_DENIED = ("AccessDenied", "AccessDeniedException")
 # "User: arn:... is not authorized to perform: cloudfront:ListDistributions ..." (IAM's access denied message).
 _DENIED_ACTION = re.compile(r"not authorized to perform:? ([A-Za-z0-9-]+:[A-Za-z0-9*]+)")
@@ -331,9 +331,9 @@ def _access_denied_advice(exc, service):
     message = exc.response.get("Error", {}).get("Message", "") or ""
     if "explicit deny" in message:
         return ("the credentials lack permission for %s: an explicit Deny in a policy refuses it; remove that Deny "
-                "for these credentials (every action the collection needs: %s)" % (action, IAM_POLICY_DOCS))
+                "for these credentials; %s" % (action, IAM_POLICY_DOCS))
     return ("the credentials lack permission for %s: it is not allowed for these credentials; add it to their IAM "
-            "policy (every action the collection needs: %s)" % (action, IAM_POLICY_DOCS))
+            "policy; %s" % (action, IAM_POLICY_DOCS))
 
 
 def describe_error(exc, doing, service=None):
