@@ -48,9 +48,9 @@ ACCOUNT_1, ACCOUNT_2 = "111111111111", "222222222222"
 # (case, scenario, scenario options, extra vars, check mode). Each case needs a call no other case makes,
 # or shows what check mode alone needs.
 REMEDIATION_CASES = [
-    ("seed-409", "seed-409", {}, {}, False),
-    ("seed-409 check mode", "seed-409", {}, {}, True),
-    ("seed-409 strategy dns_first", "seed-409", {}, {"strategy": "dns_first"}, False),
+    ("runbook move", "seed-409", {}, {}, False),
+    ("runbook move, check mode", "seed-409", {}, {}, True),
+    ("runbook move, strategy dns_first", "seed-409", {}, {"strategy": "dns_first"}, False),
     ("cross-account, disabled holder", "cross-account", {"holder_disabled": True}, {}, False),
     ("wildcard holder", "wildcard", {}, {}, False),
     ("apex", "apex", {}, {}, False),

@@ -92,7 +92,7 @@ def test_the_runbook_remediation_succeeds_with_exactly_the_remediation_policy(sa
     assert_txt_gone(sandbox, situation)
     aws = [r for r in requests if r["service"] in ("cloudfront", "route53", "acm", "sts")]
     assert aws and all(r.get("user") == creds["user_arn"] and "denied" not in r for r in aws)
-    assert actions_called(requests) == committed("actions.json")["remediation"]["seed-409"], \
+    assert actions_called(requests) == committed("actions.json")["remediation"]["runbook move"], \
         "the remediation's calls changed: run make iam-policy"
 
 
