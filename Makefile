@@ -1,5 +1,5 @@
 # The two commands README.md opens with, and a few more for development.
-.PHONY: demo test bootstrap sanity units lint benchmarks soak clean
+.PHONY: demo test bootstrap sanity units lint benchmarks soak iam-policy clean
 
 demo:
 	./scripts/demo.sh
@@ -25,6 +25,10 @@ benchmarks: bootstrap
 # 200 remediations in a row against one sandbox with 10% throttling; outside CI (about an hour).
 soak: bootstrap
 	.venv/bin/python benchmarks/soak.py
+
+# docs/iam/*: the least-privilege IAM policies, from what the remediation and the audit call (a few minutes).
+iam-policy: bootstrap
+	.venv/bin/python scripts/iam_policy.py
 
 clean:
 	rm -rf .venv tests/output

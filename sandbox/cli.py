@@ -223,6 +223,14 @@ def raise_alias_quota(state_dir, account_id, aliases_per_distribution):
                     {"account_id": account_id, "aliases_per_distribution": aliases_per_distribution})
 
 
+def iam_credentials(state_dir, account_id, name, policy):
+    """A new access key (``{access_key_id, secret_access_key, account, user_arn}``) of an IAM user of
+    ``account_id`` whose requests are evaluated against the identity policy ``policy`` (control endpoint only;
+    ``reset`` removes it)."""
+    return _control(os.path.abspath(state_dir), "/iam/credentials",
+                    {"account": account_id, "name": name, "policy": policy})
+
+
 def load_endpoints(state_dir):
     return _read_json(_paths(os.path.abspath(state_dir))["endpoints.json"])
 

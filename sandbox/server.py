@@ -64,7 +64,8 @@ class Sandbox:
         self.ctx.dns_address = ("127.0.0.1", ports["dns"])
 
         moto_app = DomainDispatcherApplication(create_backend_app)
-        aws = _serve(AwsGateway(moto_app, self.ctx), request_handler=MotoRequestHandler)
+        self.gateway = AwsGateway(moto_app, self.ctx)
+        aws = _serve(self.gateway, request_handler=MotoRequestHandler)
         ports["aws"] = aws.server_port
 
         cf = self.config["cloudflare"]
@@ -109,6 +110,7 @@ class Sandbox:
         self.ctx.cloudflare.reset()
         self.ctx.google.reset()
         self.bind.reset()
+        self.gateway.iam.clear()
 
     @Request.application
     def control_app(self, request):
@@ -143,7 +145,21 @@ class Sandbox:
                 return _json({"error": "unknown account or a quota below 1"}, 400)
             self.ctx.alias_quotas[account] = value
             return _json({"alias_quotas": self.ctx.alias_quotas})
+        if path == "/iam/credentials" and request.method == "POST":
+            return self.iam_credentials(request.get_json(force=True) or {})
         return _json({"error": "not found"}, 404)
+
+    def iam_credentials(self, body):
+        """A new access key of an IAM user in ``account`` whose only permissions are ``policy``."""
+        from .aws.iam import PolicyError
+
+        account = str(body.get("account", ""))
+        if account not in self.ctx.accounts:
+            return _json({"error": "account must be one of %s" % ", ".join(sorted(self.ctx.accounts))}, 400)
+        try:
+            return _json(self.gateway.iam.create(account, body.get("name"), body.get("policy")))
+        except PolicyError as exc:
+            return _json({"error": str(exc)}, 400)
 
     def stop(self):
         if self.bind is not None and self.bind_pid:

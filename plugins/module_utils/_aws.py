@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import sys
 
 from ansible.module_utils.basic import env_fallback
@@ -256,6 +257,16 @@ def profile_not_found(profile, exc, environ=None):
             "profile, or unset it to use other credentials" % (profile, source, files, exc))
 
 
+# Where a user finds every action the collection needs (README "Requirements", docs/iam/*.json).
+IAM_POLICY_DOCS = ("docs/iam/remediation-policy.json and docs/iam/audit-policy.json list every action the "
+                   "collection needs (the collection's IAM guide explains them)")
+_ACCESS_DENIED = ("AccessDenied", "AccessDeniedException")
+# "User: arn:... is not authorized to perform: cloudfront:ListDistributions ..." (IAM's access denied message).
+_DENIED_ACTION = re.compile(r"not authorized to perform:? ([A-Za-z0-9-]+:[A-Za-z0-9*]+)")
+# The AWS services the collection calls (botocore names), for an operation whose service the caller did not say.
+_SERVICES = ("cloudfront", "route53", "acm", "sts")
+_OPERATIONS = {}
+
 _ADVICE = {
     "AccessDenied": "the credentials lack permission for this call; grant it in IAM or use other credentials",
     "AccessDeniedException": "the credentials lack permission for this call; grant it in IAM or use other credentials",
@@ -284,8 +295,53 @@ def error_code(exc):
     return None
 
 
-def describe_error(exc, doing):
-    """Turn a botocore exception into an AwsError whose message says what to do."""
+def _service_of(operation):
+    """The IAM prefix of the service (among those the collection calls) that has this botocore operation."""
+    if not _OPERATIONS:
+        import botocore.session
+
+        session = botocore.session.get_session()
+        for name in _SERVICES:
+            model = session.get_service_model(name)
+            for known in model.operation_names:
+                _OPERATIONS.setdefault(known, model.signing_name)
+    return _OPERATIONS.get(operation)
+
+
+def missing_permission(exc, service=None):
+    """``service:Operation`` an AccessDenied refused: the one AWS's message names, else the call's own."""
+    message = exc.response.get("Error", {}).get("Message", "") or ""
+    named = _DENIED_ACTION.search(message)
+    if named:
+        return named.group(1)
+    operation = getattr(exc, "operation_name", None)
+    if not operation:
+        return None
+    try:
+        service = service or _service_of(operation)
+    except Exception:  # no model to ask: the message still names the operation
+        service = None
+    return "%s:%s" % (service, operation) if service else None
+
+
+def _access_denied_advice(exc, service):
+    action = missing_permission(exc, service)
+    if action is None:
+        return _ADVICE[error_code(exc)]
+    message = exc.response.get("Error", {}).get("Message", "") or ""
+    if "explicit deny" in message:
+        return ("the credentials lack permission for %s: an explicit Deny in a policy refuses it; remove that Deny "
+                "for these credentials; %s" % (action, IAM_POLICY_DOCS))
+    return ("the credentials lack permission for %s: it is not allowed for these credentials; add it to their IAM "
+            "policy; %s" % (action, IAM_POLICY_DOCS))
+
+
+def describe_error(exc, doing, service=None):
+    """Turn a botocore exception into an AwsError whose message says what to do.
+
+    ``service``: the IAM prefix of the service called (``call`` knows it from the client), so that an
+    AccessDenied names the missing ``service:Operation`` even when AWS's message does not.
+    """
     if isinstance(exc, AwsError):
         return exc
     botocore = _botocore_if_loaded()
@@ -293,7 +349,9 @@ def describe_error(exc, doing):
         code = error_code(exc)
         message = exc.response.get("Error", {}).get("Message", "")
         text = "%s failed: %s: %s" % (doing, code, message)
-        if code in _ADVICE:
+        if code in _ACCESS_DENIED:
+            text += " (%s)" % _access_denied_advice(exc, service)
+        elif code in _ADVICE:
             text += " (%s)" % (_ADVICE[code] % {"attempts": _attempts(exc.response)})
         return AwsError(text, code=code, exception=exc)
     if botocore is not None and isinstance(exc, botocore.exceptions.NoCredentialsError):
@@ -307,9 +365,18 @@ def describe_error(exc, doing):
     return AwsError("%s failed: %s" % (doing, exc), exception=exc)
 
 
+def _service_of_client_method(function):
+    """The IAM prefix of a bound botocore client method's service (its signing name), or None."""
+    meta = getattr(getattr(function, "__self__", None), "meta", None)
+    try:
+        return meta.service_model.signing_name if meta is not None else None
+    except AttributeError:
+        return None
+
+
 def call(doing, function, **kwargs):
     """Call one AWS API function; any failure comes back as an AwsError."""
     try:
         return function(**kwargs)
     except Exception as exc:  # every botocore failure is described, nothing escapes as a traceback
-        raise describe_error(exc, doing)
+        raise describe_error(exc, doing, _service_of_client_method(function))

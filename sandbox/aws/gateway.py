@@ -1,8 +1,10 @@
 """The front door of the sandbox's AWS endpoint.
 
 Every request passes through here before moto sees it: the access key selects
-the account (unknown keys are refused, as AWS refuses them), a fault may be
-injected, mutating requests are serialised, and one line goes to the request log.
+the account (unknown keys are refused, as AWS refuses them), a key made with an
+identity policy is authorised against it (sandbox/aws/iam.py; denied: AWS's own
+AccessDenied), a fault may be injected, mutating requests are serialised, and one
+line goes to the request log.
 """
 
 import functools
@@ -14,6 +16,8 @@ import urllib.parse
 import botocore.session
 from moto.core.request import Request as MotoRequest
 from moto.core.routing import get_service_router
+
+from .iam import IamUsers
 
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]{16,128})/[0-9]{8}/([^/]+)/([^/]+)/aws4_request")
 _READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "Test")
@@ -41,6 +45,8 @@ class AwsGateway:
     def __init__(self, moto_app, ctx):
         self.moto_app = moto_app
         self.ctx = ctx
+        # Credentials with an identity policy (POST /iam/credentials); endpoints.json's keys are not among them.
+        self.iam = IamUsers()
 
     def __call__(self, environ, start_response):
         body = _buffer_body(environ)
@@ -49,6 +55,18 @@ class AwsGateway:
         operation = _operation(service, environ, body)
         mutating = is_mutating(operation)
         account = self.ctx.account_for_key(access_key) if access_key else None
+        user = self.iam.lookup(access_key) if access_key and account is None else None
+        if user is not None:
+            account = user["account"]
+            denial = self.iam.authorize(user, service, operation, environ)
+            if denial is not None:
+                # Status and code as AWS sends them: 403 AccessDenied for the XML services, and
+                # AccessDeniedException (400) for the JSON ones (ACM).
+                json_protocol = _protocol(service) in ("json", "rest-json")
+                code, status = ("AccessDeniedException", 400) if json_protocol else ("AccessDenied", 403)
+                self.ctx.log.record(service, operation, account, status, mutating, denied=denial.action,
+                                    user=user["arn"])
+                return _error(start_response, service, status, code, denial.message)
         if account is None:
             code = "UnrecognizedClientException" if _protocol(service) == "json" else "InvalidClientTokenId"
             if access_key is None:
@@ -75,7 +93,8 @@ class AwsGateway:
                 chunks = list(self.moto_app(environ, capture))
         else:
             chunks = list(self.moto_app(environ, capture))
-        self.ctx.log.record(service, operation, account, captured.get("status", 500), mutating)
+        extra = {"user": user["arn"]} if user is not None else {}
+        self.ctx.log.record(service, operation, account, captured.get("status", 500), mutating, **extra)
         return chunks
 
 

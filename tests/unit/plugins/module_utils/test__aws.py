@@ -38,6 +38,9 @@ LIST_DISTRIBUTIONS_XML = (
     b"</DistributionList>"
 )
 
+ACCESS_DENIED_XML = (b'<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/">'
+                     b"<Error><Type>Sender</Type><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+                     b"<RequestId>r1</RequestId></ErrorResponse>")
 THROTTLED_XML = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
     b'<ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">'
@@ -150,6 +153,47 @@ def test_call_returns_the_result_or_raises_an_aws_error():
         call("GetDistributionConfig for E1", failing, Id="E1")
     assert exc.value.code == "NoSuchDistribution"
     assert "GetDistributionConfig for E1" in str(exc.value)
+
+
+def test_access_denied_names_the_action_aws_names():
+    exc = client_error("AccessDenied", "User: arn:aws:iam::123456789012:user/ops is not authorized to perform: "
+                       "cloudfront:UpdateDistribution on resource: arn:aws:cloudfront::123456789012:distribution/E1 "
+                       "because no identity-based policy allows the cloudfront:UpdateDistribution action",
+                       status=403, operation="AssociateAlias")
+    text = str(describe_error(exc, "AssociateAlias www.example.com to E1"))
+    # AssociateAlias also needs UpdateDistribution: the action AWS refused is the one to add, not the operation.
+    assert "the credentials lack permission for cloudfront:UpdateDistribution: it is not allowed for these " \
+        "credentials; add it to their IAM policy" in text
+    assert "docs/iam/remediation-policy.json" in text
+
+
+@pytest.mark.parametrize("operation, service, action", [
+    ("ListConflictingAliases", None, "cloudfront:ListConflictingAliases"),   # found in botocore's models
+    ("ListResourceRecordSets", None, "route53:ListResourceRecordSets"),
+    ("ListCertificates", "acm", "acm:ListCertificates"),                     # given by call()
+])
+def test_access_denied_without_the_action_in_the_message_names_the_operation_called(operation, service, action):
+    exc = client_error("AccessDenied", "Access Denied", status=403, operation=operation)
+    text = str(describe_error(exc, operation, service))
+    assert "lack permission for %s: it is not allowed for these credentials; add it" % action in text
+
+
+def test_an_explicit_deny_is_named_as_such():
+    exc = client_error("AccessDenied", "User: arn:aws:iam::123456789012:user/ops is not authorized to perform: "
+                       "route53:ChangeResourceRecordSets on resource: arn:aws:route53:::hostedzone/Z1 with an "
+                       "explicit deny in an identity-based policy", status=403, operation="ChangeResourceRecordSets")
+    text = str(describe_error(exc, "ChangeResourceRecordSets for zone example.com"))
+    assert "lack permission for route53:ChangeResourceRecordSets: an explicit Deny in a policy refuses it" in text
+
+
+def test_call_names_the_service_of_the_client_method(no_aws_environment):
+    client = _connection().client("route53")
+    seen = []
+    client.meta.events.register_last("before-send.*", _answer_locally([(403, ACCESS_DENIED_XML)], seen))
+    with pytest.raises(AwsError) as exc:
+        call("ListHostedZones", client.list_hosted_zones)
+    assert exc.value.code == "AccessDenied"
+    assert "lack permission for route53:ListHostedZones: it is not allowed" in str(exc.value)
 
 
 # -- credentials -------------------------------------------------------------
