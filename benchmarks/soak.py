@@ -10,7 +10,8 @@ the target only, DNS at the target through dnspython, no TXT record left), and t
 and open file descriptors of the sandbox's processes and the run's peak memory (the controller,
 from wait4) are written down. The numbers of the first and last tenth of the runs are compared.
 
-Not a test and not in CI (it takes the better part of an hour); `make soak`.
+Not a test and not in CI (it takes the better part of an hour); `make soak`. The last full run is
+benchmarks/reference-soak.json (README, "Reliability, measured").
 """
 
 import argparse
