@@ -246,7 +246,7 @@ def render(runs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--state-dir", help="a running sandbox to use (default: start one, and stop it after)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if docs/iam/ is out of date")
     args = parser.parse_args(argv)
