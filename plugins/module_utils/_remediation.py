@@ -754,7 +754,8 @@ class _TxtOwners:
                 if zone:
                     self._add((zone, alias.txt_challenge_name(zone)), position)
                 else:
-                    for name in (plan["txt_record_name"], alias.txt_challenge_name(), alias.txt_challenge_name(alias.name)):
+                    names = (plan["txt_record_name"], alias.txt_challenge_name(), alias.txt_challenge_name(alias.name))
+                    for name in names:
                         self._add((None, name), position)
 
     def _add(self, key, position):
