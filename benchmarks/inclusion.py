@@ -19,7 +19,6 @@ Not a test: nothing here asserts a time.
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
