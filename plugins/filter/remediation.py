@@ -40,6 +40,44 @@ def remediation_batches(plans, step, created_by=None, repointed=None, handed_ove
         raise AnsibleFilterError(str(exc))
 
 
+DNS_PROVIDERS = ("route53", "cloudflare", "rfc2136")
+
+
+def _given(value):
+    # An option left to its default: empty, or ansible-core's omit placeholder (2.16 passes it into filters).
+    return value not in (None, "") and not (isinstance(value, str) and value.startswith("__omit_place_holder__"))
+
+
+def remediation_dns_options(dns=None, cloudflare_api_token=None, cloudflare_base_url=None, rfc2136=None):
+    """Per DNS provider, the options its dns_cname_repoint calls take (module_defaults group/aliasguard.cloudfront.dns).
+
+    ``dns`` is cname_remediation_dns: one mapping of a provider's options, with ``provider`` saying whose. The older
+    variables (cname_remediation_cloudflare_api_token and _base_url, cname_remediation_rfc2136) fill in what it does
+    not give. Each provider gets only its own options: dns_cname_repoint refuses another provider's.
+    """
+    dns = dict(dns or {})
+    if not isinstance(rfc2136 if rfc2136 is not None else {}, dict):
+        raise AnsibleFilterError("cname_remediation_rfc2136 must be a mapping (server, port, key_name, key_secret, "
+                                 "key_algorithm), not %r" % (rfc2136,))
+    options = {
+        "route53": {},
+        "cloudflare": {"api_token": cloudflare_api_token, "base_url": cloudflare_base_url},
+        "rfc2136": dict(rfc2136 or {}),
+    }
+    provider = dns.pop("provider", None)
+    if provider is not None and provider not in DNS_PROVIDERS:
+        raise AnsibleFilterError("cname_remediation_dns: unknown provider %r; choose one of %s"
+                                 % (provider, ", ".join(DNS_PROVIDERS)))
+    if dns and provider not in DNS_PROVIDERS:
+        raise AnsibleFilterError("cname_remediation_dns needs provider: %s, to say whose options %s %s"
+                                 % (" | ".join(DNS_PROVIDERS), "these are:" if len(dns) > 1 else "this is:",
+                                    ", ".join(sorted(dns))))
+    if provider:
+        options[provider].update(dict((key, value) for key, value in dns.items() if _given(value)))
+    return dict((name, dict((key, value) for key, value in given.items() if _given(value)))
+                for name, given in options.items())
+
+
 def remediation_report(plans, registered=None, check_mode=False, failed=False, error=None):
     return summarise(plans or [], registered or {}, check_mode=check_mode, failed=failed, error=error)
 
@@ -51,4 +89,5 @@ class FilterModule(object):
             "remediation_plan": remediation_plan,
             "remediation_batches": remediation_batches,
             "remediation_report": remediation_report,
+            "remediation_dns_options": remediation_dns_options,
         }

@@ -69,6 +69,9 @@ def read_dns(resolver, alias, index, target, holders, tenants=None):
     zone = first.get("zone")
     if first.get("cname"):
         final = hops[-1]["name"]
+        # What dns_cname_verify proves: every authoritative nameserver of every hop answered, with the same CNAME.
+        unanimous = all(not server.get("error") and server.get("cname") == hop["cname"]
+                        for hop in hops for server in hop["servers"])
         dist = index.by_domain.get(final)
         points_to = None
         if final.endswith(".cloudfront.net"):
@@ -76,8 +79,9 @@ def read_dns(resolver, alias, index, target, holders, tenants=None):
             direct = first["cname"] == final
             group = tenants.index().group_for_endpoint(final) if dist is None and tenants is not None else None
             if group is not None:
-                return DnsView(name, "CNAME", [first["cname"]], chain, final,
-                               _group_points_to(final, group, tenants.index(), target, direct), zone=zone)
+                points_to = _group_points_to(final, group, tenants.index(), target, direct)
+                points_to["every_nameserver"] = unanimous
+                return DnsView(name, "CNAME", [first["cname"]], chain, final, points_to, zone=zone)
             points_to = {
                 "domain_name": final,
                 "distribution_id": dist.id if dist else None,
@@ -85,6 +89,7 @@ def read_dns(resolver, alias, index, target, holders, tenants=None):
                 "is_target": dist is not None and target is not None and dist.id == target.id,
                 "via": "CNAME" if direct else "CNAME chain",
                 "guess": False,
+                "every_nameserver": unanimous,
             }
         return DnsView(name, "CNAME", [first["cname"]], chain, final, points_to, zone=zone)
     return _read_addresses(resolver, alias, index, target, holders, chain, zone)

@@ -22,8 +22,10 @@ __metaclass__ = type
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, in_zone, to_ascii
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import is_cloudflare_address
+
+# The provider registry and the DNS verifier import every provider's client (about 0.4 s): each task whose
+# templates call these filters runs in a fresh worker process and would pay that again, so they are imported
+# only where they are needed (reading the input; a Cloudflare record that may be proxied).
 
 STRATEGIES = ("auto", "move", "dns_first")
 REQUEST_KEYS = ("alias", "target_distribution_id", "target_distribution_tenant_id", "dns_provider", "dns_zone",
@@ -62,6 +64,8 @@ def requests_from(single, many, defaults):
     Items of ``many`` are mappings (``alias`` and any of REQUEST_KEYS) or plain alias
     names; what an item does not say comes from ``defaults``.
     """
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS
+
     defaults = dict(defaults)
     single_txt_name = defaults.pop("txt_record_name", None) or None
     if single_txt_name and not single:
@@ -314,7 +318,25 @@ def _plan_one(request, result, entry):
     _block_when_impossible(plan, entry, repoint, request)
     plan["steps"] = _steps(plan["action"], repoint, bool(plan.get("leftover_txt")))
     plan["expected_current"] = _expected_current(dns, points_to, holders, plan["overlapping"], target)
+    if plan["steps"] == ["verify"] and _proven_by_step1(entry, target):
+        # Nothing changes, and step 1 already asked what step 4 would ask: no second look.
+        plan["steps"] = []
+        plan["proof"] = {"alias": entry["alias"], "verified": True, "outcome": "verified", "method": "cname_chain",
+                         "final_name": target["domain_name"], "chain": dns.get("chain") or [],
+                         "detail": "every authoritative nameserver leads %s to %s (step 1's answers: nothing was "
+                                   "changed, so step 4 did not ask again)" % (entry["alias"], target["domain_name"])}
     return plan
+
+
+def _proven_by_step1(entry, target):
+    """Whether step 1's answers are step 4's proof: the alias is on the target, and every authoritative nameserver
+    of every name in its CNAME chain answered, all alike, leading to the target's domain (dns_cname_verify's
+    cname_chain proof). Addresses are never a proof (CloudFront's edges are shared)."""
+    dns = entry.get("dns") or {}
+    points_to = dns.get("points_to") or {}
+    return (entry["verdict"] == "on_target" and not dns.get("error") and dns.get("type") == "CNAME"
+            and points_to.get("is_target") is True and points_to.get("via") in ("CNAME", "CNAME chain")
+            and points_to.get("every_nameserver") is True and dns.get("final_name") == target["domain_name"])
 
 
 def _leftover_txt(entry, target, provider):
@@ -363,6 +385,8 @@ def _block_when_impossible(plan, entry, repoint, request=None):
 
 
 def _looks_proxied(dns_before):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import is_cloudflare_address
+
     return dns_before.get("type") != "CNAME" and any(is_cloudflare_address(v) for v in dns_before.get("values") or [])
 
 
@@ -479,7 +503,8 @@ def batches(plans, step, created_by=None, repointed=None, handed_over=None):
         return _give_back_batches(plans, handed_over, repointed)
     if created_by is not None:
         created = _written_records(created_by)
-        plans = [p for p in plans if any(_is_txt_record_of(p, record) for record in created
+        owners = _TxtOwners(plans, created)
+        plans = [p for p in plans if any(p is owner for record in created for owner in owners.of(record)
                                          if record.get("provider") == p["dns_provider"])]
     groups = []
     by_key = {}
@@ -711,11 +736,48 @@ def _is_txt_record_of(plan, record):
     return record["name"] in (plan["txt_record_name"], alias.txt_challenge_name(), alias.txt_challenge_name(alias.name))
 
 
+class _TxtOwners:
+    """Which plans each TXT record belongs to (``_is_txt_record_of``), found through an index of the names each
+    plan's record can have in the records' zones: one pass over the plans, not one per record (500 aliases
+    would otherwise mean 250,000 comparisons, each parsing a name)."""
+
+    def __init__(self, plans, records):
+        self.plans = list(plans)
+        self.index = {}
+        zones = set(record.get("zone") or None for record in records)
+        for position, plan in enumerate(self.plans):
+            if plan.get("txt_record_override"):
+                self._add(("override", plan["txt_record_name"]), position)
+                continue
+            alias = Alias.parse(plan["alias"])
+            for zone in zones:
+                if zone:
+                    self._add((zone, alias.txt_challenge_name(zone)), position)
+                else:
+                    names = (plan["txt_record_name"], alias.txt_challenge_name(), alias.txt_challenge_name(alias.name))
+                    for name in names:
+                        self._add((None, name), position)
+
+    def _add(self, key, position):
+        positions = self.index.setdefault(key, [])
+        if position not in positions:
+            positions.append(position)
+
+    def of(self, record):
+        """The plans ``record`` is the TXT record of, in the plans' order."""
+        positions = self.index.get((record.get("zone") or None, record["name"]), []) + \
+            self.index.get(("override", record["name"]), [])
+        return [self.plans[position] for position in sorted(set(positions))]
+
+
 def collect(plans, registered):
     """From the registered results of each step: what changed per alias, and the proofs."""
     changed, proofs = {}, {}
     for name, register in (registered or {}).items():
         step = SAME_AS.get(name, name)
+        if step in TXT_STEPS:
+            owners = _TxtOwners(plans, [record for result in _loop_results(register)
+                                        for record in result.get("records", [])])
         for result in _loop_results(register):
             if step == "verify":
                 for item in result.get("aliases", []):
@@ -729,7 +791,7 @@ def collect(plans, registered):
                 if not _written(result, record):
                     continue
                 if step in TXT_STEPS:
-                    names.extend([p["alias"] for p in plans if _is_txt_record_of(p, record)] or [record["name"]])
+                    names.extend([p["alias"] for p in owners.of(record)] or [record["name"]])
                 else:
                     names.append(record["name"])
             for name in names:
@@ -850,7 +912,7 @@ def summarise(plans, registered, check_mode=False, failed=False, error=None):
             continue
         done = changed_by_alias.get(alias, [])
         lines.append("  changed: %s" % (", ".join(done) if done else "nothing"))
-        proof = proofs.get(alias)
+        proof = proofs.get(alias) or plan.get("proof")
         if proof:
             lines.append("  proof:   %s - %s" % ("VERIFIED" if proof.get("verified") else proof.get("outcome"),
                                                  proof.get("detail")))

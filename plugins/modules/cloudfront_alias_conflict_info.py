@@ -347,6 +347,8 @@ aliases:
             - When the name is a connection group's routing endpoint, C(resource_type) is V(connection-group),
               with C(connection_group_id), C(connection_group_name) and C(distribution_tenant_ids) (the tenants
               it leads to); C(is_target) is V(true) when the target is a tenant of that group.
+            - For a CNAME, C(every_nameserver) is V(true) when every authoritative nameserver of every name in the
+              chain answered, all with the same CNAME - what M(aliasguard.cloudfront.dns_cname_verify) proves.
           type: dict
           sample:
             distribution_id: E1OLDEXAMPLE00
@@ -354,6 +356,7 @@ aliases:
             via: CNAME
             is_target: false
             guess: false
+            every_nameserver: true
           returned: always
         error:
           description: "Why DNS could not be read, if it could not."

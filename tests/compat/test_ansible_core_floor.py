@@ -181,3 +181,25 @@ def test_remediate_fixes_the_runbooks_409_end_to_end(floor, sandbox):
     # Read back the way Terraform would before its update: the target's own configuration has the alias.
     config = sandbox.aws("cloudfront").get_distribution_config(Id=target)
     assert alias in [a.lower() for a in config["DistributionConfig"]["Aliases"].get("Items", [])]
+
+
+def test_the_dns_mapping_reaches_the_dns_tasks_through_the_dns_action_group(floor, sandbox):
+    """module_defaults with the collection's action group (group/aliasguard.cloudfront.dns), templated per loop
+    item, on 2.16 too: no CLOUDFLARE_* variable is set, so the token and the API's address can only come from
+    the role's cname_remediation_dns mapping."""
+    situation = sandbox.scenario("cloudflare")
+    alias, target = situation["alias"], situation["target_distribution_id"]
+    cloudflare = sandbox.endpoints["cloudflare"]
+    extra_vars = {"inclusion_aliases": [{"alias": alias, "target_distribution_id": target,
+                                         "dns_zone": situation["dns"]["zone"]}],
+                  "inclusion_dns": {"provider": "cloudflare", "api_token": cloudflare["api_token"],
+                                    "base_url": cloudflare["base_url"]},
+                  "inclusion_nameservers": [sandbox.dns_server]}
+    playbook = os.path.join(ROOT, "tests", "integration", "playbooks", "include_remediation.yml")
+    command = [os.path.join(floor, "ansible-playbook"), playbook, "-e", json.dumps(extra_vars)]
+    output = _run(command, dict(sandbox.aws_env(ACCOUNT_1), ANSIBLE_STDOUT_CALLBACK="test_json"))
+    assert cloudflare["api_token"] not in output
+    stats = json.loads(output)["stats"]["localhost"]
+    assert stats["failures"] == 0 and stats["changed"] > 0, stats
+    assert [d for d, names in _aliases(sandbox).items() if alias in names] == [target]
+    assert _cname_at(sandbox, alias) == [situation["target_domain_name"]]

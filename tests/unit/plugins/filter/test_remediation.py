@@ -31,11 +31,12 @@ def found(verdict, alias="www.example.com", holders=(), dns=None):
 
 
 def test_the_role_finds_every_filter_it_uses():
-    assert sorted(FILTERS) == ["remediation_batches", "remediation_plan", "remediation_report", "remediation_requests"]
+    assert sorted(FILTERS) == ["remediation_batches", "remediation_dns_options", "remediation_plan",
+                               "remediation_report", "remediation_requests"]
 
 
-@pytest.mark.parametrize("name", ["remediation_batches", "remediation_plan", "remediation_report",
-                                  "remediation_requests"])
+@pytest.mark.parametrize("name", ["remediation_batches", "remediation_dns_options", "remediation_plan",
+                                  "remediation_report", "remediation_requests"])
 def test_every_filter_has_documentation_under_its_own_name(name):
     with open(os.path.join(FILTER_DIR, name + ".yml")) as handle:
         docs = yaml.safe_load(handle)
@@ -124,3 +125,30 @@ def test_the_rescue_removes_only_the_txt_records_the_txt_step_created():
     assert FILTERS["remediation_batches"](plans, "txt_remove", {}) == []
     with pytest.raises(AnsibleFilterError, match="created_by"):
         FILTERS["remediation_batches"](plans, "move_alias", created)
+
+
+OMITTED = "__omit_place_holder__0123abcd"  # what ansible-core 2.16 passes for a value left out with omit
+
+
+def test_dns_options_from_the_older_variables_give_each_provider_only_its_own():
+    options = FILTERS["remediation_dns_options"]({}, "cf-token", "https://cf.example/client/v4", {
+        "server": "ns1.example.net", "port": 53, "key_name": OMITTED, "key_algorithm": "hmac-sha256"})
+    assert options == {"route53": {},
+                       "cloudflare": {"api_token": "cf-token", "base_url": "https://cf.example/client/v4"},
+                       "rfc2136": {"server": "ns1.example.net", "port": 53, "key_algorithm": "hmac-sha256"}}
+
+
+def test_the_dns_mapping_wins_for_its_provider_and_leaves_the_others_alone():
+    options = FILTERS["remediation_dns_options"]({"provider": "cloudflare", "api_token": "new-token"}, "old-token",
+                                                 "https://api.cloudflare.com/client/v4", {"server": OMITTED})
+    assert options == {"route53": {}, "rfc2136": {},
+                       "cloudflare": {"api_token": "new-token", "base_url": "https://api.cloudflare.com/client/v4"}}
+
+
+@pytest.mark.parametrize("dns, words", [
+    ({"api_token": "t"}, "needs provider: route53 | cloudflare | rfc2136"),
+    ({"provider": "bind", "server": "ns1"}, "unknown provider 'bind'"),
+])
+def test_a_dns_mapping_that_does_not_say_whose_options_it_holds_is_refused(dns, words):
+    with pytest.raises(AnsibleFilterError, match=words.replace("|", "\\|")):
+        FILTERS["remediation_dns_options"](dns)

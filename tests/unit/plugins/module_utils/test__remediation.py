@@ -156,6 +156,27 @@ def test_on_target_with_dns_at_the_target_only_verifies():
     assert plan["reason"] == "already on the target"
 
 
+def test_on_target_with_every_nameserver_leading_to_the_target_is_proven_by_step_1():
+    dns = cname_to(TARGET["domain_name"], is_target=True)
+    dns["points_to"]["every_nameserver"] = True
+    plan = plan_for("on_target", dns=dns)
+    # Nothing to change and step 1 already asked every authoritative nameserver: no step runs, not even step 4.
+    assert (plan["action"], plan["steps"]) == ("none", [])
+    assert batches([plan], "verify") == []
+    assert plan["proof"]["verified"] and plan["proof"]["final_name"] == TARGET["domain_name"]
+    lines = summarise([plan], {})
+    assert "  changed: nothing" in lines
+    assert any(line.startswith("  proof:   VERIFIED - every authoritative nameserver leads www.example.com to ")
+               for line in lines), lines
+
+
+def test_on_target_is_proven_again_when_a_nameserver_did_not_answer_alike():
+    dns = cname_to(TARGET["domain_name"], is_target=True)
+    dns["points_to"]["every_nameserver"] = False
+    plan = plan_for("on_target", dns=dns)
+    assert (plan["steps"], plan.get("proof")) == (["verify"], None)
+
+
 def test_on_target_with_dns_elsewhere_repoints_dns_only():
     plan = plan_for("on_target", dns=cname_to(OLD))
     assert (plan["action"], plan["steps"]) == ("none", ["repoint_dns", "verify"])
