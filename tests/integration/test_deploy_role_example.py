@@ -5,7 +5,6 @@ With the runbook's situation it remediates first, then the deployment goes throu
 """
 
 import os
-import time
 
 from conftest import run_playbook
 from sandbox.scenarios import alias_record, cname, certificate, create_distribution, hosted_zone, route53_change
@@ -33,9 +32,8 @@ def deploy(sandbox, situation, aliases):
              "example_site_dns_provider": situation.provider, "example_site_dns_zone": situation.zone,
              "example_site_nameservers": [sandbox.dns_server]}
     mark = sandbox.log_mark()
-    started = time.monotonic()
     run = run_playbook(PLAYBOOK, extra, env=env)
-    return run, sandbox.requests_since(mark), time.monotonic() - started
+    return run, sandbox.requests_since(mark)
 
 
 def _site_already_in_place(sandbox):
@@ -54,14 +52,13 @@ def _site_already_in_place(sandbox):
 def test_with_no_conflict_the_included_remediation_is_a_fast_no_op(sandbox):
     situation = _site_already_in_place(sandbox)
 
-    run, requests, elapsed = deploy(sandbox, situation, ["www.example.com", "shop.example.com"])
+    run, requests = deploy(sandbox, situation, ["www.example.com", "shop.example.com"])
     assert_ok(run)
     assert [r["task"] for r in run.results if r["result"].get("changed")] == []
     assert mutating(requests) == []
     # Read-only and small: one listing of the distributions, one conflict query per name, the proofs.
     aws = [r for r in requests if r["service"] in ("cloudfront", "route53", "acm")]
     assert len(aws) <= 12, [r["operation"] for r in aws]
-    assert elapsed < 60
     summary = summary_of(run)
     assert summary.count("plan:    none (already on the target)") == 2
     assert summary.count("VERIFIED") == 2
@@ -83,11 +80,10 @@ def test_an_apex_behind_alias_records_is_checked_at_the_provider_and_still_a_no_
                                       cname("www.example.com", site["domain_name"])])
     situation = Situation(sandbox, "example.com", site["id"], site["domain_name"], "route53", "example.com")
 
-    run, requests, elapsed = deploy(sandbox, situation, ["example.com", "www.example.com"])
+    run, requests = deploy(sandbox, situation, ["example.com", "www.example.com"])
     assert_ok(run)
     assert [r["task"] for r in run.results if r["result"].get("changed")] == []
     assert mutating(requests) == []
-    assert elapsed < 60
     repoint = run.task(ROLE + "Step 2: repoint DNS at the target (only from the values step 1 saw)")["results"]
     assert [(r["name"], r["action"]) for item in repoint for r in item["records"]] == [("example.com", "none")]
     summary = summary_of(run)

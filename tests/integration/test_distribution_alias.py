@@ -3,7 +3,6 @@
 The final state is read back with plain boto3; the request log shows what was sent.
 """
 
-import time
 
 import pytest
 from sandbox.scenarios import create_distribution
@@ -353,7 +352,6 @@ def test_move_waits_for_a_txt_record_cloudfront_does_not_see_yet(sandbox):
 
     # The record appears two seconds after CloudFront first refused the move for want of it.
     creator = when_logged(sandbox, mark, "AssociateAlias", create_the_record, delay=2, status=400)
-    started = time.monotonic()
     result = ok(change_aliases(sandbox, target, ["www.example.com"], state="moved"))
     creator.join(10)
 
@@ -363,7 +361,6 @@ def test_move_waits_for_a_txt_record_cloudfront_does_not_see_yet(sandbox):
     attempts = [e["status"] for e in sandbox.requests_since(mark) if e["operation"] == "AssociateAlias"]
     assert len(attempts) > 1, attempts
     assert attempts[-1] == 200 and all(status == 400 for status in attempts[:-1])
-    assert time.monotonic() - started < 60
 
 
 def test_move_gives_up_after_txt_wait_timeout_and_says_so(sandbox):

@@ -229,7 +229,6 @@ def test_a_refusing_nameserver_is_a_dns_error_not_no_record(sandbox):
 
 def test_cloudflare_proxied_record_is_unverifiable_with_the_reason(sandbox):
     s = sandbox.scenario("cloudflare", proxied=True)
-    started = time.monotonic()
     result = verify_aliases(sandbox, ["www.example.com"], target_distribution_id=s["target_distribution_id"],
                             verify_timeout=60)
 
@@ -240,7 +239,6 @@ def test_cloudflare_proxied_record_is_unverifiable_with_the_reason(sandbox):
     assert "unverifiable" in result["msg"]
     # Waiting cannot make a proxied record provable: one attempt, no minute of retries.
     assert entry["attempts"] == 1
-    assert time.monotonic() - started < 30
 
 
 def test_name_without_any_record_is_no_record(sandbox):

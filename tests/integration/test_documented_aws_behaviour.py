@@ -390,17 +390,18 @@ def test_a_cloudflare_rate_limit_is_waited_out_and_said(sandbox, tmp_path):
 
 def test_a_cloudflare_wait_longer_than_the_deadline_fails_at_once_saying_when_to_retry(sandbox, tmp_path):
     situation = Situation.build(sandbox, "cloudflare")
-    started = time.monotonic()
     try:
         sandbox.faults(cloudflare_quota=1, cloudflare_window=120)
         result, requests = run_module(tmp_path, sandbox, REPOINT_MODULE, _cloudflare_repoint_args(
             sandbox, situation, wait_timeout=10))
     finally:
         sandbox.faults(off=True)
-    elapsed = time.monotonic() - started
     assert result.get("failed")
     assert "rate limit" in result["msg"] and "Run again after" in result["msg"] and "UTC" in result["msg"]
-    assert elapsed < 60, "it waited %.0f s instead of failing at once" % elapsed
+    # Failing at once: after Cloudflare's first 429 the module sent nothing more to it.
+    cloudflare = [r for r in requests if r["service"] == "cloudflare"]
+    limited = [i for i, r in enumerate(cloudflare) if r["status"] == 429]
+    assert len(limited) == 1 and limited[0] == len(cloudflare) - 1, [(r["operation"], r["status"]) for r in cloudflare]
     assert [r for r in mutating(requests) if r["status"] == 200] == []
     assert ask(situation.nameserver, situation.alias, "CNAME") == [situation.info["dns"]["value"]]
 
