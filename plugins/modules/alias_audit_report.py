@@ -199,14 +199,30 @@ requests_lower_bound:
   returned: always
   type: int
   sample: 12
+resource_actions:
+  description:
+    - The IAM actions this run used, as C(service:Operation) of every AWS call sent (retries included), sorted, each
+      once; empty when no AWS call was sent. Returned on failure and in check mode too, for least-privilege policies.
+  returned: always
+  type: list
+  elements: str
+  sample: [cloudfront:GetDistributionConfig, cloudfront:ListDistributions]
+error_code:
+  description: On failure, the AWS or DNS provider error code when one is known (null otherwise).
+  returned: failed
+  type: str
+  sample: AccessDenied
+response_metadata:
+  description: On an AWS failure, AWS's request id and HTTP status, the details an AWS support case asks for.
+  returned: failed
+  type: dict
+  sample: {request_id: 0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9, http_status_code: 403, retry_attempts: 0}
 """
 
 import datetime
 import json
 import os
 import tempfile
-
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import (
     SCHEMA,
@@ -219,6 +235,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit impor
     summary,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit_checks import TargetChecker
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._ownership import ownership_map
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import (
     render_html,
@@ -357,8 +374,8 @@ def _summary_line(path):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
+    module = AliasguardModule(
+        dict(
             inventories=dict(type="list", elements="dict", required=True),
             dns_zones=dict(type="list", elements="dict", default=[]),
             conflicts=dict(type="dict", default={}),
@@ -373,7 +390,7 @@ def main():
             nameservers=dict(type="list", elements="str"),
             dns_timeout=dict(type="float", default=3.0),
         ),
-        supports_check_mode=True,
+        aws=False,
     )
     params = module.params
     inventories = params["inventories"]

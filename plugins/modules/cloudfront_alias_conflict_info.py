@@ -407,15 +407,27 @@ requests:
   returned: always
   type: dict
   sample: {cloudfront: 2}
+resource_actions:
+  description:
+    - The IAM actions this run used, as C(service:Operation) of every AWS call sent (retries included), sorted, each
+      once; empty when no AWS call was sent. Returned on failure and in check mode too, for least-privilege policies.
+  returned: always
+  type: list
+  elements: str
+  sample: [cloudfront:GetDistributionConfig, cloudfront:ListDistributions]
+error_code:
+  description: On failure, the AWS or DNS provider error code when one is known (null otherwise).
+  returned: failed
+  type: str
+  sample: AccessDenied
+response_metadata:
+  description: On an AWS failure, AWS's request id and HTTP status, the details an AWS support case asks for.
+  returned: failed
+  type: dict
+  sample: {request_id: 0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9, http_status_code: 403, retry_attempts: 0}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
-    AwsConnection,
-    AwsError,
-    aws_argument_spec,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     InvalidDistributionId,
     require_distribution_id,
@@ -427,6 +439,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts i
     TargetNotFound,
     find_conflicts,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
     Alias,
     InvalidName,
@@ -440,20 +453,18 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver im
 
 
 def main():
-    argument_spec = aws_argument_spec()
-    argument_spec.update(
-        target_distribution_id=dict(type="str"),
-        target_distribution_tenant_id=dict(type="str"),
-        aliases=dict(type="list", elements="str", required=True),
-        dns_lookup=dict(type="bool", default=True),
-        txt_record_names=dict(type="dict"),
-        nameservers=dict(type="list", elements="str"),
-        dns_timeout=dict(type="float", default=3.0),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"],
-                                               ["target_distribution_id", "target_distribution_tenant_id"]],
-                           required_one_of=[["target_distribution_id", "target_distribution_tenant_id"]])
+    module = AliasguardModule(
+        dict(
+            target_distribution_id=dict(type="str"),
+            target_distribution_tenant_id=dict(type="str"),
+            aliases=dict(type="list", elements="str", required=True),
+            dns_lookup=dict(type="bool", default=True),
+            txt_record_names=dict(type="dict"),
+            nameservers=dict(type="list", elements="str"),
+            dns_timeout=dict(type="float", default=3.0),
+        ),
+        mutually_exclusive=[["target_distribution_id", "target_distribution_tenant_id"]],
+        required_one_of=[["target_distribution_id", "target_distribution_tenant_id"]])
     params = module.params
 
     # Everything that can be checked without asking AWS is checked first.
@@ -485,16 +496,13 @@ def main():
         except ResolverError as exc:
             module.fail_json(msg=str(exc))
     try:
-        connection = AwsConnection(params)
-        connection.check_credentials()
+        connection = module.aws()
         cloudfront = connection.client("cloudfront")
         index, target, results = find_conflicts(cloudfront, resolver, target_id, aliases, txt_names,
                                                 lambda: connection.client("acm", region="us-east-1"),
                                                 target_tenant_id=tenant_id)
-    except TargetNotFound as exc:
-        module.fail_json(msg=str(exc))
-    except AwsError as exc:
-        module.fail_json(msg=str(exc), error_code=exc.code)
+    except (TargetNotFound, AwsError) as exc:
+        module.fail_from(exc)
 
     module.exit_json(
         changed=False,
@@ -502,7 +510,6 @@ def main():
         target=target.to_result(),
         aliases=results,
         conflicts=sum(1 for r in results if r["verdict"] not in (FREE, ON_TARGET)),
-        requests=connection.requests.by_service,
     )
 
 

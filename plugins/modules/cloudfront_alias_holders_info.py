@@ -134,15 +134,32 @@ requests_total:
   returned: always
   type: int
   sample: 3
+requests:
+  description: Requests this run sent, by service (retries included).
+  returned: always
+  type: dict
+  sample: {cloudfront: 2}
+resource_actions:
+  description:
+    - The IAM actions this run used, as C(service:Operation) of every AWS call sent (retries included), sorted, each
+      once; empty when no AWS call was sent. Returned on failure and in check mode too, for least-privilege policies.
+  returned: always
+  type: list
+  elements: str
+  sample: [cloudfront:GetDistributionConfig, cloudfront:ListDistributions]
+error_code:
+  description: On failure, the AWS or DNS provider error code when one is known (null otherwise).
+  returned: failed
+  type: str
+  sample: AccessDenied
+response_metadata:
+  description: On an AWS failure, AWS's request id and HTTP status, the details an AWS support case asks for.
+  returned: failed
+  type: dict
+  sample: {request_id: 0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9, http_status_code: 403, retry_attempts: 0}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
-    AwsConnection,
-    AwsError,
-    aws_argument_spec,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit_checks import (
     LIST_CONFLICTING_ALIASES,
     LIST_DOMAIN_CONFLICTS,
@@ -154,13 +171,13 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     InvalidDistributionId,
     require_distribution_id,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 
 def main():
-    argument_spec = aws_argument_spec()
-    argument_spec.update(
+    module = AliasguardModule(dict(
         checks=dict(type="list", elements="dict", required=True, options=dict(
             alias=dict(type="str", required=True),
             distribution_id=dict(type="str", required=True),
@@ -169,9 +186,7 @@ def main():
         conflict_api=dict(type="str", default="auto", choices=["auto", LIST_DOMAIN_CONFLICTS, LIST_CONFLICTING_ALIASES]),
         nameservers=dict(type="list", elements="str"),
         dns_timeout=dict(type="float", default=3.0),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[["profile", "access_key"]])
+    ))
     if module.params["dns_timeout"] <= 0:
         module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % module.params["dns_timeout"])
     checks = []
@@ -196,25 +211,22 @@ def main():
     checks = [c for c in checks if c[2] not in missing]
 
     holders, errors, apis, notes = {}, {}, {}, []
-    connection = None
     if checks:
         try:
-            connection = AwsConnection(module.params)
-            connection.check_credentials()
-            asker = HolderAsker(connection.client("cloudfront"), module.params["conflict_api"])
+            asker = HolderAsker(module.aws().client("cloudfront"), module.params["conflict_api"])
         except AwsError as exc:
-            module.fail_json(msg=str(exc))
+            module.fail_from(exc)
         for alias, distribution_id, unused in checks:
             try:
                 holders[alias.name], apis[alias.name] = asker.holders(alias, distribution_id)
             except AwsError as exc:
                 if not is_refusal(exc):
-                    module.fail_json(msg=str(exc), error_code=exc.code)
+                    module.fail_from(exc)
                 errors[alias.name] = str(exc)
         notes = asker.notes
     module.exit_json(changed=False, holders=holders, errors=errors, apis=apis, not_asked=not_asked, targets=targets,
                      dns=checker.summary(), notes=notes, asked=len(checks),
-                     requests_total=connection.requests.total if connection else 0)
+                     requests_total=module.aws_connection.requests.total if module.aws_connection else 0)
 
 
 if __name__ == "__main__":

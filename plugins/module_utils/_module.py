@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one module base: every module of the collection is an ``AliasguardModule``.
+
+It adds the AWS connection options once (``aws=True``) with one set of ``mutually_exclusive``
+rules for them, owns the one ``AwsConnection`` of the run, and gives every result, success or
+failure and check mode alike, the same fields:
+
+- ``resource_actions``: the sorted ``service:Operation`` of every AWS call sent
+  (``cloudfront:ListDistributions``), the names IAM policies and amazon.aws's tooling use;
+- ``requests``: requests sent, by service, unless the module reports its own count there;
+- ``error_code`` on failure: the AWS or DNS error code when one is known, else null;
+- ``response_metadata`` on an AWS failure: AWS's request id and HTTP status, for a support case.
+
+A failure goes through ``fail_json`` (or ``fail_from`` for an exception), so no module can forget them.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsConnection, aws_argument_spec
+
+# The AWS options that cannot go together: a profile names its own keys.
+AWS_MUTUALLY_EXCLUSIVE = [["profile", "access_key"], ["profile", "secret_key"]]
+
+
+def response_metadata(exc):
+    """AWS's ResponseMetadata of the error behind ``exc`` (request id, HTTP status, retries), or None."""
+    response = getattr(getattr(exc, "exception", None), "response", None)
+    metadata = (response or {}).get("ResponseMetadata") if isinstance(response, dict) else None
+    if not metadata:
+        return None
+    return dict((key, metadata[name]) for key, name in (("request_id", "RequestId"), ("http_status_code", "HTTPStatusCode"),
+                                                        ("retry_attempts", "RetryAttempts")) if name in metadata)
+
+
+class AliasguardModule(AnsibleModule):
+    """``AnsibleModule`` with the AWS options, one AWS connection and the common result fields."""
+
+    def __init__(self, argument_spec, aws=True, mutually_exclusive=None, **kwargs):
+        spec = aws_argument_spec() if aws else {}
+        spec.update(argument_spec)
+        rules = list(mutually_exclusive or [])
+        if aws:
+            rules = AWS_MUTUALLY_EXCLUSIVE + rules
+        kwargs.setdefault("supports_check_mode", True)
+        # Set before AnsibleModule checks the options: a bad option fails through our fail_json.
+        self._aws_connection = None
+        # Other request counters (a DNS provider's): objects with a ``requests`` mapping by service.
+        self._request_sources = []
+        super(AliasguardModule, self).__init__(argument_spec=spec, mutually_exclusive=rules, **kwargs)
+
+    def aws(self, check_credentials=True):
+        """The run's one AwsConnection, made on first use (raises AwsError like AwsConnection does)."""
+        if self._aws_connection is None:
+            connection = AwsConnection(self.params)
+            if check_credentials:
+                connection.check_credentials()
+            self._aws_connection = connection
+        return self._aws_connection
+
+    @property
+    def aws_connection(self):
+        """The AwsConnection if one was made, else None."""
+        return self._aws_connection
+
+    def count_requests_of(self, source):
+        """Add ``source.requests`` ({service: count}) to the ``requests`` every result reports."""
+        self._request_sources.append(source)
+
+    def requests_by_service(self):
+        counts = {}
+        for source in self._request_sources:
+            counts.update(source.requests or {})
+        if self._aws_connection is not None:
+            counts.update(self._aws_connection.requests.by_service)
+        return counts
+
+    def resource_actions(self):
+        return self._aws_connection.requests.resource_actions if self._aws_connection is not None else []
+
+    def _common(self, result):
+        result.setdefault("requests", self.requests_by_service())
+        result["resource_actions"] = self.resource_actions()
+        return result
+
+    def exit_json(self, **result):
+        super(AliasguardModule, self).exit_json(**self._common(result))
+
+    def fail_json(self, msg, **result):
+        result.setdefault("error_code", None)
+        super(AliasguardModule, self).fail_json(msg=msg, **self._common(result))
+
+    def fail_from(self, exc, msg=None, **result):
+        """Fail with an AwsError or DnsError (or any exception): its words, its code, AWS's response metadata."""
+        result.setdefault("error_code", getattr(exc, "code", None))
+        metadata = response_metadata(exc)
+        if metadata:
+            result.setdefault("response_metadata", metadata)
+        self.fail_json(msg=msg or str(exc), **result)
