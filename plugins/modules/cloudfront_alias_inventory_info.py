@@ -189,35 +189,49 @@ inventory:
       type: int
       sample: 6
       returned: always
+requests:
+  description: Requests this run sent, by service (retries included).
+  returned: always
+  type: dict
+  sample: {cloudfront: 2}
+resource_actions:
+  description:
+    - The IAM actions this run used, as C(service:Operation) of every AWS call sent (retries included), sorted, each
+      once; empty when no AWS call was sent. Returned on failure and in check mode too, for least-privilege policies.
+  returned: always
+  type: list
+  elements: str
+  sample: [cloudfront:GetDistributionConfig, cloudfront:ListDistributions]
+error_code:
+  description: On failure, the AWS or DNS provider error code when one is known (null otherwise).
+  returned: failed
+  type: str
+  sample: AccessDenied
+response_metadata:
+  description: On an AWS failure, AWS's request id and HTTP status, the details an AWS support case asks for.
+  returned: failed
+  type: dict
+  sample: {request_id: 0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9, http_status_code: 403, retry_attempts: 0}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
-    AwsConnection,
-    AwsError,
-    aws_argument_spec,
-    call,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.route53 import list_route53
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
     Cost,
     list_certificates,
     list_distributions,
-    list_route53,
     list_tenants,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 
 
 def main():
-    argument_spec = aws_argument_spec()
-    argument_spec.update(
+    module = AliasguardModule(dict(
         route53_zones=dict(type="list", elements="str"),
         certificates=dict(type="bool", default=True),
         label=dict(type="str"),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[["profile", "access_key"]])
+    ))
     params = module.params
     wanted = None
     if params["route53_zones"] is not None:
@@ -228,8 +242,7 @@ def main():
 
     cost = Cost()
     try:
-        connection = AwsConnection(params)
-        connection.check_credentials()
+        connection = module.aws()
         distributions = list_distributions(connection.client("cloudfront"), cost)
         tenants, connection_groups, tenants_note = list_tenants(connection.client("cloudfront"), cost)
         account_id = next((d["account_id"] for d in distributions if d.get("account_id")), None)
@@ -240,7 +253,7 @@ def main():
             if params["certificates"] else []
         route53 = list_route53(connection.client("route53"), cost, account_id, wanted) if wanted != set() else []
     except AwsError as exc:
-        module.fail_json(msg=str(exc), error_code=exc.code)
+        module.fail_from(exc)
     if wanted:
         missing = sorted(wanted - set(z["zone"] for z in route53))
         if missing:

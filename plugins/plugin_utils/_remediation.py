@@ -22,7 +22,7 @@ __metaclass__ = type
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, in_zone, to_ascii
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS, can_proxy
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import is_cloudflare_address
 
 STRATEGIES = ("auto", "move", "dns_first")
@@ -352,7 +352,7 @@ def _block_when_impossible(plan, entry, repoint, request=None):
         plan["action"] = BLOCKED
         plan["reason"] = ("moving %s needs the TXT record %s, but no dns_provider was given to create it"
                           % (alias, plan["txt_record_name"]))
-    if (plan["action"] != BLOCKED and repoint and plan["dns_provider"] == "cloudflare"
+    if (plan["action"] != BLOCKED and repoint and can_proxy(plan["dns_provider"])
             and not plan["cloudflare_dns_only"] and _looks_proxied(plan["dns_before"])):
         plan["action"] = BLOCKED
         plan["reason"] = ("%s is proxied by Cloudflare (orange cloud): it answers with Cloudflare's addresses (%s), "
@@ -646,7 +646,7 @@ def _restore_record(plan, written):
     record.update(state="present", target=target.rstrip("."))
     if old.get("ttl") is not None and int(old["ttl"]) > 1:
         record["ttl"] = int(old["ttl"])
-    if plan["dns_provider"] == "cloudflare":
+    if can_proxy(plan["dns_provider"]):
         record["proxied"] = bool(old.get("proxied"))
     return record
 
@@ -667,7 +667,7 @@ def _record(plan, step):
         record["state"] = "present"
         if plan["expected_current"] is not None:
             record["expected_current"] = plan["expected_current"]
-        if plan["dns_provider"] == "cloudflare" and plan.get("cloudflare_dns_only"):
+        if can_proxy(plan["dns_provider"]) and plan.get("cloudflare_dns_only"):
             record["proxied"] = False
     return record
 

@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from abc import ABC, abstractmethod
+
 
 class DnsError(Exception):
     """A DNS provider problem, worded for the user."""
@@ -63,16 +65,55 @@ class Change:
         return all(r.same_data(after.get(r.key)) for r in self.before)
 
 
-class DnsProvider:
-    """What every provider implements."""
+class DnsProvider(ABC):
+    """What every provider declares and implements; one subclass per provider, in its own file of ``_dns``.
 
-    name = None
+    Declarations (class attributes) tell the registry (``_dns/__init__.py``) and the planner (``_repoint.py``)
+    everything that differs between providers, so that neither tests a provider by name.
+    """
+
+    # The value of the ``provider`` option that selects this provider.
+    name = None  # type: str
+    # The options this provider owns: {option: argument spec entry}. Their documentation is the provider's doc
+    # fragment (plugins/doc_fragments/<name>.py). Another provider's option is refused, naming it.
+    options = {}  # type: dict
+    # {option: [environment variable, ...]}: where an option is read from when not given, the first set one winning.
+    option_env = {}  # type: dict
+    # The options this provider cannot work without (the module's required_if for it).
+    required = ()  # type: tuple
+    # Defaults applied after the foreign-option check, so that an explicit value can be told from a default.
+    defaults = {}  # type: dict
+    # The TTL of a record this run creates when the user gives none and no record was there to keep it from.
+    default_ttl = 300
+    # Whether records can be proxied (served through the provider's own addresses, Cloudflare's orange cloud):
+    # a proxied CloudFront CNAME hides CloudFront from DNS, so the planner refuses to keep one silently.
+    can_proxy = False
+    # Whether the provider needs the AWS connection (its API is AWS's).
+    needs_aws = False
     # How CloudFront is reached at a zone apex: "alias" (Route 53 alias A/AAAA),
     # "flatten" (a CNAME the provider flattens) or None (the provider cannot).
     apex_mode = None
     # What the provider guarantees about a write made against records someone else changed
     # since they were read, in words (reported with every result).
     write_guarantee = None
+
+    @classmethod
+    def check_settings(cls, settings):
+        """Refuse option values this provider cannot use (DnsError, nothing sent yet); return the settings."""
+        return settings
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings, aws_connection=None, warn=None):
+        """The provider, built from the module's checked settings (``check_settings``'s result)."""
+
+    @classmethod
+    def list_zones(cls, settings, zones, cost, warn=None):
+        """For the audit: (every zone's records as plain data, requests sent); see ``_inventory.py`` for the shape.
+
+        A provider that cannot list a whole zone leaves this out; dns_zone_inventory_info then refuses it.
+        """
+        raise DnsError("provider %s cannot list whole zones for the audit" % cls.name, code="NotSupported")
 
     def __init__(self):
         # Things the user should know that do not stop the run (the module warns with them).
@@ -82,23 +123,24 @@ class DnsProvider:
         if text not in self.warnings:
             self.warnings.append(text)
 
+    @abstractmethod
     def find_zone(self, zone_name):
-        raise NotImplementedError
+        """The Zone named ``zone_name``, or DnsError (code NoSuchZone) saying what to check."""
 
+    @abstractmethod
     def zone_for_name(self, name):
         """The zone holding ``name`` when the user gave none (longest match)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def read(self, zone, names):
         """{name: [RecordSet, ...]} for each name (every type present there)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def apply(self, zone, changes):
         """Apply all changes for one zone; return a token for wait_applied (or None).
 
         Sets ``applied`` on each change that was made. On failure raises DnsError
         saying what the names hold now."""
-        raise NotImplementedError
 
     def wait_applied(self, zone, token, timeout):
         """Wait until the provider says the change is live on its servers."""

@@ -13,7 +13,7 @@ import pytest
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import (
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import (
     env_variables,
     foreign_options,
     provider_argument_spec,

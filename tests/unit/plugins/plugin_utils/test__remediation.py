@@ -560,7 +560,7 @@ def test_the_rescue_clean_up_counts_as_removing_the_txt_record():
 
 
 def test_the_role_accepts_exactly_the_providers_the_modules_know():
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS
 
     for provider in PROVIDERS:
         request = requests_from("www.example.com", [], dict(DEFAULTS, dns_provider=provider))[0]
