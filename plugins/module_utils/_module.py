@@ -21,6 +21,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from typing import Any, Dict, List, Optional
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsConnection, aws_argument_spec
@@ -29,7 +31,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
 AWS_MUTUALLY_EXCLUSIVE = [["profile", "access_key"], ["profile", "secret_key"]]
 
 
-def response_metadata(exc):
+def response_metadata(exc: Optional[BaseException]) -> Optional[Dict[str, Any]]:
     """AWS's ResponseMetadata of the error behind ``exc`` (request id, HTTP status, retries), or None."""
     response = getattr(getattr(exc, "exception", None), "response", None)
     metadata = (response or {}).get("ResponseMetadata") if isinstance(response, dict) else None
@@ -42,7 +44,8 @@ def response_metadata(exc):
 class AliasguardModule(AnsibleModule):
     """``AnsibleModule`` with the AWS options, one AWS connection and the common result fields."""
 
-    def __init__(self, argument_spec, aws=True, mutually_exclusive=None, **kwargs):
+    def __init__(self, argument_spec: Dict[str, Any], aws: bool = True,
+                 mutually_exclusive: Optional[List[List[str]]] = None, **kwargs: Any) -> None:
         spec = aws_argument_spec() if aws else {}
         spec.update(argument_spec)
         rules = list(mutually_exclusive or [])
@@ -50,12 +53,12 @@ class AliasguardModule(AnsibleModule):
             rules = AWS_MUTUALLY_EXCLUSIVE + rules
         kwargs.setdefault("supports_check_mode", True)
         # Set before AnsibleModule checks the options: a bad option fails through our fail_json.
-        self._aws_connection = None
+        self._aws_connection = None  # type: Optional[AwsConnection]
         # Other request counters (a DNS provider's): objects with a ``requests`` mapping by service.
-        self._request_sources = []
+        self._request_sources = []  # type: List[Any]
         super(AliasguardModule, self).__init__(argument_spec=spec, mutually_exclusive=rules, **kwargs)
 
-    def aws(self, check_credentials=True):
+    def aws(self, check_credentials: bool = True) -> AwsConnection:
         """The run's one AwsConnection, made on first use (raises AwsError like AwsConnection does)."""
         if self._aws_connection is None:
             connection = AwsConnection(self.params)
@@ -65,38 +68,38 @@ class AliasguardModule(AnsibleModule):
         return self._aws_connection
 
     @property
-    def aws_connection(self):
+    def aws_connection(self) -> Optional[AwsConnection]:
         """The AwsConnection if one was made, else None."""
         return self._aws_connection
 
-    def count_requests_of(self, source):
+    def count_requests_of(self, source: Any) -> None:
         """Add ``source.requests`` ({service: count}) to the ``requests`` every result reports."""
         self._request_sources.append(source)
 
-    def requests_by_service(self):
-        counts = {}
+    def requests_by_service(self) -> Dict[str, int]:
+        counts = {}  # type: Dict[str, int]
         for source in self._request_sources:
             counts.update(source.requests or {})
         if self._aws_connection is not None:
             counts.update(self._aws_connection.requests.by_service)
         return counts
 
-    def resource_actions(self):
+    def resource_actions(self) -> List[str]:
         return self._aws_connection.requests.resource_actions if self._aws_connection is not None else []
 
-    def _common(self, result):
+    def _common(self, result: Dict[str, Any]) -> Dict[str, Any]:
         result.setdefault("requests", self.requests_by_service())
         result["resource_actions"] = self.resource_actions()
         return result
 
-    def exit_json(self, **result):
+    def exit_json(self, **result: Any) -> None:
         super(AliasguardModule, self).exit_json(**self._common(result))
 
-    def fail_json(self, msg, **result):
+    def fail_json(self, msg: str, **result: Any) -> None:
         result.setdefault("error_code", None)
         super(AliasguardModule, self).fail_json(msg=msg, **self._common(result))
 
-    def fail_from(self, exc, msg=None, **result):
+    def fail_from(self, exc: Optional[BaseException], msg: Optional[str] = None, **result: Any) -> None:
         """Fail with an AwsError or DnsError (or any exception): its words, its code, AWS's response metadata."""
         result.setdefault("error_code", getattr(exc, "code", None))
         metadata = response_metadata(exc)

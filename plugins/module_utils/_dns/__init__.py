@@ -19,6 +19,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 from ansible.module_utils.basic import env_fallback
 
@@ -44,33 +45,33 @@ ZONE_LISTING = tuple(cls.name for cls in REGISTERED
 PROVIDER_OPTIONS = dict((option, cls.name) for cls in REGISTERED for option in cls.options)
 
 
-def provider_class(name, among=PROVIDERS):
+def provider_class(name: str, among: Sequence[str] = PROVIDERS) -> Type[DnsProvider]:
     """The registered class of provider ``name``, or DnsError listing the ones ``among`` (all, by default)."""
     if name not in among:
         raise DnsError("provider %r is not one of %s" % (name, ", ".join(among)), code="BadOption")
     return PROVIDER_CLASSES[name]
 
 
-def can_proxy(name):
+def can_proxy(name: Optional[str]) -> bool:
     """Whether provider ``name`` can proxy records (False for a name no provider has)."""
-    return name in PROVIDER_CLASSES and PROVIDER_CLASSES[name].can_proxy
+    return name in PROVIDER_CLASSES and bool(PROVIDER_CLASSES[name].can_proxy)
 
 
 PROXYING = tuple(cls.name for cls in REGISTERED if cls.can_proxy)
 
 
-def env_variables(option):
+def env_variables(option: str) -> List[str]:
     """The environment variables ``option`` falls back to, the one that wins first (empty when it has none)."""
     owner = PROVIDER_OPTIONS.get(option)
     return list(PROVIDER_CLASSES[owner].option_env.get(option, ())) if owner else []
 
 
-def env_fallback_for(option):
+def env_fallback_for(option: str) -> Tuple[Any, List[str]]:
     """The ``fallback`` of an argument spec entry that reads ``option``'s environment variables in order."""
     return (env_fallback, env_variables(option))
 
 
-def provider_argument_spec(providers=None):
+def provider_argument_spec(providers: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, Any]]:
     """``provider`` and the options of every provider (or of ``providers``), each with its environment fallback."""
     classes = [PROVIDER_CLASSES[name] for name in providers] if providers else REGISTERED
     spec = dict(provider=dict(type="str", required=True))
@@ -83,7 +84,7 @@ def provider_argument_spec(providers=None):
     return spec
 
 
-def provider_required_if(providers=None):
+def provider_required_if(providers: Optional[Sequence[str]] = None) -> List[List[Any]]:
     """The module's ``required_if`` rules: each provider's required options."""
     classes = [PROVIDER_CLASSES[name] for name in providers] if providers else REGISTERED
     return [["provider", cls.name, list(cls.required)] for cls in classes if cls.required]
@@ -92,7 +93,7 @@ def provider_required_if(providers=None):
 PROVIDER_REQUIRED_IF = provider_required_if()
 
 
-def _given(params, option, environ):
+def _given(params: Mapping[str, Any], option: str, environ: Mapping[str, str]) -> bool:
     """Whether the user set this option (a value that only mirrors its environment variable does not count)."""
     value = params.get(option)
     if value is None:
@@ -104,7 +105,8 @@ def _given(params, option, environ):
     return True
 
 
-def foreign_options(params, provider, more=None, environ=None):
+def foreign_options(params: Mapping[str, Any], provider: str, more: Optional[Mapping[str, Sequence[str]]] = None,
+                    environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
     """The options set that do not apply to ``provider``, as a message (or None when there are none).
 
     ``more`` adds module options that belong to some providers ({"proxied": ("cloudflare",)}).
@@ -122,7 +124,9 @@ def foreign_options(params, provider, more=None, environ=None):
                "it" if len(wrong) == 1 else "them", "it is" if len(wrong) == 1 else "they are"))
 
 
-def check_provider_options(params, more=None, environ=None, among=PROVIDERS):
+def check_provider_options(params: Mapping[str, Any], more: Optional[Mapping[str, Sequence[str]]] = None,
+                           environ: Optional[Mapping[str, str]] = None,
+                           among: Sequence[str] = PROVIDERS) -> Dict[str, Any]:
     """Refuse options of another provider and values the provider cannot use; return params with its defaults.
 
     ``more`` adds module options that belong to some providers ({"proxied": PROXYING}); ``among`` limits the
@@ -139,11 +143,12 @@ def check_provider_options(params, more=None, environ=None, among=PROVIDERS):
     return cls.check_settings(settings)
 
 
-def build_provider(settings, aws_connection=None, warn=None):
+def build_provider(settings: Mapping[str, Any], aws_connection: Any = None, warn: Any = None) -> DnsProvider:
     """The provider the settings (from check_provider_options) ask for; AWS options give Route 53 its client."""
     return provider_class(settings["provider"]).from_settings(settings, aws_connection=aws_connection, warn=warn)
 
 
-def list_zones(settings, zones, cost, warn=None):
+def list_zones(settings: Mapping[str, Any], zones: Sequence[str], cost: Any,
+               warn: Any = None) -> Tuple[List[Dict[str, Any]], int]:
     """For the audit: (every zone's records, requests sent) from the provider the settings ask for."""
     return provider_class(settings["provider"]).list_zones(settings, zones, cost, warn=warn)

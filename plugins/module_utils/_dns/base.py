@@ -16,12 +16,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from abc import ABC, abstractmethod
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 
 class DnsError(Exception):
     """A DNS provider problem, worded for the user."""
 
-    def __init__(self, message, code=None):
+    def __init__(self, message: str, code: Optional[str] = None) -> None:
         super(DnsError, self).__init__(message)
         self.code = code
 
@@ -29,12 +30,12 @@ class DnsError(Exception):
 class ConcurrentChange(DnsError):
     """The live records are no longer what was read: nothing was changed."""
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super(ConcurrentChange, self).__init__(message, code="ConcurrentChange")
 
 
 class Zone:
-    def __init__(self, name, zone_id=None, data=None):
+    def __init__(self, name: str, zone_id: Optional[str] = None, data: Optional[Dict[str, Any]] = None) -> None:
         self.name = name
         self.id = zone_id
         self.data = data or {}
@@ -48,7 +49,7 @@ class Change:
     neither ``before`` nor ``after`` (the error says what it holds).
     """
 
-    def __init__(self, name, before, after):
+    def __init__(self, name: str, before: Sequence[Any], after: Sequence[Any]) -> None:
         self.name = name
         self.before = list(before)
         self.after = list(after)
@@ -58,7 +59,7 @@ class Change:
         self.read_back = None
 
     @property
-    def is_noop(self):
+    def is_noop(self) -> bool:
         if len(self.before) != len(self.after):
             return False
         after = dict((r.key, r) for r in self.after)
@@ -73,80 +74,82 @@ class DnsProvider(ABC):
     """
 
     # The value of the ``provider`` option that selects this provider.
-    name = None  # type: str
+    name: ClassVar[Optional[str]] = None
     # The options this provider owns: {option: argument spec entry}. Their documentation is the provider's doc
     # fragment (plugins/doc_fragments/<name>.py). Another provider's option is refused, naming it.
-    options = {}  # type: dict
+    options: ClassVar[Dict[str, Dict[str, Any]]] = {}
     # {option: [environment variable, ...]}: where an option is read from when not given, the first set one winning.
-    option_env = {}  # type: dict
+    option_env: ClassVar[Dict[str, List[str]]] = {}
     # The options this provider cannot work without (the module's required_if for it).
-    required = ()  # type: tuple
+    required: ClassVar[Tuple[str, ...]] = ()
     # Defaults applied after the foreign-option check, so that an explicit value can be told from a default.
-    defaults = {}  # type: dict
+    defaults: ClassVar[Dict[str, Any]] = {}
     # The TTL of a record this run creates when the user gives none and no record was there to keep it from.
-    default_ttl = 300
+    default_ttl: ClassVar[int] = 300
     # Whether records can be proxied (served through the provider's own addresses, Cloudflare's orange cloud):
     # a proxied CloudFront CNAME hides CloudFront from DNS, so the planner refuses to keep one silently.
-    can_proxy = False
+    can_proxy: ClassVar[bool] = False
     # Whether the provider needs the AWS connection (its API is AWS's).
-    needs_aws = False
+    needs_aws: ClassVar[bool] = False
     # How CloudFront is reached at a zone apex: "alias" (Route 53 alias A/AAAA),
     # "flatten" (a CNAME the provider flattens) or None (the provider cannot).
-    apex_mode = None
+    apex_mode: ClassVar[Optional[str]] = None
     # What the provider guarantees about a write made against records someone else changed
     # since they were read, in words (reported with every result).
-    write_guarantee = None
+    write_guarantee: ClassVar[Optional[str]] = None
 
     @classmethod
-    def check_settings(cls, settings):
+    def check_settings(cls, settings: Dict[str, Any]) -> Dict[str, Any]:
         """Refuse option values this provider cannot use (DnsError, nothing sent yet); return the settings."""
         return settings
 
     @classmethod
     @abstractmethod
-    def from_settings(cls, settings, aws_connection=None, warn=None):
+    def from_settings(cls, settings: Mapping[str, Any], aws_connection: Any = None,
+                      warn: Optional[Callable[[str], None]] = None) -> "DnsProvider":
         """The provider, built from the module's checked settings (``check_settings``'s result)."""
 
     @classmethod
-    def list_zones(cls, settings, zones, cost, warn=None):
+    def list_zones(cls, settings: Mapping[str, Any], zones: Sequence[str], cost: Any,
+                   warn: Optional[Callable[[str], None]] = None) -> Tuple[List[Dict[str, Any]], int]:
         """For the audit: (every zone's records as plain data, requests sent); see ``_inventory.py`` for the shape.
 
         A provider that cannot list a whole zone leaves this out; dns_zone_inventory_info then refuses it.
         """
         raise DnsError("provider %s cannot list whole zones for the audit" % cls.name, code="NotSupported")
 
-    def __init__(self):
+    def __init__(self) -> None:
         # Things the user should know that do not stop the run (the module warns with them).
         self.warnings = []
 
-    def warn(self, text):
+    def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
 
     @abstractmethod
-    def find_zone(self, zone_name):
+    def find_zone(self, zone_name: str) -> Zone:
         """The Zone named ``zone_name``, or DnsError (code NoSuchZone) saying what to check."""
 
     @abstractmethod
-    def zone_for_name(self, name):
+    def zone_for_name(self, name: str) -> Zone:
         """The zone holding ``name`` when the user gave none (longest match)."""
 
     @abstractmethod
-    def read(self, zone, names):
+    def read(self, zone: Zone, names: Sequence[str]) -> Dict[str, List[Any]]:
         """{name: [RecordSet, ...]} for each name (every type present there)."""
 
     @abstractmethod
-    def apply(self, zone, changes):
+    def apply(self, zone: Zone, changes: Sequence[Change]) -> Any:
         """Apply all changes for one zone; return a token for wait_applied (or None).
 
         Sets ``applied`` on each change that was made. On failure raises DnsError
         saying what the names hold now."""
 
-    def wait_applied(self, zone, token, timeout):
+    def wait_applied(self, zone: Zone, token: Any, timeout: float) -> bool:
         """Wait until the provider says the change is live on its servers."""
         return True
 
     @property
-    def requests(self):
+    def requests(self) -> Dict[str, int]:
         """API requests sent so far, by service name."""
         return {}
