@@ -26,6 +26,7 @@ author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
+  - aliasguard.cloudfront.results
 options:
   route53_zones:
     description:
@@ -190,28 +191,16 @@ inventory:
       sample: 6
       returned: always
 requests:
-  description: Requests this run sent, by service (retries included).
+  description: All AWS requests of this run by service (retries included); C(inventory.requests) has them by operation.
   returned: always
   type: dict
-  sample: {cloudfront: 2}
+  sample: {acm: 1, cloudfront: 2, route53: 2}
 resource_actions:
-  description:
-    - The IAM actions this run used, as C(service:Operation) of every AWS call sent (retries included), sorted, each
-      once; empty when no AWS call was sent. Returned on failure and in check mode too, for least-privilege policies.
+  description: C(service:Operation) of every AWS call sent, sorted (the IAM actions this run needed).
   returned: always
   type: list
   elements: str
-  sample: [cloudfront:GetDistributionConfig, cloudfront:ListDistributions]
-error_code:
-  description: On failure, the AWS or DNS provider error code when one is known (null otherwise).
-  returned: failed
-  type: str
-  sample: AccessDenied
-response_metadata:
-  description: On an AWS failure, AWS's request id and HTTP status, the details an AWS support case asks for.
-  returned: failed
-  type: dict
-  sample: {request_id: 0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9, http_status_code: 403, retry_attempts: 0}
+  sample: [acm:ListCertificates, cloudfront:ListDistributions, route53:ListHostedZones]
 """
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call

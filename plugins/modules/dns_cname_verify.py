@@ -37,6 +37,7 @@ author:
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
   - aliasguard.cloudfront.dns_lookup
+  - aliasguard.cloudfront.results
 options:
   aliases:
     description:
@@ -222,23 +223,11 @@ requests:
   type: dict
   sample: {"cloudfront": 1}
 resource_actions:
-  description:
-    - The IAM actions this run used, as C(service:Operation) of every AWS call sent (retries included), sorted, each
-      once; empty when no AWS call was sent. Returned on failure and in check mode too, for least-privilege policies.
+  description: C(service:Operation) of every AWS call sent, sorted (the IAM actions this run needed).
   returned: always
   type: list
   elements: str
-  sample: [cloudfront:GetDistributionConfig, cloudfront:ListDistributions]
-error_code:
-  description: On failure, the AWS or DNS provider error code when one is known (null otherwise).
-  returned: failed
-  type: str
-  sample: AccessDenied
-response_metadata:
-  description: On an AWS failure, AWS's request id and HTTP status, the details an AWS support case asks for.
-  returned: failed
-  type: dict
-  sample: {request_id: 0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9, http_status_code: 403, retry_attempts: 0}
+  sample: [cloudfront:GetDistribution]
 """
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call

@@ -20,6 +20,7 @@ author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
   - aliasguard.cloudfront.dns_provider.zone_listing
+  - aliasguard.cloudfront.results
 options:
   zones:
     description:
@@ -94,23 +95,11 @@ requests:
   type: dict
   sample: {cloudflare: 2}
 resource_actions:
-  description:
-    - The IAM actions this run used, as C(service:Operation) of every AWS call sent (retries included), sorted, each
-      once; empty when no AWS call was sent. Returned on failure and in check mode too, for least-privilege policies.
+  description: Always empty - zones are read from the DNS provider, never from AWS.
   returned: always
   type: list
   elements: str
-  sample: [cloudfront:GetDistributionConfig, cloudfront:ListDistributions]
-error_code:
-  description: On failure, the AWS or DNS provider error code when one is known (null otherwise).
-  returned: failed
-  type: str
-  sample: AccessDenied
-response_metadata:
-  description: On an AWS failure, AWS's request id and HTTP status, the details an AWS support case asks for.
-  returned: failed
-  type: dict
-  sample: {request_id: 0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9, http_status_code: 403, retry_attempts: 0}
+  sample: []
 """
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import (
