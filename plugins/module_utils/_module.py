@@ -5,7 +5,7 @@
 """The one module base: every module of the collection is an ``AliasguardModule``.
 
 It adds the AWS connection options once (``aws=True``) with one set of ``mutually_exclusive``
-rules for them, owns the one ``AwsConnection`` of the run, and gives every result, success or
+rules for them, and the DNS lookup options (``dns_lookup=True``: nameservers, dns_timeout, checked), owns the one ``AwsConnection`` of the run, and gives every result, success or
 failure and check mode alike, the same fields:
 
 - ``resource_actions``: the sorted ``service:Operation`` of every AWS call sent
@@ -26,6 +26,13 @@ from typing import Any, Dict, List, Optional
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsConnection, aws_argument_spec
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import AuthoritativeResolver, ResolverError
+
+# The options of the dns_lookup doc fragment: where DNS is asked, and how long one answer may take.
+DNS_LOOKUP_SPEC = dict(
+    nameservers=dict(type="list", elements="str"),
+    dns_timeout=dict(type="float", default=3.0),
+)
 
 # The AWS options that cannot go together: a profile names its own keys.
 AWS_MUTUALLY_EXCLUSIVE = [["profile", "access_key"], ["profile", "secret_key"]]
@@ -44,9 +51,11 @@ def response_metadata(exc: Optional[BaseException]) -> Optional[Dict[str, Any]]:
 class AliasguardModule(AnsibleModule):
     """``AnsibleModule`` with the AWS options, one AWS connection and the common result fields."""
 
-    def __init__(self, argument_spec: Dict[str, Any], aws: bool = True,
+    def __init__(self, argument_spec: Dict[str, Any], aws: bool = True, dns_lookup: bool = False,
                  mutually_exclusive: Optional[List[List[str]]] = None, **kwargs: Any) -> None:
         spec = aws_argument_spec() if aws else {}
+        if dns_lookup:
+            spec.update(DNS_LOOKUP_SPEC)
         spec.update(argument_spec)
         rules = list(mutually_exclusive or [])
         if aws:
@@ -57,6 +66,8 @@ class AliasguardModule(AnsibleModule):
         # Other request counters (a DNS provider's): objects with a ``requests`` mapping by service.
         self._request_sources = []  # type: List[Any]
         super(AliasguardModule, self).__init__(argument_spec=spec, mutually_exclusive=rules, **kwargs)
+        if dns_lookup and self.params["dns_timeout"] <= 0:
+            self.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % self.params["dns_timeout"])
 
     def aws(self, check_credentials: bool = True) -> AwsConnection:
         """The run's one AwsConnection, made on first use (raises AwsError like AwsConnection does)."""
@@ -66,6 +77,14 @@ class AliasguardModule(AnsibleModule):
                 connection.check_credentials()
             self._aws_connection = connection
         return self._aws_connection
+
+    def resolver(self) -> AuthoritativeResolver:
+        """The resolver the dns_lookup options ask for; the module fails, saying why, when it cannot be made."""
+        try:
+            return AuthoritativeResolver(self.params["nameservers"], timeout=self.params["dns_timeout"])
+        except ResolverError as exc:
+            self.fail_json(msg=str(exc))
+            raise  # not reached: fail_json exits
 
     @property
     def aws_connection(self) -> Optional[AwsConnection]:

@@ -49,7 +49,15 @@ BACKUP_FORMAT = "aliasguard.cloudfront/dns-backup/1"
 
 
 class PlanError(Exception):
-    """The request cannot be carried out as asked; nothing was changed."""
+    """The request cannot be carried out as asked; nothing was changed.
+
+    ``code`` and ``exception``: the AWS error behind it, when there is one (the module reports both).
+    """
+
+    def __init__(self, message, code=None, exception=None):
+        super(PlanError, self).__init__(message)
+        self.code = code
+        self.exception = exception
 
 
 class Request:
@@ -215,7 +223,7 @@ class Targets:
                 self._index = DistributionIndex.load(self._factory())
             except AwsError as exc:
                 raise PlanError("%s. The distributions of this account are read to check the target (%s)"
-                                % (exc, why))
+                                % (exc, why), code=exc.code, exception=exc.exception)
         return self._index
 
     def check(self, request):
@@ -263,7 +271,7 @@ class Targets:
                 self._tenants = TenantIndex.load(self._factory(), self.index())
             except AwsError as exc:
                 raise PlanError("%s. The connection groups of this account are read to check the target %s"
-                                % (exc, domain))
+                                % (exc, domain), code=exc.code, exception=exc.exception)
         return self._tenants.group_for_endpoint(domain) is not None
 
     def domain(self, value):

@@ -376,10 +376,8 @@ def main():
             extra_lower_bound=dict(type="int", default=0),
             report_dir=dict(type="path"),
             dns_check=dict(type="bool", default=True),
-            nameservers=dict(type="list", elements="str"),
-            dns_timeout=dict(type="float", default=3.0),
         ),
-        aws=False,
+        aws=False, dns_lookup=True,
     )
     params = module.params
     inventories = params["inventories"]
@@ -397,8 +395,6 @@ def main():
     for option in ("extra_requests", "extra_lower_bound"):
         if params[option] < 0:
             module.fail_json(msg="%s must be zero or more, not %d" % (option, params[option]))
-    if params["dns_timeout"] <= 0:
-        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     if params["dns_check"] and params["nameservers"]:
         try:
             resolve_nameservers(params["nameservers"])

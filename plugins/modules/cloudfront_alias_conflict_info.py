@@ -435,10 +435,6 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
     parse_aliases,
     to_ascii,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
-    AuthoritativeResolver,
-    ResolverError,
-)
 
 
 def main():
@@ -449,9 +445,8 @@ def main():
             aliases=dict(type="list", elements="str", required=True),
             dns_lookup=dict(type="bool", default=True),
             txt_record_names=dict(type="dict"),
-            nameservers=dict(type="list", elements="str"),
-            dns_timeout=dict(type="float", default=3.0),
         ),
+        dns_lookup=True,
         mutually_exclusive=[["target_distribution_id", "target_distribution_tenant_id"]],
         required_one_of=[["target_distribution_id", "target_distribution_tenant_id"]])
     params = module.params
@@ -471,19 +466,12 @@ def main():
         aliases = parse_aliases(params["aliases"])
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
-    if params["dns_timeout"] <= 0:
-        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     try:
         txt_names = dict((Alias.parse(k).name, to_ascii(str(v), allow_underscore=True, what="TXT record name"))
                          for k, v in (params["txt_record_names"] or {}).items())
     except InvalidName as exc:
         module.fail_json(msg="txt_record_names: %s" % exc)
-    resolver = None
-    if params["dns_lookup"]:
-        try:
-            resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
-        except ResolverError as exc:
-            module.fail_json(msg=str(exc))
+    resolver = module.resolver() if params["dns_lookup"] else None
     try:
         connection = module.aws()
         cloudfront = connection.client("cloudfront")

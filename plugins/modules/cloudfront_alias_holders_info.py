@@ -173,11 +173,7 @@ def main():
             target=dict(type="str"),
         )),
         conflict_api=dict(type="str", default="auto", choices=["auto", LIST_DOMAIN_CONFLICTS, LIST_CONFLICTING_ALIASES]),
-        nameservers=dict(type="list", elements="str"),
-        dns_timeout=dict(type="float", default=3.0),
-    ))
-    if module.params["dns_timeout"] <= 0:
-        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % module.params["dns_timeout"])
+    ), dns_lookup=True)
     checks = []
     try:
         for check in module.params["checks"]:

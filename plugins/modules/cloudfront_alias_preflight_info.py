@@ -340,10 +340,6 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._preflight i
     preflight_report,
     summary_lines,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
-    AuthoritativeResolver,
-    ResolverError,
-)
 
 
 def main():
@@ -359,16 +355,13 @@ def main():
             dns_lookup=dict(type="bool", default=True),
             dns_provider=dict(type="str"),
             dns_zone=dict(type="str"),
-            nameservers=dict(type="list", elements="str"),
-            dns_timeout=dict(type="float", default=3.0),
         ),
+        dns_lookup=True,
         mutually_exclusive=[["terraform_plan", "cloudformation_template", "aliases"]],
         required_one_of=[["terraform_plan", "cloudformation_template", "aliases"]])
     params = module.params
 
     # What the deployment will do is read, and every id checked, before AWS is asked anything.
-    if params["dns_timeout"] <= 0:
-        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     try:
         if params["dns_provider"] is not None:
             provider_class(params["dns_provider"])
@@ -388,12 +381,7 @@ def main():
                                        params["distribution_id"], params["parameters"], params["distribution_ids"])
     except (PreflightInputError, InvalidDistributionId) as exc:
         module.fail_json(msg=str(exc))
-    resolver = None
-    if params["dns_lookup"]:
-        try:
-            resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
-        except ResolverError as exc:
-            module.fail_json(msg=str(exc))
+    resolver = module.resolver() if params["dns_lookup"] else None
     try:
         connection = module.aws()
         account, warnings = load_account(connection, planned)

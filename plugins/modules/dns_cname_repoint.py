@@ -399,10 +399,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._repoint imp
     wait_for,
     write_backup,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
-    AuthoritativeResolver,
-    ResolverError,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 PER_NAME = ("zone", "target", "state", "expected_current", "ttl", "proxied", "challenge", "challenge_name",
             "allow_any_target")
@@ -439,11 +436,10 @@ def main():
         restore_from=dict(type="path"),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=300),
-        nameservers=dict(type="list", elements="str"),
-        dns_timeout=dict(type="float", default=3.0),
     )
     module = AliasguardModule(
         argument_spec,
+        dns_lookup=True,
         required_if=PROVIDER_REQUIRED_IF,
         required_one_of=[["name", "records", "restore_from"]],
         mutually_exclusive=[["name", "records", "restore_from"]],
@@ -453,8 +449,6 @@ def main():
     # Validate everything the user typed before a single request goes out.
     if params["wait_timeout"] < 0:
         module.fail_json(msg="wait_timeout must be zero or more seconds, not %s" % params["wait_timeout"])
-    if params["dns_timeout"] <= 0:
-        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     try:
         given = dict(params)
         if any(record.get("proxied") is not None for record in params["records"] or []):
@@ -466,9 +460,7 @@ def main():
             defaults = dict((key, params[key]) for key in PER_NAME)
             entries = params["records"] if params["records"] else [dict(name=params["name"])]
             requests = parse_requests(entries, defaults, many=bool(params["records"]))
-        resolver = None
-        if params["wait"]:
-            resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
+        resolver = module.resolver() if params["wait"] else None
         connection = module.aws(check_credentials=False) if _needs_aws(params, requests) else None
         provider = build_provider(settings, connection)
     except (PlanError, DnsError, AwsError, ResolverError) as exc:

@@ -239,10 +239,6 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, parse_aliases, to_ascii
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
-    AuthoritativeResolver,
-    ResolverError,
-)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import VERIFIED, Route53Records, verify
 
 
@@ -256,11 +252,9 @@ def main():
             target_domain_name=dict(type="str"),
             timeout=dict(type="int", default=0),
             fail_on_unverified=dict(type="bool", default=True),
-            nameservers=dict(type="list", elements="str"),
-            dns_timeout=dict(type="float", default=3.0),
             route53_api=dict(type="str", default="auto", choices=["auto", "never"]),
         ),
-        required_one_of=[targets], mutually_exclusive=[targets])
+        dns_lookup=True, required_one_of=[targets], mutually_exclusive=[targets])
     params = module.params
 
     try:
@@ -277,11 +271,9 @@ def main():
                   if params["target_domain_name"] else None)
         if params["timeout"] < 0:
             module.fail_json(msg="timeout must be zero or more seconds")
-        if params["dns_timeout"] <= 0:
-            module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
-        resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
-    except (InvalidName, InvalidDistributionId, ResolverError) as exc:
+    except (InvalidName, InvalidDistributionId) as exc:
         module.fail_json(msg=str(exc))
+    resolver = module.resolver()
 
     # AWS is connected to when first needed: not at all for target_domain_name and names with a CNAME.
     connection = module.aws

@@ -22,9 +22,11 @@ from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Seque
 class DnsError(Exception):
     """A DNS provider problem, worded for the user."""
 
-    def __init__(self, message: str, code: Optional[str] = None) -> None:
+    def __init__(self, message: str, code: Optional[str] = None, exception: Optional[BaseException] = None) -> None:
         super(DnsError, self).__init__(message)
         self.code = code
+        # The API's own error behind it, when there is one (an AWS error's response metadata is reported).
+        self.exception = exception
 
 
 class ConcurrentChange(DnsError):

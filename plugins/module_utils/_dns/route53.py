@@ -87,7 +87,7 @@ class Route53Provider(DnsProvider):
         try:
             return call(doing, function, **kwargs)
         except AwsError as exc:
-            raise DnsError(str(exc), code=exc.code)
+            raise DnsError(str(exc), code=exc.code, exception=exc.exception)
 
     def find_zone(self, zone_name):
         if self.zone_id:
@@ -221,7 +221,7 @@ class Route53Provider(DnsProvider):
         except AwsError as exc:
             if exc.code == "InvalidChangeBatch":
                 raise self._refused(zone, exc)
-            raise DnsError(str(exc), code=exc.code)
+            raise DnsError(str(exc), code=exc.code, exception=exc.exception)
         for change in changes:
             change.applied = True
         return response["ChangeInfo"]["Id"]

@@ -129,3 +129,20 @@ def test_a_dns_provider_requests_are_reported_beside_aws(capsys):
 
     run({}, body, aws=False)
     assert result_of(capsys)["requests"] == {"cloudflare": 3}
+
+
+def test_dns_lookup_adds_nameservers_and_dns_timeout_and_refuses_a_timeout_that_is_not_positive(capsys):
+    with patch_module_args({"dns_timeout": 0}):
+        with pytest.raises(SystemExit):
+            AliasguardModule({}, aws=False, dns_lookup=True)
+    result = result_of(capsys)
+    assert result["msg"] == "dns_timeout must be a positive number of seconds, not 0.0"
+    assert result["error_code"] is None and result["resource_actions"] == []
+
+
+def test_dns_lookup_defaults(capsys):
+    def body(module):
+        module.exit_json(changed=False, seen=[module.params["nameservers"], module.params["dns_timeout"]])
+
+    run({}, body, aws=False, dns_lookup=True)
+    assert result_of(capsys)["seen"] == [None, 3.0]
