@@ -122,6 +122,6 @@ def test_list_zones_returns_the_audited_records_with_proxied_and_counts_the_requ
     zones, sent = list_zones(settings(), ["example.com"], cost)
     [zone] = zones
     assert (zone["provider"], zone["zone"], zone["record_sets"]) == ("cloudflare", "example.com", 3)
-    assert [(r["name"], r["proxied"]) for r in zone["records"]] == [("www.example.com", False),
-                                                                   ("shop.example.com", True)]
+    proxied = [(r["name"], r["proxied"]) for r in zone["records"]]
+    assert proxied == [("www.example.com", False), ("shop.example.com", True)]
     assert sent == len(api.sent) == 2
