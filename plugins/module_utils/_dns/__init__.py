@@ -35,12 +35,16 @@ REGISTERED = (
     Rfc2136Provider,
 )
 
+def _lists_zones(cls: Type[DnsProvider]) -> bool:
+    """Whether the provider (or a base of it other than DnsProvider) implements list_zones."""
+    return any("list_zones" in vars(klass) for klass in cls.__mro__ if klass is not DnsProvider)
+
+
 PROVIDER_CLASSES = dict((cls.name, cls) for cls in REGISTERED)
 PROVIDERS = tuple(cls.name for cls in REGISTERED)
 # The providers that can list a whole zone for the audit (dns_zone_inventory_info); Route 53's hosted zones are
 # listed with the account's inventory (cloudfront_alias_inventory_info).
-ZONE_LISTING = tuple(cls.name for cls in REGISTERED
-                     if getattr(cls.list_zones, "__func__", None) is not DnsProvider.list_zones.__func__)
+ZONE_LISTING = tuple(cls.name for cls in REGISTERED if _lists_zones(cls))
 # Which provider each provider-specific option belongs to.
 PROVIDER_OPTIONS = dict((option, cls.name) for cls in REGISTERED for option in cls.options)
 
