@@ -5,8 +5,9 @@
 """The one module base: every module of the collection is an ``AliasguardModule``.
 
 It adds the AWS connection options once (``aws=True``) with one set of ``mutually_exclusive``
-rules for them, and the DNS lookup options (``dns_lookup=True``: nameservers, dns_timeout, checked), owns the one ``AwsConnection`` of the run, and gives every result, success or
-failure and check mode alike, the same fields:
+rules for them, and the DNS lookup options (``dns_lookup=True``: nameservers, dns_timeout, checked),
+owns the one ``AwsConnection`` of the run, and gives every result, success or failure and check
+mode alike, the same fields:
 
 - ``resource_actions``: the sorted ``service:Operation`` of every AWS call sent
   (``cloudfront:ListDistributions``), the names IAM policies and amazon.aws's tooling use;

@@ -35,6 +35,7 @@ REGISTERED = (
     Rfc2136Provider,
 )
 
+
 def _lists_zones(cls: Type[DnsProvider]) -> bool:
     """Whether the provider (or a base of it other than DnsProvider) implements list_zones."""
     return any("list_zones" in vars(klass) for klass in cls.__mro__ if klass is not DnsProvider)
