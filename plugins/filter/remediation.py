@@ -2,7 +2,7 @@
 # Copyright: aliasguard contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters the cname_remediation role decides with; the logic lives in module_utils/_remediation.py."""
+"""Filters the cname_remediation role decides with; the logic lives in plugin_utils/_remediation.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._remediation import (
+from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils._remediation import (
     RemediationInputError,
     batches,
     plan_remediation,

@@ -138,11 +138,16 @@ class AwsError(Exception):
 
 
 class RequestCounter:
-    """Counts every HTTP request the clients send, retries included."""
+    """Counts every HTTP request the clients send, retries included, and the IAM actions they needed.
+
+    ``actions`` holds ``service:Operation`` (``cloudfront:ListDistributions``, ``route53:ChangeResourceRecordSets``),
+    the names IAM policies and amazon.aws's ``resource_actions`` use.
+    """
 
     def __init__(self):
         self.by_service = {}
         self.by_operation = {}
+        self.actions = set()
 
     def __call__(self, request=None, **kwargs):
         # Event names look like "before-send.route-53.ChangeResourceRecordSets".
@@ -151,6 +156,12 @@ class RequestCounter:
         operation = parts[2] if len(parts) > 2 else "unknown"
         self.by_service[service] = self.by_service.get(service, 0) + 1
         self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
+        self.actions.add("%s:%s" % (service, operation))
+
+    @property
+    def resource_actions(self):
+        """The sorted ``service:Operation`` of every call sent (the IAM actions the run needed)."""
+        return sorted(self.actions)
 
     @property
     def total(self):

@@ -43,7 +43,7 @@ from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, in_zone, to_ascii
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import (
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import (
     ConcurrentChange,
     DnsError,
     DnsProvider,
@@ -332,6 +332,13 @@ class GoogleDnsProvider(DnsProvider):
         "compare-and-swap: each zone's change is one Cloud DNS change whose deletions are exactly the record sets "
         "that were read; Cloud DNS makes a change all or nothing and refuses it (HTTP 412 conditionNotMet) if any of "
         "them changed since.")
+
+    @classmethod
+    def from_settings(cls, settings, aws_connection=None, warn=None):
+        """The provider from its checked settings (the registry's call; not registered yet)."""
+        return build(settings.get("project"), settings.get("auth_kind"), settings.get("service_account_file"),
+                     settings.get("access_token"), settings.get("base_url"), settings.get("managed_zone"),
+                     validate_certs=settings.get("validate_certs", True), max_wait=settings.get("wait_timeout"))
 
     def __init__(self, client, managed_zone=None):
         DnsProvider.__init__(self)

@@ -65,7 +65,8 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
     in_zone,
     to_ascii,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS as DNS_PROVIDERS
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDER_CLASSES
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS as DNS_PROVIDERS
 
 SCHEMA = "aliasguard.cloudfront/preflight/1"
 
@@ -1155,7 +1156,7 @@ def remediate_command(alias, target_id, dns_provider=None, dns_zone=None):
     """The remediation playbook's command line for one alias (a <placeholder> where a value is not known)."""
     return " ".join([REMEDIATE, _option("alias", alias, "alias"),
                      _option("target_distribution_id", target_id, "distribution id"),
-                     _option("dns_provider", dns_provider, "route53|cloudflare|rfc2136"),
+                     _option("dns_provider", dns_provider, "|".join(DNS_PROVIDERS)),
                      _option("dns_zone", dns_zone, "zone")])
 
 
@@ -1191,8 +1192,9 @@ def _fill_fix(check, account, target):
         else:
             check.fix = "Resolve what the reason says, then run the preflight again."
     if provider is None and check.outcome in (HELD, DNS_POINTS_ELSEWHERE):
+        others = " or ".join(n for n in DNS_PROVIDERS if not PROVIDER_CLASSES[n].needs_aws)
         check.notes.append("the zone of %s is not a Route 53 hosted zone of this account: give its dns_provider "
-                           "(cloudflare or rfc2136) in the command" % name)
+                           "(%s) in the command" % (name, others))
 
 
 def _held_fix(check, item, name, then):

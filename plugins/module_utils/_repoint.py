@@ -35,7 +35,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
     is_apex,
     to_ascii,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import Change
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import Change
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records import (
     ADDRESS_TYPES,
     AliasTarget,
@@ -45,12 +45,19 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records imp
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
-DEFAULT_TTL = 300
 BACKUP_FORMAT = "aliasguard.cloudfront/dns-backup/1"
 
 
 class PlanError(Exception):
-    """The request cannot be carried out as asked; nothing was changed."""
+    """The request cannot be carried out as asked; nothing was changed.
+
+    ``code`` and ``exception``: the AWS error behind it, when there is one (the module reports both).
+    """
+
+    def __init__(self, message, code=None, exception=None):
+        super(PlanError, self).__init__(message)
+        self.code = code
+        self.exception = exception
 
 
 class Request:
@@ -216,7 +223,7 @@ class Targets:
                 self._index = DistributionIndex.load(self._factory())
             except AwsError as exc:
                 raise PlanError("%s. The distributions of this account are read to check the target (%s)"
-                                % (exc, why))
+                                % (exc, why), code=exc.code, exception=exc.exception)
         return self._index
 
     def check(self, request):
@@ -264,7 +271,7 @@ class Targets:
                 self._tenants = TenantIndex.load(self._factory(), self.index())
             except AwsError as exc:
                 raise PlanError("%s. The connection groups of this account are read to check the target %s"
-                                % (exc, domain))
+                                % (exc, domain), code=exc.code, exception=exc.exception)
         return self._tenants.group_for_endpoint(domain) is not None
 
     def domain(self, value):
@@ -368,7 +375,7 @@ def _plan_one(provider, zone, request, record_sets, targets):
         target = targets.domain(request.target) if request.target else None
         desired = _desired(provider, zone, request, target, current, targets)
         _check_expected(request, owner, current, desired, targets)
-    if provider.name == "cloudflare" and request.restore is None and not request.challenge:
+    if provider.can_proxy and request.restore is None and not request.challenge:
         _check_proxied(request, current)
     if any(r.type == "CNAME" for r in desired) and not is_apex(owner, zone.name):
         blocking = sorted(set(r.type for r in others))
@@ -396,7 +403,7 @@ def _desired(provider, zone, request, target, current, targets):
         return [RecordSet(request.owner(zone.name), "TXT", None, [target])]
     apex = is_apex(request.name, zone.name)
     proxied = None
-    if provider.name == "cloudflare":
+    if provider.can_proxy:
         proxied = bool(request.proxied)
     if not apex:
         return [RecordSet(request.name, "CNAME", None, [target], proxied=proxied)]
@@ -454,7 +461,7 @@ def _with_ttl(record_set, request, current, provider):
     same = [r for r in current if r.key == record_set.key and r.ttl is not None]
     if same:
         return record_set.with_ttl(same[0].ttl)
-    return record_set.with_ttl(1 if provider.name == "cloudflare" else DEFAULT_TTL)
+    return record_set.with_ttl(provider.default_ttl)
 
 
 def _action(change):

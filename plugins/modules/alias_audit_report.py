@@ -42,6 +42,7 @@ author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
   - aliasguard.cloudfront.dns_lookup
+  - aliasguard.cloudfront.results
 options:
   inventories:
     description: The C(inventory) results of M(aliasguard.cloudfront.cloudfront_alias_inventory_info), one per account.
@@ -199,14 +200,18 @@ requests_lower_bound:
   returned: always
   type: int
   sample: 12
+resource_actions:
+  description: Always empty - the report is made from what the inventories already read, with DNS only.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 import datetime
 import json
 import os
 import tempfile
-
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import (
     SCHEMA,
@@ -219,6 +224,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit impor
     summary,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit_checks import TargetChecker
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._ownership import ownership_map
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import (
     render_html,
@@ -357,8 +363,8 @@ def _summary_line(path):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
+    module = AliasguardModule(
+        dict(
             inventories=dict(type="list", elements="dict", required=True),
             dns_zones=dict(type="list", elements="dict", default=[]),
             conflicts=dict(type="dict", default={}),
@@ -370,10 +376,8 @@ def main():
             extra_lower_bound=dict(type="int", default=0),
             report_dir=dict(type="path"),
             dns_check=dict(type="bool", default=True),
-            nameservers=dict(type="list", elements="str"),
-            dns_timeout=dict(type="float", default=3.0),
         ),
-        supports_check_mode=True,
+        aws=False, dns_lookup=True,
     )
     params = module.params
     inventories = params["inventories"]
@@ -391,8 +395,6 @@ def main():
     for option in ("extra_requests", "extra_lower_bound"):
         if params[option] < 0:
             module.fail_json(msg="%s must be zero or more, not %d" % (option, params[option]))
-    if params["dns_timeout"] <= 0:
-        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     if params["dns_check"] and params["nameservers"]:
         try:
             resolve_nameservers(params["nameservers"])

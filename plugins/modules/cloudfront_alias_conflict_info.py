@@ -40,6 +40,7 @@ author:
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
   - aliasguard.cloudfront.dns_lookup
+  - aliasguard.cloudfront.results
 options:
   target_distribution_id:
     description:
@@ -410,15 +411,15 @@ requests:
   returned: always
   type: dict
   sample: {cloudfront: 2}
+resource_actions:
+  description: C(service:Operation) of every AWS call sent, sorted (the IAM actions this run needed).
+  returned: always
+  type: list
+  elements: str
+  sample: [cloudfront:ListConflictingAliases, cloudfront:ListDistributions]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
-    AwsConnection,
-    AwsError,
-    aws_argument_spec,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     InvalidDistributionId,
     require_distribution_id,
@@ -430,33 +431,27 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts i
     TargetNotFound,
     find_conflicts,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
     Alias,
     InvalidName,
     parse_aliases,
     to_ascii,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
-    AuthoritativeResolver,
-    ResolverError,
-)
 
 
 def main():
-    argument_spec = aws_argument_spec()
-    argument_spec.update(
-        target_distribution_id=dict(type="str"),
-        target_distribution_tenant_id=dict(type="str"),
-        aliases=dict(type="list", elements="str", required=True),
-        dns_lookup=dict(type="bool", default=True),
-        txt_record_names=dict(type="dict"),
-        nameservers=dict(type="list", elements="str"),
-        dns_timeout=dict(type="float", default=3.0),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"],
-                                               ["target_distribution_id", "target_distribution_tenant_id"]],
-                           required_one_of=[["target_distribution_id", "target_distribution_tenant_id"]])
+    module = AliasguardModule(
+        dict(
+            target_distribution_id=dict(type="str"),
+            target_distribution_tenant_id=dict(type="str"),
+            aliases=dict(type="list", elements="str", required=True),
+            dns_lookup=dict(type="bool", default=True),
+            txt_record_names=dict(type="dict"),
+        ),
+        dns_lookup=True,
+        mutually_exclusive=[["target_distribution_id", "target_distribution_tenant_id"]],
+        required_one_of=[["target_distribution_id", "target_distribution_tenant_id"]])
     params = module.params
 
     # Everything that can be checked without asking AWS is checked first.
@@ -474,30 +469,20 @@ def main():
         aliases = parse_aliases(params["aliases"])
     except InvalidName as exc:
         module.fail_json(msg="Invalid alias: %s" % exc)
-    if params["dns_timeout"] <= 0:
-        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     try:
         txt_names = dict((Alias.parse(k).name, to_ascii(str(v), allow_underscore=True, what="TXT record name"))
                          for k, v in (params["txt_record_names"] or {}).items())
     except InvalidName as exc:
         module.fail_json(msg="txt_record_names: %s" % exc)
-    resolver = None
-    if params["dns_lookup"]:
-        try:
-            resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
-        except ResolverError as exc:
-            module.fail_json(msg=str(exc))
+    resolver = module.resolver() if params["dns_lookup"] else None
     try:
-        connection = AwsConnection(params)
-        connection.check_credentials()
+        connection = module.aws()
         cloudfront = connection.client("cloudfront")
         index, target, results = find_conflicts(cloudfront, resolver, target_id, aliases, txt_names,
                                                 lambda: connection.client("acm", region="us-east-1"),
                                                 target_tenant_id=tenant_id)
-    except TargetNotFound as exc:
-        module.fail_json(msg=str(exc))
-    except AwsError as exc:
-        module.fail_json(msg=str(exc), error_code=exc.code)
+    except (TargetNotFound, AwsError) as exc:
+        module.fail_from(exc)
 
     module.exit_json(
         changed=False,
@@ -505,7 +490,6 @@ def main():
         target=target.to_result(),
         aliases=results,
         conflicts=sum(1 for r in results if r["verdict"] not in (FREE, ON_TARGET)),
-        requests=connection.requests.by_service,
     )
 
 

@@ -29,6 +29,7 @@ author:
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
   - aliasguard.cloudfront.dns_lookup
+  - aliasguard.cloudfront.results
 options:
   checks:
     description:
@@ -134,15 +135,20 @@ requests_total:
   returned: always
   type: int
   sample: 3
+requests:
+  description: The AWS requests of this run, by service (retries included); C(requests_total) is their sum.
+  returned: always
+  type: dict
+  sample: {cloudfront: 3}
+resource_actions:
+  description: C(service:Operation) of every AWS call sent, sorted (the IAM actions this run needed).
+  returned: always
+  type: list
+  elements: str
+  sample: [cloudfront:ListDomainConflicts]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
-    AwsConnection,
-    AwsError,
-    aws_argument_spec,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit_checks import (
     LIST_CONFLICTING_ALIASES,
     LIST_DOMAIN_CONFLICTS,
@@ -154,26 +160,20 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     InvalidDistributionId,
     require_distribution_id,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 
 def main():
-    argument_spec = aws_argument_spec()
-    argument_spec.update(
+    module = AliasguardModule(dict(
         checks=dict(type="list", elements="dict", required=True, options=dict(
             alias=dict(type="str", required=True),
             distribution_id=dict(type="str", required=True),
             target=dict(type="str"),
         )),
         conflict_api=dict(type="str", default="auto", choices=["auto", LIST_DOMAIN_CONFLICTS, LIST_CONFLICTING_ALIASES]),
-        nameservers=dict(type="list", elements="str"),
-        dns_timeout=dict(type="float", default=3.0),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[["profile", "access_key"]])
-    if module.params["dns_timeout"] <= 0:
-        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % module.params["dns_timeout"])
+    ), dns_lookup=True)
     checks = []
     try:
         for check in module.params["checks"]:
@@ -196,25 +196,22 @@ def main():
     checks = [c for c in checks if c[2] not in missing]
 
     holders, errors, apis, notes = {}, {}, {}, []
-    connection = None
     if checks:
         try:
-            connection = AwsConnection(module.params)
-            connection.check_credentials()
-            asker = HolderAsker(connection.client("cloudfront"), module.params["conflict_api"])
+            asker = HolderAsker(module.aws().client("cloudfront"), module.params["conflict_api"])
         except AwsError as exc:
-            module.fail_json(msg=str(exc))
+            module.fail_from(exc)
         for alias, distribution_id, unused in checks:
             try:
                 holders[alias.name], apis[alias.name] = asker.holders(alias, distribution_id)
             except AwsError as exc:
                 if not is_refusal(exc):
-                    module.fail_json(msg=str(exc), error_code=exc.code)
+                    module.fail_from(exc)
                 errors[alias.name] = str(exc)
         notes = asker.notes
     module.exit_json(changed=False, holders=holders, errors=errors, apis=apis, not_asked=not_asked, targets=targets,
                      dns=checker.summary(), notes=notes, asked=len(checks),
-                     requests_total=connection.requests.total if connection else 0)
+                     requests_total=module.aws_connection.requests.total if module.aws_connection else 0)
 
 
 if __name__ == "__main__":

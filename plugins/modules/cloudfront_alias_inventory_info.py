@@ -26,6 +26,7 @@ author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
+  - aliasguard.cloudfront.results
 options:
   route53_zones:
     description:
@@ -189,35 +190,37 @@ inventory:
       type: int
       sample: 6
       returned: always
+requests:
+  description: All AWS requests of this run by service (retries included); C(inventory.requests) has them by operation.
+  returned: always
+  type: dict
+  sample: {acm: 1, cloudfront: 2, route53: 2}
+resource_actions:
+  description: C(service:Operation) of every AWS call sent, sorted (the IAM actions this run needed).
+  returned: always
+  type: list
+  elements: str
+  sample: [acm:ListCertificates, cloudfront:ListDistributions, route53:ListHostedZones]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
-    AwsConnection,
-    AwsError,
-    aws_argument_spec,
-    call,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.route53 import list_route53
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
     Cost,
     list_certificates,
     list_distributions,
-    list_route53,
     list_tenants,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 
 
 def main():
-    argument_spec = aws_argument_spec()
-    argument_spec.update(
+    module = AliasguardModule(dict(
         route53_zones=dict(type="list", elements="str"),
         certificates=dict(type="bool", default=True),
         label=dict(type="str"),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[["profile", "access_key"]])
+    ))
     params = module.params
     wanted = None
     if params["route53_zones"] is not None:
@@ -228,8 +231,7 @@ def main():
 
     cost = Cost()
     try:
-        connection = AwsConnection(params)
-        connection.check_credentials()
+        connection = module.aws()
         distributions = list_distributions(connection.client("cloudfront"), cost)
         tenants, connection_groups, tenants_note = list_tenants(connection.client("cloudfront"), cost)
         account_id = next((d["account_id"] for d in distributions if d.get("account_id")), None)
@@ -240,7 +242,7 @@ def main():
             if params["certificates"] else []
         route53 = list_route53(connection.client("route53"), cost, account_id, wanted) if wanted != set() else []
     except AwsError as exc:
-        module.fail_json(msg=str(exc), error_code=exc.code)
+        module.fail_from(exc)
     if wanted:
         missing = sorted(wanted - set(z["zone"] for z in route53))
         if missing:

@@ -47,6 +47,7 @@ author:
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
   - aliasguard.cloudfront.dns_lookup
+  - aliasguard.cloudfront.results
 options:
   terraform_plan:
     description:
@@ -101,8 +102,9 @@ options:
     description:
       - The DNS provider to name in the fix commands when the alias's zone is not a Route 53 hosted zone of this
         account (a Route 53 zone is found by itself).
+      - One of the providers M(aliasguard.cloudfront.dns_cname_repoint) takes in O(aliasguard.cloudfront.dns_cname_repoint#module:provider)
+        (for example V(cloudflare) or V(rfc2136)); another name is refused, listing them.
     type: str
-    choices: [route53, cloudflare, rfc2136]
   dns_zone:
     description:
       - The DNS zone to name in the fix commands, when DNS does not tell it.
@@ -311,19 +313,22 @@ requests:
   returned: always
   type: dict
   sample: {ListDistributions: 1, ListCertificates: 1, ListHostedZones: 1, ListDomainConflicts: 2}
+resource_actions:
+  description: C(service:Operation) of every AWS call sent, sorted (the IAM actions this run needed).
+  returned: always
+  type: list
+  elements: str
+  sample: [acm:ListCertificates, cloudfront:ListConflictingAliases, cloudfront:ListDistributions]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
-    AwsConnection,
-    AwsError,
-    aws_argument_spec,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     InvalidDistributionId,
     require_distribution_id,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import provider_class
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import DnsError
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._preflight import (
     PreflightInputError,
@@ -335,38 +340,33 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._preflight i
     preflight_report,
     summary_lines,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
-    AuthoritativeResolver,
-    ResolverError,
-)
 
 
 def main():
-    argument_spec = aws_argument_spec()
-    argument_spec.update(
-        terraform_plan=dict(type="path"),
-        cloudformation_template=dict(type="path"),
-        aliases=dict(type="list", elements="raw"),
-        distribution_id=dict(type="str"),
-        parameters=dict(type="dict", default={}),
-        distribution_ids=dict(type="dict", default={}),
-        fail_on=dict(type="str", choices=["held", "any", "never"], default="held"),
-        dns_lookup=dict(type="bool", default=True),
-        dns_provider=dict(type="str", choices=["route53", "cloudflare", "rfc2136"]),
-        dns_zone=dict(type="str"),
-        nameservers=dict(type="list", elements="str"),
-        dns_timeout=dict(type="float", default=3.0),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec, supports_check_mode=True,
-        mutually_exclusive=[["terraform_plan", "cloudformation_template", "aliases"], ["profile", "access_key"],
-                            ["profile", "secret_key"]],
+    module = AliasguardModule(
+        dict(
+            terraform_plan=dict(type="path"),
+            cloudformation_template=dict(type="path"),
+            aliases=dict(type="list", elements="raw"),
+            distribution_id=dict(type="str"),
+            parameters=dict(type="dict", default={}),
+            distribution_ids=dict(type="dict", default={}),
+            fail_on=dict(type="str", choices=["held", "any", "never"], default="held"),
+            dns_lookup=dict(type="bool", default=True),
+            dns_provider=dict(type="str"),
+            dns_zone=dict(type="str"),
+        ),
+        dns_lookup=True,
+        mutually_exclusive=[["terraform_plan", "cloudformation_template", "aliases"]],
         required_one_of=[["terraform_plan", "cloudformation_template", "aliases"]])
     params = module.params
 
     # What the deployment will do is read, and every id checked, before AWS is asked anything.
-    if params["dns_timeout"] <= 0:
-        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
+    try:
+        if params["dns_provider"] is not None:
+            provider_class(params["dns_provider"])
+    except DnsError as exc:
+        module.fail_from(exc)
     try:
         if params["dns_zone"]:
             to_ascii(params["dns_zone"], what="dns_zone")
@@ -381,20 +381,14 @@ def main():
                                        params["distribution_id"], params["parameters"], params["distribution_ids"])
     except (PreflightInputError, InvalidDistributionId) as exc:
         module.fail_json(msg=str(exc))
-    resolver = None
-    if params["dns_lookup"]:
-        try:
-            resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
-        except ResolverError as exc:
-            module.fail_json(msg=str(exc))
+    resolver = module.resolver() if params["dns_lookup"] else None
     try:
-        connection = AwsConnection(params)
-        connection.check_credentials()
+        connection = module.aws()
         account, warnings = load_account(connection, planned)
         checks = check_planned(planned, connection.client("cloudfront"), account, resolver,
                                params["dns_provider"], params["dns_zone"])
     except AwsError as exc:
-        module.fail_json(msg=str(exc), error_code=exc.code)
+        module.fail_from(exc)
     if account.api_warning():
         warnings.append(account.api_warning())
     for warning in warnings:

@@ -45,6 +45,7 @@ author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
+  - aliasguard.cloudfront.results
 options:
   distribution_id:
     description:
@@ -298,15 +299,15 @@ requests:
   returned: always
   type: dict
   sample: {"cloudfront": 4, "acm": 1}
+resource_actions:
+  description: C(service:Operation) of every AWS call sent, sorted (the IAM actions this run needed).
+  returned: always
+  type: list
+  elements: str
+  sample: [cloudfront:GetDistributionConfig, cloudfront:UpdateDistribution]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
-    AwsConnection,
-    AwsError,
-    aws_argument_spec,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     InvalidDistributionId,
     require_distribution_id,
@@ -323,6 +324,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distributio
     plan_tenant_aliases,
     wait_deployed,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
     Alias,
     InvalidName,
@@ -332,26 +334,25 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
 
 
 def main():
-    argument_spec = aws_argument_spec()
-    argument_spec.update(
-        distribution_id=dict(type="str"),
-        distribution_tenant_id=dict(type="str"),
-        move_with=dict(type="str", default="auto", choices=["auto", "domain_association", "takeover"]),
-        aliases=dict(type="list", elements="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent", "moved"]),
-        check_certificate=dict(type="bool", default=True),
-        alias_quota=dict(type="int"),
-        release_from=dict(type="list", elements="str"),
-        conflict_wait_timeout=dict(type="int", default=0),
-        txt_record_names=dict(type="dict"),
-        max_precondition_retries=dict(type="int", default=5),
-        txt_wait_timeout=dict(type="int", default=120),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=1200),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[["profile", "access_key"], ["distribution_id", "distribution_tenant_id"]],
-                           required_one_of=[["distribution_id", "distribution_tenant_id"]])
+    module = AliasguardModule(
+        dict(
+            distribution_id=dict(type="str"),
+            distribution_tenant_id=dict(type="str"),
+            move_with=dict(type="str", default="auto", choices=["auto", "domain_association", "takeover"]),
+            aliases=dict(type="list", elements="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent", "moved"]),
+            check_certificate=dict(type="bool", default=True),
+            alias_quota=dict(type="int"),
+            release_from=dict(type="list", elements="str"),
+            conflict_wait_timeout=dict(type="int", default=0),
+            txt_record_names=dict(type="dict"),
+            max_precondition_retries=dict(type="int", default=5),
+            txt_wait_timeout=dict(type="int", default=120),
+            wait=dict(type="bool", default=False),
+            wait_timeout=dict(type="int", default=1200),
+        ),
+        mutually_exclusive=[["distribution_id", "distribution_tenant_id"]],
+        required_one_of=[["distribution_id", "distribution_tenant_id"]])
     params = module.params
 
     try:
@@ -401,13 +402,11 @@ def main():
     result = dict(changed=False, distribution_id=distribution_id, moved=[], precondition_retries=0)
     if tenant:
         result["distribution_tenant_id"] = distribution_id
-    connection = None
     plan = None
     applied = None  # set the moment AWS has accepted the change: every later failure still reports it
     handover = None
     try:
-        connection = AwsConnection(params)
-        connection.check_credentials()
+        connection = module.aws()
         cloudfront = connection.client("cloudfront")
         acm = connection.client("acm", region="us-east-1") if params["check_certificate"] else None
         if tenant:
@@ -447,11 +446,9 @@ def main():
         if params["wait"] and not module.check_mode:
             result["deployed"] = wait_deployed(cloudfront, distribution_id, params["wait_timeout"], tenant=tenant)
             if not result["deployed"]:
-                result["requests"] = connection.requests.by_service
                 module.fail_json(msg="%s did not reach Deployed within %d seconds; %s"
                                      % (distribution_id, params["wait_timeout"], _what_was_done(applied)), **result)
     except Exception as exc:  # ours are worded for the user; anything else must still report what was changed
-        result["requests"] = connection.requests.by_service if connection else {}
         msg = str(exc) if isinstance(exc, (AliasError, AwsError)) else "unexpected %s: %s" % (type(exc).__name__, exc)
         if plan is not None and not module.check_mode:
             if applied is not None and applied.changed:
@@ -466,8 +463,7 @@ def main():
                 result["changed"] = True
         else:
             result["changed"] = False
-        module.fail_json(msg=msg, **result)
-    result["requests"] = connection.requests.by_service
+        module.fail_from(exc, msg=msg, **result)
     module.exit_json(**result)
 
 

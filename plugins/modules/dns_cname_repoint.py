@@ -57,6 +57,7 @@ extends_documentation_fragment:
   - aliasguard.cloudfront.dns_provider
   - aliasguard.cloudfront.aws
   - aliasguard.cloudfront.dns_lookup
+  - aliasguard.cloudfront.results
 options:
   zone:
     description:
@@ -363,19 +364,26 @@ requests:
   returned: always
   type: dict
   sample: {"route53": 3, "cloudfront": 1}
+resource_actions:
+  description: C(service:Operation) of every AWS call sent, sorted (the IAM actions this run needed).
+  returned: always
+  type: list
+  elements: str
+  sample: [route53:ChangeResourceRecordSets, route53:ListHostedZonesByName]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsConnection, AwsError
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import is_distribution_id
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import (
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import DnsError
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import (
     PROVIDER_REQUIRED_IF,
+    PROXYING,
     build_provider,
     check_provider_options,
     provider_argument_spec,
+    provider_class,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._repoint import (
     PlanError,
@@ -391,10 +399,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._repoint imp
     wait_for,
     write_backup,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
-    AuthoritativeResolver,
-    ResolverError,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 PER_NAME = ("zone", "target", "state", "expected_current", "ttl", "proxied", "challenge", "challenge_name",
             "allow_any_target")
@@ -431,41 +436,36 @@ def main():
         restore_from=dict(type="path"),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=300),
-        nameservers=dict(type="list", elements="str"),
-        dns_timeout=dict(type="float", default=3.0),
     )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
+    module = AliasguardModule(
+        argument_spec,
+        dns_lookup=True,
         required_if=PROVIDER_REQUIRED_IF,
         required_one_of=[["name", "records", "restore_from"]],
-        mutually_exclusive=[["name", "records", "restore_from"], ["profile", "access_key"]],
+        mutually_exclusive=[["name", "records", "restore_from"]],
     )
     params = module.params
 
     # Validate everything the user typed before a single request goes out.
     if params["wait_timeout"] < 0:
         module.fail_json(msg="wait_timeout must be zero or more seconds, not %s" % params["wait_timeout"])
-    if params["dns_timeout"] <= 0:
-        module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
     try:
         given = dict(params)
         if any(record.get("proxied") is not None for record in params["records"] or []):
-            given["proxied"] = True  # records[].proxied: also Cloudflare's alone
-        settings = check_provider_options(given, more={"proxied": "cloudflare"})
+            given["proxied"] = True  # records[].proxied: also only for providers that proxy
+        settings = check_provider_options(given, more={"proxied": PROXYING})
         if params["restore_from"]:
             requests = read_backup(params["restore_from"], params["provider"])
         else:
             defaults = dict((key, params[key]) for key in PER_NAME)
             entries = params["records"] if params["records"] else [dict(name=params["name"])]
             requests = parse_requests(entries, defaults, many=bool(params["records"]))
-        resolver = None
-        if params["wait"]:
-            resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
-        connection = AwsConnection(params) if _needs_aws(params, requests) else None
+        resolver = module.resolver() if params["wait"] else None
+        connection = module.aws(check_credentials=False) if _needs_aws(params, requests) else None
         provider = build_provider(settings, connection)
     except (PlanError, DnsError, AwsError, ResolverError) as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_from(exc)
+    module.count_requests_of(provider)
 
     targets = Targets((lambda: connection.client("cloudfront")) if connection is not None else None)
     result = dict(changed=False, write_guarantee=provider.write_guarantee)
@@ -489,20 +489,18 @@ def main():
             if params["wait"]:
                 result["wait"] = wait_for(provider, plans, tokens, resolver, params["wait_timeout"])
                 if not _all_served(result["wait"]):
-                    _fail(module, provider, connection, result,
+                    _fail(module, provider, result, None,
                           "The change was made, but it was not served everywhere within %d seconds (see wait)"
                           % params["wait_timeout"])
     except (PlanError, DnsError, AwsError, ResolverError, InvalidName) as exc:
-        _fail(module, provider, connection, result, str(exc))
+        _fail(module, provider, result, exc, str(exc))
     _warn(module, provider)
-    result["requests"] = _requests(provider, connection)
     module.exit_json(**result)
 
 
-def _fail(module, provider, connection, result, message):
+def _fail(module, provider, result, exc, message):
     _warn(module, provider)
-    result["requests"] = _requests(provider, connection)
-    module.fail_json(msg=message, **result)
+    module.fail_from(exc, msg=message, **result)
 
 
 def _warn(module, provider):
@@ -511,7 +509,7 @@ def _warn(module, provider):
 
 
 def _needs_aws(params, requests):
-    if params["provider"] == "route53":
+    if provider_class(params["provider"]).needs_aws:
         return True
     if any(needs_account_check(r) for r in requests):
         return True  # the target is checked against the account's distributions
@@ -521,14 +519,6 @@ def _needs_aws(params, requests):
 
 def _all_served(report):
     return report.get("provider_in_sync", True) and all(n.get("served") for n in report.get("names", []))
-
-
-def _requests(provider, connection):
-    counts = dict(provider.requests)
-    if connection is not None:
-        for service, count in connection.requests.by_service.items():
-            counts[service] = count
-    return counts
 
 
 if __name__ == "__main__":

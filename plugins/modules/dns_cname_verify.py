@@ -37,6 +37,7 @@ author:
 extends_documentation_fragment:
   - aliasguard.cloudfront.aws
   - aliasguard.cloudfront.dns_lookup
+  - aliasguard.cloudfront.results
 options:
   aliases:
     description:
@@ -221,48 +222,39 @@ requests:
   returned: always
   type: dict
   sample: {"cloudfront": 1}
+resource_actions:
+  description: C(service:Operation) of every AWS call sent, sorted (the IAM actions this run needed).
+  returned: always
+  type: list
+  elements: str
+  sample: [cloudfront:GetDistribution]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
-    AwsConnection,
-    AwsError,
-    aws_argument_spec,
-    call,
-)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     InvalidDistributionId,
     require_distribution_id,
     require_tenant_id,
     tenant_routing_endpoint,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, parse_aliases, to_ascii
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
-    AuthoritativeResolver,
-    ResolverError,
-)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import VERIFIED, Route53Records, verify
 
 
 def main():
-    argument_spec = aws_argument_spec()
-    argument_spec.update(
-        aliases=dict(type="list", elements="str", required=True),
-        target_distribution_id=dict(type="str"),
-        target_distribution_tenant_id=dict(type="str"),
-        target_domain_name=dict(type="str"),
-        timeout=dict(type="int", default=0),
-        fail_on_unverified=dict(type="bool", default=True),
-        nameservers=dict(type="list", elements="str"),
-        dns_timeout=dict(type="float", default=3.0),
-        route53_api=dict(type="str", default="auto", choices=["auto", "never"]),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_one_of=[["target_distribution_id", "target_distribution_tenant_id",
-                                             "target_domain_name"]],
-                           mutually_exclusive=[["target_distribution_id", "target_distribution_tenant_id",
-                                                "target_domain_name"]])
+    targets = ["target_distribution_id", "target_distribution_tenant_id", "target_domain_name"]
+    module = AliasguardModule(
+        dict(
+            aliases=dict(type="list", elements="str", required=True),
+            target_distribution_id=dict(type="str"),
+            target_distribution_tenant_id=dict(type="str"),
+            target_domain_name=dict(type="str"),
+            timeout=dict(type="int", default=0),
+            fail_on_unverified=dict(type="bool", default=True),
+            route53_api=dict(type="str", default="auto", choices=["auto", "never"]),
+        ),
+        dns_lookup=True, required_one_of=[targets], mutually_exclusive=[targets])
     params = module.params
 
     try:
@@ -279,42 +271,31 @@ def main():
                   if params["target_domain_name"] else None)
         if params["timeout"] < 0:
             module.fail_json(msg="timeout must be zero or more seconds")
-        if params["dns_timeout"] <= 0:
-            module.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % params["dns_timeout"])
-        resolver = AuthoritativeResolver(params["nameservers"], timeout=params["dns_timeout"])
-    except (InvalidName, InvalidDistributionId, ResolverError) as exc:
+    except (InvalidName, InvalidDistributionId) as exc:
         module.fail_json(msg=str(exc))
+    resolver = module.resolver()
 
     # AWS is connected to when first needed: not at all for target_domain_name and names with a CNAME.
-    aws = {}
-
-    def connection():
-        if "connection" not in aws:
-            made = AwsConnection(params)
-            made.check_credentials()
-            aws["connection"] = made
-        return aws["connection"]
-
+    connection = module.aws
     if domain is None and tenant_id is not None:
         try:
             unused, domain = tenant_routing_endpoint(connection().client("cloudfront"), tenant_id)
         except AwsError as exc:
-            module.fail_json(msg=str(exc))
+            module.fail_from(exc)
     if domain is None:
         try:
             distribution = call("GetDistribution %s" % target_id, connection().client("cloudfront").get_distribution,
                                 Id=target_id)["Distribution"]
             domain = distribution["DomainName"].lower().rstrip(".")
         except AwsError as exc:
-            module.fail_json(msg=str(exc))
+            module.fail_from(exc)
 
     route53 = None
     if params["route53_api"] == "auto":
         route53 = Route53Records(lambda: connection().client("route53"))
     results = verify(resolver, aliases, domain, timeout=params["timeout"], route53=route53)
     verified = all(r["outcome"] == VERIFIED for r in results)
-    requests = aws["connection"].requests.by_service if "connection" in aws else {}
-    result = dict(changed=False, target_domain_name=domain, verified=verified, aliases=results, requests=requests)
+    result = dict(changed=False, target_domain_name=domain, verified=verified, aliases=results)
     if not verified and params["fail_on_unverified"]:
         failed = [r for r in results if r["outcome"] != VERIFIED]
         reasons = ["%s (%s): %s" % (r["alias"], r["outcome"], r["detail"]) for r in failed]

@@ -18,59 +18,21 @@ description:
   - Route 53 zones are read per account by M(aliasguard.cloudfront.cloudfront_alias_inventory_info).
 author:
   - aliasguard maintainers (@aliasguard)
+extends_documentation_fragment:
+  - aliasguard.cloudfront.dns_provider.zone_listing
+  - aliasguard.cloudfront.results
 options:
-  provider:
-    description:
-      - V(cloudflare) uses O(api_token); V(rfc2136) transfers the zones from O(server) (it must allow AXFR for
-        the TSIG key).
-      - An option of the other provider is refused, naming the option, rather than ignored (a value that only comes
-        from an environment variable is not refused).
-    type: str
-    required: true
-    choices: [cloudflare, rfc2136]
   zones:
     description:
       - The zones to read.
     type: list
     elements: str
     required: true
-  api_token:
-    description:
-      - Cloudflare only. A token that can read DNS of the zones. Falls back to E(CLOUDFLARE_API_TOKEN), then to
-        E(CLOUDFLARE_TOKEN) (E(CLOUDFLARE_API_TOKEN) wins when both are set).
-    type: str
-  base_url:
-    description:
-      - Cloudflare only. The API's base URL, an C(http) or C(https) URL. Falls back to E(CLOUDFLARE_BASE_URL), then
-        to C(https://api.cloudflare.com/client/v4).
-    type: str
   validate_certs:
     description:
       - Cloudflare only. Whether to verify the API's TLS certificate.
     type: bool
     default: true
-  server:
-    description:
-      - RFC 2136 only. The server to transfer the zones from, by address or host name (each address of a name is
-        tried in turn). Falls back to E(RFC2136_SERVER).
-    type: str
-  port:
-    description:
-      - RFC 2136 only. Its DNS port, 1-65535. Falls back to E(RFC2136_PORT), then to 53.
-    type: int
-  key_name:
-    description:
-      - RFC 2136 only. TSIG key name. Falls back to E(RFC2136_KEY_NAME).
-    type: str
-  key_secret:
-    description:
-      - RFC 2136 only. TSIG secret (base64). Falls back to E(RFC2136_KEY_SECRET). Never printed.
-    type: str
-  key_algorithm:
-    description:
-      - RFC 2136 only. TSIG algorithm. Falls back to E(RFC2136_KEY_ALGORITHM), then to C(hmac-sha256).
-    type: str
-    choices: [hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512]
 attributes:
   check_mode:
     support: full
@@ -127,74 +89,54 @@ requests_lower_bound:
   returned: always
   type: dict
   sample: {"GET /zones": 1, "GET /zones/{zone_id}/dns_records": 1}
+requests:
+  description: Requests this run sent, by provider (retries included).
+  returned: always
+  type: dict
+  sample: {cloudflare: 2}
+resource_actions:
+  description: Always empty - zones are read from the DNS provider, never from AWS.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudflare import CloudflareClient
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
-    Cost,
-    keyring_for,
-    list_cloudflare,
-    list_rfc2136,
-)
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import (
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import (
+    ZONE_LISTING,
     check_provider_options,
-    env_fallback_for,
+    list_zones,
+    provider_argument_spec,
+    provider_required_if,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._rfc2136 import TSIG_ALGORITHMS
-
-
-def _env(option):
-    return env_fallback_for(option)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import DnsError
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import Cost
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            provider=dict(type="str", required=True, choices=["cloudflare", "rfc2136"]),
-            zones=dict(type="list", elements="str", required=True),
-            api_token=dict(type="str", no_log=True, fallback=_env("api_token")),
-            base_url=dict(type="str", fallback=_env("base_url")),
-            validate_certs=dict(type="bool", default=True),
-            server=dict(type="str", fallback=_env("server")),
-            port=dict(type="int", fallback=_env("port")),
-            key_name=dict(type="str", no_log=False, fallback=_env("key_name")),
-            key_secret=dict(type="str", no_log=True, fallback=_env("key_secret")),
-            key_algorithm=dict(type="str", choices=list(TSIG_ALGORITHMS), fallback=_env("key_algorithm")),
-        ),
-        required_if=[["provider", "cloudflare", ["api_token"]], ["provider", "rfc2136", ["server"]]],
-        supports_check_mode=True,
+    spec = provider_argument_spec(ZONE_LISTING)
+    spec.update(
+        zones=dict(type="list", elements="str", required=True),
+        validate_certs=dict(type="bool", default=True),
     )
+    module = AliasguardModule(spec, aws=False, required_if=provider_required_if(ZONE_LISTING))
     try:
-        params = check_provider_options(module.params)
-        if params["provider"] == "rfc2136" and bool(params["key_name"]) != bool(params["key_secret"]):
-            raise DnsError("key_name and key_secret go together (a TSIG key has both); give both, or neither for "
-                           "unsigned transfers")
+        params = check_provider_options(module.params, among=ZONE_LISTING)
     except DnsError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_from(exc)
     try:
         zones = [to_ascii(z, what="zone", strict=True) for z in params["zones"]]
     except InvalidName as exc:
         module.fail_json(msg="zones: %s" % exc)
     cost = Cost()
     try:
-        if params["provider"] == "cloudflare":
-            client = CloudflareClient(params["api_token"], params["base_url"], validate_certs=params["validate_certs"],
-                                      warn=module.warn)
-            result = list_cloudflare(client, zones, cost)
-            sent = client.requests
-        else:
-            keyring = keyring_for(params["key_name"], params["key_secret"], params["key_algorithm"])
-            result = list_rfc2136(params["server"], params["port"], zones, keyring, params["key_name"],
-                                  params["key_algorithm"], cost=cost)
-            sent = len(zones)
+        result, sent = list_zones(params, zones, cost, warn=module.warn)
     except DnsError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, zones=result, requests_total=sent, requests_lower_bound=cost.lower_bound,
-                     requests_lower_bound_total=cost.lower_bound_total)
+        module.fail_from(exc)
+    module.exit_json(changed=False, zones=result, requests={params["provider"]: sent}, requests_total=sent,
+                     requests_lower_bound=cost.lower_bound, requests_lower_bound_total=cost.lower_bound_total)
 
 
 if __name__ == "__main__":

@@ -183,7 +183,8 @@ def mutating_summary(entries):
 def collection():
     """The collection's module_utils, imported here to stage races between read and write."""
     import_collection()
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _aws, _provider, _providers, _repoint
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _aws, _dns as _providers, _repoint
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import base as _provider
 
     return _aws, _provider, _providers, _repoint
 
@@ -223,7 +224,7 @@ class InProcess:
 
 def cloudflare_module():
     import_collection()
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _cloudflare
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import cloudflare as _cloudflare
 
     return _cloudflare
 

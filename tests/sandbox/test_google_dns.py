@@ -288,7 +288,8 @@ def collection_google():
 
     if collections_path() not in sys.path:
         sys.path.insert(0, collections_path())
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _google, _provider, _records
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _google, _records
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import base as _provider
 
     return _google, _provider, _records
 

@@ -21,7 +21,7 @@ from ansible.module_utils.six.moves.urllib.error import HTTPError
 from ansible.module_utils.six.moves.urllib.parse import parse_qs, urlsplit
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _google
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import (
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import (
     Change,
     ConcurrentChange,
     DnsError,

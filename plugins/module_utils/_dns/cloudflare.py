@@ -47,11 +47,12 @@ import time
 
 from ansible.module_utils.six.moves.http_client import HTTPException
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
+from ansible.module_utils.six.moves.urllib.parse import quote, urlencode, urlparse
 from ansible.module_utils.urls import open_url
 
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import AUDITED_TYPES, PAGE, pages
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import (
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import (
     ConcurrentChange,
     DnsError,
     DnsProvider,
@@ -233,6 +234,17 @@ def _retry_after(header, default, clock=time.time):
 
 class CloudflareProvider(DnsProvider):
     name = "cloudflare"
+    options = {
+        "api_token": dict(type="str", no_log=True),
+        "base_url": dict(type="str"),
+    }
+    # CLOUDFLARE_TOKEN: the name other tools use (community.general, Terraform's Cloudflare provider and
+    # Cloudflare's own examples); CLOUDFLARE_API_TOKEN wins when both are set.
+    option_env = {"api_token": ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN"], "base_url": ["CLOUDFLARE_BASE_URL"]}
+    required = ("api_token",)
+    defaults = {"base_url": DEFAULT_BASE_URL}
+    default_ttl = AUTO_TTL
+    can_proxy = True
     apex_mode = "flatten"
     write_guarantee = (
         "detect only: Cloudflare has no conditional write. The records are read again right before one batch "
@@ -246,6 +258,25 @@ class CloudflareProvider(DnsProvider):
         self.client = client
         if client.warn is None:
             client.warn = self.warn  # the module shows the provider's warnings
+
+    @classmethod
+    def check_settings(cls, settings):
+        settings["base_url"] = check_base_url(settings["base_url"])
+        return settings
+
+    @classmethod
+    def from_settings(cls, settings, aws_connection=None, warn=None):
+        return cls(cls._client(settings, warn, max_wait=settings.get("wait_timeout")))
+
+    @classmethod
+    def list_zones(cls, settings, zones, cost, warn=None):
+        client = cls._client(settings, warn)
+        return list_cloudflare(client, zones, cost), client.requests
+
+    @staticmethod
+    def _client(settings, warn, max_wait=None):
+        return CloudflareClient(settings.get("api_token"), settings.get("base_url"),
+                                validate_certs=settings.get("validate_certs", True), max_wait=max_wait, warn=warn)
 
     @property
     def requests(self):
@@ -431,6 +462,34 @@ class CloudflareProvider(DnsProvider):
                 "The change was made, but reading it back shows that someone else changed the same records at the "
                 "same time (Cloudflare has no conditional write, so it cannot refuse either write): %s. Check these "
                 "names in Cloudflare and run again: the next run reads what is there now" % "; ".join(problems))
+
+
+def list_cloudflare(client, zones, cost):
+    result = []
+    for zone_name in zones:
+        envelope = client.call("GET", "/zones", {"name": zone_name})
+        cost.need("ListZones", 1)
+        found = [z for z in envelope.get("result") or [] if to_ascii(z.get("name", "")) == zone_name]
+        if not found:
+            raise DnsError("no Cloudflare zone named %s is visible to this API token" % zone_name, code="NoSuchZone")
+        items = client.paged("/zones/%s/dns_records" % found[0]["id"], {"per_page": PAGE["ListDnsRecords"]})
+        cost.need("ListDnsRecords", pages(len(items), PAGE["ListDnsRecords"]))
+        records = []
+        for item in items:
+            rtype = item.get("type")
+            try:
+                name = to_ascii(item.get("name", ""), allow_wildcard=True, allow_underscore=True)
+            except InvalidName:
+                continue
+            if rtype not in AUDITED_TYPES or (rtype == "TXT" and not name.startswith("_")):
+                continue
+            content = str(item.get("content", ""))
+            value = content.strip('"') if rtype == "TXT" else content.rstrip(".").lower()
+            records.append({"provider": "cloudflare", "zone": zone_name, "name": name, "type": rtype,
+                            "values": [value], "proxied": bool(item.get("proxied"))})
+        result.append({"provider": "cloudflare", "zone": zone_name, "id": found[0]["id"], "record_sets": len(items),
+                       "records": records})
+    return result
 
 
 def _records_path(zone):
@@ -629,3 +688,19 @@ def _describe_records(records):
 def _describe_sets(record_sets):
     texts = sorted("%s %s%s" % (r.type, v, " (proxied)" if r.proxied else "") for r in record_sets for v in r.targets())
     return ", ".join(texts) if texts else "no record of these types"
+
+
+def check_base_url(value):
+    """The Cloudflare API base URL, or DnsError saying what shape it must have."""
+    text = str(value).strip()
+    try:
+        parsed = urlparse(text)
+        # .port raises ValueError for a port that is not a number or is out of range.
+        valid = parsed.scheme in ("http", "https") and bool(parsed.hostname) and (parsed.port or 1) > 0
+    except ValueError as exc:
+        raise DnsError("base_url %r is not a valid URL (%s); give the API's base URL, like %s"
+                       % (text, exc, DEFAULT_BASE_URL), code="BadOption")
+    if not valid:
+        raise DnsError("base_url %r is not an http(s) URL with a host; give the API's base URL, like %s"
+                       % (text, DEFAULT_BASE_URL), code="BadOption")
+    return text

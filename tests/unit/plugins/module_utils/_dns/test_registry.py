@@ -2,22 +2,33 @@
 # Copyright: aliasguard contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The DNS provider options: the aliases users of community.dns / amazon.aws type, and the Cloudflare token's
+"""The DNS provider registry: what each registered provider must declare and document, the aliases users of
+community.dns / amazon.aws type, and the Cloudflare token's
 environment variables (CLOUDFLARE_API_TOKEN wins over CLOUDFLARE_TOKEN); no network."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
+
 import pytest
+import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import (
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import (
+    PROVIDER_CLASSES,
+    PROVIDERS,
+    PROXYING,
+    REGISTERED,
+    ZONE_LISTING,
+    check_provider_options,
     env_variables,
     foreign_options,
     provider_argument_spec,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import DnsError, DnsProvider
 
 
 @pytest.fixture
@@ -88,3 +99,51 @@ def test_no_alias_collides_with_an_option_or_another_alias():
             assert name not in seen, "%s names both %s and %s" % (name, seen[name], option)
             seen[name] = option
     assert "security_token" not in seen
+
+
+# -- what a new provider must declare (docs/docsite/rst/adding_a_dns_provider.rst) ----------------------------
+
+@pytest.mark.parametrize("cls", REGISTERED, ids=lambda cls: cls.name)
+def test_each_registered_provider_is_a_complete_dns_provider(cls):
+    assert issubclass(cls, DnsProvider) and not getattr(cls, "__abstractmethods__", None)
+    assert cls.name and PROVIDER_CLASSES[cls.name] is cls
+    assert set(cls.required) <= set(cls.options) and set(cls.defaults) <= set(cls.options)
+    assert set(cls.option_env) <= set(cls.options)
+    assert cls.apex_mode in ("alias", "flatten", None) and cls.write_guarantee
+
+
+@pytest.mark.parametrize("cls", REGISTERED, ids=lambda cls: cls.name)
+def test_each_provider_documents_exactly_its_options_in_its_own_doc_fragment(cls):
+    fragment = importlib.import_module("ansible_collections.aliasguard.cloudfront.plugins.doc_fragments.%s" % cls.name)
+    documented = yaml.safe_load(fragment.ModuleDocFragment.DOCUMENTATION)["options"]
+    assert sorted(documented) == sorted(cls.options)
+    for option, entry in cls.options.items():
+        assert documented[option]["type"] == entry["type"]
+        assert documented[option].get("aliases", []) == entry.get("aliases", [])
+        assert documented[option].get("choices") == entry.get("choices")
+        for variable in cls.option_env.get(option, ()):
+            assert "E(%s)" % variable in " ".join(documented[option]["description"])
+
+
+def test_no_option_belongs_to_two_providers():
+    names = [option for cls in REGISTERED for option in cls.options]
+    assert len(names) == len(set(names))
+
+
+def test_an_unknown_provider_is_refused_naming_the_registered_ones():
+    with pytest.raises(DnsError) as caught:
+        check_provider_options({"provider": "bind"}, environ={})
+    assert str(caught.value) == "provider 'bind' is not one of %s" % ", ".join(PROVIDERS)
+
+
+def test_the_zone_inventory_takes_only_providers_that_can_list_a_zone():
+    assert ZONE_LISTING == ("cloudflare", "rfc2136")
+    with pytest.raises(DnsError) as caught:
+        check_provider_options({"provider": "route53"}, environ={}, among=ZONE_LISTING)
+    assert "is not one of cloudflare, rfc2136" in str(caught.value)
+
+
+def test_proxied_is_refused_for_a_provider_that_cannot_proxy():
+    problem = foreign_options({"provider": "rfc2136", "proxied": False}, "rfc2136", more={"proxied": PROXYING},
+                              environ={})
+    assert problem.startswith("proxied (cloudflare only) does not apply to provider rfc2136")

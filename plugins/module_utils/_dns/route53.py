@@ -19,8 +19,9 @@ import re
 import time
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import AUDITED_TYPES, PAGE, _paginate, pages
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, in_zone, to_ascii
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import (
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import (
     ConcurrentChange,
     DnsError,
     DnsProvider,
@@ -57,6 +58,11 @@ def _parse_name(text, **kwargs):
 
 class Route53Provider(DnsProvider):
     name = "route53"
+    options = {
+        # hosted_zone_id: amazon.aws's route53 name for it.
+        "zone_id": dict(type="str", aliases=["hosted_zone_id"]),
+    }
+    needs_aws = True
     apex_mode = "alias"
     write_guarantee = (
         "compare-and-swap: each zone's change is one change batch that deletes exactly the record sets that were "
@@ -68,6 +74,11 @@ class Route53Provider(DnsProvider):
         self.client = connection.client("route53")
         self.zone_id = zone_id
 
+    @classmethod
+    def from_settings(cls, settings, aws_connection=None, warn=None):
+        aws_connection.check_credentials()
+        return cls(aws_connection, zone_id=settings.get("zone_id"))
+
     @property
     def requests(self):
         return self.connection.requests.by_service
@@ -76,7 +87,7 @@ class Route53Provider(DnsProvider):
         try:
             return call(doing, function, **kwargs)
         except AwsError as exc:
-            raise DnsError(str(exc), code=exc.code)
+            raise DnsError(str(exc), code=exc.code, exception=exc.exception)
 
     def find_zone(self, zone_name):
         if self.zone_id:
@@ -210,7 +221,7 @@ class Route53Provider(DnsProvider):
         except AwsError as exc:
             if exc.code == "InvalidChangeBatch":
                 raise self._refused(zone, exc)
-            raise DnsError(str(exc), code=exc.code)
+            raise DnsError(str(exc), code=exc.code, exception=exc.exception)
         for change in changes:
             change.applied = True
         return response["ChangeInfo"]["Id"]
@@ -243,6 +254,46 @@ class Route53Provider(DnsProvider):
                 return False
             time.sleep(delay)
             delay = min(delay * 2, 10)
+
+
+def _route53_record(zone, item, account):
+    rtype = item["Type"]
+    try:
+        name = to_ascii(item["Name"], allow_wildcard=True, allow_underscore=True)
+    except InvalidName:
+        return None
+    if rtype not in AUDITED_TYPES or (rtype == "TXT" and not name.startswith("_")):
+        return None
+    record = {"provider": "route53", "zone": zone, "account": account, "name": name, "type": rtype,
+              "values": [r["Value"].strip('"') if rtype == "TXT" else r["Value"].rstrip(".").lower()
+                         for r in item.get("ResourceRecords") or []]}
+    if item.get("AliasTarget"):
+        record["alias_target"] = {"hosted_zone_id": item["AliasTarget"]["HostedZoneId"],
+                                  "dns_name": item["AliasTarget"]["DNSName"].rstrip(".").lower()}
+    return record
+
+
+def list_route53(client, cost, account, wanted=None):
+    """Records of every public hosted zone (or only ``wanted`` zone names)."""
+    zones = _paginate(client, "list_hosted_zones", ("HostedZones",),
+                      PaginationConfig={"PageSize": str(PAGE["ListHostedZones"])})
+    cost.need("ListHostedZones", pages(len(zones), PAGE["ListHostedZones"]))
+    result = []
+    for zone in zones:
+        if zone.get("Config", {}).get("PrivateZone"):
+            continue
+        try:
+            name = to_ascii(zone["Name"], allow_underscore=True)
+        except InvalidName:
+            continue  # e.g. a classless reverse zone ('0/26.2.0.192.in-addr.arpa'): no CloudFront alias lives there
+        if wanted is not None and name not in wanted:
+            continue
+        items = _paginate(client, "list_resource_record_sets", ("ResourceRecordSets",),
+                          HostedZoneId=zone["Id"], PaginationConfig={"PageSize": str(PAGE["ListResourceRecordSets"])})
+        cost.need("ListResourceRecordSets", pages(len(items), PAGE["ListResourceRecordSets"]))
+        records = [r for r in (_route53_record(name, i, account) for i in items) if r is not None]
+        result.append({"zone": name, "id": zone["Id"].split("/")[-1], "record_sets": len(items), "records": records})
+    return result
 
 
 def _private_zone_refused(zone_name, zone_ids):

@@ -39,14 +39,16 @@ try:
     import dns.tsigkeyring
     import dns.update
     import dns.xfr
+    import dns.zone
     HAS_DNSPYTHON = True
     _TSIG_ERRORS = (dns.tsig.PeerError, dns.message.UnknownTSIGKey)
 except ImportError:
     HAS_DNSPYTHON = False
     _TSIG_ERRORS = ()
 
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import AUDITED_TYPES
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import (
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import (
     Change,
     ConcurrentChange,
     DnsError,
@@ -78,6 +80,17 @@ FIRST_DELAY = 0.5
 
 class Rfc2136Provider(DnsProvider):
     name = "rfc2136"
+    options = {
+        "server": dict(type="str"),
+        "port": dict(type="int"),
+        "key_name": dict(type="str", no_log=False),
+        "key_secret": dict(type="str", no_log=True),
+        "key_algorithm": dict(type="str", choices=list(TSIG_ALGORITHMS)),
+    }
+    option_env = {"server": ["RFC2136_SERVER"], "port": ["RFC2136_PORT"], "key_name": ["RFC2136_KEY_NAME"],
+                  "key_secret": ["RFC2136_KEY_SECRET"], "key_algorithm": ["RFC2136_KEY_ALGORITHM"]}
+    required = ("server",)
+    defaults = {"port": 53, "key_algorithm": "hmac-sha256"}
     apex_mode = None
     write_guarantee = (
         "compare-and-swap: each zone's change is one signed UPDATE whose prerequisites require the record sets "
@@ -110,6 +123,27 @@ class Rfc2136Provider(DnsProvider):
         DnsProvider.__init__(self)
         # Per zone: {name: {rdtype: (ttl, set of rdata)}} from one transfer, or None when it was refused.
         self._zones = {}
+
+    @classmethod
+    def check_settings(cls, settings):
+        if not 1 <= settings["port"] <= 65535:
+            raise DnsError("port %s is not a port number: give 1-65535 (53 for DNS, the default)" % settings["port"],
+                           code="BadOption")
+        return settings
+
+    @classmethod
+    def from_settings(cls, settings, aws_connection=None, warn=None):
+        return cls(settings.get("server"), settings.get("port") or 53, settings.get("key_name"),
+                   settings.get("key_secret"), settings.get("key_algorithm") or "hmac-sha256")
+
+    @classmethod
+    def list_zones(cls, settings, zones, cost, warn=None):
+        if bool(settings["key_name"]) != bool(settings["key_secret"]):
+            raise DnsError("key_name and key_secret go together (a TSIG key has both); give both, or neither for "
+                           "unsigned transfers")
+        keyring = keyring_for(settings["key_name"], settings["key_secret"], settings["key_algorithm"])
+        return (list_rfc2136(settings["server"], settings["port"], zones, keyring, settings["key_name"],
+                             settings["key_algorithm"], cost=cost), len(zones))
 
     @property
     def requests(self):
@@ -403,6 +437,59 @@ class Rfc2136Provider(DnsProvider):
         if others:
             text += " The other names of the update were changed as planned: %s." % ", ".join(others)
         return DnsError(text, code="UpdateIgnored")
+
+
+def list_rfc2136(server, port, zones, keyring=None, key_name=None, key_algorithm=None, timeout=30.0, cost=None):
+    """Every zone by TSIG-signed zone transfer (AXFR), one transfer per zone."""
+    if not HAS_DNSPYTHON:
+        raise DnsError("dnspython is required for RFC 2136 zones: pip install dnspython")
+    addresses = server_addresses(server)  # a server given by name: each of its addresses in turn
+    result = []
+    for zone_name in zones:
+        for attempt, address in enumerate(addresses, 1):
+            try:
+                zone = dns.zone.Zone(dns.name.from_text(zone_name + "."), relativize=False)
+                query, unused = dns.xfr.make_query(zone)
+                if keyring:
+                    query.use_tsig(keyring, keyname=key_name, algorithm=key_algorithm)
+                dns.query.inbound_xfr(address, zone, query=query, port=port, lifetime=timeout)
+                break
+            except (dns.exception.Timeout, OSError) as exc:
+                if attempt < len(addresses):
+                    continue
+                raise DnsError("zone transfer of %s from %s:%d failed (%s): the server did not answer"
+                               % (zone_name, server, port, type(exc).__name__), code="AXFR")
+            except dns.exception.DNSException as exc:
+                raise DnsError("zone transfer of %s from %s:%d failed (%s): the server must allow AXFR for this TSIG "
+                               "key" % (zone_name, server, port, type(exc).__name__), code="AXFR")
+        if cost is not None:
+            cost.need("AXFR", 1)
+        records, count = [], 0
+        for name, rdataset in zone.iterate_rdatasets():
+            count += 1
+            rtype = dns.rdatatype.to_text(rdataset.rdtype)
+            owner = name.to_text().rstrip(".").lower()
+            if rtype not in AUDITED_TYPES or (rtype == "TXT" and not owner.startswith("_")):
+                continue
+            values = []
+            for rdata in rdataset:
+                if rtype == "TXT":
+                    values.append(b"".join(rdata.strings).decode("utf-8", "replace"))
+                else:
+                    values.append(rdata.to_text().rstrip(".").lower())
+            records.append({"provider": "rfc2136", "zone": zone_name, "name": owner, "type": rtype,
+                            "values": values})
+        result.append({"provider": "rfc2136", "zone": zone_name, "record_sets": count, "records": records})
+    return result
+
+
+def keyring_for(key_name, key_secret, key_algorithm):
+    if not key_name:
+        return None
+    try:
+        return dns.tsigkeyring.from_text({key_name: (key_algorithm, key_secret)})
+    except Exception as exc:  # binascii and dnspython errors for a bad secret; never echo the secret
+        raise DnsError("key_secret is not a valid base64 TSIG secret for key %r (%s)" % (key_name, type(exc).__name__))
 
 
 def server_addresses(server):

@@ -17,8 +17,8 @@ import pytest
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _cloudflare
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._provider import DnsError
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import cloudflare as _cloudflare
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import DnsError
 
 OK = {"success": True, "errors": [], "messages": [], "result": []}
 

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._remediation import (
+from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils._remediation import (
     RemediationInputError,
     batches,
     describe_step,
@@ -581,7 +581,7 @@ def test_the_rescue_clean_up_counts_as_removing_the_txt_record():
 
 
 def test_the_role_accepts_exactly_the_providers_the_modules_know():
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS
 
     for provider in PROVIDERS:
         request = requests_from("www.example.com", [], dict(DEFAULTS, dns_provider=provider))[0]
@@ -771,7 +771,7 @@ def test_the_apex_txt_record_counts_for_the_apex_alias():
 
 
 def test_two_moves_that_need_the_same_txt_record_are_not_planned_together():
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._remediation import _block_shared_txt_records
+    from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils._remediation import _block_shared_txt_records
 
     plans = [{"alias": "example.com", "action": "move", "steps": ["txt_create"], "dns_provider": "route53",
               "txt_record_name": "_.example.com", "reason": ""},

@@ -25,7 +25,15 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
 
 # The provider registry and the DNS verifier import every provider's client (about 0.4 s): each task whose
 # templates call these filters runs in a fresh worker process and would pay that again, so they are imported
-# only where they are needed (reading the input; a Cloudflare record that may be proxied).
+# only where they are needed (reading the input; a provider that can proxy; a record that may be proxied).
+
+
+def can_proxy(provider):
+    """Whether the DNS provider named ``provider`` can proxy records (the registry, imported on first use)."""
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import can_proxy as registry_can_proxy
+
+    return registry_can_proxy(provider)
+
 
 STRATEGIES = ("auto", "move", "dns_first")
 REQUEST_KEYS = ("alias", "target_distribution_id", "target_distribution_tenant_id", "dns_provider", "dns_zone",
@@ -64,7 +72,7 @@ def requests_from(single, many, defaults):
     Items of ``many`` are mappings (``alias`` and any of REQUEST_KEYS) or plain alias
     names; what an item does not say comes from ``defaults``.
     """
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._providers import PROVIDERS
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS
 
     defaults = dict(defaults)
     single_txt_name = defaults.pop("txt_record_name", None) or None
@@ -374,7 +382,7 @@ def _block_when_impossible(plan, entry, repoint, request=None):
         plan["action"] = BLOCKED
         plan["reason"] = ("moving %s needs the TXT record %s, but no dns_provider was given to create it"
                           % (alias, plan["txt_record_name"]))
-    if (plan["action"] != BLOCKED and repoint and plan["dns_provider"] == "cloudflare"
+    if (plan["action"] != BLOCKED and repoint and can_proxy(plan["dns_provider"])
             and not plan["cloudflare_dns_only"] and _looks_proxied(plan["dns_before"])):
         plan["action"] = BLOCKED
         plan["reason"] = ("%s is proxied by Cloudflare (orange cloud): it answers with Cloudflare's addresses (%s), "
@@ -671,7 +679,7 @@ def _restore_record(plan, written):
     record.update(state="present", target=target.rstrip("."))
     if old.get("ttl") is not None and int(old["ttl"]) > 1:
         record["ttl"] = int(old["ttl"])
-    if plan["dns_provider"] == "cloudflare":
+    if can_proxy(plan["dns_provider"]):
         record["proxied"] = bool(old.get("proxied"))
     return record
 
@@ -692,7 +700,7 @@ def _record(plan, step):
         record["state"] = "present"
         if plan["expected_current"] is not None:
             record["expected_current"] = plan["expected_current"]
-        if plan["dns_provider"] == "cloudflare" and plan.get("cloudflare_dns_only"):
+        if can_proxy(plan["dns_provider"]) and plan.get("cloudflare_dns_only"):
             record["proxied"] = False
     return record
 
