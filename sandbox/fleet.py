@@ -89,9 +89,14 @@ def build_fleet(clients, distributions=1000, aliases_per_distribution=3, tenants
     cloudfront, route53, acm = clients.aws("cloudfront"), clients.aws("route53"), clients.aws("acm")
     cf_of = {owners[0]: cloudfront}
     certs = {}
-    for account in owners:
-        account_acm = acm if account == owners[0] else clients.aws("acm", account)
-        cf_of.setdefault(account, clients.aws("cloudfront", account))
+    for account in owners[1:]:
+        # The other accounts: one certificate for every fleet zone each (wildcards as subject alternative names).
+        cf_of[account] = clients.aws("cloudfront", account)
+        names = ["*." + zone for zone in zones + (CLOUDFLARE_ZONE,)]
+        arn = certificate(clients.aws("acm", account), names[0], names[1:])
+        certs.update(((account, zone), arn) for zone in zones + (CLOUDFLARE_ZONE,))
+    for account in owners[:1]:
+        account_acm = acm
         for zone in zones + (CLOUDFLARE_ZONE,):
             # One zone's certificate is ECDSA, as many CloudFront certificates are: an audit that lists only
             # ListCertificates' default key types (RSA) does not see it.
