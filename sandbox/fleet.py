@@ -90,11 +90,14 @@ def build_fleet(clients, distributions=1000, aliases_per_distribution=3, tenants
     cf_of = {owners[0]: cloudfront}
     certs = {}
     for account in owners[1:]:
-        # The other accounts: one certificate for every fleet zone each (wildcards as subject alternative names).
+        # The other accounts: a certificate for up to ten fleet zones each (ACM's default quota of names per
+        # certificate), their wildcards as subject alternative names.
         cf_of[account] = clients.aws("cloudfront", account)
-        names = ["*." + zone for zone in zones + (CLOUDFLARE_ZONE,)]
-        arn = certificate(clients.aws("acm", account), names[0], names[1:])
-        certs.update(((account, zone), arn) for zone in zones + (CLOUDFLARE_ZONE,))
+        all_zones = zones + (CLOUDFLARE_ZONE,)
+        for start in range(0, len(all_zones), 10):
+            names = ["*." + zone for zone in all_zones[start:start + 10]]
+            arn = certificate(clients.aws("acm", account), names[0], names[1:])
+            certs.update(((account, zone), arn) for zone in all_zones[start:start + 10])
     for account in owners[:1]:
         account_acm = acm
         for zone in zones + (CLOUDFLARE_ZONE,):
