@@ -319,7 +319,11 @@ def scale_markdown(points, rows):
 
 
 def scale(sizes, work):
-    points = [scale_point(size, work) for size in sizes]
+    points = []
+    for size in sizes:
+        points.append(scale_point(size, work))
+        # each point as soon as it is measured: a long series that is stopped keeps what it measured
+        print("measured: %s" % json.dumps(points[-1]), flush=True)
     rows = growth(points)
     return {"points": points, "growth": rows}, scale_markdown(points, rows)
 
