@@ -2,12 +2,20 @@
 
     .venv/bin/python benchmarks/run.py [--distributions 1000] [--aliases-per-distribution 3]
                                        [--skip-baseline] [--remediation-aliases 50]
+    .venv/bin/python benchmarks/run.py --scale 1000,3000,10000   # the fleet ten times larger, measured
+    .venv/bin/python benchmarks/run.py --quick                   # < 5 minutes: the ratios, small sizes
 
 1. The audit of the sandbox's ``fleet`` scenario, by ``aliasguard.cloudfront.audit`` and by the
    baseline playbook (benchmarks/baseline/audit_baseline.yml: community.aws, amazon.aws, the
    Cloudflare API through uri, ``aws cloudfront list-conflicting-aliases`` per alias), both against
    account 1 of the same sandbox, one after the other. Findings are compared with what was planted.
 2. Remediation: the seed's single alias, then N aliases in one role run.
+3. ``--scale N,M,...``: for each size, a sandbox of its own with 10 accounts and the fleet spread over
+   them (N distributions x 5 aliases, 10 Route 53 zones with 5N records, N Cloudflare records), and
+   the audit with one inventory host per account and forks 5: requests against the lower bound, wall
+   time and peak memory per process, and how each grows from size to size.
+   ``--quick`` runs that at 100 and 300 distributions, prints the ratios, then runs
+   ``benchmarks/inclusion.py --quick`` when that file exists.
 
 Requests come from the sandbox's request log (DNS queries are not API requests and are not
 counted), wall time from the clock around each run, peak memory from GNU time's maximum resident
@@ -18,6 +26,7 @@ printed as a Markdown table. Not a test: nothing here asserts a time.
 import argparse
 import datetime
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -215,6 +224,116 @@ def markdown(results, args):
     return "\n".join(lines)
 
 
+SCALE_ACCOUNTS = 10
+SCALE_ALIASES = 5
+SCALE_ZONES = 10
+QUICK_SIZES = (100, 300)
+
+
+def scale_inventory(endpoints, path):
+    """One inventory host per account of the sandbox, in the group aws_accounts."""
+    lines = ["all:", "  children:", "    aws_accounts:", "      hosts:"]
+    for index, (unused, creds) in enumerate(endpoints["aws"]["accounts"].items()):
+        lines += ["        account%d:" % (index + 1), "          aws:",
+                  "            access_key: %s" % creds["access_key_id"],
+                  "            secret_key: %s" % creds["secret_access_key"],
+                  "            endpoint_url: %s" % endpoints["aws"]["endpoint_url"]]
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
+
+
+def scale_point(distributions, work):
+    """One size of the scale series, on a sandbox of its own (started and stopped here)."""
+    state_dir = os.path.join(work, "sandbox-%d" % distributions)
+    endpoints = cli.up(state_dir, accounts=SCALE_ACCOUNTS)
+    try:
+        started = time.monotonic()
+        fleet = json.loads(subprocess.check_output(
+            [sys.executable, "-m", "sandbox", "scenario", "fleet", "--distributions", str(distributions),
+             "--aliases-per-distribution", str(SCALE_ALIASES), "--fleet-accounts", str(SCALE_ACCOUNTS),
+             "--route53-zones", str(SCALE_ZONES), "--route53-records", str(SCALE_ALIASES * distributions),
+             "--cloudflare-records", str(distributions), "--state-dir", state_dir], cwd=ROOT))
+        built = time.monotonic() - started
+        print("fleet of %d built in %.0fs: %d distributions in %d accounts, %d aliases, %d Route 53 records, "
+              "%d Cloudflare records" % (distributions, built, fleet["distributions"], len(fleet["accounts"]),
+                                         fleet["aliases"], fleet["route53_records"], fleet["cloudflare_records"]),
+              flush=True)
+        report_dir = os.path.join(work, "audit-%d" % distributions)
+        inventory = scale_inventory(endpoints, os.path.join(work, "inventory-%d.yml" % distributions))
+        env = base_env(endpoints, MAIN_VENV)
+        for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            env.pop(var)  # each host's own keys, from the inventory
+        command = [os.path.join(MAIN_VENV, "bin", "ansible-playbook"), "-i", inventory, "--forks", "5",
+                   "aliasguard.cloudfront.audit", "--check",
+                   "-e", json.dumps({"report_dir": report_dir, "cloudflare_zones": [fleet["cloudflare_zone"]],
+                                     "verify_nameservers": ["127.0.0.1:%d" % endpoints["dns"]["port"]]})]
+        run = measure("audit of %d distributions" % distributions, command, env, endpoints["request_log"])
+        result = dict(run.to_result(), distributions=distributions, fleet_build_seconds=round(built, 1),
+                      fleet={k: fleet[k] for k in ("distributions", "aliases", "route53_records",
+                                                   "cloudflare_records", "accounts")})
+        if run.returncode == 0:
+            with open(os.path.join(report_dir, "audit.json")) as fh:
+                report = json.load(fh)
+            result.update(requests_reported=report["requests"]["total"],
+                          requests_lower_bound=report["requests_lower_bound"]["total"],
+                          requests_by_operation=report["requests"].get("by_operation"),
+                          findings=found_planted(report["findings"], fleet["planted"]),
+                          report_bytes={name: os.path.getsize(os.path.join(report_dir, name))
+                                        for name in ("audit.json", "audit.md", "audit.html")})
+        return result
+    finally:
+        cli.down(state_dir)
+
+
+def growth(points):
+    """How each measure grows from one size to the next: the measure's ratio against the size's ratio."""
+    rows = []
+    for small, large in zip(points, points[1:]):
+        size = large["distributions"] / small["distributions"]
+        row = {"from": small["distributions"], "to": large["distributions"], "size_ratio": round(size, 2)}
+        for key in ("wall_seconds", "peak_rss_mb", "requests"):
+            ratio = large[key] / max(small[key], 0.001)
+            # the exponent k in measure ~ size^k: 1 is linear, below 1 better than linear
+            row[key] = {"ratio": round(ratio, 2), "exponent": round(math.log(max(ratio, 1e-9)) / math.log(size), 2)}
+        rows.append(row)
+    return rows
+
+
+def scale_markdown(points, rows):
+    lines = ["| distributions (x5 aliases, 10 accounts) | wall time (s) | API requests | lower bound | "
+             "peak RSS per process (MB) | audit.html (KB) | fleet build (s) |", "|---|---|---|---|---|---|---|"]
+    for p in points:
+        lines.append("| %d | %s | %d | %s | %s | %s | %s |" % (
+            p["distributions"], p["wall_seconds"], p["requests"], p.get("requests_lower_bound", "-"),
+            p["peak_rss_mb"], round(p.get("report_bytes", {}).get("audit.html", 0) / 1024),
+            p["fleet_build_seconds"]))
+    lines += ["", "| from -> to | size x | wall time x (exponent) | peak RSS x (exponent) | requests x (exponent) |",
+              "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append("| %d -> %d | %s | %s (%s) | %s (%s) | %s (%s) |" % (
+            r["from"], r["to"], r["size_ratio"], r["wall_seconds"]["ratio"], r["wall_seconds"]["exponent"],
+            r["peak_rss_mb"]["ratio"], r["peak_rss_mb"]["exponent"], r["requests"]["ratio"],
+            r["requests"]["exponent"]))
+    return "\n".join(lines)
+
+
+def scale(sizes, work):
+    points = []
+    for size in sizes:
+        points.append(scale_point(size, work))
+        # each point as soon as it is measured: a long series that is stopped keeps what it measured
+        print("measured: %s" % json.dumps(points[-1]), flush=True)
+    rows = growth(points)
+    return {"points": points, "growth": rows}, scale_markdown(points, rows)
+
+
+def committed_baseline_ratio():
+    """The baseline comparison at 1,000 distributions, as committed (the baseline takes half an hour)."""
+    with open(os.path.join(ROOT, "benchmarks", "reference-side-by-side.json")) as fh:
+        return json.load(fh)["audit"].get("ratio")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--distributions", type=int, default=1000)
@@ -222,7 +341,14 @@ def main():
     parser.add_argument("--remediation-aliases", type=int, default=50)
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--state-dir")
+    parser.add_argument("--scale", help="comma-separated fleet sizes (distributions) for the scale series, "
+                                        "e.g. 1000,3000,10000; runs only the scale series")
+    parser.add_argument("--quick", action="store_true",
+                        help="the scale series at %s distributions and the ratios, then benchmarks/inclusion.py "
+                             "--quick when it exists (under five minutes)" % ",".join(map(str, QUICK_SIZES)))
     args = parser.parse_args()
+    if args.quick or args.scale:
+        return scale_main(args)
     work = tempfile.mkdtemp(prefix="aliasguard-bench-")
     state_dir = args.state_dir or os.path.join(work, "sandbox")
     endpoints = cli.up(state_dir)
@@ -252,5 +378,47 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
 
 
+def scale_main(args):
+    sizes = QUICK_SIZES if args.quick else tuple(int(s) for s in args.scale.split(","))
+    work = tempfile.mkdtemp(prefix="aliasguard-scale-")
+    started = time.monotonic()
+    try:
+        results, table = scale(sizes, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results.update(date=datetime.datetime.now(datetime.timezone.utc).isoformat(), quick=bool(args.quick),
+                   machine={"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+                   baseline_at_1000_committed=committed_baseline_ratio())
+    out_dir = os.path.join(ROOT, "benchmarks", "results")
+    os.makedirs(out_dir, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = os.path.join(out_dir, "scale-%s.json" % stamp)
+    with open(path, "w") as fh:
+        json.dump(results, fh, indent=2)
+    print(table)
+    print("\nratios:")
+    for point in results["points"]:
+        print("  %d distributions: requests / lower bound = %s/%s" % (
+            point["distributions"], point["requests"], point.get("requests_lower_bound", "?")))
+    for row in results["growth"]:
+        print("  %d -> %d (x%s): wall x%s, peak RSS x%s, requests x%s" % (
+            row["from"], row["to"], row["size_ratio"], row["wall_seconds"]["ratio"], row["peak_rss_mb"]["ratio"],
+            row["requests"]["ratio"]))
+    ratio = results["baseline_at_1000_committed"] or {}
+    print("  baseline / ours at 1,000 distributions (committed, reference-side-by-side.json): wall x%s, "
+          "requests x%s" % (ratio.get("wall_time"), ratio.get("requests")))
+    print("scale series: %.0fs; results: %s" % (time.monotonic() - started, path), flush=True)
+    failed = [p["name"] for p in results["points"] if p["returncode"] != 0]
+    inclusion = os.path.join(ROOT, "benchmarks", "inclusion.py")
+    if args.quick and os.path.exists(inclusion):
+        print("\n== benchmarks/inclusion.py --quick", flush=True)
+        if subprocess.call([sys.executable, inclusion, "--quick"], cwd=ROOT) != 0:
+            failed.append("benchmarks/inclusion.py --quick")
+    if failed:
+        print("failed: %s" % ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

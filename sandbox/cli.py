@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
-from .context import DEFAULT_TTL_SCALE, new_accounts
+from .context import ACCOUNT_IDS, DEFAULT_TTL_SCALE, MAX_ACCOUNTS, new_accounts
 
 RFC2136_ZONE = "example.net"
 CLOUDFLARE_ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
@@ -57,9 +57,9 @@ def _alive(pid):
         return True
 
 
-def new_config(deploy_seconds, insync_seconds, ttl_scale=DEFAULT_TTL_SCALE):
+def new_config(deploy_seconds, insync_seconds, ttl_scale=DEFAULT_TTL_SCALE, accounts=len(ACCOUNT_IDS)):
     return {
-        "accounts": new_accounts(),
+        "accounts": new_accounts(accounts),
         "cloudflare": {"api_token": secrets.token_urlsafe(30), "account_id": CLOUDFLARE_ACCOUNT_ID},
         "google": {"project": GOOGLE_PROJECT, "token": secrets.token_urlsafe(30)},
         "rfc2136": {"zone": RFC2136_ZONE, "tsig": {
@@ -109,9 +109,11 @@ def running(state_dir):
     return pids if any(_alive(pid) for pid in pids.values() if pid) else None
 
 
-def up(state_dir, deploy_seconds=1.0, insync_seconds=1.0, ttl_scale=DEFAULT_TTL_SCALE):
+def up(state_dir, deploy_seconds=1.0, insync_seconds=1.0, ttl_scale=DEFAULT_TTL_SCALE, accounts=len(ACCOUNT_IDS)):
     if ttl_scale < 0:
         raise SandboxError("--ttl-scale must be zero (no DNS cache) or more, got %s" % ttl_scale)
+    if not 1 <= accounts <= MAX_ACCOUNTS:
+        raise SandboxError("--accounts must be between 1 and %d, got %s" % (MAX_ACCOUNTS, accounts))
     state_dir = os.path.abspath(state_dir)
     os.makedirs(state_dir, exist_ok=True)
     paths = _paths(state_dir)
@@ -123,7 +125,7 @@ def up(state_dir, deploy_seconds=1.0, insync_seconds=1.0, ttl_scale=DEFAULT_TTL_
     for stale in ("server.json", "pids.json"):
         if os.path.exists(paths[stale]):
             os.remove(paths[stale])
-    config = new_config(deploy_seconds, insync_seconds, ttl_scale)
+    config = new_config(deploy_seconds, insync_seconds, ttl_scale, accounts)
     _write_json(paths["config.json"], config)
     project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=project_root + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -249,6 +251,9 @@ def main(argv=None):
             cmd.add_argument("--ttl-scale", type=float, default=DEFAULT_TTL_SCALE,
                              help="CloudFront's DNS check sees a changed record only after the old record's "
                                   "TTL x this many seconds (0: no cache)")
+            cmd.add_argument("--accounts", type=int, default=len(ACCOUNT_IDS),
+                             help="how many AWS accounts (default 2): 111111111111, 222222222222, ..., "
+                                  "999999999999, then 900000000010, 900000000011, ...")
         if name == "scenario":
             cmd.add_argument("name")
             cmd.add_argument("--distributions", type=int, default=1000)
@@ -259,6 +264,14 @@ def main(argv=None):
                              help="cloudflare: the record starts proxied (orange cloud)")
             cmd.add_argument("--tenants", type=int, default=0,
                              help="fleet: also a multi-tenant distribution with this many distribution tenants")
+            cmd.add_argument("--fleet-accounts", type=int, default=1,
+                             help="fleet: spread the distributions over this many of the sandbox's accounts")
+            cmd.add_argument("--route53-zones", type=int, default=3,
+                             help="fleet: this many Route 53 zones (at least 3)")
+            cmd.add_argument("--route53-records", type=int,
+                             help="fleet: about this many Route 53 records in all (default 3 per distribution)")
+            cmd.add_argument("--cloudflare-records", type=int,
+                             help="fleet: this many of the aliases' records at Cloudflare (default: a sixth)")
         if name == "faults":
             cmd.add_argument("--throttle", type=float, default=0.0)
             cmd.add_argument("--server-errors", type=float, default=0.0)
@@ -272,7 +285,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
-            endpoints = up(args.state_dir, args.deploy_seconds, args.insync_seconds, args.ttl_scale)
+            endpoints = up(args.state_dir, args.deploy_seconds, args.insync_seconds, args.ttl_scale, args.accounts)
             print("sandbox up: %s" % os.path.join(os.path.abspath(args.state_dir), "endpoints.json"))
             print(json.dumps({k: v for k, v in endpoints.items() if k in ("dns", "request_log")}))
         elif args.command == "down":
@@ -290,7 +303,9 @@ def main(argv=None):
             options = {"distributions": args.distributions,
                        "aliases_per_distribution": args.aliases_per_distribution,
                        "holder_disabled": args.holder_disabled, "proxied": args.proxied,
-                       "tenants": args.tenants}
+                       "tenants": args.tenants, "fleet_accounts": args.fleet_accounts,
+                       "route53_zones": args.route53_zones, "route53_records": args.route53_records,
+                       "cloudflare_records": args.cloudflare_records}
             print(json.dumps(build(args.name, os.path.abspath(args.state_dir), **options), indent=2))
     except SandboxError as exc:
         print("error: %s" % exc, file=sys.stderr)

@@ -6,6 +6,18 @@ import threading
 
 ACCOUNT_IDS = ("111111111111", "222222222222")
 DEFAULT_TTL_SCALE = 0.01
+MAX_ACCOUNTS = 99
+
+
+def account_ids(count=len(ACCOUNT_IDS)):
+    """The ids of the first ``count`` sandbox accounts, stable from run to run.
+
+    Accounts 1-9 are the digit repeated (111111111111, ..., 999999999999: the first two are
+    ACCOUNT_IDS), accounts 10 and up are 9000000000NN.
+    """
+    if not 1 <= count <= MAX_ACCOUNTS:
+        raise ValueError("the sandbox has between 1 and %d AWS accounts, not %s" % (MAX_ACCOUNTS, count))
+    return tuple(str(n) * 12 if n < 10 else "9%011d" % n for n in range(1, count + 1))
 
 
 def new_access_key(account_id):
@@ -14,13 +26,13 @@ def new_access_key(account_id):
     return "AKIA" + account_id[-4:] + "".join(secrets.choice(alphabet) for unused in range(12))
 
 
-def new_accounts():
+def new_accounts(count=len(ACCOUNT_IDS)):
     return {
         account_id: {
             "access_key_id": new_access_key(account_id),
             "secret_access_key": secrets.token_urlsafe(30),
         }
-        for account_id in ACCOUNT_IDS
+        for account_id in account_ids(count)
     }
 
 

@@ -8,6 +8,15 @@ has them (Route 53 change batches of up to 500 changes).
 The printed JSON lists every planted problem by kind, so that a test or a
 benchmark can check that an audit finds them all.
 
+Scale options (the defaults keep the fleet above exactly as it is):
+``fleet_accounts=N`` (``--fleet-accounts N``) spreads the distributions round robin over the
+sandbox's first N accounts (each with its own certificates; the Route 53 zones stay in account 1);
+``route53_zones=N`` (``--route53-zones N``, at least 3) adds zones after fleet-a/b/c (fleet-e,
+fleet-f, ...: the distributions share them round robin); ``route53_records=N``
+(``--route53-records N``) fills the zones with unrelated records up to about N in all (default
+3 per distribution); ``cloudflare_records=N`` (``--cloudflare-records N``) puts the names of the
+last N / aliases-per-distribution distributions at Cloudflare (default: the last sixth).
+
 ``tenants=N`` (``--tenants N``) adds, on top and without changing any of the
 above, a multi-tenant distribution with N distribution tenants (two domains
 each, in the Route 53 zone fleet-t.example, CNAMEs to their connection group's
@@ -24,6 +33,8 @@ from .scenarios import (certificate, create_distribution, create_multi_tenant_di
 
 ACCOUNT_1, ACCOUNT_2 = ACCOUNT_IDS
 ROUTE53_ZONES = ("fleet-a.example", "fleet-b.example", "fleet-c.example")
+# Further zones for --route53-zones (fleet-d is Cloudflare's, fleet-t the tenants').
+MORE_ZONE_LETTERS = "efghijklmnopqrsuvwxyz"
 CLOUDFLARE_ZONE = "fleet-d.example"
 TENANT_ZONE = "fleet-t.example"
 BATCH = 500
@@ -41,25 +52,60 @@ def _batched(route53, zone_id, changes):
                                             ChangeBatch={"Changes": changes[start:start + BATCH]})
 
 
-def _zone_of(index, distributions):
-    """Distributions share the Route 53 zones round robin; the last sixth lives at Cloudflare."""
-    if index >= distributions - distributions // 6:
+def route53_zone_names(count=len(ROUTE53_ZONES)):
+    return ROUTE53_ZONES + tuple("fleet-%s.example" % letter for letter in MORE_ZONE_LETTERS[:count - len(ROUTE53_ZONES)])
+
+
+def _zone_of(index, distributions, zones=ROUTE53_ZONES, at_cloudflare=None):
+    """Distributions share the Route 53 zones round robin; the last sixth (or at_cloudflare) lives at Cloudflare."""
+    if at_cloudflare is None:
+        at_cloudflare = distributions // 6
+    if index >= distributions - at_cloudflare:
         return CLOUDFLARE_ZONE
-    return ROUTE53_ZONES[index % 3]
+    return zones[index % len(zones)]
 
 
-def build_fleet(clients, distributions=1000, aliases_per_distribution=3, tenants=0, **unused):
+def build_fleet(clients, distributions=1000, aliases_per_distribution=3, tenants=0, fleet_accounts=1,
+                route53_zones=len(ROUTE53_ZONES), route53_records=None, cloudflare_records=None, **unused):
     if distributions < 20 or aliases_per_distribution < 1:
         raise SystemExit("fleet needs at least 20 distributions and 1 alias per distribution")
     if tenants and tenants < 3:
         raise SystemExit("fleet needs at least 3 tenants (or none): one per connection group and a planted one")
+    all_accounts = list(clients.endpoints["aws"]["accounts"])
+    if not 1 <= fleet_accounts <= len(all_accounts):
+        raise SystemExit("--fleet-accounts must be between 1 and the sandbox's %d accounts (python -m sandbox up "
+                         "--accounts N starts more), got %s" % (len(all_accounts), fleet_accounts))
+    if not len(ROUTE53_ZONES) <= route53_zones <= len(ROUTE53_ZONES) + len(MORE_ZONE_LETTERS):
+        raise SystemExit("--route53-zones must be between %d and %d, got %s" % (
+            len(ROUTE53_ZONES), len(ROUTE53_ZONES) + len(MORE_ZONE_LETTERS), route53_zones))
+    zones = route53_zone_names(route53_zones)
+    at_cloudflare = None
+    if cloudflare_records is not None:
+        at_cloudflare = cloudflare_records // aliases_per_distribution
+        if not 0 <= at_cloudflare <= distributions - 20:
+            raise SystemExit("--cloudflare-records must leave at least 20 distributions in Route 53, got %s"
+                             % cloudflare_records)
+    owners = all_accounts[:fleet_accounts]
     cloudfront, route53, acm = clients.aws("cloudfront"), clients.aws("route53"), clients.aws("acm")
+    cf_of = {owners[0]: cloudfront}
     certs = {}
-    for zone in ROUTE53_ZONES + (CLOUDFLARE_ZONE,):
-        # One zone's certificate is ECDSA, as many CloudFront certificates are: an audit that lists only
-        # ListCertificates' default key types (RSA) does not see it.
-        certs[zone] = certificate(acm, zone, ["*." + zone],
-                                  key_algorithm="EC_prime256v1" if zone == ROUTE53_ZONES[1] else "RSA_2048")
+    for account in owners[1:]:
+        # The other accounts: a certificate for up to ten fleet zones each (ACM's default quota of names per
+        # certificate), their wildcards as subject alternative names.
+        cf_of[account] = clients.aws("cloudfront", account)
+        all_zones = zones + (CLOUDFLARE_ZONE,)
+        for start in range(0, len(all_zones), 10):
+            names = ["*." + zone for zone in all_zones[start:start + 10]]
+            arn = certificate(clients.aws("acm", account), names[0], names[1:])
+            certs.update(((account, zone), arn) for zone in all_zones[start:start + 10])
+    for account in owners[:1]:
+        account_acm = acm
+        for zone in zones + (CLOUDFLARE_ZONE,):
+            # One zone's certificate is ECDSA, as many CloudFront certificates are: an audit that lists only
+            # ListCertificates' default key types (RSA) does not see it.
+            certs[account, zone] = certificate(
+                account_acm, zone, ["*." + zone],
+                key_algorithm="EC_prime256v1" if zone == ROUTE53_ZONES[1] else "RSA_2048")
     shop_cert = certificate(acm, "shop.fleet-b.example", ["*.shop.fleet-b.example"])
     planted = {kind: [] for kind in ("dangling_cname", "dns_points_elsewhere", "alias_without_dns",
                                      "proxied_in_front", "overlapping_holders", "disabled_holder", "leftover_txt")}
@@ -68,11 +114,12 @@ def build_fleet(clients, distributions=1000, aliases_per_distribution=3, tenants
     dists = []
     for i in range(distributions):
         # Every alias of one distribution lives in one zone, so one wildcard certificate covers them.
-        zone = _zone_of(i, distributions)
+        zone = _zone_of(i, distributions, zones, at_cloudflare)
+        account = owners[i % len(owners)]
         own = ["s%d-%d.%s" % (i, k, zone) for k in range(aliases_per_distribution)]
-        dist = create_distribution(cloudfront, "fleet-%d" % i, aliases=own, cert_arn=certs[zone],
+        dist = create_distribution(cf_of[account], "fleet-%d" % i, aliases=own, cert_arn=certs[account, zone],
                                    comment="fleet %d" % i, enabled=i not in disabled)
-        dist.update(aliases=own, zone=zone, index=i)
+        dist.update(aliases=own, zone=zone, index=i, account=account)
         dists.append(dist)
     for i in sorted(disabled):
         planted["disabled_holder"].append(dists[i]["aliases"][0])
@@ -88,8 +135,8 @@ def build_fleet(clients, distributions=1000, aliases_per_distribution=3, tenants
     partners = [create_distribution(other_cf, "partner-%d" % k, aliases=["partner%d.%s" % (k, ROUTE53_ZONES[0])],
                                     cert_arn=other_cert) for k in range(3)]
 
-    zone_ids = dict((zone, hosted_zone(route53, zone)) for zone in ROUTE53_ZONES)
-    changes = dict((zone, []) for zone in ROUTE53_ZONES)
+    zone_ids = dict((zone, hosted_zone(route53, zone)) for zone in zones)
+    changes = dict((zone, []) for zone in zones)
     cf_records = []
     without_dns = set()
     elsewhere = {}
@@ -133,10 +180,11 @@ def build_fleet(clients, distributions=1000, aliases_per_distribution=3, tenants
             "Name": name, "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": '"%s"' % dist["domain_name"]}]}})
         planted["leftover_txt"].append(name)
 
-    # Fill each Route 53 zone with unrelated records (origins, mail) up to a third of 3,000 records.
-    target_total = max(3000 * distributions // 1000, 60)
-    for index, zone in enumerate(ROUTE53_ZONES):
-        filler = max(target_total // 3 - len(changes[zone]) - 2, 0)
+    # Fill each Route 53 zone with unrelated records (origins, mail) up to its share of 3,000 records
+    # (of route53_records).
+    target_total = max(3000 * distributions // 1000, 60) if route53_records is None else route53_records
+    for index, zone in enumerate(zones):
+        filler = max(target_total // len(zones) - len(changes[zone]) - 2, 0)
         for k in range(filler):
             changes[zone].append({"Action": "CREATE", "ResourceRecordSet": {
                 "Name": "host%d.%s" % (k, zone), "Type": "A", "TTL": 300,
@@ -153,20 +201,29 @@ def build_fleet(clients, distributions=1000, aliases_per_distribution=3, tenants
             planted["proxied_in_front"].append(record["name"])
         clients.cloudflare("POST", "/zones/%s/dns_records" % zone["id"], record)
 
-    route53_records = sum(len(c) for c in changes.values()) + 2 * len(ROUTE53_ZONES)
+    built_route53_records = sum(len(c) for c in changes.values()) + 2 * len(zones)
     built_tenants = _build_tenants(clients, tenants) if tenants else None
     return {
         "scenario": "fleet",
-        "accounts": {ACCOUNT_1: distributions + 2, ACCOUNT_2: len(partners)},
+        "accounts": _per_account(dists, owners, partners),
         "distributions": distributions + 2 + len(partners),
         "aliases": distributions * aliases_per_distribution + 2 + len(partners),
-        "route53_zones": list(ROUTE53_ZONES),
-        "route53_records": route53_records,
+        "route53_zones": list(zones),
+        "route53_records": built_route53_records,
         "cloudflare_zone": CLOUDFLARE_ZONE,
         "cloudflare_records": len(cf_records),
         "planted": planted,
         "tenants": built_tenants,
     }
+
+
+def _per_account(dists, owners, partners):
+    counts = dict((account, 0) for account in owners)
+    for dist in dists:
+        counts[dist["account"]] += 1
+    counts[ACCOUNT_1] = counts.get(ACCOUNT_1, 0) + 2  # the two overlapping ones
+    counts[ACCOUNT_2] = counts.get(ACCOUNT_2, 0) + len(partners)
+    return counts
 
 
 def _build_tenants(clients, count):

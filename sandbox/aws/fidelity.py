@@ -47,8 +47,8 @@ import dns.query
 import dns.rdatatype
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from moto.acm.models import AWSValidationException, acm_backends
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from moto.acm.models import AWSValidationException, CertBundle, acm_backends
 from moto.acm.responses import AWSCertificateManagerResponse
 from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudfront.exceptions import InvalidIfMatchVersion, NoSuchDistribution
@@ -89,6 +89,8 @@ def install(ctx):
     _wrap(ViewerCertificate, "__init__", _viewer_certificate_init)
     _wrap(AWSCertificateManagerResponse, "list_certificates", _list_certificates_response)
     _wrap(AWSCertificateManagerResponse, "request_certificate", _request_certificate_response)
+    _wrap(CertBundle, "validate_pk", _validate_pk)
+    rsa.generate_private_key = _generate_rsa_key(rsa.generate_private_key)
     _wrap(Distribution, "__init__", _aws_like_ids)
     _wrap(CloudFrontBackend, "create_distribution_with_tags", _create_distribution)
     _wrap(CloudFrontBackend, "update_distribution", _update_distribution)
@@ -101,7 +103,28 @@ def install(ctx):
     Route53.list_hosted_zones_by_name = _list_hosted_zones_by_name_response
     from . import tenants
     tenants.install(ctx)
+    _follow_changes(CloudFrontBackend)
     after_reset()
+
+
+# The backend methods that only read, or that keep the index themselves (create_distribution_with_tags).
+_READ_PREFIXES = ("get_", "list_", "describe_", "iter_", "_")
+_INDEX_KEEPERS = frozenset(["create_distribution", "create_distribution_with_tags"])
+
+
+def _follow_changes(cls):
+    """Every other public method of the backend may change distributions: the index starts again after it."""
+    for name in dir(cls):
+        if name.startswith(_READ_PREFIXES) or name in _INDEX_KEEPERS or not callable(getattr(cls, name, None)):
+            continue
+        _wrap(cls, name, _changing)
+
+
+def _changing(original, self, *args, **kwargs):
+    try:
+        return original(self, *args, **kwargs)
+    finally:
+        _changed()
 
 
 def after_reset():
@@ -110,6 +133,7 @@ def after_reset():
         "cloudfront::distribution", {"progression": "time", "seconds": _CTX.deploy_seconds})
     _RELEASED.clear()
     _DNS_CHECK_CACHE.clear()
+    _changed()
 
 
 def _wrap(cls, name, replacement):
@@ -138,7 +162,10 @@ def aliases_of(dist):
 
 
 def _set_aliases(dist, aliases):
-    dist.distribution_config.Aliases = {"Quantity": len(aliases), "Items": list(aliases)} if aliases else {"Quantity": 0}
+    try:
+        dist.distribution_config.Aliases = {"Quantity": len(aliases), "Items": list(aliases)} if aliases else {"Quantity": 0}
+    finally:
+        _changed()
 
 
 def _touch(dist):
@@ -148,11 +175,52 @@ def _touch(dist):
     dist._time_progressed = datetime.datetime.now()
 
 
+# Who holds which alias and which distribution has which domain, for every account: a scan of every
+# distribution per question made building a fleet of thousands quadratic. The index follows the state by a
+# generation number that every change to distributions bumps (the backend's mutating methods, _set_aliases,
+# a reset); a created distribution is added in place. Answers are the scan's, in the scan's order.
+_INDEX_LOCK = threading.RLock()
+_INDEX = {"generation": -1, "aliases": {}, "domains": {}}
+_GENERATION = [0]
+
+
+def _changed():
+    with _INDEX_LOCK:
+        _GENERATION[0] += 1
+
+
+def _index():
+    with _INDEX_LOCK:
+        if _INDEX["generation"] != _GENERATION[0]:
+            generation, aliases, domains = _GENERATION[0], {}, {}
+            for account_id, backend in _backends():
+                for dist in list(backend.distributions.values()):
+                    domains.setdefault(dist.domain_name, (account_id, dist))
+                    for alias in aliases_of(dist):
+                        aliases.setdefault(alias, []).append((account_id, dist))
+            _INDEX.update(generation=generation, aliases=aliases, domains=domains)
+        return _INDEX
+
+
+def _indexed_create(account_id, dist):
+    """A distribution was just created: add it to the index (a name someone else has too: index again,
+    so that the order of several entries stays the scan's)."""
+    with _INDEX_LOCK:
+        if _INDEX["generation"] != _GENERATION[0]:
+            return
+        aliases = aliases_of(dist)
+        if dist.domain_name in _INDEX["domains"] or any(a in _INDEX["aliases"] for a in aliases):
+            _GENERATION[0] += 1
+            return
+        _INDEX["domains"][dist.domain_name] = (account_id, dist)
+        for alias in aliases:
+            _INDEX["aliases"][alias] = [(account_id, dist)]
+
+
 def _holder_of(alias, except_id=None):
-    for account_id, backend in _backends():
-        for dist in list(backend.distributions.values()):
-            if dist.distribution_id != except_id and alias in aliases_of(dist):
-                return account_id, dist
+    for account_id, dist in _index()["aliases"].get(alias, ()):
+        if dist.distribution_id != except_id:
+            return account_id, dist
     return None
 
 
@@ -165,11 +233,7 @@ def _other_holder(alias, except_id=None):
 
 
 def _distribution_by_domain(domain):
-    for account_id, backend in _backends():
-        for dist in list(backend.distributions.values()):
-            if dist.domain_name == domain:
-                return account_id, dist
-    return None
+    return _index()["domains"].get(domain)
 
 
 def _dns_values(name, rdtype):
@@ -296,6 +360,7 @@ def _create_distribution(original, backend, distribution_config, tags):
     _check_aliases(backend.account_id, aliases, distribution_config.get("ViewerCertificate"))
     _check_not_taken(aliases)
     dist, location, unused = original(backend, distribution_config, tags)
+    _indexed_create(backend.account_id, dist)
     _touch(dist)
     return dist, location, dist.etag
 
@@ -764,13 +829,43 @@ def _request_certificate_response(original, self):
         raise AWSValidationException(
             "KeyAlgorithm %s is not supported for a requested certificate; use one of %s (the others are for "
             "imported certificates only)." % (algorithm, ", ".join(REQUESTABLE_KEY_ALGORITHMS)))
-    result = original(self)
+    _OWN_KEYS.trusted = True
+    try:
+        result = original(self)
+    finally:
+        _OWN_KEYS.trusted = False
     curve = REQUESTABLE_KEY_ALGORITHMS[algorithm]
     if curve is not None:
         bundle = self.acm_backend.get_certificate(result.result["CertificateArn"])
         if bundle.describe()["Certificate"]["KeyAlgorithm"] != algorithm:  # not an idempotent repeat
             _rekey(bundle, curve())
     return result
+
+
+# A requested certificate's private key never leaves ACM, so the sandbox gives every requested certificate of
+# one process the same RSA key pair (the certificates themselves, names, serials and ARNs, are each their own),
+# and a key moto has just made needs no consistency check: generating and checking a 2048-bit key costs about
+# a second on a busy machine, which made the fleet's hundred certificates take minutes. Imported keys
+# (ImportCertificate) are still checked in full.
+_OWN_KEYS = threading.local()
+_REQUESTED_RSA_KEY = []
+
+
+def _generate_rsa_key(original):
+    def generate_private_key(public_exponent, key_size, backend=None):
+        if not getattr(_OWN_KEYS, "trusted", False) or (public_exponent, key_size) != (65537, 2048):
+            return original(public_exponent, key_size, backend)
+        with _INDEX_LOCK:
+            if not _REQUESTED_RSA_KEY:
+                _REQUESTED_RSA_KEY.append(original(public_exponent, key_size, backend))
+            return _REQUESTED_RSA_KEY[0]
+    return generate_private_key
+
+
+def _validate_pk(original, bundle):
+    if getattr(_OWN_KEYS, "trusted", False):
+        return serialization.load_pem_private_key(bundle.key, password=None, unsafe_skip_rsa_key_validation=True)
+    return original(bundle)
 
 
 def _rekey(bundle, curve):

@@ -346,3 +346,28 @@ def test_down_stops_every_process_and_keeps_the_state_dir(tmp_path):
         run_cli("down", state_dir=state_dir)  # a second down finds nothing to stop and says so
     finally:
         stop_leftovers(pids)
+
+
+def test_up_with_more_accounts_lists_each_and_keeps_them_apart(tmp_path):
+    """``up --accounts N`` (default 2, as SANDBOX.md's "at least two AWS accounts, selected by their access keys"):
+    endpoints.json lists N accounts with stable ids and keys of their own, and each key reaches its own account."""
+    state_dir = str(tmp_path / "eleven-accounts")
+    run_cli("up", "--accounts", "11", state_dir=state_dir)
+    started = Started(state_dir)
+    try:
+        accounts = started.endpoints["aws"]["accounts"]
+        expected = [str(n) * 12 for n in range(1, 10)] + ["900000000010", "900000000011"]
+        assert sorted(accounts) == sorted(expected)
+        assert list(accounts)[:2] == list(ACCOUNTS)
+        assert len({c["access_key_id"] for c in accounts.values()}) == 11
+        last = "900000000011"
+        cert = started.aws("acm", last).request_certificate(DomainName="www.example.com")["CertificateArn"]
+        dist = create_distribution(started.aws("cloudfront", last), "eleventh", aliases=["www.example.com"],
+                                   cert_arn=cert)
+        listed = {a: [d["Id"] for d in started.aws("cloudfront", a).list_distributions()["DistributionList"]
+                      .get("Items", [])] for a in (ACCOUNTS[0], "999999999999", last)}
+        assert listed == {ACCOUNTS[0]: [], "999999999999": [], last: [dist["id"]]}
+        assert started.aws("sts", last).get_caller_identity()["Account"] == last
+    finally:
+        run_cli("down", state_dir=state_dir)
+        stop_leftovers(started.pids.values())
