@@ -40,7 +40,11 @@ def remediation_batches(plans, step, created_by=None, repointed=None, handed_ove
         raise AnsibleFilterError(str(exc))
 
 
-DNS_PROVIDERS = ("route53", "cloudflare", "rfc2136")
+def _dns_providers():
+    """The registered DNS providers' names (the registry imports every provider's client: only when asked)."""
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS
+
+    return PROVIDERS
 
 
 def _given(value):
@@ -59,18 +63,18 @@ def remediation_dns_options(dns=None, cloudflare_api_token=None, cloudflare_base
     if not isinstance(rfc2136 if rfc2136 is not None else {}, dict):
         raise AnsibleFilterError("cname_remediation_rfc2136 must be a mapping (server, port, key_name, key_secret, "
                                  "key_algorithm), not %r" % (rfc2136,))
-    options = {
-        "route53": {},
-        "cloudflare": {"api_token": cloudflare_api_token, "base_url": cloudflare_base_url},
-        "rfc2136": dict(rfc2136 or {}),
-    }
+    dns_providers = _dns_providers()
+    options = dict((name, {}) for name in dns_providers)
+    # The older variables, for the providers they were made for.
+    options["cloudflare"] = {"api_token": cloudflare_api_token, "base_url": cloudflare_base_url}
+    options["rfc2136"] = dict(rfc2136 or {})
     provider = dns.pop("provider", None)
-    if provider is not None and provider not in DNS_PROVIDERS:
+    if provider is not None and provider not in dns_providers:
         raise AnsibleFilterError("cname_remediation_dns: unknown provider %r; choose one of %s"
-                                 % (provider, ", ".join(DNS_PROVIDERS)))
-    if dns and provider not in DNS_PROVIDERS:
+                                 % (provider, ", ".join(dns_providers)))
+    if dns and provider not in dns_providers:
         raise AnsibleFilterError("cname_remediation_dns needs provider: %s, to say whose options %s %s"
-                                 % (" | ".join(DNS_PROVIDERS), "these are:" if len(dns) > 1 else "this is:",
+                                 % (" | ".join(dns_providers), "these are:" if len(dns) > 1 else "this is:",
                                     ", ".join(sorted(dns))))
     if provider:
         options[provider].update(dict((key, value) for key, value in dns.items() if _given(value)))

@@ -152,3 +152,13 @@ def test_the_dns_mapping_wins_for_its_provider_and_leaves_the_others_alone():
 def test_a_dns_mapping_that_does_not_say_whose_options_it_holds_is_refused(dns, words):
     with pytest.raises(AnsibleFilterError, match=words.replace("|", "\\|")):
         FILTERS["remediation_dns_options"](dns)
+
+
+def test_every_registered_provider_gets_its_mapping(monkeypatch):
+    """A provider added by the recipe (its file, fragment and registry line) reaches the role with no role change."""
+    from ansible_collections.aliasguard.cloudfront.plugins.filter import remediation
+
+    monkeypatch.setattr(remediation, "_dns_providers", lambda: ("route53", "cloudflare", "rfc2136", "newdns"))
+    options = FILTERS["remediation_dns_options"]({"provider": "newdns", "api_key": "k", "zone_view": OMITTED})
+    assert options["newdns"] == {"api_key": "k"}
+    assert options["route53"] == {} and options["rfc2136"] == {}

@@ -426,7 +426,7 @@ def test_chase_with_one_server_down_still_uses_the_others_answer(authority):
     records = {("www.example.com", "CNAME"): ["d111111abcdef8.cloudfront.net."]}
     up = authority(["example.com"], records)
     down = authority(["example.com"], records, silent=True)
-    resolver = resolver_for(up, down, timeout=0.2, retries=0)
+    resolver = resolver_for(up, down, timeout=1.0, retries=0)
     hops = resolver.chase("www.example.com")
     assert hops[0]["cname"] == "d111111abcdef8.cloudfront.net"
     errors = [s for s in hops[0]["servers"] if "error" in s]
@@ -523,7 +523,7 @@ def test_a_nameserver_given_by_name_is_asked_at_its_address(server):
 
 def test_zone_for_uses_the_next_address_when_one_does_not_answer(server, authority):
     silent = authority(["example.com"], {}, silent=True)
-    resolver = AuthoritativeResolver([silent.address, server.address], timeout=0.3, retries=0)
+    resolver = AuthoritativeResolver([silent.address, server.address], timeout=1.0, retries=0)
     assert resolver.zone_for("www.example.com") == "example.com"
 
 
