@@ -663,7 +663,7 @@ READ_INPUT = "Read the aliases to remediate"
 
 @pytest.mark.parametrize("bad, refused_by, message", [
     ({"strategy": "sideways"}, ARGUMENT_SPEC, "sideways"),
-    ({"dns_provider": "godaddy"}, ARGUMENT_SPEC, "godaddy"),
+    ({"dns_provider": "godaddy"}, READ_INPUT, "godaddy"),  # any registered provider: checked by the filter
     ({"verify_timeout": "soon"}, ARGUMENT_SPEC, "soon"),
     ({"target_distribution_id": ""}, READ_INPUT, "target_distribution_id is missing"),
     ({"alias": "", "aliases": [{"alias": "www.example.com", "target": "E2ABCDEF012345"}]}, READ_INPUT, "unknown key"),
