@@ -238,8 +238,8 @@ def render(runs):
         for action in every:
             used = [case for case, actions in cases.items() if action in actions]
             called = ", ".join(sorted(operations[action]))
-            lines.append("| `%s` | %s | %s |" % (action, called, "all" if len(used) == len(cases)
-                                                     else ", ".join(used)))
+            where = "all" if len(used) == len(cases) else ", ".join(used)
+            lines.append("| `%s` | %s | %s |" % (action, called, where))
         lines.append("")
     files["ACTIONS.md"] = "\n".join(lines)
     return files

@@ -95,7 +95,7 @@ def test_with_the_seed_situation_it_remediates_first_then_deploys(sandbox):
     situation = Situation.build(sandbox, "seed-409")
     assert situation.info["error"]["code"] == "CNAMEAlreadyExists"
 
-    run, requests, unused = deploy(sandbox, situation, [situation.alias])
+    run, requests = deploy(sandbox, situation, [situation.alias])
     assert_ok(run)
     tasks = [r["task"] for r in run.results]
     assert tasks.index(ROLE + "Step 3: move aliases in one step (AssociateAlias)") < tasks.index(DEPLOY_TASKS[0])
@@ -110,7 +110,7 @@ def test_with_the_seed_situation_it_remediates_first_then_deploys(sandbox):
     assert_txt_gone(sandbox, situation)
 
     # Deploying again is the no-op case.
-    again, requests, unused = deploy(sandbox, situation, [situation.alias])
+    again, requests = deploy(sandbox, situation, [situation.alias])
     assert_ok(again)
     assert [r["task"] for r in again.results if r["result"].get("changed")] == []
     assert mutating(requests) == []
