@@ -367,15 +367,21 @@ def main():
         results["remediation"] = remediation(state_dir, endpoints, args.remediation_aliases, work)
     finally:
         cli.down(state_dir)
-    out_dir = os.path.join(ROOT, "benchmarks", "results")
-    os.makedirs(out_dir, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = os.path.join(out_dir, "bench-%s.json" % stamp)
-    with open(path, "w") as fh:
-        json.dump(results, fh, indent=2)
+    path = write_results(results, "bench")
     print(markdown(results, args))
     print("\nresults: %s" % path)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def write_results(results, prefix):
+    """benchmarks/results/<prefix>-<UTC time>.json; returns its path."""
+    out_dir = os.path.join(ROOT, "benchmarks", "results")
+    os.makedirs(out_dir, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = os.path.join(out_dir, "%s-%s.json" % (prefix, stamp))
+    with open(path, "w") as fh:
+        json.dump(results, fh, indent=2)
+    return path
 
 
 def scale_main(args):
@@ -389,12 +395,7 @@ def scale_main(args):
     results.update(date=datetime.datetime.now(datetime.timezone.utc).isoformat(), quick=bool(args.quick),
                    machine={"cpus": os.cpu_count(), "python": sys.version.split()[0]},
                    baseline_at_1000_committed=committed_baseline_ratio())
-    out_dir = os.path.join(ROOT, "benchmarks", "results")
-    os.makedirs(out_dir, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = os.path.join(out_dir, "scale-%s.json" % stamp)
-    with open(path, "w") as fh:
-        json.dump(results, fh, indent=2)
+    path = write_results(results, "scale")
     print(table)
     print("\nratios:")
     for point in results["points"]:
@@ -409,9 +410,9 @@ def scale_main(args):
           "requests x%s" % (ratio.get("wall_time"), ratio.get("requests")))
     print("scale series: %.0fs; results: %s" % (time.monotonic() - started, path), flush=True)
     failed = [p["name"] for p in results["points"] if p["returncode"] != 0]
-    inclusion = os.path.join(ROOT, "benchmarks", "inclusion.py")
-    if args.quick and os.path.exists(inclusion):
+    if args.quick:
         print("\n== benchmarks/inclusion.py --quick", flush=True)
+        inclusion = os.path.join(ROOT, "benchmarks", "inclusion.py")
         if subprocess.call([sys.executable, inclusion, "--quick"], cwd=ROOT) != 0:
             failed.append("benchmarks/inclusion.py --quick")
     if failed:

@@ -426,14 +426,9 @@ class GoogleDnsProvider(DnsProvider):
         """The Cloud DNS change for a list of Change values: the sets read, deleted exactly; the new ones added."""
         deletions, additions = [], []
         for change in changes:
-            before = dict((r.key, r) for r in change.before)
-            after = dict((r.key, r) for r in change.after)
-            for key, record_set in sorted(before.items()):
-                if not record_set.same_data(after.get(key)):
-                    deletions.append(_exact(record_set.ref) if record_set.ref else _to_api(record_set))
-            for key, record_set in sorted(after.items()):
-                if not record_set.same_data(before.get(key)):
-                    additions.append(_to_api(record_set))
+            deletions.extend(_exact(record_set.ref) if record_set.ref else _to_api(record_set)
+                             for record_set in change.removed())
+            additions.extend(_to_api(record_set) for record_set in change.added())
         body = {}
         if additions:
             body["additions"] = additions

@@ -27,7 +27,6 @@ from typing import Any, Dict, List, Optional
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsConnection, aws_argument_spec
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import AuthoritativeResolver, ResolverError
 
 # The options of the dns_lookup doc fragment: where DNS is asked, and how long one answer may take.
 DNS_LOOKUP_SPEC = dict(
@@ -79,8 +78,14 @@ class AliasguardModule(AnsibleModule):
             self._aws_connection = connection
         return self._aws_connection
 
-    def resolver(self) -> AuthoritativeResolver:
+    def resolver(self) -> Any:
         """The resolver the dns_lookup options ask for; the module fails, saying why, when it cannot be made."""
+        # Imported here: the modules that ask no DNS question do not load dnspython on their way up.
+        from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import (
+            AuthoritativeResolver,
+            ResolverError,
+        )
+
         try:
             return AuthoritativeResolver(self.params["nameservers"], timeout=self.params["dns_timeout"])
         except ResolverError as exc:

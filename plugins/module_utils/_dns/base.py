@@ -60,6 +60,18 @@ class Change:
         # What reading the records back after the write showed, for providers that do (Cloudflare).
         self.read_back = None
 
+    def removed(self) -> List[Any]:
+        """The sets as read that the change takes away or replaces, by key: what a provider deletes."""
+        after = dict((r.key, r) for r in self.after)
+        before = dict((r.key, r) for r in self.before)
+        return [record_set for key, record_set in sorted(before.items()) if not record_set.same_data(after.get(key))]
+
+    def added(self) -> List[Any]:
+        """The sets the change puts in place of the ones read, by key: what a provider creates."""
+        after = dict((r.key, r) for r in self.after)
+        before = dict((r.key, r) for r in self.before)
+        return [record_set for key, record_set in sorted(after.items()) if not record_set.same_data(before.get(key))]
+
     @property
     def is_noop(self) -> bool:
         if len(self.before) != len(self.after):

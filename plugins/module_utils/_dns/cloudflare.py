@@ -557,15 +557,11 @@ def _operations(change):
     over is deleted or posted. Cloudflare runs deletes, patches, puts and posts in that order in one
     transaction, so the name is never empty and a CNAME never meets the records it replaces.
     """
-    before = dict((r.key, r) for r in change.before)
-    after = dict((r.key, r) for r in change.after)
     old, new = [], []
-    for key, record_set in sorted(before.items()):
-        if not record_set.same_data(after.get(key)):
-            old.extend(record_set.ref or [])
-    for key, record_set in sorted(after.items()):
-        if not record_set.same_data(before.get(key)):
-            new.extend(_bodies(record_set))
+    for record_set in change.removed():
+        old.extend(record_set.ref or [])
+    for record_set in change.added():
+        new.extend(_bodies(record_set))
     pairs = []
 
     def pair(match):

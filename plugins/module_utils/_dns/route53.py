@@ -200,14 +200,10 @@ class Route53Provider(DnsProvider):
         """The change batch for a list of Change values (DELETE exactly as read, then CREATE)."""
         deletes, creates = [], []
         for change in changes:
-            after = dict((r.key, r) for r in change.after)
-            before = dict((r.key, r) for r in change.before)
-            for key, record_set in sorted(before.items()):
-                if not record_set.same_data(after.get(key)):
-                    deletes.append({"Action": "DELETE", "ResourceRecordSet": record_set.ref or self._to_api(record_set)})
-            for key, record_set in sorted(after.items()):
-                if not record_set.same_data(before.get(key)):
-                    creates.append({"Action": "CREATE", "ResourceRecordSet": self._to_api(record_set)})
+            deletes.extend({"Action": "DELETE", "ResourceRecordSet": record_set.ref or self._to_api(record_set)}
+                           for record_set in change.removed())
+            creates.extend({"Action": "CREATE", "ResourceRecordSet": self._to_api(record_set)}
+                           for record_set in change.added())
         return deletes + creates
 
     def apply(self, zone, changes):

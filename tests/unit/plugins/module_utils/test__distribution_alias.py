@@ -16,6 +16,7 @@ import pytest
 boto3 = pytest.importorskip("boto3")
 from botocore.stub import Stubber  # noqa: E402
 
+from ansible_collections.aliasguard.cloudfront.tests.unit.plugins.module_utils.fakes import Clock  # noqa: E402
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import (  # noqa: E402
     AliasError,
     AliasOutcome,
@@ -181,24 +182,11 @@ def associated(stubber, alias="www.example.com"):
     stubber.add_response("associate_alias", {}, {"TargetDistributionId": DIST, "Alias": alias})
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_move_asks_again_while_cloudfront_does_not_see_the_txt_record(client, stubber):
     txt_not_seen(stubber)
     txt_not_seen(stubber)
     associated(stubber)
-    clock = FakeClock()
+    clock = Clock()
 
     moved = apply_moves(client, move_plan("www.example.com"), txt_wait_timeout=120, sleep=clock.sleep, clock=clock)
 
@@ -209,7 +197,7 @@ def test_move_asks_again_while_cloudfront_does_not_see_the_txt_record(client, st
 def test_move_gives_up_after_txt_wait_timeout_saying_how_long_it_waited(client, stubber):
     for unused in range(4):
         txt_not_seen(stubber)
-    clock = FakeClock()
+    clock = Clock()
 
     with pytest.raises(AliasError) as caught:
         apply_moves(client, move_plan("www.example.com"), txt_wait_timeout=10, sleep=clock.sleep, clock=clock)
@@ -223,7 +211,7 @@ def test_move_gives_up_after_txt_wait_timeout_saying_how_long_it_waited(client, 
 
 def test_move_with_txt_wait_timeout_0_asks_once(client, stubber):
     txt_not_seen(stubber)
-    clock = FakeClock()
+    clock = Clock()
 
     with pytest.raises(AliasError) as caught:
         apply_moves(client, move_plan("www.example.com"), txt_wait_timeout=0, sleep=clock.sleep, clock=clock)
@@ -235,7 +223,7 @@ def test_move_with_txt_wait_timeout_0_asks_once(client, stubber):
 def test_other_refusals_of_a_move_are_not_asked_again(client, stubber):
     stubber.add_client_error("associate_alias", service_error_code="IllegalUpdate", http_status_code=400,
                              service_message="The alias is associated with an enabled distribution in another account")
-    clock = FakeClock()
+    clock = Clock()
 
     with pytest.raises(AliasError, match="IllegalUpdate"):
         apply_moves(client, move_plan("www.example.com"), txt_wait_timeout=120, sleep=clock.sleep, clock=clock)
@@ -350,7 +338,7 @@ def test_a_handover_waits_for_the_holders_release_then_adds_at_once(client, stub
     cname_taken(stubber)                                          # the release is a moment behind
     read(stubber, DIST, target_cfg, "T1")
     write(stubber, DIST, updated(target_cfg, ["www.example.com"]), "T1")
-    clock = FakeClock()
+    clock = Clock()
     handover = Handover()
 
     outcome = apply_handover(client, plan_for(target_cfg, [A("www.example.com")]), [A("www.example.com")], [OLD],
@@ -377,7 +365,7 @@ def test_a_handover_that_runs_out_of_time_gives_the_alias_back(client, stubber):
     stubber.add_response("list_domain_conflicts", {"DomainConflicts": []})
     read(stubber, OLD, updated(holder_cfg, []), "H2")             # given back: the holder takes it again
     write(stubber, OLD, holder_cfg, "H2")
-    clock = FakeClock()
+    clock = Clock()
     handover = Handover()
     plan = plan_for(target_cfg, [A("www.example.com")])
 
@@ -401,7 +389,7 @@ def test_a_handover_that_cannot_give_back_says_nobody_holds_the_name(client, stu
     status(stubber, OLD, "InProgress")
     read(stubber, OLD, updated(holder_cfg, []), "H2")
     cname_taken(stubber, dns_form=True)                           # DNS points at the target now
-    clock = FakeClock()
+    clock = Clock()
     handover = Handover()
 
     with pytest.raises(AliasError) as caught:

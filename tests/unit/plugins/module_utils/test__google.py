@@ -20,6 +20,7 @@ import pytest
 from ansible.module_utils.six.moves.urllib.error import HTTPError
 from ansible.module_utils.six.moves.urllib.parse import parse_qs, urlsplit
 
+from ansible_collections.aliasguard.cloudfront.tests.unit.plugins.module_utils.fakes import Clock, JsonResponse  # noqa: E402
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _google
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import (
     Change,
@@ -58,32 +59,7 @@ class Api:
         if isinstance(answer, tuple):
             status, payload = answer
             raise HTTPError(url, status, "error", {}, io.BytesIO(json.dumps(payload).encode()))
-        return _Response(answer)
-
-
-class _Response:
-    def __init__(self, payload):
-        self._body = json.dumps(payload).encode()
-        self.headers = {"Content-Type": "application/json"}
-
-    def read(self):
-        return self._body
-
-    def getcode(self):
-        return 200
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+        return JsonResponse(answer)
 
 
 def provider(monkeypatch, api, max_wait=300, managed_zone=None):

@@ -17,6 +17,7 @@ import pytest
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError
 
+from ansible_collections.aliasguard.cloudfront.tests.unit.plugins.module_utils.fakes import Clock, JsonResponse  # noqa: E402
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import cloudflare as _cloudflare
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import DnsError
 
@@ -34,35 +35,11 @@ class Answers:
         self.calls += 1
         answer = self.answers.pop(0)
         if isinstance(answer, dict):
-            return _Response(answer)
+            return JsonResponse(answer)
         status, retry_after = answer
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
         body = json.dumps({"success": False, "errors": [{"code": 971, "message": "Please wait"}], "result": None})
         raise HTTPError(url, status, "Too Many Requests", headers, io.BytesIO(body.encode()))
-
-
-class _Response:
-    def __init__(self, envelope):
-        self._body = json.dumps(envelope).encode()
-
-    def read(self):
-        return self._body
-
-    def getcode(self):
-        return 200
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def client(monkeypatch, answers, max_wait=300):
