@@ -730,22 +730,28 @@ def _written_records(register):
             if _written(result, record)]
 
 
-def _is_txt_record_of(plan, record):
-    """Whether ``record`` (a dns_cname_repoint result entry) is the TXT record that moving ``plan``'s alias needs.
+def _txt_record_keys(plan, zones):
+    """The keys under which a dns_cname_repoint result entry is the TXT record that moving ``plan``'s alias needs.
 
-    The name comes from Alias.txt_challenge_name in the zone the module wrote to; results without a zone are
-    matched against the names the rule gives with and without the alias at a zone apex.
+    A key is (the zone the module wrote to, the record's name): the name comes from Alias.txt_challenge_name in
+    that zone; results without a zone (None) match the names the rule gives with and without the alias at a zone
+    apex; a name the user gave (txt_record_name) matches in any zone, under ("override", name).
     """
     if plan.get("txt_record_override"):
-        return record["name"] == plan["txt_record_name"]
+        return [("override", plan["txt_record_name"])]
     alias = Alias.parse(plan["alias"])
-    if record.get("zone"):
-        return record["name"] == alias.txt_challenge_name(record["zone"])
-    return record["name"] in (plan["txt_record_name"], alias.txt_challenge_name(), alias.txt_challenge_name(alias.name))
+    keys = []
+    for zone in zones:
+        if zone:
+            keys.append((zone, alias.txt_challenge_name(zone)))
+        else:
+            keys.extend((None, name) for name in (plan["txt_record_name"], alias.txt_challenge_name(),
+                                                  alias.txt_challenge_name(alias.name)))
+    return keys
 
 
 class _TxtOwners:
-    """Which plans each TXT record belongs to (``_is_txt_record_of``), found through an index of the names each
+    """Which plans each TXT record belongs to (``_txt_record_keys``), found through an index of the names each
     plan's record can have in the records' zones: one pass over the plans, not one per record (500 aliases
     would otherwise mean 250,000 comparisons, each parsing a name)."""
 
@@ -754,22 +760,8 @@ class _TxtOwners:
         self.index = {}
         zones = set(record.get("zone") or None for record in records)
         for position, plan in enumerate(self.plans):
-            if plan.get("txt_record_override"):
-                self._add(("override", plan["txt_record_name"]), position)
-                continue
-            alias = Alias.parse(plan["alias"])
-            for zone in zones:
-                if zone:
-                    self._add((zone, alias.txt_challenge_name(zone)), position)
-                else:
-                    names = (plan["txt_record_name"], alias.txt_challenge_name(), alias.txt_challenge_name(alias.name))
-                    for name in names:
-                        self._add((None, name), position)
-
-    def _add(self, key, position):
-        positions = self.index.setdefault(key, [])
-        if position not in positions:
-            positions.append(position)
+            for key in _txt_record_keys(plan, zones):
+                self.index.setdefault(key, []).append(position)
 
     def of(self, record):
         """The plans ``record`` is the TXT record of, in the plans' order."""
