@@ -18,10 +18,11 @@ with unrestricted credentials, and writes:
 
 The actions come from two sources that must agree, run by run: the ``resource_actions`` every module result
 carries (``service:Operation`` of every call, as amazon.aws reports them) and the sandbox's request log (one
-line per AWS request: service and operation); the script stops, writing nothing, when they do not. An API operation needs its own action and the extra ones the Service Authorization
-Reference lists for it (AssociateAlias: cloudfront:UpdateDistribution too; sandbox/aws/iam.py), and the
-action of the call the collection makes instead where that operation is not offered (ALTERNATIVES): which
-one a run makes depends on the botocore installed and the endpoint, so the policy must not.
+line per AWS request: service and operation); the script stops, writing nothing, when they do not. An API
+operation needs its own action and the extra ones the Service Authorization Reference lists for it
+(AssociateAlias: cloudfront:UpdateDistribution too; sandbox/aws/iam.py), and the action of the call the
+collection makes instead where that operation is not offered (ALTERNATIVES): which one a run makes depends
+on the botocore installed and the endpoint, so the policy must not.
 
 --check writes nothing and exits 1 when the committed files differ from what the runs produce.
 """

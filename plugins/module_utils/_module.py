@@ -32,6 +32,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsConnection, aws_argument_spec
 
+
 class RequestSource(Protocol):
     """Anything that counts its requests by service (a DNS provider, the Cloudflare client)."""
 

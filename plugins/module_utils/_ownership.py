@@ -62,7 +62,7 @@ class _Map:
         kind = {"distribution-tenant": "tenant", "connection-group": "connection_group"}.get(
             dist.get("resource_type") or "", "distribution")
         node: Json = {"kind": kind, "label": dist["id"], "account": account, "domain": dist["domain_name"],
-                "enabled": bool(dist.get("enabled", True))}
+                      "enabled": bool(dist.get("enabled", True))}
         if kind == "tenant":
             node.update(name=dist.get("name"), distribution=dist.get("distribution_id"),
                         connection_group=dist.get("connection_group_id"))
@@ -131,7 +131,7 @@ def ownership_map(inventories: Sequence[Json], dns_zones: Optional[Sequence[Json
         if record.name in rows:
             continue  # an alias A record and its AAAA twin are one name
         row: Json = {"name": record.name, "record": _record_text(record), "dns": drawing.target(target) if target else None,
-               "holder": holder, "also": drawing.also(record.name, holder), "findings": [], "state": "ok"}
+                     "holder": holder, "also": drawing.also(record.name, holder), "findings": [], "state": "ok"}
         holding = fleet.holder_of(record.name)
         pointed = fleet.by_domain.get(target) if target else None
         row["agrees"] = bool(holding is not None and pointed is not None and holding.reached_through(pointed[1]))

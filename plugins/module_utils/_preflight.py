@@ -184,7 +184,7 @@ class Planned:
 
     def to_result(self) -> Json:
         result: Json = {"alias": self.name, "resource": self.resource, "resource_type": self.resource_type,
-                  "action": self.action, "certificate": self.certificate.to_result()}
+                        "action": self.action, "certificate": self.certificate.to_result()}
         for key in ("distribution_id", "unknown", "replaces", "replace_order", "dns_provider", "dns_zone"):
             if getattr(self, key):
                 result[key] = getattr(self, key)
@@ -697,7 +697,7 @@ def _cfn_resource(values: TemplateValues, address: str, resource: Json, existing
     if resource.get("Condition"):
         notes.append("created only when the template's condition %s is true" % resource["Condition"])
     common: Json = dict(resource_type=TENANT if tenant else DISTRIBUTION, action=UPDATE if existing else CREATE,
-                  distribution_id=existing, certificate=certificate)
+                        distribution_id=existing, certificate=certificate)
     if names_node is None:
         return []
     items = names_node if isinstance(names_node, list) else None
@@ -975,8 +975,8 @@ class Check:
     def to_result(self) -> Json:
         planned = self.planned
         result: Json = {"alias": planned.name, "resource": planned.resource, "resource_type": planned.resource_type,
-                  "action": planned.action, "outcome": self.outcome, "reason": self.reason, "fix": self.fix,
-                  "certificate": planned.certificate.to_result()}
+                        "action": planned.action, "outcome": self.outcome, "reason": self.reason, "fix": self.fix,
+                        "certificate": planned.certificate.to_result()}
         if planned.alias is not None:
             result["alias_unicode"] = planned.alias.unicode
         if planned.distribution_id:

@@ -856,7 +856,7 @@ def describe_step(plan: Json, step: str) -> str:
 
 def _dns_text(dns_before: Json) -> str:
     return str(dns_before.get("points_to") or ", ".join(dns_before.get("values") or [])
-            or ("unreadable: %s" % dns_before["error"] if dns_before.get("error") else "no record"))
+               or ("unreadable: %s" % dns_before["error"] if dns_before.get("error") else "no record"))
 
 
 def _state_left(plan: Json, done: Sequence[str], handover: Optional[Json] = None) -> Tuple[str, List[str]]:

@@ -144,7 +144,7 @@ def test_audit_cost_is_within_ten_percent_of_the_lower_bound(fleet):
         assert sum(inventory["inventory"]["requests_by_operation"].values()) == inventory["inventory"]["requests_total"]
     zones = [r["result"] for r in run.results if r["task"] in ("Read the Cloudflare zones", "Transfer the RFC 2136 zones")]
     assert [z["requests"] for z in zones] == [{"cloudflare": zones[0]["requests_total"]},
-                                             {"rfc2136": zones[1]["requests_total"]}]
+                                              {"rfc2136": zones[1]["requests_total"]}]
     # List calls only, each paginated once: no per-alias call except the questions about holders.
     operations = set(r["operation"] for r in api)
     assert operations <= {"ListDistributions", "ListCertificates", "ListHostedZones", "ListResourceRecordSets",
