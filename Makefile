@@ -1,5 +1,5 @@
 # The two commands README.md opens with, and a few more for development.
-.PHONY: demo test bootstrap sanity units lint benchmarks benchmarks-quick soak iam-policy clean
+.PHONY: demo test bootstrap sanity units lint typecheck benchmarks benchmarks-quick soak iam-policy clean
 
 demo:
 	./scripts/demo.sh
@@ -18,6 +18,13 @@ sanity: bootstrap
 
 lint: bootstrap
 	ANSIBLE_COLLECTIONS_PATH="$$(cat .venv/.collections-path)" .venv/bin/ansible-lint --offline
+
+# mypy over plugins/module_utils and plugins/plugin_utils (mypy.ini), imported by their collection names from the
+# collections path the bootstrap links this tree onto. Not part of make test (yet).
+typecheck: bootstrap
+	MYPYPATH="$$(cat .venv/.collections-path)" .venv/bin/mypy --config-file mypy.ini --cache-dir .venv/.mypy_cache \
+		-p ansible_collections.aliasguard.cloudfront.plugins.module_utils \
+		-p ansible_collections.aliasguard.cloudfront.plugins.plugin_utils
 
 # The full benchmark (about 35 minutes); QUICK=1 (or make benchmarks-quick): the quick mode, under five
 # minutes, that prints the ratios (benchmarks/README.md).

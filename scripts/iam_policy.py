@@ -16,11 +16,13 @@ with unrestricted credentials, and writes:
   compares with what a run calls now;
 - docs/iam/ACTIONS.md: the same for a reader, with the API operation behind every action.
 
-The actions come from two sources that must agree: the ``resource_actions`` every module result carries
-(``service:Operation`` of every call, as amazon.aws reports them) and the sandbox's request log (one line per
-AWS request: service and operation). While no result carries ``resource_actions`` the log alone is used,
-and the script says so. An API operation needs its own action and the extra ones the Service Authorization
-Reference lists for it (AssociateAlias: cloudfront:UpdateDistribution too; sandbox/aws/iam.py).
+The actions come from two sources that must agree, run by run: the ``resource_actions`` every module result
+carries (``service:Operation`` of every call, as amazon.aws reports them) and the sandbox's request log (one
+line per AWS request: service and operation); the script stops, writing nothing, when they do not. An API
+operation needs its own action and the extra ones the Service Authorization Reference lists for it
+(AssociateAlias: cloudfront:UpdateDistribution too; sandbox/aws/iam.py), and the action of the call the
+collection makes instead where that operation is not offered (ALTERNATIVES): which one a run makes depends
+on the botocore installed and the endpoint, so the policy must not.
 
 --check writes nothing and exits 1 when the committed files differ from what the runs produce.
 """
@@ -61,9 +63,20 @@ REMEDIATION_CASES = [
 ]
 
 
+# Operations the collection asks in either form. Who holds a name: ListDomainConflicts where the installed
+# botocore (1.38.4 or later), the endpoint and the credentials offer it, else ListConflictingAliases
+# (_cloudfront.py, _audit_checks.HolderAsker, _preflight.py; the modules' docs say so). A policy made with
+# one botocore must work with the other, so a call of either needs both actions.
+ALTERNATIVES = {
+    ("cloudfront", "ListDomainConflicts"): ("cloudfront:ListConflictingAliases",),
+    ("cloudfront", "ListConflictingAliases"): ("cloudfront:ListDomainConflicts",),
+}
+
+
 def iam_actions(service, operation):
-    """Every IAM action one API operation needs: its own, then the documented extra ones."""
-    return ["%s:%s" % (service, operation)] + list(EXTRA_ACTIONS.get((service, operation), ()))
+    """Every IAM action one API operation needs: its own, the documented extra ones, and its alternative's."""
+    return (["%s:%s" % (service, operation)] + list(EXTRA_ACTIONS.get((service, operation), ()))
+            + list(ALTERNATIVES.get((service, operation), ())))
 
 
 def resource_actions_in(value):
@@ -94,15 +107,23 @@ class Run:
         self.accounts = sorted({r["account"] for r in requests if r["service"] in AWS_SERVICES})
         self.reported = resource_actions_in([r["result"] for r in run.results])
 
+    def describe(self):
+        return "%d actions; resource_actions %s the request log (%d operations)" % (
+            len(self.actions), "disagree with" if self.disagreement() else "agree with", len(self.logged))
+
     @property
     def actions(self):
         return sorted({a for service, operation in self.logged for a in iam_actions(service, operation)})
 
     def disagreement(self):
-        """None when resource_actions (if any) name exactly the operations of the log, else what differs."""
-        if not self.reported:
-            return None
+        """None when resource_actions name exactly the operations of the log, else what differs.
+
+        Every module reports resource_actions (the module base), so a run whose log shows AWS calls and whose
+        results name none disagrees too.
+        """
         logged = {"%s:%s" % pair for pair in self.logged}
+        if not logged and not self.reported:
+            return None
         if logged == self.reported:
             return None
         return "%s: only in the request log: %s; only in resource_actions: %s" % (
@@ -182,7 +203,7 @@ def collect(state_dir, workdir):
         extra_vars = dict(remediation_vars(sandbox, info, tenant_target), **extra)
         runs["remediation"].append(run_logged(endpoints, case, "aliasguard.cloudfront.remediate", extra_vars,
                                               aws_env(endpoints), check))
-        print("remediation, %s: %d actions" % (case, len(runs["remediation"][-1].actions)), file=sys.stderr)
+        print("remediation, %s: %s" % (case, runs["remediation"][-1].describe()), file=sys.stderr)
     inventory = audit_inventory(endpoints, os.path.join(workdir, "accounts.yml"))
     # The last case: accounts without a distribution, whose id the audit asks STS for.
     for case, check in (("audit check mode", True), ("audit", False), ("audit of empty accounts", True)):
@@ -197,7 +218,7 @@ def collect(state_dir, workdir):
             extra_vars.pop("cloudflare_zones")  # reset removed the Cloudflare zone too
         runs["audit"].append(run_logged(endpoints, case, "aliasguard.cloudfront.audit", extra_vars,
                                         env, check, args=("-i", inventory)))
-        print("%s: %d actions" % (case, len(runs["audit"][-1].actions)), file=sys.stderr)
+        print("%s: %s" % (case, runs["audit"][-1].describe()), file=sys.stderr)
     return runs
 
 
@@ -226,7 +247,9 @@ def render(runs):
     lines = ["# Which call needs which IAM action", "",
              "Generated by `make iam-policy` (scripts/iam_policy.py) from the sandbox's request log; do not edit.",
              "An action listed under an operation of another name is one AWS requires besides the operation's own",
-             "(Service Authorization Reference).", ""]
+             "(Service Authorization Reference), or the call the collection makes instead where that operation is",
+             "not offered (`cloudfront:ListConflictingAliases` for `ListDomainConflicts`, with a botocore older",
+             "than 1.38.4, an endpoint without it, or credentials that refuse it).", ""]
     if "sts:GetCallerIdentity" in operations:
         lines[-1:-1] = ["`sts:GetCallerIdentity` needs no permission at all (STS API Reference); it is listed because "
                         "the collection calls it."]
@@ -265,9 +288,6 @@ def main(argv=None):
     problems = [d for kind in runs.values() for run in kind for d in [run.disagreement()] if d]
     if problems:
         raise SystemExit("resource_actions and the request log disagree:\n" + "\n".join(problems))
-    if not any(run.reported for kind in runs.values() for run in kind):
-        print("note: no module result carries resource_actions yet; the actions come from the request log alone",
-              file=sys.stderr)
     files = render(runs)
     stale = []
     for name, text in sorted(files.items()):

@@ -24,6 +24,7 @@ __metaclass__ = type
 
 import hashlib
 import json
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
     Alias,
@@ -32,6 +33,9 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
     in_zone,
     most_specific,
 )
+
+# A finding, an inventory, a record: the JSON-shaped dicts audit.json is made of.
+Json = Dict[str, Any]
 
 SCHEMA = "aliasguard.cloudfront/audit/1"
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -54,27 +58,28 @@ class Holding:
     """One alias held by one audited distribution, or one domain of an audited distribution tenant
     (``distribution`` is then the tenant's inventory entry: its ``domain_name`` is its routing endpoint)."""
 
-    def __init__(self, alias, account, distribution):
+    def __init__(self, alias: Alias, account: str, distribution: Json) -> None:
         self.alias = alias
         self.account = account
         self.distribution = distribution
 
     @property
-    def is_tenant(self):
+    def is_tenant(self) -> bool:
         return self.distribution.get("resource_type") == TENANT
 
     @property
-    def label(self):
+    def label(self) -> str:
         kind = "distribution tenant " if self.is_tenant else ""
         return "%s%s (%s, account %s)" % (kind, self.distribution["id"], self.distribution["domain_name"],
                                           self.account)
 
-    def reached_through(self, node):
+    def reached_through(self, node: Json) -> bool:
         """Whether DNS pointing at ``node`` (a distribution or a connection group) reaches this holder."""
         if self.is_tenant:
-            return node.get("resource_type") == "connection-group" and \
-                node["id"] == self.distribution.get("connection_group_id")
-        return node.get("resource_type", "distribution") == "distribution" and node["id"] == self.distribution["id"]
+            return bool(node.get("resource_type") == "connection-group"
+                        and node["id"] == self.distribution.get("connection_group_id"))
+        return bool(node.get("resource_type", "distribution") == "distribution"
+                    and node["id"] == self.distribution["id"])
 
 
 class Fleet:
@@ -85,10 +90,11 @@ class Fleet:
     tenants' domains are holdings like a distribution's aliases.
     """
 
-    def __init__(self, inventories):
+    def __init__(self, inventories: Sequence[Json]) -> None:
         self.inventories = inventories
-        self.by_domain = {}
-        self.holdings = []
+        # {domain: (account, distribution or connection group)}
+        self.by_domain: Dict[str, Tuple[str, Json]] = {}
+        self.holdings: List[Holding] = []
         for inventory in inventories:
             for dist in inventory.get("distributions", []):
                 self.by_domain[dist["domain_name"]] = (inventory["account_id"], dist)
@@ -107,22 +113,22 @@ class Fleet:
                     except InvalidName:
                         continue
                     self.holdings.append(Holding(alias, inventory["account_id"], tenant))
-        self.exact = {}
-        self.wildcards = {}
+        self.exact: Dict[str, List[Holding]] = {}
+        self.wildcards: Dict[str, List[Holding]] = {}
         for holding in self.holdings:
             self.exact.setdefault(holding.alias.name, []).append(holding)
             if holding.alias.is_wildcard:
                 self.wildcards.setdefault(holding.alias.base, []).append(holding)
 
-    def covering_wildcards(self, name):
+    def covering_wildcards(self, name: str) -> List[Holding]:
         """Wildcard holdings that serve ``name`` (any depth below their base), nearest first."""
-        found = []
+        found: List[Holding] = []
         labels = name.split(".")
         for start in range(1, len(labels)):
             found.extend(self.wildcards.get(".".join(labels[start:]), []))
         return found
 
-    def holder_of(self, name):
+    def holder_of(self, name: str) -> Optional[Holding]:
         """The audited holding CloudFront routes ``name`` to (most specific alias), or None."""
         candidates = self.exact.get(name, []) + self.covering_wildcards(name)
         if not candidates:
@@ -130,7 +136,7 @@ class Fleet:
         best = most_specific([h.alias for h in candidates], name) or candidates[0].alias
         return next(h for h in candidates if h.alias == best)
 
-    def asker_for(self, name):
+    def asker_for(self, name: str) -> Optional[Tuple[str, Json]]:
         """(account, distribution) that can ask AWS about ``name``: the first audited account (by id) with a
         distribution whose certificate covers it, its first such distribution (by id); or None."""
         for inventory in sorted(self.inventories, key=lambda i: i["account_id"]):
@@ -146,17 +152,17 @@ class Fleet:
 class DnsRecord:
     """A DNS record that matters to the audit, from any provider."""
 
-    def __init__(self, data):
-        self.provider = data["provider"]
-        self.zone = data["zone"]
-        self.account = data.get("account")
-        self.name = data["name"]
-        self.type = data["type"]
-        self.values = list(data.get("values") or [])
-        self.alias_target = (data.get("alias_target") or {}).get("dns_name")
+    def __init__(self, data: Json) -> None:
+        self.provider: str = data["provider"]
+        self.zone: str = data["zone"]
+        self.account: Optional[str] = data.get("account")
+        self.name: str = data["name"]
+        self.type: str = data["type"]
+        self.values: List[str] = list(data.get("values") or [])
+        self.alias_target: Optional[str] = (data.get("alias_target") or {}).get("dns_name")
         self.proxied = bool(data.get("proxied"))
 
-    def cloudfront_target(self):
+    def cloudfront_target(self) -> Optional[str]:
         """The *.cloudfront.net name this record sends visitors to, if any."""
         if self.alias_target and self.alias_target.endswith(".cloudfront.net"):
             return self.alias_target
@@ -164,16 +170,16 @@ class DnsRecord:
             return self.values[0]
         return None
 
-    def where(self):
+    def where(self) -> str:
         account = " account %s" % self.account if self.account else ""
         return "%s zone %s%s" % (self.provider, self.zone, account)
 
-    def describe(self):
+    def describe(self) -> str:
         if self.alias_target:
             return "%s %s alias -> %s" % (self.name, self.type, self.alias_target)
         return "%s %s %s%s" % (self.name, self.type, ", ".join(self.values), " (proxied)" if self.proxied else "")
 
-    def to_result(self):
+    def to_result(self) -> Json:
         return {"provider": self.provider, "zone": self.zone, "account": self.account, "type": self.type,
                 "values": self.values, "alias_target": self.alias_target, "proxied": self.proxied}
 
@@ -187,28 +193,29 @@ class Evidence:
     ``apis``: {name: the operation that answered}.
     """
 
-    def __init__(self, targets=None, conflicts=None, conflict_errors=None, apis=None):
-        self.targets = dict(targets or {})
-        self.conflicts = dict(conflicts or {})
-        self.conflict_errors = dict(conflict_errors or {})
-        self.apis = dict(apis or {})
+    def __init__(self, targets: Optional[Dict[str, Json]] = None, conflicts: Optional[Dict[str, List[Json]]] = None,
+                 conflict_errors: Optional[Dict[str, str]] = None, apis: Optional[Dict[str, str]] = None) -> None:
+        self.targets: Dict[str, Json] = dict(targets or {})
+        self.conflicts: Dict[str, List[Json]] = dict(conflicts or {})
+        self.conflict_errors: Dict[str, str] = dict(conflict_errors or {})
+        self.apis: Dict[str, str] = dict(apis or {})
 
     @classmethod
-    def from_exists(cls, exists, **kwargs):
+    def from_exists(cls, exists: Optional[Dict[str, bool]], **kwargs: Any) -> "Evidence":
         """From {domain: bool} (the older form)."""
         targets = dict((d, {"exists": bool(e), "detail": "DNS answered %s for %s" % ("NOERROR" if e else "NXDOMAIN", d)})
                        for d, e in (exists or {}).items())
         return cls(targets=targets, **kwargs)
 
-    def target(self, domain):
+    def target(self, domain: str) -> Json:
         return self.targets.get(domain) or {"exists": None, "detail": "%s was not looked up" % domain}
 
-    def outside_holders(self, name):
+    def outside_holders(self, name: str) -> Optional[List[Json]]:
         """Entries of other holders that serve ``name`` (exact or a covering wildcard); None when not asked."""
         entries = self.conflicts.get(name)
         if entries is None:
             return None
-        holders = []
+        holders: List[Json] = []
         for entry in entries:
             try:
                 held = Alias.parse(entry.get("Alias", ""))
@@ -219,7 +226,7 @@ class Evidence:
         return holders
 
 
-def finding_id(finding):
+def finding_id(finding: Json) -> str:
     """A stable id: a hash of the kind, the name and the fields that identify the thing, never of the wording."""
     dns = finding.get("dns") or {}
     parts = [finding.get("kind"), finding.get("name"), finding.get("account"), finding.get("distribution_id"),
@@ -228,14 +235,14 @@ def finding_id(finding):
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 
-def _finding(kind, severity, name, detail, fix, **extra):
-    finding = {"kind": kind, "severity": severity, "name": name, "detail": detail, "fix": fix}
+def _finding(kind: str, severity: str, name: str, detail: str, fix: str, **extra: Any) -> Json:
+    finding: Json = {"kind": kind, "severity": severity, "name": name, "detail": detail, "fix": fix}
     finding.update(extra)
     finding["id"] = finding_id(finding)
     return finding
 
 
-def _remediate_command(name, holding, record):
+def _remediate_command(name: str, holding: Holding, record: Optional[DnsRecord]) -> str:
     parts = ["ansible-playbook aliasguard.cloudfront.remediate", "-e alias=%s" % name,
              "-e %s=%s" % ("target_distribution_tenant_id" if holding.is_tenant else "target_distribution_id",
                            holding.distribution["id"])]
@@ -244,13 +251,16 @@ def _remediate_command(name, holding, record):
     return " ".join(parts)
 
 
-def _repoint_command(record, **args):
+def _repoint_command(record: DnsRecord, **args: Any) -> str:
     text = " ".join("%s=%s" % (k, v) for k, v in sorted(args.items()))
     return ("ansible localhost -m aliasguard.cloudfront.dns_cname_repoint -a 'provider=%s zone=%s name=%s %s'"
             % (record.provider, record.zone, record.name, text))
 
 
-def find_problems(inventories, dns_records, conflicts=None, cloudfront_exists=None, evidence=None):
+def find_problems(inventories: Sequence[Json], dns_records: Iterable[Json],
+                  conflicts: Optional[Dict[str, List[Json]]] = None,
+                  cloudfront_exists: Optional[Dict[str, bool]] = None,
+                  evidence: Optional[Evidence] = None) -> List[Json]:
     """All findings, sorted by severity then kind then name.
 
     ``evidence`` (an ``Evidence``) says what DNS and AWS answered; the older arguments build one:
@@ -272,8 +282,8 @@ def find_problems(inventories, dns_records, conflicts=None, cloudfront_exists=No
     return findings
 
 
-def _check_pointing_records(fleet, records, evidence):
-    findings = []
+def _check_pointing_records(fleet: Fleet, records: List[DnsRecord], evidence: Evidence) -> List[Json]:
+    findings: List[Json] = []
     for record in records:
         target = record.cloudfront_target()
         if record.proxied and (target or fleet.holder_of(record.name)):
@@ -292,7 +302,7 @@ def _check_pointing_records(fleet, records, evidence):
     return findings
 
 
-def _check_target(fleet, record, target, evidence):
+def _check_target(fleet: Fleet, record: DnsRecord, target: str, evidence: Evidence) -> Optional[Json]:
     pointed = fleet.by_domain.get(target)
     holder = fleet.holder_of(record.name)
     if holder is not None:
@@ -350,14 +360,14 @@ def _check_target(fleet, record, target, evidence):
     return _unverified(fleet, record, target, dns_answer if pointed is None else None, evidence)
 
 
-def _asked_with(evidence, name):
+def _asked_with(evidence: Evidence, name: str) -> str:
     api = evidence.apis.get(name) or "ListConflictingAliases"
     if api == "ListConflictingAliases":
         return "ListConflictingAliases, which does not see distribution tenants,"
     return api
 
 
-def _dangling(record, target, why):
+def _dangling(record: DnsRecord, target: str, why: str) -> Json:
     return _finding(
         "dangling_cname", "critical", record.name,
         "DNS (%s) sends %s to %s, but %s: whoever adds %s to a distribution of their own can serve it "
@@ -370,21 +380,23 @@ def _dangling(record, target, why):
         dns=record.to_result(), target=target)
 
 
-def _unverified(fleet, record, target, dns_answer, evidence):
+def _unverified(fleet: Fleet, record: DnsRecord, target: str, dns_answer: Optional[Json], evidence: Evidence) -> Json:
     """Neither proof could be had: say which questions failed and why."""
-    reasons, whys = [], []
+    reasons: List[str] = []
+    whys: List[str] = []
+    asker = fleet.asker_for(record.name)
     if dns_answer is not None and dns_answer["exists"] is None:
         reasons.append("dns_unavailable")
         whys.append("DNS could not say whether %s exists: %s" % (target, dns_answer["detail"]))
     if record.name in evidence.conflict_errors:
         reasons.append("aws_error")
         whys.append("AWS did not say who holds %s: %s" % (record.name, evidence.conflict_errors[record.name]))
-    elif fleet.asker_for(record.name) is None:
+    elif asker is None:
         reasons.append("no_certificate")
         whys.append("no audited distribution has a certificate covering %s, so neither ListDomainConflicts nor "
                     "ListConflictingAliases can be asked who holds it" % record.name)
     else:
-        account, dist = fleet.asker_for(record.name)
+        account, dist = asker
         reasons.append("not_asked")
         whys.append("nobody asked AWS who holds %s (ListConflictingAliases through %s in account %s would tell)"
                     % (record.name, dist["id"], account))
@@ -404,8 +416,8 @@ def _unverified(fleet, record, target, dns_answer, evidence):
         dns=record.to_result(), target=target, reasons=reasons)
 
 
-def _verify_fix(fleet, record, reasons):
-    steps = []
+def _verify_fix(fleet: Fleet, record: DnsRecord, reasons: List[str]) -> str:
+    steps: List[str] = []
     if "dns_unavailable" in reasons:
         steps.append("run the audit where DNS reaches CloudFront's nameservers (or give verify_nameservers that "
                      "answer for cloudfront.net)")
@@ -420,8 +432,8 @@ def _verify_fix(fleet, record, reasons):
     return "; ".join(steps)
 
 
-def _check_aliases_without_dns(fleet, records):
-    findings = []
+def _check_aliases_without_dns(fleet: Fleet, records: List[DnsRecord]) -> List[Json]:
+    findings: List[Json] = []
     zones = set((r.provider, r.zone) for r in records)
     names = set(r.name for r in records if r.type in ("CNAME", "A", "AAAA"))
     wildcard_bases = set(r.name[2:] for r in records if r.name.startswith("*.") and r.type in ("CNAME", "A", "AAAA"))
@@ -448,8 +460,8 @@ def _check_aliases_without_dns(fleet, records):
     return findings
 
 
-def _check_overlaps(fleet):
-    findings = []
+def _check_overlaps(fleet: Fleet) -> List[Json]:
+    findings: List[Json] = []
     wildcards = [h for h in fleet.holdings if h.alias.is_wildcard]
     for wildcard in wildcards:
         for other in fleet.holdings:
@@ -470,8 +482,8 @@ def _check_overlaps(fleet):
     return findings
 
 
-def _check_disabled(fleet):
-    findings = []
+def _check_disabled(fleet: Fleet) -> List[Json]:
+    findings: List[Json] = []
     for inventory in fleet.inventories:
         for dist in inventory.get("distributions", []):
             if dist.get("enabled", True) or not dist.get("aliases"):
@@ -488,7 +500,7 @@ def _check_disabled(fleet):
     return findings
 
 
-def _check_tenant_domains(fleet):
+def _check_tenant_domains(fleet: Fleet) -> List[Json]:
     """A tenant's domain whose status is inactive: CloudFront does not serve it (no certificate covers it yet)."""
     findings = []
     for inventory in fleet.inventories:
@@ -509,8 +521,8 @@ def _check_tenant_domains(fleet):
     return findings
 
 
-def _check_leftover_txt(fleet, records):
-    findings = []
+def _check_leftover_txt(fleet: Fleet, records: List[DnsRecord]) -> List[Json]:
+    findings: List[Json] = []
     for record in records:
         if record.type != "TXT" or not record.name.startswith("_"):
             continue
@@ -528,7 +540,7 @@ def _check_leftover_txt(fleet, records):
     return findings
 
 
-def summary(findings):
+def summary(findings: Sequence[Json]) -> Json:
     by_kind = dict((k, 0) for k in KINDS)
     by_severity = dict((s, 0) for s in SEVERITIES)
     for finding in findings:
@@ -538,7 +550,7 @@ def summary(findings):
             "unverified": unverified_summary(findings)}
 
 
-def unverified_summary(findings):
+def unverified_summary(findings: Sequence[Json]) -> Json:
     """How many names could not be checked, and why: {names, by_reason, reasons: [{reason, names, text, example}]}."""
     unverified = [f for f in findings if f["kind"] == "unverified"]
     by_reason = dict((r, 0) for r in UNVERIFIED_REASONS)
@@ -551,7 +563,7 @@ def unverified_summary(findings):
     return {"names": len(unverified), "by_reason": by_reason, "reasons": reasons}
 
 
-def conflict_checks(inventories, dns_zones, account_id):
+def conflict_checks(inventories: Sequence[Json], dns_zones: Optional[Sequence[Json]], account_id: str) -> List[Json]:
     """The questions about holders this account should ask: one per name, none twice.
 
     Every name whose DNS leads to a ``*.cloudfront.net`` name and that no audited
@@ -562,12 +574,12 @@ def conflict_checks(inventories, dns_zones, account_id):
     target is proved not to exist is not asked about.
     """
     fleet = Fleet(inventories)
-    targets = {}
+    targets: Dict[str, str] = {}
     for record in (DnsRecord(r) for r in all_records(inventories, dns_zones)):
         target = record.cloudfront_target()
         if target and record.name not in targets and fleet.holder_of(record.name) is None:
             targets[record.name] = target
-    checks = []
+    checks: List[Json] = []
     for name in sorted(targets):
         asker = fleet.asker_for(name)
         if asker is None or asker[0] != account_id:
@@ -579,18 +591,18 @@ def conflict_checks(inventories, dns_zones, account_id):
     return checks
 
 
-def compare(findings, previous, generated):
+def compare(findings: Sequence[Json], previous: Json, generated: str) -> Tuple[List[Json], List[Json], Json]:
     """Mark each finding new or unchanged against a previous report; return (findings, resolved, changes).
 
     ``resolved`` are the previous findings that are gone, marked resolved. A previous finding whose name could not be
     checked this time is not resolved: the ``unverified`` finding that replaces it says what it was.
     """
-    before = {}
+    before: Dict[str, Json] = {}
     for finding in previous.get("findings") or []:
         before[finding.get("id") or finding_id(finding)] = finding
     now = set(f["id"] for f in findings)
     unverified_names = set(f["name"] for f in findings if f["kind"] == "unverified")
-    marked = []
+    marked: List[Json] = []
     for finding in findings:
         finding = dict(finding)
         old = before.get(finding["id"])
@@ -603,7 +615,7 @@ def compare(findings, previous, generated):
                 finding["previously"] = [{"id": f.get("id") or finding_id(f), "kind": f.get("kind"),
                                           "severity": f.get("severity")} for f in earlier]
         marked.append(finding)
-    resolved = []
+    resolved: List[Json] = []
     for old_id, old in sorted(before.items(), key=lambda item: (item[1].get("name", ""), item[0])):
         if old_id in now or old.get("name") in unverified_names:
             continue
@@ -617,7 +629,7 @@ def compare(findings, previous, generated):
     return marked, resolved, changes
 
 
-def check_previous(previous):
+def check_previous(previous: object) -> Optional[str]:
     """Why a previous report cannot be compared with, or None."""
     if not isinstance(previous, dict):
         return "it is not a JSON object"
@@ -628,7 +640,7 @@ def check_previous(previous):
     return None
 
 
-def findings_to_page(findings, fail_on):
+def findings_to_page(findings: Sequence[Json], fail_on: str) -> List[Json]:
     """The findings that should page someone under ``fail_on`` (critical, high, new_critical, never)."""
     if fail_on not in FAIL_ON:
         raise ValueError("fail_on must be one of %s, not %r" % (", ".join(FAIL_ON), fail_on))
@@ -642,8 +654,8 @@ def findings_to_page(findings, fail_on):
     return []
 
 
-def all_records(inventories, dns_zones):
-    records = []
+def all_records(inventories: Iterable[Json], dns_zones: Optional[Iterable[Json]]) -> List[Json]:
+    records: List[Json] = []
     for inventory in inventories:
         for zone in inventory.get("route53", []):
             records.extend(zone.get("records", []))

@@ -22,7 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import list_conflicting_aliases
@@ -54,8 +54,8 @@ class TargetChecker:
     """
 
     def __init__(self, nameservers: Optional[List[str]] = None, timeout: float = 3.0, retries: int = 1) -> None:
-        self.problem = None  # type: Optional[str]
-        self.resolver = None
+        self.problem: Optional[str] = None
+        self.resolver: Optional[AuthoritativeResolver] = None
         try:
             self.resolver = AuthoritativeResolver(nameservers, timeout=timeout, retries=retries)
         except ResolverError as exc:
@@ -64,9 +64,10 @@ class TargetChecker:
                 raise
             self.problem = str(exc)
         self.explicit = bool(nameservers)
-        self._servers = None  # type: Optional[list]
-        self._silent = {}  # type: Dict[tuple, str]
-        self.results = {}  # type: Dict[str, dict]
+        # The servers asked (resolver Nameserver tuples), those that timed out once, and the answers by name.
+        self._servers: Optional[List[Any]] = None
+        self._silent: Dict[Any, str] = {}
+        self.results: Dict[str, Dict[str, Any]] = {}
 
     @classmethod
     def for_resolver(cls, resolver: AuthoritativeResolver) -> "TargetChecker":
@@ -80,7 +81,7 @@ class TargetChecker:
         checker.results = {}
         return checker
 
-    def servers(self) -> list:
+    def servers(self) -> List[Any]:
         if self._servers is None:
             self._servers = []
             if self.resolver is not None and self.resolver.explicit:
@@ -94,17 +95,17 @@ class TargetChecker:
                                     "where it can, or name nameservers that answer for cloudfront.net" % exc)
         return self._servers
 
-    def check(self, domain: str) -> dict:
+    def check(self, domain: str) -> Dict[str, Any]:
         """{"exists": True|False|None, "detail": why}; None when no nameserver answered authoritatively."""
         if domain not in self.results:
             self.results[domain] = self._check(domain)
         return self.results[domain]
 
-    def _check(self, domain: str) -> dict:
+    def _check(self, domain: str) -> Dict[str, Any]:
         servers = self.servers()
-        if not servers:
+        if not servers or self.resolver is None:
             return {"exists": None, "detail": self.problem or "no nameserver to ask"}
-        errors = []
+        errors: List[str] = []
         for server in servers:
             if server in self._silent:
                 errors.append(self._silent[server])
@@ -122,15 +123,15 @@ class TargetChecker:
         return {"exists": None, "detail": "none of %s answered authoritatively for %s: %s"
                 % (where, domain, "; ".join(_unique(errors)))}
 
-    def summary(self) -> dict:
+    def summary(self) -> Dict[str, Any]:
         values = [r["exists"] for r in self.results.values()]
         return {"checked": len(values), "exist": values.count(True), "missing": values.count(False),
                 "unknown": values.count(None), "nameservers": [server_label(s) for s in (self._servers or [])],
                 "problem": self.problem}
 
 
-def _unique(items):
-    seen = []
+def _unique(items: List[str]) -> List[str]:
+    seen: List[str] = []
     for item in items:
         if item not in seen:
             seen.append(item)
@@ -140,13 +141,13 @@ def _unique(items):
 class HolderAsker:
     """Who holds a name in any account: ListDomainConflicts where available, else ListConflictingAliases."""
 
-    def __init__(self, client, api: str = "auto") -> None:
+    def __init__(self, client: Any, api: str = "auto") -> None:
         self.client = client
         self.use_domain_conflicts = api in ("auto", LIST_DOMAIN_CONFLICTS) and hasattr(client, "list_domain_conflicts")
         self.fallback = api == "auto"
-        self.notes = []  # type: List[str]
+        self.notes: List[str] = []
 
-    def holders(self, alias: Alias, distribution_id: str) -> Tuple[List[dict], str]:
+    def holders(self, alias: Alias, distribution_id: str) -> Tuple[List[Dict[str, Any]], str]:
         """(entries, operation). Entries look like ListConflictingAliases items, plus ResourceType.
 
         Raises AwsError when AWS refuses the question.
@@ -163,7 +164,7 @@ class HolderAsker:
         return list_conflicting_aliases(self.client, distribution_id, alias), LIST_CONFLICTING_ALIASES
 
 
-def list_domain_conflicts(client, distribution_id: str, alias: Alias) -> List[dict]:
+def list_domain_conflicts(client: Any, distribution_id: str, alias: Alias) -> List[Dict[str, Any]]:
     """Every page of ListDomainConflicts for one domain (step 1's one reader of it), as
     ListConflictingAliases-shaped entries."""
     return [{"Alias": item.get("Domain", ""), "DistributionId": item.get("ResourceId", ""),

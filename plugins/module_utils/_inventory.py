@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, describe_error
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     DOMAIN_APIS_BOTOCORE,
@@ -32,26 +34,26 @@ PAGE = {"ListDistributions": 100, "ListHostedZones": 100, "ListResourceRecordSet
 AUDITED_TYPES = ("CNAME", "A", "AAAA", "TXT")
 
 
-def pages(count, size):
+def pages(count: int, size: int) -> int:
     return max(1, -(-count // size))
 
 
 class Cost:
     """Requests sent and the least a perfect client would have sent, by operation."""
 
-    def __init__(self):
-        self.lower_bound = {}
+    def __init__(self) -> None:
+        self.lower_bound: Dict[str, int] = {}
 
-    def need(self, operation, count):
+    def need(self, operation: str, count: int) -> None:
         self.lower_bound[operation] = self.lower_bound.get(operation, 0) + count
 
     @property
-    def lower_bound_total(self):
+    def lower_bound_total(self) -> int:
         return sum(self.lower_bound.values())
 
 
-def _paginate(client, operation, key, **kwargs):
-    items = []
+def _paginate(client: Any, operation: str, key: Sequence[str], **kwargs: Any) -> List[Dict[str, Any]]:
+    items: List[Dict[str, Any]] = []
     paginator = client.get_paginator(operation)
     try:
         for page in paginator.paginate(**kwargs):
@@ -63,7 +65,7 @@ def _paginate(client, operation, key, **kwargs):
     return items
 
 
-def list_distributions(client, cost):
+def list_distributions(client: Any, cost: Cost) -> List[Dict[str, Any]]:
     summaries = _paginate(client, "list_distributions", ("DistributionList", "Items"),
                           PaginationConfig={"PageSize": str(PAGE["ListDistributions"])})
     cost.need("ListDistributions", pages(len(summaries), PAGE["ListDistributions"]))
@@ -82,7 +84,7 @@ def list_distributions(client, cost):
     return result
 
 
-def list_tenants(client, cost):
+def list_tenants(client: Any, cost: Cost) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]], Optional[str]]:
     """Distribution tenants and connection groups (CloudFront SaaS Manager): (tenants, groups, note).
 
     A tenant carries its domains (with their status, active or inactive) and its routing endpoint (its
@@ -128,7 +130,7 @@ def list_tenants(client, cost):
 KEY_TYPES = ("RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1")
 
 
-def all_key_types(acm):
+def all_key_types(acm: Any) -> List[str]:
     """The key types this botocore's ACM model lists (newer ones included), else KEY_TYPES."""
     try:
         enum = acm.meta.service_model.shape_for("KeyAlgorithm").enum
@@ -137,7 +139,7 @@ def all_key_types(acm):
     return list(enum) if enum else list(KEY_TYPES)
 
 
-def list_certificates(acm, cost):
+def list_certificates(acm: Any, cost: Cost) -> List[Dict[str, Any]]:
     summaries = _paginate(acm, "list_certificates", ("CertificateSummaryList",),
                           Includes={"keyTypes": all_key_types(acm)},
                           PaginationConfig={"PageSize": PAGE["ListCertificates"]})

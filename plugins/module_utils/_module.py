@@ -11,7 +11,11 @@ mode alike, the same fields:
 
 - ``resource_actions``: the sorted ``service:Operation`` of every AWS call sent
   (``cloudfront:ListDistributions``), the names IAM policies and amazon.aws's tooling use;
-- ``requests``: requests sent, by service, unless the module reports its own count there;
+- ``requests``: the requests this run sent, by service (``{"cloudfront": 3, "acm": 1}``; a DNS provider
+  counts under its own name, ``{"cloudflare": 2}``), retries included. The base owns this field: a module
+  reports its DNS provider's requests with ``count_requests_of``/``add_requests``, never by passing its own
+  ``requests``, so it has one shape in every module (a module may add ``requests_total`` or
+  ``requests_by_operation`` beside it);
 - ``error_code`` on failure: the AWS or DNS error code when one is known, else null;
 - ``response_metadata`` on an AWS failure: AWS's request id and HTTP status, for a support case.
 
@@ -22,11 +26,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, NoReturn, Optional, Protocol
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsConnection, aws_argument_spec
+
+
+class RequestSource(Protocol):
+    """Anything that counts its requests by service (a DNS provider, the Cloudflare client)."""
+
+    @property
+    def requests(self) -> Optional[Dict[str, int]]: ...  # noqa: E704
+
 
 # The options of the dns_lookup doc fragment: where DNS is asked, and how long one answer may take.
 DNS_LOOKUP_SPEC = dict(
@@ -62,9 +74,10 @@ class AliasguardModule(AnsibleModule):
             rules = AWS_MUTUALLY_EXCLUSIVE + rules
         kwargs.setdefault("supports_check_mode", True)
         # Set before AnsibleModule checks the options: a bad option fails through our fail_json.
-        self._aws_connection = None  # type: Optional[AwsConnection]
+        self._aws_connection: Optional[AwsConnection] = None
         # Other request counters (a DNS provider's): objects with a ``requests`` mapping by service.
-        self._request_sources = []  # type: List[Any]
+        self._request_sources: List[RequestSource] = []
+        self._requests_added: Dict[str, int] = {}
         super(AliasguardModule, self).__init__(argument_spec=spec, mutually_exclusive=rules, **kwargs)
         if dns_lookup and self.params["dns_timeout"] <= 0:
             self.fail_json(msg="dns_timeout must be a positive number of seconds, not %s" % self.params["dns_timeout"])
@@ -90,19 +103,22 @@ class AliasguardModule(AnsibleModule):
             return AuthoritativeResolver(self.params["nameservers"], timeout=self.params["dns_timeout"])
         except ResolverError as exc:
             self.fail_json(msg=str(exc))
-            raise  # not reached: fail_json exits
 
     @property
     def aws_connection(self) -> Optional[AwsConnection]:
         """The AwsConnection if one was made, else None."""
         return self._aws_connection
 
-    def count_requests_of(self, source: Any) -> None:
-        """Add ``source.requests`` ({service: count}) to the ``requests`` every result reports."""
+    def count_requests_of(self, source: RequestSource) -> None:
+        """Add ``source.requests`` ({service: count}, read when the result is made) to ``requests``."""
         self._request_sources.append(source)
 
+    def add_requests(self, service: str, count: int) -> None:
+        """Add ``count`` requests sent to ``service`` by code that only returns its count."""
+        self._requests_added[service] = self._requests_added.get(service, 0) + count
+
     def requests_by_service(self) -> Dict[str, int]:
-        counts = {}  # type: Dict[str, int]
+        counts: Dict[str, int] = dict(self._requests_added)
         for source in self._request_sources:
             counts.update(source.requests or {})
         if self._aws_connection is not None:
@@ -113,18 +129,23 @@ class AliasguardModule(AnsibleModule):
         return self._aws_connection.requests.resource_actions if self._aws_connection is not None else []
 
     def _common(self, result: Dict[str, Any]) -> Dict[str, Any]:
-        result.setdefault("requests", self.requests_by_service())
+        result["requests"] = self.requests_by_service()
         result["resource_actions"] = self.resource_actions()
         return result
 
-    def exit_json(self, **result: Any) -> None:
+    def exit_json(self, **result: Any) -> NoReturn:
+        if "requests" in result:
+            # One shape everywhere (see the module docstring): a second source of the field is a bug.
+            raise ValueError("requests is reported by the module base; use count_requests_of or add_requests")
         super(AliasguardModule, self).exit_json(**self._common(result))
+        raise AssertionError("exit_json returned")  # not reached: AnsibleModule.exit_json exits
 
-    def fail_json(self, msg: str, **result: Any) -> None:
+    def fail_json(self, msg: str, **result: Any) -> NoReturn:
         result.setdefault("error_code", None)
         super(AliasguardModule, self).fail_json(msg=msg, **self._common(result))
+        raise AssertionError("fail_json returned")  # not reached: AnsibleModule.fail_json exits
 
-    def fail_from(self, exc: Optional[BaseException], msg: Optional[str] = None, **result: Any) -> None:
+    def fail_from(self, exc: Optional[BaseException], msg: Optional[str] = None, **result: Any) -> NoReturn:
         """Fail with an AwsError or DnsError (or any exception): its words, its code, AWS's response metadata."""
         result.setdefault("error_code", getattr(exc, "code", None))
         metadata = response_metadata(exc)

@@ -31,6 +31,7 @@ __metaclass__ = type
 
 import ipaddress
 import re
+from typing import Iterable, List, Optional, Tuple, Union
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -53,19 +54,19 @@ class InvalidName(ValueError):
 class MissingIdna(InvalidName):
     """An internationalised name arrived and the idna package (IDNA 2008) is not installed."""
 
-    def __init__(self, original):
+    def __init__(self, original: str) -> None:
         super(MissingIdna, self).__init__(
             "%r is an internationalised name, and handling it needs the Python package idna (IDNA 2008): %s"
             % (original, missing_required_lib("idna", reason="for internationalised domain names",
                                               url="https://pypi.org/project/idna/")))
 
 
-def _decode_escapes(text):
+def _decode_escapes(text: str) -> str:
     # Route 53 returns '*' as '\052' (and other octets the same way).
     return _OCTAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), text)
 
 
-def _to_ascii_label(label, original, strict=False, what="name"):
+def _to_ascii_label(label: str, original: str, strict: bool = False, what: str = "name") -> str:
     if not label:
         raise InvalidName("%r has an empty label (two dots in a row, or a leading dot)" % original)
     try:
@@ -74,7 +75,7 @@ def _to_ascii_label(label, original, strict=False, what="name"):
         if not HAS_IDNA2008:
             raise MissingIdna(original)
         try:
-            return idna.encode(label, uts46=True).decode("ascii")
+            return str(idna.encode(label, uts46=True).decode("ascii"))
         except (UnicodeError, ValueError) as exc:  # idna.IDNAError is a UnicodeError
             raise InvalidName("%s %r is not a valid internationalised name (IDNA 2008): %s" % (what, original, exc))
     label = label.lower()
@@ -83,7 +84,7 @@ def _to_ascii_label(label, original, strict=False, what="name"):
     return label
 
 
-def _check_a_label(label, original, what):
+def _check_a_label(label: str, original: str, what: str) -> None:
     """An A-label must be the encoding of a valid IDNA 2008 U-label: decode, encode, same label."""
     if not HAS_IDNA2008:
         raise MissingIdna(original)
@@ -97,7 +98,8 @@ def _check_a_label(label, original, what):
                           % (what, original, label, again))
 
 
-def to_ascii(text, allow_wildcard=False, allow_underscore=False, what="name", strict=False):
+def to_ascii(text: object, allow_wildcard: bool = False, allow_underscore: bool = False, what: str = "name",
+             strict: bool = False) -> str:
     """Normalise a name: punycode, lowercase, no trailing dot. Raise InvalidName.
 
     ``strict`` (names a user gives): every A-label must be valid IDNA 2008.
@@ -128,7 +130,7 @@ def to_ascii(text, allow_wildcard=False, allow_underscore=False, what="name", st
     return name
 
 
-def to_unicode(name):
+def to_unicode(name: str) -> str:
     """The readable form of a normalised name, for messages and reports (the A-labels without idna)."""
     if not HAS_IDNA2008:
         return name
@@ -136,14 +138,14 @@ def to_unicode(name):
     for label in name.split("."):
         if label.startswith("xn--"):
             try:
-                label = idna.decode(label)
+                label = str(idna.decode(label))
             except (UnicodeError, ValueError):
                 pass
         labels.append(label)
     return ".".join(labels)
 
 
-def host_name(text, what="name", allow_wildcard=True):
+def host_name(text: object, what: str = "name", allow_wildcard: bool = True) -> str:
     """A name a user gives that must be a host (an alias, a name to point at CloudFront), normalised.
 
     Strict IDNA 2008, letters, digits and hyphens only (an underscore belongs to
@@ -174,7 +176,7 @@ def host_name(text, what="name", allow_wildcard=True):
     return name
 
 
-def _is_ip_address(text):
+def _is_ip_address(text: str) -> bool:
     candidate = text.strip().rstrip(".")
     if candidate.startswith("[") and candidate.endswith("]"):
         candidate = candidate[1:-1]
@@ -185,16 +187,16 @@ def _is_ip_address(text):
     return True
 
 
-def is_subdomain(name, parent):
+def is_subdomain(name: str, parent: str) -> bool:
     """True when name lies strictly below parent."""
     return name.endswith("." + parent)
 
 
-def in_zone(name, zone):
+def in_zone(name: str, zone: str) -> bool:
     return name == zone or is_subdomain(name, zone)
 
 
-def is_apex(name, zone):
+def is_apex(name: str, zone: Optional[str]) -> bool:
     return name == zone
 
 
@@ -202,48 +204,49 @@ class Alias:
     """A CloudFront alternate domain name (CNAME), normalised and immutable."""
 
     __slots__ = ("_name",)
+    _name: str
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         object.__setattr__(self, "_name", name)
 
-    def __setattr__(self, key, value):
+    def __setattr__(self, key: str, value: object) -> None:
         raise AttributeError("Alias is immutable")
 
     @classmethod
-    def parse(cls, text):
+    def parse(cls, text: object) -> "Alias":
         """An alias as a service holds it (CloudFront, a DNS zone): normalised, not held to the strict rules."""
         return cls(to_ascii(text, allow_wildcard=True, what="alias"))
 
     @classmethod
-    def from_input(cls, text):
+    def from_input(cls, text: object) -> "Alias":
         """An alias a user gives: a host name by the strict rules (see ``host_name``)."""
         return cls(host_name(text, what="alias"))
 
     @property
-    def name(self):
+    def name(self) -> str:
         return self._name
 
     @property
-    def unicode(self):
+    def unicode(self) -> str:
         return to_unicode(self._name)
 
     @property
-    def is_wildcard(self):
+    def is_wildcard(self) -> bool:
         return self._name.startswith("*.")
 
     @property
-    def base(self):
+    def base(self) -> str:
         """For '*.example.com', 'example.com'; for a plain name, the name itself."""
         return self._name[2:] if self.is_wildcard else self._name
 
-    def covers(self, name):
+    def covers(self, name: Union["Alias", str]) -> bool:
         """Does this alias serve requests for ``name`` (a plain host name)?"""
         name = name.name if isinstance(name, Alias) else name
         if self.is_wildcard:
             return is_subdomain(name, self.base)
         return name == self._name
 
-    def overlaps(self, other):
+    def overlaps(self, other: "Alias") -> bool:
         """Would CloudFront list the two as conflicting (ListConflictingAliases)?"""
         if self == other:
             return True
@@ -255,12 +258,12 @@ class Alias:
             return True
         return False
 
-    def specificity(self):
+    def specificity(self) -> Tuple[int, int]:
         """Higher wins: an exact name beats any wildcard, a deeper wildcard a shallower one."""
         labels = self.base.count(".") + 1
         return (0 if self.is_wildcard else 1, labels)
 
-    def txt_challenge_name(self, zone=None):
+    def txt_challenge_name(self, zone: Optional[str] = None) -> str:
         """The TXT record AssociateAlias checks: '_' before the alias.
 
         '_.example.com' for a wildcard '*.example.com' (a TXT owner cannot be a
@@ -273,7 +276,7 @@ class Alias:
             return "_." + self._name
         return "_" + self._name
 
-    def txt_challenge_apex_name(self, zone=None):
+    def txt_challenge_apex_name(self, zone: Optional[str] = None) -> Optional[str]:
         """The name the TXT record takes instead if the alias is a zone apex, or None.
 
         None when the rule gives one name only: for a wildcard, or when the zone is
@@ -284,35 +287,35 @@ class Alias:
             return None
         return "_." + self._name
 
-    def txt_challenge_note(self, zone=None):
+    def txt_challenge_note(self, zone: Optional[str] = None) -> str:
         """For a message that names the TXT record without knowing the zone: the apex form, else ''."""
         apex = self.txt_challenge_apex_name(zone)
         if apex is None:
             return ""
         return " (or %s if %s is the apex of its zone)" % (apex, self._name)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Alias) and other._name == self._name
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> bool:
         return not self == other
 
-    def __lt__(self, other):
+    def __lt__(self, other: "Alias") -> bool:
         return self._name < other._name
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self._name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Alias(%r)" % self._name
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self._name
 
 
-def parse_aliases(texts):
+def parse_aliases(texts: Optional[Iterable[object]]) -> List[Alias]:
     """The aliases a user listed, normalised, each once, in the order given. Raises InvalidName."""
-    aliases = []
+    aliases: List[Alias] = []
     for text in texts or []:
         alias = Alias.from_input(text)
         if alias not in aliases:
@@ -320,7 +323,7 @@ def parse_aliases(texts):
     return aliases
 
 
-def most_specific(aliases, name):
+def most_specific(aliases: Iterable[Alias], name: Union[Alias, str]) -> Optional[Alias]:
     """Of the aliases, the one CloudFront routes ``name`` to, or None."""
     candidates = [alias for alias in aliases if alias.covers(name)]
     if not candidates:
@@ -328,7 +331,7 @@ def most_specific(aliases, name):
     return max(candidates, key=lambda alias: alias.specificity())
 
 
-def certificate_covers(certificate_names, alias):
+def certificate_covers(certificate_names: Iterable[str], alias: Union[Alias, str]) -> bool:
     """Does a certificate with these names (CN and SANs) authorise the alias?
 
     A certificate wildcard stands for exactly one label; a wildcard alias needs
@@ -349,7 +352,7 @@ def certificate_covers(certificate_names, alias):
     return False
 
 
-def mask_matches(masked, value):
+def mask_matches(masked: str, value: str) -> bool:
     """Does a partly hidden id ('*******5PBZ4YV') fit ``value``? Any number of leading '*'."""
     visible = masked.lstrip("*")
     if not visible:
@@ -359,5 +362,5 @@ def mask_matches(masked, value):
     return value.endswith(visible) and len(value) >= len(visible)
 
 
-def is_masked(value):
+def is_masked(value: str) -> bool:
     return value.startswith("*")

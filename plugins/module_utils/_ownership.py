@@ -31,11 +31,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import (
     DnsRecord,
+    Evidence,
     Fleet,
+    Json,
     all_records,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import in_zone
@@ -44,27 +46,30 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
 STATES = ("dangling_cname", "dns_points_elsewhere", "unverified", "tenant_dns_other_group", "proxied_in_front",
           "disabled_holder", "tenant_domain_inactive", "overlapping_holders", "alias_without_dns", "leftover_txt")
 _NAME_TYPES = ("CNAME", "A", "AAAA")
+# A zone on the map: (provider, zone, account or None outside AWS); its rows by name.
+ZoneKey = Tuple[str, str, Optional[str]]
+Rows = Dict[str, Json]
 
 
 class _Map:
-    def __init__(self, fleet, evidence):
+    def __init__(self, fleet: Fleet, evidence: Evidence) -> None:
         self.fleet = fleet
         self.evidence = evidence
-        self.nodes = {}  # type: Dict[str, dict]
+        self.nodes: Dict[str, Json] = {}
 
-    def distribution(self, account: str, dist: dict) -> str:
+    def distribution(self, account: str, dist: Json) -> str:
         """The node of an audited distribution, tenant or connection group."""
         kind = {"distribution-tenant": "tenant", "connection-group": "connection_group"}.get(
-            dist.get("resource_type"), "distribution")
-        node = {"kind": kind, "label": dist["id"], "account": account, "domain": dist["domain_name"],
-                "enabled": bool(dist.get("enabled", True))}
+            dist.get("resource_type") or "", "distribution")
+        node: Json = {"kind": kind, "label": dist["id"], "account": account, "domain": dist["domain_name"],
+                      "enabled": bool(dist.get("enabled", True))}
         if kind == "tenant":
             node.update(name=dist.get("name"), distribution=dist.get("distribution_id"),
                         connection_group=dist.get("connection_group_id"))
         elif kind == "connection_group":
             node.update(name=dist.get("name"))
         self.nodes.setdefault(dist["id"], node)
-        return dist["id"]
+        return str(dist["id"])
 
     def target(self, domain: str) -> str:
         """Where DNS sends a name: an audited distribution, or a CloudFront name outside the audit."""
@@ -76,7 +81,7 @@ class _Map:
                                         "exists": self.evidence.target(domain)["exists"]})
         return node_id
 
-    def outside(self, entry: dict) -> str:
+    def outside(self, entry: Json) -> str:
         node_id = "outside:%s/%s" % (entry.get("DistributionId", "?"), entry.get("AccountId", "?"))
         self.nodes.setdefault(node_id, {"kind": "outside", "label": entry.get("DistributionId", "?"),
                                         "account": entry.get("AccountId", "?"),
@@ -102,18 +107,19 @@ def _record_text(record: DnsRecord) -> str:
     return "%s %s%s" % (record.type, ", ".join(record.values), " (proxied)" if record.proxied else "")
 
 
-def ownership_map(inventories, dns_zones, findings, evidence) -> dict:
+def ownership_map(inventories: Sequence[Json], dns_zones: Optional[Sequence[Json]], findings: Sequence[Json],
+                  evidence: Evidence) -> Json:
     """{"nodes", "zones": [{provider, zone, account, names: [row], healthy, problems}], "unzoned": [row]}."""
     fleet = Fleet(inventories)
     drawing = _Map(fleet, evidence)
-    zones = {}
+    zones: Dict[ZoneKey, Rows] = {}
     for inventory in inventories:
         for zone in inventory.get("route53", []):
             zones[("route53", zone["zone"], inventory["account_id"])] = {}
     for zone in dns_zones or []:
         zones[(zone.get("provider", "dns"), zone["zone"], None)] = {}
 
-    rows_by_name = {}
+    rows_by_name: Dict[str, List[Json]] = {}
     for record in (DnsRecord(r) for r in all_records(inventories, dns_zones)):
         if record.type not in _NAME_TYPES:
             continue
@@ -124,8 +130,8 @@ def ownership_map(inventories, dns_zones, findings, evidence) -> dict:
         rows = zones.setdefault((record.provider, record.zone, record.account), {})
         if record.name in rows:
             continue  # an alias A record and its AAAA twin are one name
-        row = {"name": record.name, "record": _record_text(record), "dns": drawing.target(target) if target else None,
-               "holder": holder, "also": drawing.also(record.name, holder), "findings": [], "state": "ok"}
+        row: Json = {"name": record.name, "record": _record_text(record), "dns": drawing.target(target) if target else None,
+                     "holder": holder, "also": drawing.also(record.name, holder), "findings": [], "state": "ok"}
         holding = fleet.holder_of(record.name)
         pointed = fleet.by_domain.get(target) if target else None
         row["agrees"] = bool(holding is not None and pointed is not None and holding.reached_through(pointed[1]))
@@ -134,7 +140,7 @@ def ownership_map(inventories, dns_zones, findings, evidence) -> dict:
         rows[record.name] = row
         rows_by_name.setdefault(record.name, []).append(row)
 
-    unzoned = []
+    unzoned: List[Json] = []
     for holding in fleet.holdings:
         name = holding.alias.name
         if name in rows_by_name:
@@ -150,7 +156,7 @@ def ownership_map(inventories, dns_zones, findings, evidence) -> dict:
         rows_by_name.setdefault(name, []).append(row)
 
     _link(findings, zones, rows_by_name)
-    result_zones = []
+    result_zones: List[Json] = []
     for (provider, zone, account), rows in sorted(zones.items(), key=lambda i: (i[0][1], i[0][0], i[0][2] or "")):
         names = [rows[n] for n in sorted(rows)]
         problems = sum(1 for r in names if r["findings"])
@@ -159,7 +165,7 @@ def ownership_map(inventories, dns_zones, findings, evidence) -> dict:
     return {"nodes": drawing.nodes, "zones": result_zones, "unzoned": sorted(unzoned, key=lambda r: r["name"])}
 
 
-def _rows_of(finding, zones, rows_by_name):
+def _rows_of(finding: Json, zones: Dict[ZoneKey, Rows], rows_by_name: Dict[str, List[Json]]) -> List[Json]:
     dns = finding.get("dns")
     if dns:
         name = finding["name"]
@@ -167,7 +173,7 @@ def _rows_of(finding, zones, rows_by_name):
             name = name[2:] if name.startswith("_.") else name[1:]
         row = zones.get((dns.get("provider"), dns.get("zone"), dns.get("account")), {}).get(name)
         return [row] if row is not None else []
-    rows = []
+    rows: List[Json] = []
     for name in finding.get("names") or [finding["name"]]:
         for row in rows_by_name.get(name, []):
             dist = finding.get("distribution_id")
@@ -176,7 +182,7 @@ def _rows_of(finding, zones, rows_by_name):
     return rows
 
 
-def _attach(row, finding):
+def _attach(row: Json, finding: Json) -> None:
     if finding["id"] not in row["findings"]:
         row["findings"].append(finding["id"])
     current = STATES.index(row["state"]) if row["state"] in STATES else len(STATES)
@@ -184,7 +190,7 @@ def _attach(row, finding):
         row["state"] = finding["kind"]
 
 
-def _link(findings, zones, rows_by_name):
+def _link(findings: Sequence[Json], zones: Dict[ZoneKey, Rows], rows_by_name: Dict[str, List[Json]]) -> None:
     for finding in findings:
         for row in _rows_of(finding, zones, rows_by_name):
             _attach(row, finding)

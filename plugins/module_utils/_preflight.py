@@ -39,6 +39,7 @@ import os
 import re
 import shlex
 import xml.etree.ElementTree as ET
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 try:
     import yaml
@@ -50,14 +51,16 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     TENANT,
     ConflictApi,
+    Distribution,
     DistributionIndex,
+    Holder,
     InvalidDistributionId,
     domain_conflicts_for,
     in_account_holders,
     require_distribution_id,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit_checks import TargetChecker
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import read_dns
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import DnsView, read_dns
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
     Alias,
     InvalidName,
@@ -67,6 +70,10 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDER_CLASSES
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS as DNS_PROVIDERS
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import AuthoritativeResolver
+
+# A plan, a template, a result: JSON-shaped dicts.
+Json = Dict[str, Any]
 
 SCHEMA = "aliasguard.cloudfront/preflight/1"
 
@@ -78,7 +85,7 @@ UNKNOWN = "unknown"
 # Worst first: the outcome of an alias is the worst thing found about it.
 OUTCOMES = (HELD, DNS_POINTS_ELSEWHERE, CERTIFICATE_DOES_NOT_COVER, UNKNOWN, OK)
 # Which outcomes fail the play. "held": every alias CloudFront is certain to refuse.
-FAIL_ON = {
+FAIL_ON: Dict[str, Tuple[str, ...]] = {
     "held": (HELD, DNS_POINTS_ELSEWHERE, CERTIFICATE_DOES_NOT_COVER),
     "any": (HELD, DNS_POINTS_ELSEWHERE, CERTIFICATE_DOES_NOT_COVER, UNKNOWN),
     "never": (),
@@ -117,13 +124,13 @@ class Certificate:
 
     __slots__ = ("kind", "arn", "reason")
 
-    def __init__(self, kind, arn=None, reason=None):
+    def __init__(self, kind: str, arn: Optional[str] = None, reason: Optional[str] = None) -> None:
         self.kind = kind
         self.arn = arn
         self.reason = reason
 
-    def to_result(self):
-        result = {"kind": self.kind}
+    def to_result(self) -> Json:
+        result: Json = {"kind": self.kind}
         if self.arn:
             result["arn"] = self.arn
         if self.reason:
@@ -137,11 +144,13 @@ class Planned:
     __slots__ = ("text", "alias", "resource", "resource_type", "action", "distribution_id", "unknown",
                  "certificate", "replaces", "replace_order", "notes", "dns_provider", "dns_zone")
 
-    def __init__(self, text, resource, resource_type=DISTRIBUTION, action=CREATE, distribution_id=None,
-                 unknown=None, certificate=None, replaces=None, replace_order=None, notes=(),
-                 dns_provider=None, dns_zone=None):
+    def __init__(self, text: Optional[str], resource: str, resource_type: str = DISTRIBUTION, action: str = CREATE,
+                 distribution_id: Optional[str] = None, unknown: Optional[str] = None,
+                 certificate: Optional[Certificate] = None, replaces: Optional[str] = None,
+                 replace_order: Optional[str] = None, notes: Iterable[str] = (), dns_provider: Optional[str] = None,
+                 dns_zone: Optional[str] = None) -> None:
         self.text = text
-        self.alias = None
+        self.alias: Optional[Alias] = None
         self.unknown = unknown
         self.notes = list(notes)
         if text is not None and unknown is None:
@@ -160,15 +169,22 @@ class Planned:
         self.dns_zone = dns_zone
 
     @property
-    def name(self):
+    def name(self) -> str:
         """The alias as reported: normalised when it is a name, as written otherwise."""
         if self.alias is not None:
             return self.alias.name
         return self.text if self.text is not None else "(unknown)"
 
-    def to_result(self):
-        result = {"alias": self.name, "resource": self.resource, "resource_type": self.resource_type,
-                  "action": self.action, "certificate": self.certificate.to_result()}
+    @property
+    def known_alias(self) -> Alias:
+        """The alias, for the checks: they ask only about planned names that are known (``unknown`` is None)."""
+        if self.alias is None:
+            raise ValueError("%s is not a known alias: %s" % (self.name, self.unknown))
+        return self.alias
+
+    def to_result(self) -> Json:
+        result: Json = {"alias": self.name, "resource": self.resource, "resource_type": self.resource_type,
+                        "action": self.action, "certificate": self.certificate.to_result()}
         for key in ("distribution_id", "unknown", "replaces", "replace_order", "dns_provider", "dns_zone"):
             if getattr(self, key):
                 result[key] = getattr(self, key)
@@ -177,10 +193,10 @@ class Planned:
         return result
 
 
-def _unique(planned):
+def _unique(planned: Iterable[Planned]) -> List[Planned]:
     """One check per (resource, alias): a name listed twice is asked about once."""
-    seen = set()
-    result = []
+    seen: Set[Tuple[str, object]] = set()
+    result: List[Planned] = []
     for item in planned:
         key = (item.resource, item.name if item.unknown is None else id(item))
         if key not in seen:
@@ -193,7 +209,7 @@ def _unique(planned):
 # Terraform: terraform show -json PLANFILE
 
 
-def _tf_action(actions):
+def _tf_action(actions: Optional[Sequence[str]]) -> Tuple[Optional[str], Optional[str]]:
     """(action, replace order) of a resource change, or (None, None) when it adds no alias."""
     actions = list(actions or [])
     if actions == ["create"]:
@@ -210,13 +226,14 @@ def _tf_action(actions):
     return None, None
 
 
-def _tf_list(after, unknown):
+def _tf_list(after: Any, unknown: Any) -> Tuple[List[Any], List[int], bool]:
     """(known values, unknown element indexes, whole list unknown) of a list or set attribute."""
     if unknown is True:
         return [], [], True
     values = after if isinstance(after, list) else []
     marks = unknown if isinstance(unknown, list) else []
-    known, missing = [], []
+    known: List[Any] = []
+    missing: List[int] = []
     for index, value in enumerate(values):
         if (index < len(marks) and marks[index] is True) or value is None:
             missing.append(index)
@@ -228,14 +245,14 @@ def _tf_list(after, unknown):
     return known, missing, False
 
 
-def _first(block):
+def _first(block: Any) -> Json:
     """The single element of a Terraform nested block list (max one), or {}."""
     if isinstance(block, list) and block and isinstance(block[0], dict):
         return block[0]
     return {}
 
 
-def _tf_distribution_certificate(after, unknown):
+def _tf_distribution_certificate(after: Json, unknown: Json) -> Certificate:
     if unknown.get("viewer_certificate") is True:
         return Certificate(Certificate.UNKNOWN, reason="viewer_certificate is known only after apply")
     viewer = _first(after.get("viewer_certificate"))
@@ -252,7 +269,7 @@ def _tf_distribution_certificate(after, unknown):
     return Certificate(Certificate.UNKNOWN, reason="the plan names no viewer certificate")
 
 
-def _tf_tenant_certificate(after, unknown):
+def _tf_tenant_certificate(after: Json, unknown: Json) -> Certificate:
     marks = _first(_first(unknown.get("customizations")).get("certificate"))
     if unknown.get("customizations") is True or marks.get("arn") is True:
         return Certificate(Certificate.UNKNOWN, reason="customizations.certificate.arn is known only after apply")
@@ -264,7 +281,7 @@ def _tf_tenant_certificate(after, unknown):
     return Certificate(Certificate.INHERITED, reason="the multi-tenant distribution's certificate")
 
 
-def _tf_names(rtype, state, marks):
+def _tf_names(rtype: str, state: Optional[Json], marks: Optional[Json]) -> Tuple[List[Any], List[int], bool]:
     """(known names, unknown element indexes, all unknown) of a resource's aliases or domains."""
     state = state or {}
     marks = marks or {}
@@ -273,9 +290,10 @@ def _tf_names(rtype, state, marks):
     # A tenant: a set of domain blocks, each {domain, status}.
     if marks.get("domain") is True:
         return [], [], True
-    blocks = state.get("domain") if isinstance(state.get("domain"), list) else []
-    block_marks = marks.get("domain") if isinstance(marks.get("domain"), list) else []
-    known, missing = [], []
+    blocks = _list_at(state, "domain")
+    block_marks = _list_at(marks, "domain")
+    known: List[Any] = []
+    missing: List[int] = []
     for index, block in enumerate(blocks):
         mark = block_marks[index] if index < len(block_marks) else {}
         if mark is True or (isinstance(mark, dict) and mark.get("domain") is True) or not isinstance(block, dict) \
@@ -286,8 +304,20 @@ def _tf_names(rtype, state, marks):
     return known, missing, False
 
 
-def _normalised(names):
-    result = set()
+def _list_at(mapping: Json, key: str) -> List[Any]:
+    """``mapping[key]`` when it is a list, else [] (a plan's JSON is read defensively)."""
+    value = mapping.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _dict_at(mapping: Json, key: str) -> Json:
+    """``mapping[key]`` when it is a mapping, else {}."""
+    value = mapping.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _normalised(names: Iterable[Any]) -> Set[Any]:
+    result: Set[Any] = set()
     for name in names:
         try:
             result.add(Alias.parse(name).name)
@@ -296,7 +326,7 @@ def _normalised(names):
     return result
 
 
-def read_terraform_plan(plan):
+def read_terraform_plan(plan: object) -> List[Planned]:
     """Every alias that the plan's CloudFront resources add, as Planned values."""
     if not isinstance(plan, dict):
         raise PreflightInputError("the Terraform plan is not a JSON object: give the output of "
@@ -312,13 +342,13 @@ def read_terraform_plan(plan):
             raise PreflightInputError("this is Terraform state, not a plan: run 'terraform plan -out=PLANFILE' and "
                                       "give the output of 'terraform show -json PLANFILE'")
         raise PreflightInputError("no resource_changes: this is not the output of 'terraform show -json PLANFILE'")
-    planned = []
+    planned: List[Planned] = []
     for change in plan.get("resource_changes") or []:
         planned.extend(_tf_resource_change(change))
     return _unique(planned)
 
 
-def _tf_resource_change(rc):
+def _tf_resource_change(rc: Json) -> List[Planned]:
     rtype = rc.get("type")
     if rc.get("mode", "managed") != "managed" or rtype not in (TF_DISTRIBUTION, TF_TENANT) or rc.get("deposed"):
         return []
@@ -326,15 +356,15 @@ def _tf_resource_change(rc):
     action, order = _tf_action(change.get("actions"))
     if action is None:
         return []
-    before = change.get("before") if isinstance(change.get("before"), dict) else {}
-    after = change.get("after") if isinstance(change.get("after"), dict) else {}
-    marks = change.get("after_unknown") if isinstance(change.get("after_unknown"), dict) else {}
+    before = _dict_at(change, "before")
+    after = _dict_at(change, "after")
+    marks = _dict_at(change, "after_unknown")
     address = rc.get("address") or "%s.%s" % (rtype, rc.get("name"))
     resource_type = TENANT if rtype == TF_TENANT else DISTRIBUTION
     word = "domains" if resource_type == TENANT else "aliases"
     certificate = (_tf_tenant_certificate if resource_type == TENANT else _tf_distribution_certificate)(after, marks)
     known, missing, all_unknown = _tf_names(rtype, after, marks)
-    common = dict(resource=address, resource_type=resource_type, action=action, certificate=certificate)
+    common: Json = dict(resource=address, resource_type=resource_type, action=action, certificate=certificate)
     if action == UPDATE:
         common["distribution_id"] = before.get("id")
     if action == REPLACE:
@@ -342,7 +372,7 @@ def _tf_resource_change(rc):
     if all_unknown:
         return [Planned("(%s unknown)" % word, unknown="the %s of %s are known only after apply (after_unknown)"
                         % (word, address), **common)]
-    old = set()
+    old: Set[Any] = set()
     if action == UPDATE:
         old = _normalised(_tf_names(rtype, before, {})[0])
     planned = [Planned(name, **common) for name in known if _normalised([name]) - old]
@@ -356,7 +386,7 @@ def _tf_resource_change(rc):
 # CloudFormation and CDK
 
 
-def _intrinsic_key(suffix):
+def _intrinsic_key(suffix: str) -> str:
     if suffix in ("Ref", "Condition"):
         return suffix
     return "Fn::" + suffix
@@ -366,8 +396,9 @@ if HAS_YAML:
     class CloudFormationLoader(yaml.SafeLoader):
         """safe_load plus CloudFormation's short forms (!Ref, !Sub, !GetAtt...), as their long form."""
 
-    def _construct_intrinsic(loader, suffix, node):
+    def _construct_intrinsic(loader: Any, suffix: str, node: Any) -> Json:
         key = _intrinsic_key(suffix)
+        value: Any
         if isinstance(node, yaml.ScalarNode):
             value = loader.construct_scalar(node)
             if key == "Fn::GetAtt":
@@ -378,7 +409,7 @@ if HAS_YAML:
             value = loader.construct_mapping(node, deep=True)
         return {key: value}
 
-    def _construct_timestamp_as_text(loader, node):
+    def _construct_timestamp_as_text(loader: Any, node: Any) -> Any:
         # AWSTemplateFormatVersion: 2010-09-09 is a string to CloudFormation, not a date.
         return loader.construct_scalar(node)
 
@@ -386,7 +417,7 @@ if HAS_YAML:
     CloudFormationLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
 
 
-def parse_template(text, source):
+def parse_template(text: str, source: str) -> Json:
     """A template's text (JSON or YAML) as a dict; PreflightInputError when it is neither."""
     if text.lstrip().startswith("{"):
         try:
@@ -410,17 +441,17 @@ class Template:
 
     __slots__ = ("source", "stack_name", "document")
 
-    def __init__(self, source, document, stack_name=None):
+    def __init__(self, source: str, document: Json, stack_name: Optional[str] = None) -> None:
         self.source = source
         self.document = document
         self.stack_name = stack_name
 
     @property
-    def label(self):
+    def label(self) -> str:
         return self.stack_name or self.source
 
 
-def load_templates(path):
+def load_templates(path: str) -> List[Template]:
     """Templates from a file, or every *.template.json of a directory (CDK's cdk.out).
 
     In a cloud assembly, manifest.json names each template's stack (nested assemblies
@@ -435,7 +466,7 @@ def load_templates(path):
     return [Template(os.path.basename(path), parse_template(_read(path), path))]
 
 
-def _read_bytes(path):
+def _read_bytes(path: str) -> bytes:
     try:
         with open(path, "rb") as handle:
             return handle.read()
@@ -443,7 +474,7 @@ def _read_bytes(path):
         raise PreflightInputError("cannot read %s: %s" % (path, exc))
 
 
-def _read(path):
+def _read(path: str) -> str:
     data = _read_bytes(path)
     try:
         return data.decode("utf-8")
@@ -451,10 +482,10 @@ def _read(path):
         raise PreflightInputError("%s is not UTF-8 text" % path)
 
 
-def _assembly_templates(directory, prefix=""):
+def _assembly_templates(directory: str, prefix: str = "") -> List[Template]:
     manifest_path = os.path.join(directory, "manifest.json")
-    stacks = {}
-    nested = []
+    stacks: Dict[str, str] = {}
+    nested: List[str] = []
     if os.path.exists(manifest_path):
         try:
             manifest = json.loads(_read(manifest_path))
@@ -466,7 +497,7 @@ def _assembly_templates(directory, prefix=""):
                 stacks[properties["templateFile"]] = properties.get("stackName") or artifact_id
             elif artifact.get("type") == "cdk:cloud-assembly" and properties.get("directoryName"):
                 nested.append(properties["directoryName"])
-    templates = []
+    templates: List[Template] = []
     for name in sorted(os.listdir(directory)):
         if name.endswith(".template.json") and os.path.isfile(os.path.join(directory, name)):
             document = parse_template(_read(os.path.join(directory, name)), os.path.join(directory, name))
@@ -488,14 +519,14 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 class TemplateValues:
     """Resolves the template values that are known before a deployment, and nothing else."""
 
-    def __init__(self, document, parameters=None):
-        self.parameters = document.get("Parameters") or {}
-        self.mappings = document.get("Mappings") or {}
-        self.resources = document.get("Resources") or {}
-        self.given = dict(parameters or {})
-        self.defaults_used = []
+    def __init__(self, document: Json, parameters: Optional[Mapping[str, Any]] = None) -> None:
+        self.parameters: Json = document.get("Parameters") or {}
+        self.mappings: Json = document.get("Mappings") or {}
+        self.resources: Json = document.get("Resources") or {}
+        self.given: Json = dict(parameters or {})
+        self.defaults_used: List[str] = []
 
-    def value(self, node):
+    def value(self, node: Any) -> Any:
         if isinstance(node, (str, int, float, bool)) or node is None:
             return node
         if isinstance(node, list):
@@ -512,13 +543,13 @@ class TemplateValues:
             return dict((k, self.value(v)) for k, v in node.items())
         raise Unresolved("a value of type %s" % type(node).__name__)
 
-    def text(self, node):
+    def text(self, node: Any) -> str:
         value = self.value(node)
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise Unresolved("it is not a string")
         return str(value)
 
-    def _ref(self, name):
+    def _ref(self, name: str) -> Any:
         if name == "AWS::NoValue":
             return NO_VALUE
         if name in self.given:
@@ -542,12 +573,12 @@ class TemplateValues:
             raise Unresolved("Ref %s is the id of a resource the stack creates" % name)
         raise Unresolved("Ref %s names no parameter or resource of the template" % name)
 
-    def _fn_ref(self, argument):
+    def _fn_ref(self, argument: Any) -> Any:
         if not isinstance(argument, str):
             raise Unresolved("Ref to a computed name")
         return self._ref(argument)
 
-    def _fn_sub(self, argument):
+    def _fn_sub(self, argument: Any) -> str:
         if isinstance(argument, list) and len(argument) == 2 and isinstance(argument[1], dict):
             template, variables = argument
         elif isinstance(argument, str):
@@ -557,7 +588,7 @@ class TemplateValues:
         if not isinstance(template, str):
             raise Unresolved("Fn::Sub of a computed string")
 
-        def substitute(match):
+        def substitute(match: "re.Match[str]") -> str:
             name = match.group(1)
             if name.startswith("!"):
                 return "${" + name[1:] + "}"   # ${!Literal} stands for the text ${Literal}
@@ -572,7 +603,7 @@ class TemplateValues:
 
         return _SUB_VARIABLE.sub(substitute, template)
 
-    def _fn_join(self, argument):
+    def _fn_join(self, argument: Any) -> str:
         if not (isinstance(argument, list) and len(argument) == 2):
             raise Unresolved("Fn::Join with an unexpected argument")
         delimiter = self.text(argument[0])
@@ -581,7 +612,7 @@ class TemplateValues:
             raise Unresolved("Fn::Join of a computed list")
         return delimiter.join(self.text(part) for part in parts)
 
-    def _fn_select(self, argument):
+    def _fn_select(self, argument: Any) -> Any:
         if not (isinstance(argument, list) and len(argument) == 2):
             raise Unresolved("Fn::Select with an unexpected argument")
         index = self.value(argument[0])
@@ -591,12 +622,12 @@ class TemplateValues:
         except (TypeError, ValueError, IndexError):
             raise Unresolved("Fn::Select of an index that is not in the list")
 
-    def _fn_split(self, argument):
+    def _fn_split(self, argument: Any) -> List[str]:
         if not (isinstance(argument, list) and len(argument) == 2):
             raise Unresolved("Fn::Split with an unexpected argument")
         return self.text(argument[1]).split(self.text(argument[0]))
 
-    def _fn_find_in_map(self, argument):
+    def _fn_find_in_map(self, argument: Any) -> Any:
         if not (isinstance(argument, list) and len(argument) == 3):
             raise Unresolved("Fn::FindInMap with an unexpected argument")
         keys = [self.text(part) for part in argument]
@@ -605,7 +636,7 @@ class TemplateValues:
         except (KeyError, TypeError):
             raise Unresolved("Fn::FindInMap %s has no such entry in Mappings" % "/".join(keys))
 
-    _FUNCTIONS = {
+    _FUNCTIONS: Dict[str, Callable[["TemplateValues", Any], Any]] = {
         "Ref": _fn_ref,
         "Fn::Sub": _fn_sub,
         "Fn::Join": _fn_join,
@@ -615,7 +646,7 @@ class TemplateValues:
     }
 
 
-def _describe(node):
+def _describe(node: Any) -> str:
     """A short form of a template expression, for messages."""
     try:
         text = json.dumps(node, sort_keys=True, default=str)
@@ -624,13 +655,14 @@ def _describe(node):
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def read_cloudformation(templates, parameters=None, distribution_ids=None):
+def read_cloudformation(templates: Iterable[Template], parameters: Optional[Mapping[str, Any]] = None,
+                        distribution_ids: Optional[Mapping[str, str]] = None) -> List[Planned]:
     """Every alias the templates' CloudFront resources hold, as Planned values.
 
     ``distribution_ids`` maps a resource (``LogicalId`` or ``Stack/LogicalId``) to the id
     it has in a deployed stack; such a resource is an update, the others creates.
     """
-    planned = []
+    planned: List[Planned] = []
     distribution_ids = distribution_ids or {}
     for template in templates:
         resources = template.document.get("Resources") or {}
@@ -644,7 +676,7 @@ def read_cloudformation(templates, parameters=None, distribution_ids=None):
     return _unique(planned)
 
 
-def _cfn_resource(values, address, resource, existing):
+def _cfn_resource(values: TemplateValues, address: str, resource: Json, existing: Optional[str]) -> List[Planned]:
     properties = resource.get("Properties") or {}
     tenant = resource.get("Type") == CFN_TENANT
     if tenant:
@@ -661,11 +693,11 @@ def _cfn_resource(values, address, resource, existing):
         names_node = config.get("Aliases")
         certificate = _cfn_distribution_certificate(values, config)
         word = "DistributionConfig.Aliases"
-    notes = []
+    notes: List[str] = []
     if resource.get("Condition"):
         notes.append("created only when the template's condition %s is true" % resource["Condition"])
-    common = dict(resource_type=TENANT if tenant else DISTRIBUTION, action=UPDATE if existing else CREATE,
-                  distribution_id=existing, certificate=certificate)
+    common: Json = dict(resource_type=TENANT if tenant else DISTRIBUTION, action=UPDATE if existing else CREATE,
+                        distribution_id=existing, certificate=certificate)
     if names_node is None:
         return []
     items = names_node if isinstance(names_node, list) else None
@@ -677,7 +709,7 @@ def _cfn_resource(values, address, resource, existing):
                             "%s (%s)" % (word, address, exc, _describe(names_node)), notes=notes, **common)]
         if not isinstance(items, list):
             items = [items]
-    planned = []
+    planned: List[Planned] = []
     for index, item in enumerate(items):
         values.defaults_used = []
         try:
@@ -702,7 +734,7 @@ def _cfn_resource(values, address, resource, existing):
     return planned
 
 
-def _cfn_distribution_certificate(values, config):
+def _cfn_distribution_certificate(values: TemplateValues, config: Json) -> Certificate:
     viewer = config.get("ViewerCertificate")
     if viewer is None:
         return Certificate(Certificate.DEFAULT, reason="no ViewerCertificate: CloudFront's default certificate")
@@ -719,7 +751,7 @@ def _cfn_distribution_certificate(values, config):
     return Certificate(Certificate.DEFAULT)
 
 
-def _cfn_tenant_certificate(values, properties):
+def _cfn_tenant_certificate(values: TemplateValues, properties: Json) -> Certificate:
     customizations = properties.get("Customizations") or {}
     arn = (customizations.get("Certificate") or {}).get("Arn") if isinstance(customizations, dict) else None
     if arn is None:
@@ -737,9 +769,10 @@ def _cfn_tenant_certificate(values, properties):
 # A plain list
 
 
-def read_alias_list(items, distribution_id=None, resource="aliases"):
+def read_alias_list(items: Optional[Iterable[Any]], distribution_id: Optional[str] = None,
+                    resource: str = "aliases") -> List[Planned]:
     """Names (or {alias, distribution_id, dns_provider, dns_zone} mappings), with a default distribution id."""
-    planned = []
+    planned: List[Planned] = []
     for index, item in enumerate(items or []):
         if isinstance(item, str):
             item = {"alias": item}
@@ -770,7 +803,7 @@ def read_alias_list(items, distribution_id=None, resource="aliases"):
     return _unique(planned)
 
 
-def read_terraform_plan_file(path):
+def read_terraform_plan_file(path: str) -> List[Planned]:
     """The planned aliases of a ``terraform show -json`` output file."""
     text = _read_bytes(path)
     if text[:4] == b"PK\x03\x04":
@@ -784,8 +817,10 @@ def read_terraform_plan_file(path):
     return read_terraform_plan(plan)
 
 
-def planned_from(terraform_plan=None, cloudformation_template=None, aliases=None, distribution_id=None,
-                 parameters=None, distribution_ids=None):
+def planned_from(terraform_plan: Optional[str] = None, cloudformation_template: Optional[str] = None,
+                 aliases: Optional[Iterable[Any]] = None, distribution_id: Optional[str] = None,
+                 parameters: Optional[Mapping[str, Any]] = None,
+                 distribution_ids: Optional[Mapping[str, str]] = None) -> Tuple[List[Planned], str]:
     """(planned aliases, a label of where they came from) from exactly one of the three inputs."""
     if terraform_plan:
         return read_terraform_plan_file(terraform_plan), "terraform plan %s" % terraform_plan
@@ -800,9 +835,9 @@ def planned_from(terraform_plan=None, cloudformation_template=None, aliases=None
 # Asking AWS (read-only)
 
 
-def list_certificates(acm):
+def list_certificates(acm: Any) -> Dict[str, List[str]]:
     """{arn: [names]} of the account's ACM certificates in us-east-1, every key type, every page."""
-    certificates = {}
+    certificates: Dict[str, List[str]] = {}
     if acm is None:
         return certificates
     try:
@@ -820,9 +855,9 @@ def list_certificates(acm):
     return certificates
 
 
-def list_public_zones(route53):
+def list_public_zones(route53: Any) -> List[str]:
     """Names of the account's public Route 53 hosted zones (for the fix's dns_provider)."""
-    zones = []
+    zones: List[str] = []
     if route53 is None:
         return zones
     try:
@@ -841,13 +876,14 @@ def list_public_zones(route53):
 class Account:
     """What one run knows about the caller's account: distributions, certificates, zones."""
 
-    def __init__(self, index, certificates, route53_zones=None):
+    def __init__(self, index: DistributionIndex, certificates: Dict[str, List[str]],
+                 route53_zones: Optional[List[str]] = None) -> None:
         self.index = index
         self.certificates = certificates
         self.route53_zones = route53_zones or []
         self.api = ConflictApi()
 
-    def api_warning(self):
+    def api_warning(self) -> Optional[str]:
         """Said once per run: ListDomainConflicts was not offered, so tenants were not seen."""
         if self.api.domain_conflicts is False:
             return ("%s, so ListConflictingAliases was asked instead: it does not see distribution tenants, so a "
@@ -855,13 +891,13 @@ class Account:
         return None
 
     @property
-    def account_id(self):
+    def account_id(self) -> Optional[str]:
         return self.index.account_id
 
-    def names_of(self, certificate_arn):
-        return self.certificates.get(certificate_arn)
+    def names_of(self, certificate_arn: Optional[str]) -> Optional[List[str]]:
+        return self.certificates.get(certificate_arn) if certificate_arn else None
 
-    def covers(self, distribution, alias):
+    def covers(self, distribution: Optional[Distribution], alias: Alias) -> Optional[bool]:
         """Whether the distribution's current ACM certificate covers the alias (None: cannot tell)."""
         if distribution is None or not distribution.certificate_arn:
             return False if distribution is not None else None
@@ -870,11 +906,11 @@ class Account:
             return None
         return certificate_covers(names, alias)
 
-    def askers(self, alias):
+    def askers(self, alias: Alias) -> List[Distribution]:
         """Distributions of this account whose certificate covers the alias (ListConflictingAliases needs one)."""
         return sorted((d for d in self.index.distributions if self.covers(d, alias)), key=lambda d: d.id)
 
-    def route53_zone_of(self, name):
+    def route53_zone_of(self, name: str) -> Optional[str]:
         matching = [zone for zone in self.route53_zones if in_zone(name, zone)]
         return max(matching, key=len) if matching else None
 
@@ -882,15 +918,16 @@ class Account:
 _DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
 
 
-def load_account(connection, planned):
+def load_account(connection: Any, planned: Sequence[Planned]) -> Tuple[Account, List[str]]:
     """(Account, warnings): the distributions, and the certificates and zones when an alias needs them.
 
     A policy without acm:ListCertificates or route53:ListHostedZones does not stop the
     preflight: the warnings say what could not be read and the checks say what that leaves unknown.
     """
     index = DistributionIndex.load(connection.client("cloudfront"))
-    warnings = []
-    certificates, zones = {}, []
+    warnings: List[str] = []
+    certificates: Dict[str, List[str]] = {}
+    zones: List[str] = []
     if any(item.alias is not None for item in planned):
         try:
             # CloudFront uses certificates from us-east-1 only.
@@ -913,20 +950,20 @@ def load_account(connection, planned):
 class Check:
     """The preflight's answer for one planned alias."""
 
-    def __init__(self, planned):
+    def __init__(self, planned: Planned) -> None:
         self.planned = planned
         self.outcome = OK
         self.reason = ""
-        self.holder = None
+        self.holder: Optional[Json] = None
         self.fix = ""
-        self.notes = list(planned.notes)
-        self.dns = None
-        self.asked = None
-        self.api = None
+        self.notes: List[str] = list(planned.notes)
+        self.dns: Optional[Json] = None
+        self.asked: Optional[Json] = None
+        self.api: Optional[str] = None
         self.dns_provider = planned.dns_provider
         self.dns_zone = planned.dns_zone
 
-    def found(self, outcome, reason):
+    def found(self, outcome: str, reason: str) -> None:
         """Keep the worst outcome; every reason is kept."""
         if OUTCOMES.index(outcome) < OUTCOMES.index(self.outcome):
             if self.outcome != OK and self.reason:
@@ -935,11 +972,11 @@ class Check:
         else:
             self.notes.append(reason)
 
-    def to_result(self):
+    def to_result(self) -> Json:
         planned = self.planned
-        result = {"alias": planned.name, "resource": planned.resource, "resource_type": planned.resource_type,
-                  "action": planned.action, "outcome": self.outcome, "reason": self.reason, "fix": self.fix,
-                  "certificate": planned.certificate.to_result()}
+        result: Json = {"alias": planned.name, "resource": planned.resource, "resource_type": planned.resource_type,
+                        "action": planned.action, "outcome": self.outcome, "reason": self.reason, "fix": self.fix,
+                        "certificate": planned.certificate.to_result()}
         if planned.alias is not None:
             result["alias_unicode"] = planned.alias.unicode
         if planned.distribution_id:
@@ -958,9 +995,11 @@ class Check:
         return result
 
 
-def check_planned(planned, cloudfront, account, resolver=None, dns_provider=None, dns_zone=None):
+def check_planned(planned: Iterable[Planned], cloudfront: Any, account: Account,
+                  resolver: Optional[AuthoritativeResolver] = None, dns_provider: Optional[str] = None,
+                  dns_zone: Optional[str] = None) -> List["Check"]:
     """One Check per planned alias: what CloudFront would say if the deployment added it now."""
-    checks = []
+    checks: List[Check] = []
     for item in planned:
         check = Check(item)
         check.dns_provider = check.dns_provider or dns_provider
@@ -975,9 +1014,9 @@ def check_planned(planned, cloudfront, account, resolver=None, dns_provider=None
     return checks
 
 
-def _check_alias(check, cloudfront, account, resolver):
+def _check_alias(check: Check, cloudfront: Any, account: Account, resolver: Optional[AuthoritativeResolver]) -> None:
     item = check.planned
-    alias = item.alias
+    alias = item.known_alias
     index = account.index
     target = None
     if item.distribution_id and item.resource_type != TENANT:
@@ -1012,30 +1051,32 @@ def _check_alias(check, cloudfront, account, resolver):
                     % (alias.name, kind, holder.distribution_id, where,
                        " (ids partly hidden by AWS)" if holder.masked else ""))
     dns_view = _read_dns(check, resolver, alias, index, target, holders)
-    if dns_view is not None and dns_view.points_at_other_distribution:
+    # A view is read only with a resolver.
+    if dns_view is not None and resolver is not None and dns_view.points_at_other_distribution:
         _dns_finding(check, resolver, dns_view, item)
     _fill_fix(check, account, target)
 
 
-def _is_target(holder, item, target):
+def _is_target(holder: Holder, item: Planned, target: Optional[Distribution]) -> bool:
     if target is not None and holder.distribution_id == target.id:
         return True
-    return item.resource_type == TENANT and item.distribution_id and holder.distribution_id == item.distribution_id
+    return bool(item.resource_type == TENANT and item.distribution_id
+                and holder.distribution_id == item.distribution_id)
 
 
-def _resource_type(holder):
-    return getattr(holder, "resource_type", DISTRIBUTION)
+def _resource_type(holder: Holder) -> str:
+    return str(getattr(holder, "resource_type", DISTRIBUTION))
 
 
-def _holder_result(holder):
-    result = holder.to_result()
+def _holder_result(holder: Holder) -> Json:
+    result: Json = holder.to_result()
     result.setdefault("resource_type", _resource_type(holder))
     return result
 
 
-def _check_certificate(check, account, target):
+def _check_certificate(check: Check, account: Account, target: Optional[Distribution]) -> None:
     item = check.planned
-    alias = item.alias
+    alias = item.known_alias
     certificate = item.certificate
     if certificate.kind == Certificate.CURRENT:
         if target is None:
@@ -1060,10 +1101,11 @@ def _check_certificate(check, account, target):
         check.notes.append("certificate not checked: %s" % certificate.reason)
 
 
-def _ask_holders(check, cloudfront, account, target):
+def _ask_holders(check: Check, cloudfront: Any, account: Account,
+                 target: Optional[Distribution]) -> Optional[List[Holder]]:
     """Holders in any account (ListDomainConflicts, else ListConflictingAliases), or in this one only."""
     item = check.planned
-    alias = item.alias
+    alias = item.known_alias
     index = account.index
     tenant_id = item.distribution_id if item.resource_type == TENANT else None
     asker = target if target is not None and account.covers(target, alias) else None
@@ -1089,7 +1131,7 @@ def _ask_holders(check, cloudfront, account, target):
                     "and run the preflight again."
         return None
     check.api = api
-    check.asked = {"through": tenant_id or asker.id, "api": api}
+    check.asked = {"through": tenant_id or (asker.id if asker is not None else None), "api": api}
     if warning:
         if api is None:
             # Only this account's own distributions could be seen.
@@ -1102,7 +1144,8 @@ def _ask_holders(check, cloudfront, account, target):
     return holders
 
 
-def _read_dns(check, resolver, alias, index, target, holders):
+def _read_dns(check: Check, resolver: Optional[AuthoritativeResolver], alias: Alias, index: DistributionIndex,
+              target: Optional[Distribution], holders: List[Holder]) -> Optional[DnsView]:
     if resolver is None or alias.is_wildcard:
         return None
     view = read_dns(resolver, alias, index, target, holders)
@@ -1114,10 +1157,10 @@ def _read_dns(check, resolver, alias, index, target, holders):
     return view
 
 
-def _dns_finding(check, resolver, view, item):
+def _dns_finding(check: Check, resolver: AuthoritativeResolver, view: DnsView, item: Planned) -> None:
     points_to = view.points_to
     domain = points_to["domain_name"]
-    name = item.alias.name
+    name = item.known_alias.name
     if points_to.get("distribution_id") is None:
         # Not a distribution of this account: one of another account, or none at all (dangling).
         if not _cloudfront_name_exists(resolver, domain):
@@ -1134,7 +1177,7 @@ def _dns_finding(check, resolver, view, item):
                 "(CNAMEAlreadyExists, the second form)" % (name, domain, owner))
 
 
-def _cloudfront_name_exists(resolver, name):
+def _cloudfront_name_exists(resolver: AuthoritativeResolver, name: str) -> bool:
     """False only when an authoritative server says the CloudFront name does not exist (NXDOMAIN): the audit's
     proof rule (``TargetChecker``), asked of the preflight's resolver."""
     return TargetChecker.for_resolver(resolver).check(name)["exists"] is not False
@@ -1144,7 +1187,7 @@ def _cloudfront_name_exists(resolver, name):
 # The fix
 
 
-def _option(key, value, placeholder):
+def _option(key: str, value: Optional[str], placeholder: str) -> str:
     if not value:
         return "-e %s=<%s>" % (key, placeholder)
     if value.startswith("<"):
@@ -1152,7 +1195,8 @@ def _option(key, value, placeholder):
     return "-e " + shlex.quote("%s=%s" % (key, value))
 
 
-def remediate_command(alias, target_id, dns_provider=None, dns_zone=None):
+def remediate_command(alias: str, target_id: Optional[str], dns_provider: Optional[str] = None,
+                      dns_zone: Optional[str] = None) -> str:
     """The remediation playbook's command line for one alias (a <placeholder> where a value is not known)."""
     return " ".join([REMEDIATE, _option("alias", alias, "alias"),
                      _option("target_distribution_id", target_id, "distribution id"),
@@ -1160,9 +1204,9 @@ def remediate_command(alias, target_id, dns_provider=None, dns_zone=None):
                      _option("dns_zone", dns_zone, "zone")])
 
 
-def _fill_fix(check, account, target):
+def _fill_fix(check: Check, account: Account, target: Optional[Distribution]) -> None:
     item = check.planned
-    name = item.alias.name
+    name = item.known_alias.name
     provider, zone = _dns_of(check, account, name)
     exists = target is not None or bool(item.resource_type == TENANT and item.distribution_id)
     if exists:
@@ -1197,8 +1241,8 @@ def _fill_fix(check, account, target):
                            "(%s) in the command" % (name, others))
 
 
-def _held_fix(check, item, name, then):
-    holder = check.holder
+def _held_fix(check: Check, item: Planned, name: str, then: str) -> str:
+    holder = check.holder or {}
     if item.replace_order == CREATE_FIRST and holder["distribution_id"] == item.replaces:
         return ("Terraform creates the replacement of %s before it destroys %s (create_before_destroy), and %s still "
                 "holds %s at that moment: remove create_before_destroy from %s, or apply in two steps (the new "
@@ -1236,7 +1280,7 @@ def _held_fix(check, item, name, then):
                then[0].lower() + then[1:]))
 
 
-def _dns_of(check, account, name):
+def _dns_of(check: Check, account: Account, name: str) -> Tuple[Optional[str], Optional[str]]:
     zone = account.route53_zone_of(name)
     provider = check.dns_provider
     if zone and not provider:
@@ -1250,17 +1294,17 @@ def _dns_of(check, account, name):
 # Reports
 
 
-def failing(checks, fail_on):
+def failing(checks: Sequence[Check], fail_on: str) -> List[Check]:
     wanted = FAIL_ON[fail_on]
     return [c for c in checks if c.outcome in wanted]
 
 
-def summary_lines(checks, fail_on):
+def summary_lines(checks: Sequence[Check], fail_on: str) -> List[str]:
     """One line per alias, for a person."""
     wanted = FAIL_ON[fail_on]
     if not checks:
         return ["Nothing to check: the deployment adds no alias to a CloudFront distribution or tenant."]
-    lines = []
+    lines: List[str] = []
     for check in checks:
         result = check.to_result()
         mark = "FAIL" if check.outcome in wanted else "ok  " if check.outcome == OK else "note"
@@ -1270,7 +1314,8 @@ def summary_lines(checks, fail_on):
     return lines
 
 
-def preflight_report(checks, fail_on, account_id=None, source=None, warnings=()):
+def preflight_report(checks: Sequence[Check], fail_on: str, account_id: Optional[str] = None,
+                     source: Optional[str] = None, warnings: Iterable[str] = ()) -> Json:
     counts = dict((outcome, 0) for outcome in OUTCOMES)
     for check in checks:
         counts[check.outcome] += 1
@@ -1285,7 +1330,7 @@ def preflight_report(checks, fail_on, account_id=None, source=None, warnings=())
     }
 
 
-def junit_xml(checks, fail_on, suite_name="aliasguard.cloudfront.preflight"):
+def junit_xml(checks: Sequence[Check], fail_on: str, suite_name: str = "aliasguard.cloudfront.preflight") -> str:
     """JUnit XML as CI systems read it: one testcase per alias, a failure per failing outcome."""
     wanted = FAIL_ON[fail_on]
     failures = [c for c in checks if c.outcome in wanted]

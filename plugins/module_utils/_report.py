@@ -18,19 +18,20 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+from typing import Any, List, Sequence
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import KINDS, SEVERITIES, STATUSES
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import KINDS, SEVERITIES, STATUSES, Json
 
 
-def render_json(report):
+def render_json(report: Json) -> str:
     return json.dumps(report, indent=2, sort_keys=True) + "\n"
 
 
-def _md_cell(text):
+def _md_cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _unverified_lines(report):
+def _unverified_lines(report: Json) -> List[str]:
     unverified = report["summary"].get("unverified") or {}
     if not unverified.get("names"):
         return []
@@ -42,7 +43,7 @@ def _unverified_lines(report):
     return lines + [""]
 
 
-def _findings_table(findings, with_status):
+def _findings_table(findings: Sequence[Json], with_status: bool) -> List[str]:
     if with_status:
         lines = ["| status | severity | kind | name | detail | fix |", "|---|---|---|---|---|---|"]
     else:
@@ -54,7 +55,7 @@ def _findings_table(findings, with_status):
     return lines
 
 
-def render_markdown(report):
+def render_markdown(report: Json) -> str:
     changes = report["summary"].get("changes")
     generated = "Generated %s. %d findings." % (report["generated"], report["summary"]["findings"])
     lines = ["# CloudFront alias audit", "", generated, ""]
@@ -619,7 +620,7 @@ _HTML = """<!DOCTYPE html>
 """
 
 
-def render_html(report):
+def render_html(report: Json) -> str:
     # The data is inline JSON; '</' is escaped so that no value can close the script element.
     data = json.dumps(report, sort_keys=True).replace("</", "<\\/")
     return (_HTML.replace("__DATA__", data)

@@ -8,4 +8,4 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION: str = "0.1.0"

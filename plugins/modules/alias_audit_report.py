@@ -191,12 +191,29 @@ files:
   type: dict
   sample: {json: /tmp/audit/audit.json, markdown: /tmp/audit/audit.md, html: /tmp/audit/audit.html}
 requests:
-  description: API requests of the whole audit (total).
+  description:
+    - API requests this module sent, by service, as every module of the collection reports them. It sends none
+      (the report is made from what the inventories already read; its DNS checks are queries, not API requests),
+      so this is empty.
+    - Until this release it held the whole audit's total, which is now RV(audit_requests_total).
+  returned: always
+  type: dict
+  sample: {}
+audit_requests_total:
+  description: API requests of the whole audit - the inventories' C(requests_total) plus O(extra_requests).
   returned: always
   type: int
   sample: 14
+audit_requests_lower_bound_total:
+  description: The fewest requests the same inventory needs - the inventories' C(requests_lower_bound_total) plus
+    O(extra_lower_bound).
+  returned: always
+  type: int
+  sample: 12
 requests_lower_bound:
-  description: The fewest requests the same inventory needs.
+  description:
+    - The same number as RV(audit_requests_lower_bound_total). Deprecated, will be removed in release 1.0.0 -
+      use RV(audit_requests_lower_bound_total).
   returned: always
   type: int
   sample: 12
@@ -434,8 +451,8 @@ def main():
     if previous is not None:
         report["resolved"] = resolved
         report["previous"] = {"generated": previous.get("generated"), "path": params["previous_report"]}
-    result = dict(changed=False, findings=findings, resolved=resolved, summary=counts, requests=requests,
-                  requests_lower_bound=lower_bound)
+    result = dict(changed=False, findings=findings, resolved=resolved, summary=counts, audit_requests_total=requests,
+                  audit_requests_lower_bound_total=lower_bound, requests_lower_bound=lower_bound)
     if params["report_dir"]:
         result.update(write_report(module, params["report_dir"], report))
     module.exit_json(**result)

@@ -158,8 +158,21 @@ inventory:
             values:
             - d111111abcdef8.cloudfront.net
       returned: always
+    requests_by_operation:
+      description: Requests sent, by operation (to compare with RV(inventory.requests_lower_bound)).
+      type: dict
+      sample:
+        ListDistributions: 1
+        ListDistributionTenants: 1
+        ListConnectionGroups: 1
+        ListCertificates: 1
+        ListHostedZones: 1
+        ListResourceRecordSets: 1
+      returned: always
     requests:
-      description: Requests sent, by operation.
+      description:
+        - The same as RV(inventory.requests_by_operation). Deprecated, will be removed in release 1.0.0 - use
+          RV(inventory.requests_by_operation), or RV(requests) for the counts by service every module reports.
       type: dict
       sample:
         ListDistributions: 1
@@ -170,7 +183,7 @@ inventory:
         ListResourceRecordSets: 1
       returned: always
     requests_total:
-      description: Requests sent.
+      description: Requests sent (the sum of RV(requests)).
       type: int
       sample: 6
       returned: always
@@ -191,7 +204,9 @@ inventory:
       sample: 6
       returned: always
 requests:
-  description: All AWS requests of this run by service (retries included); C(inventory.requests) has them by operation.
+  description:
+    - All AWS requests of this run by service (retries included), as every module of the collection reports them;
+      RV(inventory.requests_by_operation) has them by operation.
   returned: always
   type: dict
   sample: {acm: 1, cloudfront: 2, route53: 2}
@@ -256,7 +271,8 @@ def main():
         connection_groups=connection_groups,
         certificates=certificates,
         route53=route53,
-        requests=connection.requests.by_operation,
+        requests_by_operation=dict(connection.requests.by_operation),
+        requests=dict(connection.requests.by_operation),  # deprecated (changelog): requests_by_operation
         requests_total=connection.requests.total,
         requests_lower_bound=cost.lower_bound,
         requests_lower_bound_total=cost.lower_bound_total,

@@ -309,7 +309,15 @@ account_id:
   type: str
   sample: "111111111111"
 requests:
-  description: AWS API requests this run sent, by operation (retries included); all of them read-only.
+  description:
+    - AWS API requests this run sent, by service (retries included), as every module of the collection reports
+      them; all of them read-only.
+    - Until this release it held the counts by operation, which are now in RV(requests_by_operation).
+  returned: always
+  type: dict
+  sample: {acm: 1, cloudfront: 3, route53: 1}
+requests_by_operation:
+  description: The same requests by API operation.
   returned: always
   type: dict
   sample: {ListDistributions: 1, ListCertificates: 1, ListHostedZones: 1, ListDomainConflicts: 2}
@@ -404,7 +412,7 @@ def main():
         report=preflight_report(checks, fail_on, account.account_id, source, warnings),
         junit_xml=junit_xml(checks, fail_on),
         account_id=account.account_id,
-        requests=connection.requests.by_operation,
+        requests_by_operation=connection.requests.by_operation,
     )
 
 

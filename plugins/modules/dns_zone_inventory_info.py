@@ -80,7 +80,7 @@ zones:
         - d111111abcdef8.cloudfront.net
         proxied: false
 requests_total:
-  description: Requests sent.
+  description: Requests sent (the sum of RV(requests)).
   returned: always
   type: int
   sample: 2
@@ -90,7 +90,8 @@ requests_lower_bound:
   type: dict
   sample: {"GET /zones": 1, "GET /zones/{zone_id}/dns_records": 1}
 requests:
-  description: Requests this run sent, by provider (retries included).
+  description: Requests this run sent, by service (retries included), as every module of the collection reports
+    them; the service is the provider's name.
   returned: always
   type: dict
   sample: {cloudflare: 2}
@@ -135,7 +136,8 @@ def main():
         result, sent = list_zones(params, zones, cost, warn=module.warn)
     except DnsError as exc:
         module.fail_from(exc)
-    module.exit_json(changed=False, zones=result, requests={params["provider"]: sent}, requests_total=sent,
+    module.add_requests(params["provider"], sent)
+    module.exit_json(changed=False, zones=result, requests_total=sent,
                      requests_lower_bound=cost.lower_bound, requests_lower_bound_total=cost.lower_bound_total)
 
 

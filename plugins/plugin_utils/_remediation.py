@@ -19,6 +19,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, in_zone, to_ascii
@@ -28,11 +30,15 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
 # only where they are needed (reading the input; a provider that can proxy; a record that may be proxied).
 
 
-def can_proxy(provider):
+# A request, a plan, a module result, a registered loop: the JSON-shaped dicts the role passes around.
+Json = Dict[str, Any]
+
+
+def can_proxy(provider: Optional[str]) -> bool:
     """Whether the DNS provider named ``provider`` can proxy records (the registry, imported on first use)."""
     from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import can_proxy as registry_can_proxy
 
-    return registry_can_proxy(provider)
+    return bool(registry_can_proxy(provider))
 
 
 STRATEGIES = ("auto", "move", "dns_first")
@@ -66,7 +72,7 @@ class RemediationInputError(ValueError):
     pass
 
 
-def requests_from(single, many, defaults):
+def requests_from(single: Any, many: Any, defaults: Mapping[str, Any]) -> List[Json]:
     """The list of alias requests, from the one-alias variables or the list.
 
     Items of ``many`` are mappings (``alias`` and any of REQUEST_KEYS) or plain alias
@@ -79,7 +85,7 @@ def requests_from(single, many, defaults):
     if single_txt_name and not single:
         raise RemediationInputError("txt_record_name names the TXT record of the one alias given as alias; with "
                                     "aliases: [...] give txt_record_name per alias")
-    items = []
+    items: List[Json] = []
     if isinstance(many, (str, bytes)) or (many is not None and not isinstance(many, (list, tuple))):
         raise RemediationInputError(
             "aliases must be a list (of alias names, or of mappings with 'alias' and 'target_distribution_id'), "
@@ -116,7 +122,7 @@ def requests_from(single, many, defaults):
     if not items:
         raise RemediationInputError("nothing to do: give alias (and target_distribution_id), or aliases: [...]")
     _check_timeout(defaults.get("verify_timeout"))
-    seen = {}
+    seen: Dict[str, Any] = {}
     for item in items:
         try:
             key = Alias.from_input(str(item["alias"])).name
@@ -150,7 +156,7 @@ def requests_from(single, many, defaults):
     return items
 
 
-def _target_of(item):
+def _target_of(item: Json) -> None:
     """Sets ``target_id`` and ``target_resource_type``: a standard distribution, or a distribution tenant."""
     distribution, tenant = item.get("target_distribution_id"), item.get("target_distribution_tenant_id")
     if distribution and tenant:
@@ -163,7 +169,7 @@ def _target_of(item):
     item["target_resource_type"] = TENANT if tenant else "distribution"
 
 
-def _check_timeout(value):
+def _check_timeout(value: Any) -> None:
     """verify_timeout, checked before anything changes (a negative one used to surface after the TXT record)."""
     if value in (None, ""):
         return
@@ -175,7 +181,7 @@ def _check_timeout(value):
         raise RemediationInputError("verify_timeout must be 0 or more seconds, not %d" % seconds)
 
 
-def _txt_record_name(item):
+def _txt_record_name(item: Json) -> str:
     """The user's name for the alias's TXT record (what AWS Support asks for an apex or a wildcard), checked."""
     try:
         name = to_ascii(str(item["txt_record_name"]), allow_underscore=True, what="txt_record_name")
@@ -187,9 +193,9 @@ def _txt_record_name(item):
     return name
 
 
-def _found_by_alias(found_results):
+def _found_by_alias(found_results: Iterable[Json]) -> Dict[Tuple[str, str], Tuple[Json, Json]]:
     """{(target id, normalised alias): (module result, alias entry)} from the step-1 loop results."""
-    index = {}
+    index: Dict[Tuple[str, str], Tuple[Json, Json]] = {}
     for result in found_results:
         if result.get("failed") or result.get("skipped"):
             continue
@@ -198,9 +204,9 @@ def _found_by_alias(found_results):
     return index
 
 
-def plan_remediation(requests, found_results):
+def plan_remediation(requests: Iterable[Json], found_results: Iterable[Json]) -> List[Json]:
     found = _found_by_alias(found_results)
-    plans = []
+    plans: List[Json] = []
     for request in requests:
         target_id = request.get("target_id") or request["target_distribution_id"]
         # Step 1 reports names normalised (lowercase, punycode): match on the same form.
@@ -213,10 +219,10 @@ def plan_remediation(requests, found_results):
     return plans
 
 
-def _block_shared_txt_records(plans):
+def _block_shared_txt_records(plans: Iterable[Json]) -> None:
     """Two moves that need the same TXT record (example.com and *.example.com share _.example.com) cannot
     run together: each record names one target. The second waits for another run, and says so."""
-    seen = {}
+    seen: Dict[Tuple[str, str], str] = {}
     for plan in plans:
         if plan["action"] != MOVE or not plan.get("txt_record_name"):
             continue
@@ -231,7 +237,7 @@ def _block_shared_txt_records(plans):
             seen[owner] = plan["alias"]
 
 
-def _plan_one(request, result, entry):
+def _plan_one(request: Json, result: Json, entry: Json) -> Json:
     target = result["target"]
     strategy = request.get("strategy") or "auto"
     verdict = entry["verdict"]
@@ -336,7 +342,7 @@ def _plan_one(request, result, entry):
     return plan
 
 
-def _proven_by_step1(entry, target):
+def _proven_by_step1(entry: Json, target: Json) -> bool:
     """Whether step 1's answers are step 4's proof: the alias is on the target, and every authoritative nameserver
     of every name in its CNAME chain answered, all alike, leading to the target's domain (dns_cname_verify's
     cname_chain proof). Addresses are never a proof (CloudFront's edges are shared)."""
@@ -347,7 +353,7 @@ def _proven_by_step1(entry, target):
             and points_to.get("every_nameserver") is True and dns.get("final_name") == target["domain_name"])
 
 
-def _leftover_txt(entry, target, provider):
+def _leftover_txt(entry: Json, target: Json, provider: Optional[str]) -> bool:
     """Whether step 1 saw the move's TXT record still naming the target, with the alias already on it.
 
     That record is provably a stopped run's own (its name is the alias's challenge name, its value the target's
@@ -358,7 +364,7 @@ def _leftover_txt(entry, target, provider):
     return bool(provider) and entry["verdict"] == "on_target" and target["domain_name"] in (record.get("values") or [])
 
 
-def _block_when_impossible(plan, entry, repoint, request=None):
+def _block_when_impossible(plan: Json, entry: Json, repoint: bool, request: Optional[Json] = None) -> None:
     """Refuse now, before any change, what a later step would refuse half way through."""
     alias = entry["alias"]
     certificate = entry.get("target_certificate") or {}
@@ -392,13 +398,13 @@ def _block_when_impossible(plan, entry, repoint, request=None):
                           % (alias, ", ".join(plan["dns_before"]["values"])))
 
 
-def _looks_proxied(dns_before):
+def _looks_proxied(dns_before: Json) -> bool:
     from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import is_cloudflare_address
 
     return dns_before.get("type") != "CNAME" and any(is_cloudflare_address(v) for v in dns_before.get("values") or [])
 
 
-def _txt_name(entry, zone):
+def _txt_name(entry: Json, zone: Optional[str]) -> str:
     alias = Alias.parse(entry["alias"])
     if zone:
         try:
@@ -409,26 +415,26 @@ def _txt_name(entry, zone):
     return entry.get("txt_record_name") or alias.txt_challenge_name()
 
 
-def _holder_words(holders):
+def _holder_words(holders: Iterable[Json]) -> str:
     return ", ".join("%s%s%s" % ("distribution tenant " if h.get("resource_type") == TENANT else "",
                                  h["distribution_id"], "" if h.get("in_account") else " (another account)")
                      for h in holders)
 
 
-def move_call(plan):
+def move_call(plan: Json) -> str:
     """AssociateAlias between standard distributions; UpdateDomainAssociation wherever a tenant is involved."""
     if plan.get("target_resource_type") == TENANT or any(h.get("resource_type") == TENANT for h in plan["holders"]):
         return "UpdateDomainAssociation"
     return "AssociateAlias"
 
 
-def target_words(plan):
+def target_words(plan: Json) -> str:
     if plan.get("target_resource_type") == TENANT:
         return "distribution tenant %s" % plan["target_distribution_id"]
-    return plan["target_distribution_id"]
+    return str(plan["target_distribution_id"])
 
 
-def _move_reason(verdict, holders, plan=None):
+def _move_reason(verdict: str, holders: Sequence[Json], plan: Optional[Json] = None) -> str:
     call_name = move_call(plan) if plan else "AssociateAlias"
     if not holders:
         return "strategy move (%s adds it: nobody holds it)" % call_name
@@ -439,7 +445,7 @@ def _move_reason(verdict, holders, plan=None):
     return "held by %s in this account: move it in one step with %s" % (who, call_name)
 
 
-def _steps(action, repoint, leftover_txt=False):
+def _steps(action: str, repoint: bool, leftover_txt: bool = False) -> List[str]:
     if action == BLOCKED:
         return []
     if action == ADD:
@@ -453,7 +459,8 @@ def _steps(action, repoint, leftover_txt=False):
     return (["repoint_dns"] if repoint else []) + (["txt_remove"] if leftover_txt else []) + ["verify"]
 
 
-def _expected_current(dns, points_to, holders, overlapping, target):
+def _expected_current(dns: Json, points_to: Json, holders: Iterable[Json], overlapping: Iterable[Json],
+                      target: Json) -> Optional[List[str]]:
     """What the record may hold when step 2 writes, in the terms dns_cname_repoint compares.
 
     dns_cname_repoint compares these values with what the provider's API holds: a CNAME's content, or a Route 53
@@ -483,7 +490,8 @@ def _expected_current(dns, points_to, holders, overlapping, target):
     return sorted(values)
 
 
-def batches(plans, step, created_by=None, repointed=None, handed_over=None):
+def batches(plans: List[Json], step: str, created_by: Optional[Json] = None, repointed: Optional[Json] = None,
+            handed_over: Optional[Json] = None) -> List[Json]:
     """The work of one step, grouped the way its module takes it.
 
     Alias steps and verify: one batch per distribution (``distribution_id``, ``aliases``);
@@ -514,16 +522,13 @@ def batches(plans, step, created_by=None, repointed=None, handed_over=None):
         owners = _TxtOwners(plans, created)
         plans = [p for p in plans if any(p is owner for record in created for owner in owners.of(record)
                                          if record.get("provider") == p["dns_provider"])]
-    groups = []
-    by_key = {}
+    groups: List[Json] = []
+    by_key: Dict[Any, Json] = {}
     for plan in plans:
         if step not in plan["steps"]:
             continue
         takeover = step == "add_alias_after_dns" and bool(plan.get("takeover"))
-        if step in DNS_STEPS:
-            keys = [plan["dns_provider"]]
-        else:
-            keys = [(plan["target_distribution_id"], takeover)]
+        keys: List[Any] = [plan["dns_provider"]] if step in DNS_STEPS else [(plan["target_distribution_id"], takeover)]
         for key in keys:
             if key not in by_key:
                 if step in DNS_STEPS:
@@ -561,14 +566,14 @@ def batches(plans, step, created_by=None, repointed=None, handed_over=None):
     return groups
 
 
-def _repoint_records(repointed, plan):
+def _repoint_records(repointed: Optional[Json], plan: Json) -> List[Json]:
     """The entries of the registered repoint_dns loop that wrote the plan's alias."""
     return [record for result in _loop_results(repointed) for record in result.get("records", [])
             if record.get("name") == plan["alias"] and record.get("provider", plan["dns_provider"]) ==
             plan["dns_provider"] and _written(result, record)]
 
 
-def _replaced_ttl(plan, repointed):
+def _replaced_ttl(plan: Json, repointed: Optional[Json]) -> int:
     """How long resolvers (CloudFront's DNS check among them) may still answer with the record step 2 replaced."""
     ttls = [0]
     for record in _repoint_records(repointed, plan):
@@ -581,10 +586,10 @@ def _replaced_ttl(plan, repointed):
     return max(ttls)
 
 
-def _handovers(handed_over, given_back=None):
+def _handovers(handed_over: Optional[Json], given_back: Optional[Json] = None) -> Dict[str, Json]:
     """{alias: {"released_from": [holder ids], "given_back": [holder ids], "failed": bool}} from the registered
     add_alias_after_dns loop, and the rescue's give_back loop (``given_back``)."""
-    found = {}
+    found: Dict[str, Json] = {}
     for result in _loop_results(handed_over):
         for key in ("released_from", "given_back"):
             for entry in result.get(key) or []:
@@ -601,11 +606,12 @@ def _handovers(handed_over, given_back=None):
     return found
 
 
-def _give_back_batches(plans, handed_over, repointed):
+def _give_back_batches(plans: Iterable[Json], handed_over: Optional[Json], repointed: Optional[Json]) -> List[Json]:
     """Per holder, the aliases a failed handover took off it and could not give back at once - CloudFront refuses
     them while DNS points at the target, so the rescue puts DNS back first, then this gives them back, asking again
     while CloudFront's DNS check still sees the target (the TTL of the record step 2 wrote)."""
-    groups, by_holder = [], {}
+    groups: List[Json] = []
+    by_holder: Dict[str, Json] = {}
     handovers = _handovers(handed_over)
     for plan in plans:
         info = handovers.get(plan["alias"])
@@ -623,7 +629,7 @@ def _give_back_batches(plans, handed_over, repointed):
     return groups
 
 
-def _written_ttl(plan, repointed):
+def _written_ttl(plan: Json, repointed: Optional[Json]) -> int:
     """The TTL of the record step 2 wrote for the alias (how long resolvers may keep pointing at the target)."""
     ttls = [0]
     for record in _repoint_records(repointed, plan):
@@ -634,7 +640,7 @@ def _written_ttl(plan, repointed):
     return max(ttls)
 
 
-def _restore_batches(plans, handed_over, repointed):
+def _restore_batches(plans: Iterable[Json], handed_over: Optional[Json], repointed: Optional[Json]) -> List[Json]:
     """Per provider, the records that put DNS back as step 2 found it, for the aliases a failed handover took off
     their holder (given back already, or to be given back next: CloudFront refuses that while DNS points at the
     target).
@@ -645,7 +651,8 @@ def _restore_batches(plans, handed_over, repointed):
     """
     given_back = dict((alias, info) for alias, info in _handovers(handed_over).items()
                       if info["failed"] and info["released_from"])
-    groups, by_provider = [], {}
+    groups: List[Json] = []
+    by_provider: Dict[str, Json] = {}
     for plan in plans:
         if plan["alias"] not in given_back:
             continue
@@ -660,9 +667,9 @@ def _restore_batches(plans, handed_over, repointed):
     return groups
 
 
-def _restore_record(plan, written):
+def _restore_record(plan: Json, written: Json) -> Optional[Json]:
     before = [b for b in written.get("before") or [] if b.get("type") in ("CNAME", "A", "AAAA")]
-    record = {"name": plan["alias"], "expected_current": [plan["target_domain_name"]]}
+    record: Json = {"name": plan["alias"], "expected_current": [plan["target_domain_name"]]}
     if written.get("zone"):
         record["zone"] = written["zone"]
     if not before:
@@ -684,8 +691,8 @@ def _restore_record(plan, written):
     return record
 
 
-def _record(plan, step):
-    record = {"name": plan["alias"], "target": plan["target_domain_name"]}
+def _record(plan: Json, step: str) -> Json:
+    record: Json = {"name": plan["alias"], "target": plan["target_domain_name"]}
     if plan["dns_zone"]:
         record["zone"] = plan["dns_zone"]
     if step in TXT_STEPS:
@@ -705,13 +712,13 @@ def _record(plan, step):
     return record
 
 
-def _loop_results(register):
+def _loop_results(register: Any) -> List[Json]:
     if not isinstance(register, dict):
         return []
     return [r for r in register.get("results", []) if isinstance(r, dict) and not r.get("skipped")]
 
 
-def _written(result, record):
+def _written(result: Json, record: Json) -> bool:
     """Whether a dns_cname_repoint call really wrote this record.
 
     Its ``applied`` flag says so when the module reports one. Without it: a call that changed something and did
@@ -725,12 +732,12 @@ def _written(result, record):
     return bool(result.get("changed")) and (not result.get("failed") or "wait" in result)
 
 
-def _written_records(register):
+def _written_records(register: Any) -> List[Json]:
     return [record for result in _loop_results(register) for record in result.get("records", [])
             if _written(result, record)]
 
 
-def _txt_record_keys(plan, zones):
+def _txt_record_keys(plan: Json, zones: Iterable[Optional[str]]) -> List[Tuple[Optional[str], str]]:
     """The keys under which a dns_cname_repoint result entry is the TXT record that moving ``plan``'s alias needs.
 
     A key is (the zone the module wrote to, the record's name): the name comes from Alias.txt_challenge_name in
@@ -740,7 +747,7 @@ def _txt_record_keys(plan, zones):
     if plan.get("txt_record_override"):
         return [("override", plan["txt_record_name"])]
     alias = Alias.parse(plan["alias"])
-    keys = []
+    keys: List[Tuple[Optional[str], str]] = []
     for zone in zones:
         if zone:
             keys.append((zone, alias.txt_challenge_name(zone)))
@@ -755,24 +762,25 @@ class _TxtOwners:
     plan's record can have in the records' zones: one pass over the plans, not one per record (500 aliases
     would otherwise mean 250,000 comparisons, each parsing a name)."""
 
-    def __init__(self, plans, records):
+    def __init__(self, plans: Iterable[Json], records: Iterable[Json]) -> None:
         self.plans = list(plans)
-        self.index = {}
+        self.index: Dict[Tuple[Optional[str], str], List[int]] = {}
         zones = set(record.get("zone") or None for record in records)
         for position, plan in enumerate(self.plans):
             for key in _txt_record_keys(plan, zones):
                 self.index.setdefault(key, []).append(position)
 
-    def of(self, record):
+    def of(self, record: Json) -> List[Json]:
         """The plans ``record`` is the TXT record of, in the plans' order."""
         positions = self.index.get((record.get("zone") or None, record["name"]), []) + \
             self.index.get(("override", record["name"]), [])
         return [self.plans[position] for position in sorted(set(positions))]
 
 
-def collect(plans, registered):
+def collect(plans: List[Json], registered: Optional[Mapping[str, Any]]) -> Json:
     """From the registered results of each step: what changed per alias, and the proofs."""
-    changed, proofs = {}, {}
+    changed: Dict[str, List[str]] = {}
+    proofs: Dict[str, Json] = {}
     for name, register in (registered or {}).items():
         step = SAME_AS.get(name, name)
         if step in TXT_STEPS:
@@ -783,7 +791,7 @@ def collect(plans, registered):
                 for item in result.get("aliases", []):
                     proofs[item["alias"]] = item
                 continue
-            names = []
+            names: List[str] = []
             if result.get("changed"):
                 names.extend(result.get("added", []))
                 names.extend(result.get("removed", []))
@@ -803,7 +811,7 @@ def collect(plans, registered):
                                     (registered or {}).get("give_back"))}
 
 
-def describe_step(plan, step):
+def describe_step(plan: Json, step: str) -> str:
     """What one step does for one alias, in words."""
     alias, target = plan["alias"], target_words(plan)
     domain = plan["target_domain_name"]
@@ -846,12 +854,12 @@ def describe_step(plan, step):
     return step
 
 
-def _dns_text(dns_before):
-    return (dns_before.get("points_to") or ", ".join(dns_before.get("values") or [])
-            or ("unreadable: %s" % dns_before["error"] if dns_before.get("error") else "no record"))
+def _dns_text(dns_before: Json) -> str:
+    return str(dns_before.get("points_to") or ", ".join(dns_before.get("values") or [])
+               or ("unreadable: %s" % dns_before["error"] if dns_before.get("error") else "no record"))
 
 
-def _state_left(plan, done, handover=None):
+def _state_left(plan: Json, done: Sequence[str], handover: Optional[Json] = None) -> Tuple[str, List[str]]:
     """Where a stopped run left one alias, and what running again will do."""
     handover = handover or {}
     taken_off = [d for d in handover.get("released_from", []) if d not in handover.get("given_back", [])]
@@ -885,10 +893,11 @@ def _state_left(plan, done, handover=None):
     return left, remaining
 
 
-def summarise(plans, registered, check_mode=False, failed=False, error=None):
+def summarise(plans: List[Json], registered: Optional[Mapping[str, Any]], check_mode: bool = False,
+              failed: bool = False, error: Any = None) -> List[str]:
     """Per alias: what was found, what changed, the proof. Lines a person reads."""
     results = collect(plans, registered)
-    lines = []
+    lines: List[str] = []
     changed_by_alias = results.get("changed", {})
     proofs = results.get("proofs", {})
     handovers = results.get("handovers", {})

@@ -131,6 +131,20 @@ def test_audit_cost_is_within_ten_percent_of_the_lower_bound(fleet):
            and r["operation"] != "QUERY"]
     assert report["requests"]["total"] == len(api), (report["requests"], len(api))
     assert report["requests"]["total"] <= 1.10 * report["requests_lower_bound"]["total"], report["requests"]
+    # Every module reports `requests` in one shape, {service: count}; the audit's total is audit_requests_total.
+    run = fleet["results"][False][0]
+    written = run.task("Find what is inconsistent or dangerous, and write audit.json, audit.md and audit.html")
+    assert written["requests"] == {} and written["audit_requests_total"] == report["requests"]["total"]
+    assert written["audit_requests_lower_bound_total"] == report["requests_lower_bound"]["total"]
+    inventories = [r["result"] for r in run.results if r["task"] == "List distributions, certificates and Route 53 records"]
+    assert len(inventories) == 2
+    for inventory in inventories:
+        assert set(inventory["requests"]) <= {"cloudfront", "acm", "route53", "sts"}, inventory["requests"]
+        assert sum(inventory["requests"].values()) == inventory["inventory"]["requests_total"]
+        assert sum(inventory["inventory"]["requests_by_operation"].values()) == inventory["inventory"]["requests_total"]
+    zones = [r["result"] for r in run.results if r["task"] in ("Read the Cloudflare zones", "Transfer the RFC 2136 zones")]
+    assert [z["requests"] for z in zones] == [{"cloudflare": zones[0]["requests_total"]},
+                                              {"rfc2136": zones[1]["requests_total"]}]
     # List calls only, each paginated once: no per-alias call except the questions about holders.
     operations = set(r["operation"] for r in api)
     assert operations <= {"ListDistributions", "ListCertificates", "ListHostedZones", "ListResourceRecordSets",

@@ -121,6 +121,11 @@ def test_a_terraform_plan_gets_every_outcome_its_fix_and_fails_the_play(sandbox,
     assert run.returncode != 0, "the play must fail when an alias would be refused"
     assert "fail the preflight (fail_on=held)" in failure_message(run)
     result = run.task(CHECK_TASK)
+    # `requests` by service as in every module, by operation beside it; both count exactly what the log saw.
+    aws = [r for r in requests if r["service"] in ("cloudfront", "acm", "route53", "sts")]
+    assert result["requests"] == {service: sum(1 for r in aws if r["service"] == service) for service in
+                                  set(r["service"] for r in aws)}
+    assert sum(result["requests_by_operation"].values()) == len(aws)
     site = by_alias(result["checks"], "aws_cloudfront_distribution.site")
     assert sorted(site) == ["fresh.example.com", "legacy.example.com", "www.example.com", "www.example.org"]
 

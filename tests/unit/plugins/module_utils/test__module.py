@@ -131,6 +131,22 @@ def test_a_dns_provider_requests_are_reported_beside_aws(capsys):
     assert result_of(capsys)["requests"] == {"cloudflare": 3}
 
 
+def test_requests_counted_by_the_module_are_added_per_service_and_reported_on_failure_too(capsys):
+    # dns_zone_inventory_info: the zone listing returns only its count; the shape stays {service: count}.
+    def body(module):
+        module.add_requests("cloudflare", 2)
+        module.add_requests("cloudflare", 1)
+        module.fail_json(msg="zone example.org: not found")
+
+    run({}, body, aws=False)
+    assert result_of(capsys)["requests"] == {"cloudflare": 3}
+
+
+def test_a_module_cannot_report_requests_in_a_shape_of_its_own():
+    with pytest.raises(ValueError, match="requests is reported by the module base"):
+        run({}, lambda module: module.exit_json(changed=False, requests={"ListDistributions": 1}), aws=False)
+
+
 def test_dns_lookup_adds_nameservers_and_dns_timeout_and_refuses_a_timeout_that_is_not_positive(capsys):
     with patch_module_args({"dns_timeout": 0}):
         with pytest.raises(SystemExit):
