@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Sum the CPU seconds that tests/conftest.py records (ALIASGUARD_CPU_REPORT=FILE) by test file.
 
-Usage: scripts/cpu_report.py FILE [FILE...]   (several files: one column each, e.g. before and after)
+Usage: .venv/bin/python scripts/cpu_report.py FILE [FILE...]   (several files: one column each, e.g. before and after)
 """
 
 import collections
