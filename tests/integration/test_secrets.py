@@ -259,8 +259,8 @@ def test_the_playbooks_warn_when_a_secret_was_typed_on_the_command_line(
 def test_no_warning_for_secrets_from_a_vault_file_or_names_that_are_not_secret(sandbox, secrets, tmp_path):
     vault = vault_file(tmp_path, {"rfc2136_key_secret": secrets.tsig_secret})
     env = environment(sandbox, secrets, aws=True, cloudflare=False, rfc2136=False)
-    command = ansible_playbook_executable() + ["aliasguard.cloudfront.remediate",
-                                             "-e", json.dumps({"rfc2136_key_name": "update-key", "rfc2136_server": "ns1.example.net"})] + vault
+    extra_vars = {"rfc2136_key_name": "update-key", "rfc2136_server": "ns1.example.net"}
+    command = ansible_playbook_executable() + ["aliasguard.cloudfront.remediate", "-e", json.dumps(extra_vars)] + vault
     completed = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=False)
     output = completed.stdout + completed.stderr
     assert "nothing to do" in output, output[-3000:]  # it ran, and stopped at the missing alias
