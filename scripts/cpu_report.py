@@ -26,8 +26,8 @@ def main(paths):
     tables = [by_file(p) for p in paths]
     files = sorted(set().union(*tables), key=lambda f: -sum(t[f][0] + t[f][1] + t[f][2] for t in tables if f in t))
     heading = "%7s %7s %7s %7s %7s %4s" % ("own", "child", "sandbox", "total", "wall", "n")
-    print("%-58s %s" % ("file", "  ".join(heading for _ in tables)))
-    totals = [[0.0] * 5 for _ in tables]
+    print("%-58s %s" % ("file", "  ".join(heading for unused in tables)))
+    totals = [[0.0] * 5 for unused in tables]
     for name in files:
         cells = []
         for table, total in zip(tables, totals):
