@@ -6,8 +6,10 @@ sandbox, so that unit-test runs that load this file do not pay for it.
 
 import json
 import os
+import resource
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -89,35 +91,95 @@ class RunningSandbox:
         time.sleep(old_ttl * scale + 0.2)
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory):
+# -- where the CPU goes (ALIASGUARD_CPU_REPORT=FILE) --------------------------------------------------
+# CPU seconds (user + sys) barely depend on what else the machine runs; wall time does. With
+# ALIASGUARD_CPU_REPORT set, every test appends one JSON line to that file: its file, its own CPU (the
+# pytest process), its children's (ansible-playbook and everything it forks, counted when they exit) and
+# the sandbox servers' (read from /proc while they run). scripts/cpu_report.py sums them by file.
+
+_RUNNING_SANDBOXES = []  # [pid of a sandbox server, ...] started by this process
+_SANDBOX_CPU_REAPED = [0.0]  # CPU of sandbox servers stopped (and reaped) by this process so far
+
+
+def _proc_cpu(pid):
+    """user + sys seconds of a process and its reaped children, from /proc (0 when it is gone)."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_now():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sandboxes = sum(_proc_cpu(pid) for pid in _RUNNING_SANDBOXES) + _SANDBOX_CPU_REAPED[0]
+    # A sandbox server is our child: once 'down' reaps it, its CPU shows in RUSAGE_CHILDREN too.
+    return (own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime - _SANDBOX_CPU_REAPED[0],
+            sandboxes, time.monotonic())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    report = os.environ.get("ALIASGUARD_CPU_REPORT")
+    if not report:
+        yield
+        return
+    before = _cpu_now()
+    yield
+    after = _cpu_now()
+    own, children, sandboxes, wall = (a - b for a, b in zip(after, before))
+    with open(report, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"file": item.location[0], "test": item.nodeid, "own": round(own, 3),
+                             "children": round(children, 3), "sandbox": round(sandboxes, 3),
+                             "wall": round(wall, 3)}) + "\n")
+
+
+def _start_sandbox(state_dir, **options):
     from sandbox import cli
 
+    endpoints = cli.up(str(state_dir), **options)
+    with open(os.path.join(str(state_dir), "pids.json"), encoding="utf-8") as fh:
+        _RUNNING_SANDBOXES.append(json.load(fh)["server"])
+    return endpoints
+
+
+def _stop_sandbox(state_dir):
+    from sandbox import cli
+
+    with open(os.path.join(str(state_dir), "pids.json"), encoding="utf-8") as fh:
+        server = json.load(fh)["server"]
+    last_seen = _proc_cpu(server)
+    pids = cli.down(str(state_dir))
+    if server in _RUNNING_SANDBOXES:
+        _RUNNING_SANDBOXES.remove(server)
+        _SANDBOX_CPU_REAPED[0] += last_seen
+    for pid in pids:
+        assert not cli._alive(pid), "sandbox process %d survived 'down'" % pid
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
     state_dir = tmp_path_factory.mktemp("sandbox")
     # Short deploy and sync times keep the tests quick; the behaviour is the same.
-    endpoints = cli.up(str(state_dir), deploy_seconds=0.5, insync_seconds=0.5)
+    endpoints = _start_sandbox(state_dir, deploy_seconds=0.5, insync_seconds=0.5)
     try:
         yield RunningSandbox(state_dir, endpoints)
     finally:
-        pids = cli.down(str(state_dir))
-        for pid in pids:
-            assert not cli._alive(pid), "sandbox process %d survived 'down'" % pid
+        _stop_sandbox(state_dir)
 
 
 @pytest.fixture(scope="session")
 def slow_sandbox(tmp_path_factory):
     """A second sandbox whose distributions take 3 s to deploy (``--deploy-seconds 3 --ttl-scale 0.01``), for the
     tests that watch what happens while a change is still InProgress. One per session, shared."""
-    from sandbox import cli
-
     state_dir = tmp_path_factory.mktemp("slow-sandbox")
-    endpoints = cli.up(str(state_dir), deploy_seconds=3.0, insync_seconds=0.5, ttl_scale=0.01)
+    endpoints = _start_sandbox(state_dir, deploy_seconds=3.0, insync_seconds=0.5, ttl_scale=0.01)
     try:
         yield RunningSandbox(state_dir, endpoints)
     finally:
-        pids = cli.down(str(state_dir))
-        for pid in pids:
-            assert not cli._alive(pid), "sandbox process %d survived 'down'" % pid
+        _stop_sandbox(state_dir)
 
 
 def collections_path():
@@ -144,9 +206,38 @@ class PlaybookRun:
         return found[-1]["result"]
 
 
+def pytest_configure(config):
+    # One AnsiballZ cache for every ansible-playbook of this session (tests/ansible_playbook_cached.py says why);
+    # xdist workers inherit it from the controller, which made it and removes it. ALIASGUARD_ANSIBALLZ_CACHE=off
+    # runs the venv's ansible-playbook as it is (to compare, or to rule the cache out).
+    if not os.environ.get("ALIASGUARD_ANSIBALLZ_CACHE"):
+        import tempfile
+
+        config._aliasguard_ansiballz_cache = tempfile.mkdtemp(prefix="aliasguard-ansiballz-")
+        os.environ["ALIASGUARD_ANSIBALLZ_CACHE"] = config._aliasguard_ansiballz_cache
+
+
+def pytest_unconfigure(config):
+    cache = getattr(config, "_aliasguard_ansiballz_cache", None)
+    if cache:
+        import shutil
+
+        shutil.rmtree(cache, ignore_errors=True)
+        os.environ.pop("ALIASGUARD_ANSIBALLZ_CACHE", None)
+
+
+def ansible_playbook_executable():
+    """ansible-playbook as the tests run it: through tests/ansible_playbook_cached.py (ansible-playbook itself, with
+    the session's shared AnsiballZ cache) under pytest, the venv's own otherwise (benchmarks, scripts)."""
+    venv_bin = os.path.join(ROOT, ".venv", "bin")
+    if os.environ.get("ALIASGUARD_ANSIBALLZ_CACHE", "off") != "off":
+        return [os.path.join(venv_bin, "python"), os.path.join(ROOT, "tests", "ansible_playbook_cached.py")]
+    return [os.path.join(venv_bin, "ansible-playbook")]
+
+
 def playbook_command(playbook, extra_vars=None, env=None, check=False, diff=False, args=()):
     """(command, environment) for a real ansible-playbook run that prints JSON (tests/callback_plugins)."""
-    command = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), playbook]
+    command = ansible_playbook_executable() + [playbook]
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
     if check:

@@ -17,7 +17,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-from conftest import ROOT, collections_path, run_playbook
+from conftest import ROOT, ansible_playbook_executable, collections_path, run_playbook
 from sandbox.scenarios import (
     ACCOUNT_1,
     ACCOUNT_2,
@@ -693,7 +693,7 @@ def test_secrets_never_appear_in_the_output_even_verbose(sandbox, scenario):
         environment.pop(key, None)
     environment.update({"ANSIBLE_COLLECTIONS_PATH": collections_path(), "ANSIBLE_NOCOLOR": "1",
                         "ANSIBLE_PYTHON_INTERPRETER": sys.executable})
-    command = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), PLAYBOOK, "-vvv", "--diff"]
+    command = ansible_playbook_executable() + [PLAYBOOK, "-vvv", "--diff"]
 
     def run(extra):
         completed = subprocess.run(command + ["-e", json.dumps(extra)], capture_output=True, text=True,

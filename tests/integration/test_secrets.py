@@ -20,7 +20,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT, collections_path
+from conftest import ROOT, ansible_playbook_executable, collections_path
 from repoint_helpers import ACCOUNT, ask, bind_dns, sandbox_dns
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -102,7 +102,7 @@ class VerboseRun:
 
 def run_verbose(playbook, directory, env, extra_vars=None, args=(), name="run"):
     log_path = directory / ("%s-ansible.log" % name)
-    command = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-vvvv", playbook]
+    command = ansible_playbook_executable() + ["-vvvv", playbook]
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
     command += list(args)
@@ -249,8 +249,7 @@ def test_the_playbooks_warn_when_a_secret_was_typed_on_the_command_line(
         sandbox, secrets, playbook, extra_vars, named):
     # The runs stop early (no alias / a bad zone name) after the warning: only the warning matters here.
     env = environment(sandbox, secrets, aws=True, cloudflare=False, rfc2136=False)
-    command = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "aliasguard.cloudfront." + playbook,
-               "-e", json.dumps(extra_vars)]
+    command = ansible_playbook_executable() + ["aliasguard.cloudfront." + playbook, "-e", json.dumps(extra_vars)]
     completed = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=False)
     output = completed.stdout + completed.stderr
     assert "WARNING: %s was given with -e on the command line" % named in output, output[-3000:]
@@ -260,8 +259,8 @@ def test_the_playbooks_warn_when_a_secret_was_typed_on_the_command_line(
 def test_no_warning_for_secrets_from_a_vault_file_or_names_that_are_not_secret(sandbox, secrets, tmp_path):
     vault = vault_file(tmp_path, {"rfc2136_key_secret": secrets.tsig_secret})
     env = environment(sandbox, secrets, aws=True, cloudflare=False, rfc2136=False)
-    command = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "aliasguard.cloudfront.remediate",
-               "-e", json.dumps({"rfc2136_key_name": "update-key", "rfc2136_server": "ns1.example.net"})] + vault
+    extra_vars = {"rfc2136_key_name": "update-key", "rfc2136_server": "ns1.example.net"}
+    command = ansible_playbook_executable() + ["aliasguard.cloudfront.remediate", "-e", json.dumps(extra_vars)] + vault
     completed = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=False)
     output = completed.stdout + completed.stderr
     assert "nothing to do" in output, output[-3000:]  # it ran, and stopped at the missing alias
