@@ -12,18 +12,24 @@ venv="$root/.venv"
 # it than with pyenv's 3.11, which is built without --enable-optimizations (see its sysconfig
 # CONFIG_ARGS); Debian builds its Python optimised. PYTHON=... still chooses. An existing .venv is kept:
 # `make clean` (or rm -rf .venv) and bootstrap again to move it.
-pick_python() {
+# A candidate that cannot make a venv (Debian's Python without its python3.11-venv package has no
+# ensurepip) is passed over for the next one.
+make_venv() {
   for candidate in "${PYTHON:-}" /usr/bin/python3.11 python3.11 python3; do
     if [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1; then
-      echo "$candidate"; return
+      if "$candidate" -m venv "$venv" >/dev/null 2>&1; then
+        echo "   with $candidate"; return
+      fi
+      rm -rf "$venv"
     fi
   done
-  echo "error: no python3 found; install Python 3.11" >&2; exit 1
+  echo "error: no Python 3 here can make a venv; install Python 3.11 and its venv module (python3.11-venv)" >&2
+  exit 1
 }
 
 if [ ! -x "$venv/bin/python" ]; then
   echo "== creating $venv"
-  "$(pick_python)" -m venv "$venv"
+  make_venv
 fi
 
 stamp="$venv/.requirements-dev.sha256"
