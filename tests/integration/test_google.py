@@ -41,7 +41,8 @@ def official_zone(sandbox):
 
 def record_sets(sandbox):
     """{(name, type): (ttl, rrdatas)} of the managed zone, as the official client lists it."""
-    return dict(((r.name, r.record_type), (r.ttl, sorted(r.rrdatas))) for r in official_zone(sandbox).list_resource_record_sets())
+    return dict(((r.name, r.record_type), (r.ttl, sorted(r.rrdatas)))
+                for r in official_zone(sandbox).list_resource_record_sets())
 
 
 def cname_answer(sandbox, name):
@@ -114,8 +115,14 @@ def test_the_runbook_remediation_with_cloud_dns_checks_first_then_fixes_then_cha
     assert any(e["service"] == "google" for e in sandbox.requests_since(mark)), "check mode never read Cloud DNS"
     assert record_sets(sandbox) == before
 
+    # The project through the role's one mapping of DNS options (module_defaults, group dns), the token from the
+    # environment (a secret never goes after -e).
+    extra["cname_remediation_dns"] = {"provider": "google", "project": google["dns"]["project"],
+                                      "managed_zone": google["dns"]["managed_zone"]}
+    env = google_env(sandbox)
+    del env["GCP_PROJECT"]
     mark = sandbox.log_mark()
-    run = run_playbook("aliasguard.cloudfront.remediate", extra, env=google_env(sandbox))
+    run = run_playbook("aliasguard.cloudfront.remediate", extra, env=env)
     assert run.returncode == 0, failure_of(run) + run.stderr[-3000:]
     after = record_sets(sandbox)
     assert after[("www.example.com.", "CNAME")][1] == [target + "."]
@@ -126,7 +133,7 @@ def test_the_runbook_remediation_with_cloud_dns_checks_first_then_fixes_then_cha
     assert writes and set(writes) == {("google", "changes.create")}
 
     mark = sandbox.log_mark()
-    run = run_playbook("aliasguard.cloudfront.remediate", extra, env=google_env(sandbox))
+    run = run_playbook("aliasguard.cloudfront.remediate", extra, env=env)
     assert run.returncode == 0, failure_of(run)
     assert [r["task"] for r in run.results if r["result"].get("changed")] == []
     assert sandbox.mutating_since(mark) == []
