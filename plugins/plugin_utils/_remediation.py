@@ -401,21 +401,6 @@ def _block_when_impossible(plan, entry, repoint, request=None):
                           % (alias, ", ".join(plan["dns_before"]["values"])))
 
 
-def _apex_it_cannot_point(plan):
-    """Whether the alias is its zone's apex at a provider with no way to send an apex to CloudFront (apex_mode None)."""
-    if not (plan["dns_provider"] and plan["dns_zone"]):
-        return False
-    try:
-        if to_ascii(plan["dns_zone"], what="dns_zone") != Alias.parse(plan["alias"]).name:
-            return False
-    except InvalidName:
-        return False
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDER_CLASSES
-
-    provider = PROVIDER_CLASSES.get(plan["dns_provider"])
-    return provider is not None and provider.apex_mode is None
-
-
 def _looks_proxied(dns_before):
     from ansible_collections.aliasguard.cloudfront.plugins.module_utils._verify import is_cloudflare_address
 
@@ -967,3 +952,18 @@ def summarise(plans, registered, check_mode=False, failed=False, error=None):
                          "does), so it is as it was or leads to a distribution that serves the alias. Fix the cause "
                          "above and run the same command again: step 1 sees what is done and it continues from there.")
     return lines
+
+
+def _apex_it_cannot_point(plan: dict) -> bool:
+    """Whether the alias is its zone's apex at a provider with no way to send an apex to CloudFront (apex_mode None)."""
+    if not (plan["dns_provider"] and plan["dns_zone"]):
+        return False
+    try:
+        if to_ascii(plan["dns_zone"], what="dns_zone") != Alias.parse(plan["alias"]).name:
+            return False
+    except InvalidName:
+        return False
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDER_CLASSES
+
+    provider = PROVIDER_CLASSES.get(plan["dns_provider"])
+    return provider is not None and provider.apex_mode is None
