@@ -419,10 +419,11 @@ def _desired(provider, zone, request, target, current, targets):
         return sets
     if provider.apex_mode == "flatten":
         return [RecordSet(request.name, "CNAME", None, [target], proxied=proxied)]
-    raise PlanError("%s is the apex of the zone %s: a CNAME cannot live at a zone apex (RFC 1034) and an RFC 2136 "
-                    "server cannot flatten one. Serve the apex from a provider that can (Route 53 alias records, "
-                    "Cloudflare CNAME flattening) or use your server's ALIAS/ANAME feature by hand"
-                    % (request.name, zone.name))
+    raise PlanError("%s is the apex of the zone %s: a CNAME cannot live at a zone apex (RFC 1034), and provider %s "
+                    "has no record that points an apex at CloudFront (no alias record, no CNAME flattening), so "
+                    "nothing was changed. Host the zone's apex where it can: Route 53 (an alias A/AAAA record) or "
+                    "Cloudflare (CNAME flattening); or use your DNS service's ALIAS/ANAME feature by hand. Names "
+                    "below the apex work with %s" % (request.name, zone.name, provider.name, provider.name))
 
 
 def _check_expected(request, owner, current, desired, targets):

@@ -9,24 +9,25 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: dns_cname_repoint
-short_description: Point a DNS name at a CloudFront distribution, or remove its record, at Route 53, Cloudflare or any RFC 2136 server
+short_description: Point a DNS name at a CloudFront distribution, or remove its record, at Route 53, Cloudflare, Google Cloud DNS or any RFC 2136 server
 version_added: 0.1.0
 description:
   - Step 2 of the C(CNAMEAlreadyExists) runbook. Points O(name) at O(target) (a C(dXXXX.cloudfront.net)
     name or a distribution id, resolved through CloudFront), or removes the name's record with O(state=absent).
   - The record type follows the name. Below the zone apex it is a CNAME. At the apex it is a Route 53
     alias A record (and AAAA when the distribution has IPv6) to CloudFront's hosted zone C(Z2FDTNDATAQYW2),
-    or a Cloudflare CNAME (which Cloudflare flattens); an RFC 2136 server cannot hold a CNAME at the apex,
-    so that is refused. An existing A or alias record becomes a CNAME, and back, in one change.
-  - At Route 53 and RFC 2136 every write is a compare-and-swap against what was read (Route 53 DELETE+CREATE
-    in one batch, RFC 2136 prerequisites), and a record someone changed since it was read makes the provider refuse
-    the whole write. Cloudflare has no conditional write, so there a change made by someone else can only be
-    detected, not refused; RV(write_guarantee) says what each provider guarantees. With O(expected_current)
-    the record is only changed when it holds one of those values now; a record holding anything else is left
-    alone and the module fails saying what it found.
-  - Many names in one call with O(records) - one Route 53 change batch and one RFC 2136 update per zone. A
-    few names of a zone (up to five) are read one by one (Route 53 by name, Cloudflare with its exact name
-    filter); more with one listing per zone.
+    or a Cloudflare CNAME (which Cloudflare flattens); an RFC 2136 server and Google Cloud DNS cannot hold a CNAME
+    at the apex and have no alias record, so that is refused before any change. An existing A or alias record
+    becomes a CNAME, and back, in one change.
+  - At Route 53, RFC 2136 and Google Cloud DNS every write is a compare-and-swap against what was read (Route 53
+    DELETE+CREATE in one batch, RFC 2136 prerequisites, one Cloud DNS change deleting exactly what was read), and a
+    record someone changed since it was read makes the provider refuse the whole write. Cloudflare has no
+    conditional write, so there a change made by someone else can only be detected, not refused; RV(write_guarantee)
+    says what each provider guarantees. With O(expected_current) the record is only changed when it holds one of
+    those values now; a record holding anything else is left alone and the module fails saying what it found.
+  - Many names in one call with O(records) - one Route 53 change batch, one RFC 2136 update and one Cloud DNS change
+    per zone. A few names of a zone (up to five) are read one by one (Route 53 by name, Cloudflare with its exact
+    name filter); more with one listing per zone.
   - An RFC 2136 zone is read with one TSIG-signed zone transfer (AXFR) per run, the only read that shows
     every record type at a name and tells a name's own records from a wildcard's answers. When the server
     refuses the transfer, each name is read with one query per record type and the module warns what that

@@ -9,11 +9,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: dns_zone_inventory_info
-short_description: Read whole DNS zones at Cloudflare or an RFC 2136 server for the alias audit
+short_description: Read whole DNS zones at Cloudflare, Google Cloud DNS or an RFC 2136 server for the alias audit
 version_added: 0.1.0
 description:
   - Reads every record of each zone once - Cloudflare with one zone lookup and the paginated record listing,
-    an RFC 2136 server with one TSIG-signed zone transfer (AXFR) - and returns the records an alias audit needs
+    Google Cloud DNS with one managed zone lookup and the paginated record set listing, an RFC 2136 server with one
+    TSIG-signed zone transfer (AXFR) - and returns the records an alias audit needs
     (CNAME, A, AAAA, and C(_) TXT records), with whether Cloudflare proxies them.
   - Route 53 zones are read per account by M(aliasguard.cloudfront.cloudfront_alias_inventory_info).
 author:
@@ -30,7 +31,7 @@ options:
     required: true
   validate_certs:
     description:
-      - Cloudflare only. Whether to verify the API's TLS certificate.
+      - Cloudflare and Google Cloud DNS only. Whether to verify the API's TLS certificate.
     type: bool
     default: true
 attributes:
@@ -42,6 +43,7 @@ attributes:
     description: Nothing changes, so there is nothing to diff.
 requirements:
   - dnspython >= 2.0 (for rfc2136)
+  - google-auth >= 2.0 (for google with a service account key file or application default credentials)
 seealso:
   - module: aliasguard.cloudfront.alias_audit_report
 """

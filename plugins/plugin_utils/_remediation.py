@@ -388,6 +388,15 @@ def _block_when_impossible(plan: Json, entry: Json, repoint: bool, request: Opti
         plan["action"] = BLOCKED
         plan["reason"] = ("moving %s needs the TXT record %s, but no dns_provider was given to create it"
                           % (alias, plan["txt_record_name"]))
+    if (plan["action"] != BLOCKED and (repoint or plan["action"] in (MOVE, DNS_FIRST))
+            and _apex_it_cannot_point(plan)):
+        plan["action"] = BLOCKED
+        plan["reason"] = ("%s is the apex of the zone %s, and DNS provider %s cannot point a zone apex at CloudFront: "
+                          "a CNAME cannot live at a zone apex, and it has no alias record (Route 53) or CNAME "
+                          "flattening (Cloudflare). Nothing was changed. Host the zone's apex where it can - Route 53, "
+                          "with an alias A/AAAA record - and run again with that dns_provider; names below the apex "
+                          "work with %s" % (alias, plan["dns_zone"], plan["dns_provider"], plan["dns_provider"]))
+        return
     if (plan["action"] != BLOCKED and repoint and can_proxy(plan["dns_provider"])
             and not plan["cloudflare_dns_only"] and _looks_proxied(plan["dns_before"])):
         plan["action"] = BLOCKED
@@ -952,3 +961,18 @@ def summarise(plans: List[Json], registered: Optional[Mapping[str, Any]], check_
                          "does), so it is as it was or leads to a distribution that serves the alias. Fix the cause "
                          "above and run the same command again: step 1 sees what is done and it continues from there.")
     return lines
+
+
+def _apex_it_cannot_point(plan: dict) -> bool:
+    """Whether the alias is its zone's apex at a provider with no way to send an apex to CloudFront (apex_mode None)."""
+    if not (plan["dns_provider"] and plan["dns_zone"]):
+        return False
+    try:
+        if to_ascii(plan["dns_zone"], what="dns_zone") != Alias.parse(plan["alias"]).name:
+            return False
+    except InvalidName:
+        return False
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDER_CLASSES
+
+    provider = PROVIDER_CLASSES.get(plan["dns_provider"])
+    return provider is not None and provider.apex_mode is None

@@ -288,14 +288,15 @@ def collection_google():
 
     if collections_path() not in sys.path:
         sys.path.insert(0, collections_path())
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _google, _records
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _records
     from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import base as _provider
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import google as _google
 
     return _google, _provider, _records
 
 
 def test_the_collections_client_reads_swaps_waits_and_is_refused_on_stale_data(sandbox, google):
-    """plugins/module_utils/_google.py against the sandbox: the compare-and-swap is one change; a record changed by
+    """plugins/module_utils/_dns/google.py against the sandbox: the compare-and-swap is one change; a record changed by
     someone else between read and write makes Cloud DNS refuse it whole."""
     _google, _provider, _records = collection_google()
     g = sandbox.endpoints["google"]

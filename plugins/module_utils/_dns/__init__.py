@@ -25,6 +25,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import DnsError, DnsProvider
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.cloudflare import CloudflareProvider
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.google import GoogleDnsProvider
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.rfc2136 import Rfc2136Provider
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.route53 import Route53Provider
 
@@ -33,6 +34,7 @@ REGISTERED = (
     Route53Provider,
     CloudflareProvider,
     Rfc2136Provider,
+    GoogleDnsProvider,
 )
 
 

@@ -135,13 +135,14 @@ def test_dns_options_from_the_older_variables_give_each_provider_only_its_own():
         "server": "ns1.example.net", "port": 53, "key_name": OMITTED, "key_algorithm": "hmac-sha256"})
     assert options == {"route53": {},
                        "cloudflare": {"api_token": "cf-token", "base_url": "https://cf.example/client/v4"},
-                       "rfc2136": {"server": "ns1.example.net", "port": 53, "key_algorithm": "hmac-sha256"}}
+                       "rfc2136": {"server": "ns1.example.net", "port": 53, "key_algorithm": "hmac-sha256"},
+                       "google": {}}
 
 
 def test_the_dns_mapping_wins_for_its_provider_and_leaves_the_others_alone():
     options = FILTERS["remediation_dns_options"]({"provider": "cloudflare", "api_token": "new-token"}, "old-token",
                                                  "https://api.cloudflare.com/client/v4", {"server": OMITTED})
-    assert options == {"route53": {}, "rfc2136": {},
+    assert options == {"route53": {}, "rfc2136": {}, "google": {},
                        "cloudflare": {"api_token": "new-token", "base_url": "https://api.cloudflare.com/client/v4"}}
 
 

@@ -613,7 +613,7 @@ def test_remediate_commands_quote_what_the_shell_would_expand_and_leave_placehol
         "-e target_distribution_id=E2QWRUHAPOMQZL -e dns_provider=cloudflare -e dns_zone=example.com")
     assert preflight.remediate_command("www.example.com", "<id of x>") == (
         "ansible-playbook aliasguard.cloudfront.remediate -e alias=www.example.com -e target_distribution_id=<id of x> "
-        "-e dns_provider=<route53|cloudflare|rfc2136> -e dns_zone=<zone>")
+        "-e dns_provider=<route53|cloudflare|rfc2136|google> -e dns_zone=<zone>")
 
 
 # -- Reports -----------------------------------------------------------------------------------

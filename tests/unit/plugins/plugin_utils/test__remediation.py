@@ -192,6 +192,21 @@ def test_held_in_account_moves_with_associate_alias_then_repoints():
     assert "EOLD0000000001 in this account" in plan["reason"]
 
 
+@pytest.mark.parametrize("provider", ["google", "rfc2136"])
+def test_an_apex_at_a_provider_that_cannot_point_it_at_cloudfront_is_refused_before_any_change(provider):
+    apex = {"type": "A", "values": ["192.0.2.1"], "chain": [], "final_name": "example.com", "error": None,
+            "points_to": {}}
+    plan = plan_for("held_in_account", [holder(alias="example.com")], apex, alias="example.com",
+                    dns_provider=provider, txt_record_name="_example.com")
+    assert (plan["action"], plan["steps"]) == ("blocked", [])
+    assert "example.com is the apex of the zone example.com, and DNS provider %s cannot" % provider in plan["reason"]
+    assert "Route 53" in plan["reason"]
+    # Route 53 can (an alias record), and a name below the apex is no apex.
+    assert plan_for("held_in_account", [holder(alias="example.com")], apex, alias="example.com",
+                    dns_provider="route53", txt_record_name="_example.com")["action"] == "move"
+    assert plan_for("held_in_account", [holder()], cname_to(OLD), dns_provider=provider)["action"] == "move"
+
+
 def test_held_in_another_account_moves_and_says_it_needs_a_disabled_holder():
     plan = plan_for("held_other_account", [holder("*******000001", in_account=False)], cname_to(OLD))
     assert plan["action"] == "move"

@@ -137,10 +137,10 @@ def test_an_unknown_provider_is_refused_naming_the_registered_ones():
 
 
 def test_the_zone_inventory_takes_only_providers_that_can_list_a_zone():
-    assert ZONE_LISTING == ("cloudflare", "rfc2136")
+    assert ZONE_LISTING == ("cloudflare", "rfc2136", "google")
     with pytest.raises(DnsError) as caught:
         check_provider_options({"provider": "route53"}, environ={}, among=ZONE_LISTING)
-    assert "is not one of cloudflare, rfc2136" in str(caught.value)
+    assert "is not one of cloudflare, rfc2136, google" in str(caught.value)
 
 
 def test_proxied_is_refused_for_a_provider_that_cannot_proxy():

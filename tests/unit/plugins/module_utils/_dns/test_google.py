@@ -2,7 +2,7 @@
 # Copyright: aliasguard contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""_google.py against a fake open_url: the requests it sends (one change whose deletions are exactly what was read),
+"""_dns/google.py against a fake open_url: the requests it sends (one change whose deletions are exactly what was read),
 how it reads Google's errors (stale data, 403, 404, 401), its bounded retries of 429/rateLimitExceeded and 5xx, a lost
 answer to a change, and where its access token comes from (a plain token, a service-account key through google-auth
 over open_url, google-auth missing)."""
@@ -21,7 +21,7 @@ from ansible.module_utils.six.moves.urllib.error import HTTPError
 from ansible.module_utils.six.moves.urllib.parse import parse_qs, urlsplit
 
 from ansible_collections.aliasguard.cloudfront.tests.unit.plugins.module_utils.fakes import Clock, JsonResponse  # noqa: E402
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils import _google
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import google as _google
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import (
     Change,
     ConcurrentChange,
@@ -305,7 +305,10 @@ def test_without_google_auth_a_key_file_needs_the_library_but_a_token_does_not(m
         monkeypatch.setitem(sys.modules, name, None)  # makes "import google.auth" fail
     with pytest.raises(_google.GoogleAuthMissing) as caught:
         _google.Credentials(service_account_file="/nonexistent.json")
-    assert caught.value.library == "google-auth" and "pip install google-auth" in str(caught.value)
+    # ansible-core's missing_required_lib wording, which every collection's modules use, then the way round it.
+    assert caught.value.library == "google-auth" and caught.value.code == "MissingLibrary"
+    assert str(caught.value).startswith("Failed to import the required Python library (google-auth)")
+    assert "auth_kind=serviceaccount" in str(caught.value) and "GOOGLE_OAUTH_ACCESS_TOKEN" in str(caught.value)
     assert _google.Credentials(access_token="plain").token() == "plain"
 
 
@@ -338,3 +341,77 @@ def test_a_service_account_key_gets_its_token_through_open_url(monkeypatch, tmp_
     assert token_call[0] == "POST" and token_call[1] == "/token"
     assert b"urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer" in token_call[3]
     assert api_call[4]["Authorization"] == "Bearer ya29.from-the-key"
+
+
+# --- as a registered provider ----------------------------------------------------------------------------------------
+
+
+def test_the_registry_builds_it_from_module_settings_with_its_environment(monkeypatch):
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import (
+        build_provider,
+        check_provider_options,
+        provider_argument_spec,
+    )
+
+    for name in ("GCP_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCP_AUTH_KIND", "GCP_SERVICE_ACCOUNT_FILE", "GCP_ACCESS_TOKEN",
+                 "GOOGLE_DNS_BASE_URL", "GOOGLE_OAUTH_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GCP_PROJECT", "my-project")
+    monkeypatch.setenv("GOOGLE_OAUTH_ACCESS_TOKEN", "token-1")
+    monkeypatch.setenv("GOOGLE_DNS_BASE_URL", BASE)
+    params = ArgumentSpecValidator(provider_argument_spec()).validate({"provider": "google"}).validated_parameters
+    settings = check_provider_options(params)
+    api = Api({"managedZones": [ZONE]})
+    monkeypatch.setattr(_google, "open_url", api)
+    dns = build_provider(settings)
+    assert dns.find_zone("example.com").id == "example-com"
+    assert api.calls[0][4]["Authorization"] == "Bearer token-1"
+    assert (dns.client.project, dns.client.base_url) == ("my-project", BASE)
+    # Without GOOGLE_DNS_BASE_URL the public API; an address that is not a URL is refused before any request.
+    monkeypatch.delenv("GOOGLE_DNS_BASE_URL")
+    params = ArgumentSpecValidator(provider_argument_spec()).validate({"provider": "google"}).validated_parameters
+    assert check_provider_options(params)["api_endpoint"] == "https://dns.googleapis.com"
+    with pytest.raises(DnsError) as caught:
+        check_provider_options(dict(params, api_endpoint="dns.googleapis.com"))
+    assert caught.value.code == "BadOption" and "api_endpoint 'dns.googleapis.com' is not an http(s) URL" in \
+        str(caught.value)
+
+
+def test_an_access_token_typed_for_another_provider_is_refused_but_one_from_the_environment_is_not():
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import foreign_options
+
+    params = {"provider": "cloudflare", "api_token": "t", "access_token": "ya29.x"}
+    assert "access_token (google only)" in foreign_options(params, "cloudflare", environ={})
+    assert foreign_options(params, "cloudflare", environ={"GOOGLE_OAUTH_ACCESS_TOKEN": "ya29.x"}) is None
+
+
+def test_the_audit_lists_a_zone_from_one_listing_and_keeps_the_audited_types(monkeypatch):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import Cost
+
+    txt = {"name": "_www.example.com.", "type": "TXT", "ttl": 300, "rrdatas": ['"d222.cloudfront.net"']}
+    ns = {"name": "example.com.", "type": "NS", "ttl": 21600, "rrdatas": ["ns1.example."]}
+    plain_txt = dict(txt, name="example.com.", rrdatas=['"v=spf1 -all"'])
+    api = Api({"managedZones": [ZONE]}, {"rrsets": [OLD, txt, ns, plain_txt]})
+    monkeypatch.setattr(_google, "open_url", api)
+    cost = Cost()
+    zones, sent = _google.GoogleDnsProvider.list_zones(
+        {"project": "my-project", "access_token": "token-1", "api_endpoint": BASE}, ["example.com"], cost)
+    assert sent == 2 and cost.lower_bound == {"managedZones.list": 1, "resourceRecordSets.list": 1}
+    assert zones == [{"provider": "google", "zone": "example.com", "id": "example-com", "record_sets": 4, "records": [
+        {"provider": "google", "zone": "example.com", "name": "www.example.com", "type": "CNAME",
+         "values": ["d111.cloudfront.net"], "proxied": False},
+        {"provider": "google", "zone": "example.com", "name": "_www.example.com", "type": "TXT",
+         "values": ["d222.cloudfront.net"], "proxied": False}]}]
+
+
+def test_the_audit_of_a_zone_the_project_lacks_says_so(monkeypatch):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import Cost
+
+    monkeypatch.setattr(_google, "open_url", Api({"managedZones": []}))
+    with pytest.raises(DnsError) as caught:
+        _google.GoogleDnsProvider.list_zones({"project": "my-project", "access_token": "t", "api_endpoint": BASE},
+                                             ["example.org"], Cost())
+    assert caught.value.code == "NoSuchZone" and "project my-project has no Cloud DNS managed zone for example.org" \
+        in str(caught.value)

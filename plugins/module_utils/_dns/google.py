@@ -26,7 +26,13 @@ task's deadline.
 
 Cloud DNS has nothing like Route 53's alias record, and a CNAME cannot be at a
 zone apex (the apex holds SOA and NS): this provider cannot point a zone apex
-at CloudFront (``apex_mode`` None).
+at CloudFront (``apex_mode`` None), and the planner refuses such a name before
+any change, saying to host the apex on Route 53.
+
+A zone is found from its name alone (``managedZones.list`` filtered by
+``dnsName``); ``managed_zone`` is needed only when one project has several
+public zones for the same name (Cloud DNS allows that), and the error then
+lists them.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -37,11 +43,13 @@ import json
 import os
 import time
 
+from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.six.moves.http_client import HTTPException
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 from ansible.module_utils.urls import open_url
 
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import AUDITED_TYPES, pages
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, in_zone, to_ascii
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import (
     ConcurrentChange,
@@ -79,9 +87,10 @@ class GoogleAuthMissing(DnsError):
     library = "google-auth"
 
     def __init__(self, auth_kind):
-        DnsError.__init__(self, "Cloud DNS authentication with auth_kind=%s needs the Python library google-auth on the "
-                                "host that runs the module (pip install google-auth), or give an OAuth access token "
-                                "(access_token / GOOGLE_OAUTH_ACCESS_TOKEN), which needs no library" % auth_kind,
+        DnsError.__init__(self, "%s Or give an OAuth 2.0 access token instead (access_token or "
+                                "GOOGLE_OAUTH_ACCESS_TOKEN, for example from `gcloud auth print-access-token`), "
+                                "which needs no library."
+                          % missing_required_lib("google-auth", reason="Cloud DNS with auth_kind=%s" % auth_kind),
                           code="MissingLibrary")
 
 
@@ -191,7 +200,7 @@ class GoogleDnsClient:
         project = project or getattr(credentials, "project", None)
         if not project:
             raise DnsError("Cloud DNS needs the project id of the project that holds the managed zones: give project "
-                           "(or GCP_PROJECT)", code="NoProject")
+                           "(or set GCP_PROJECT)", code="NoProject")
         self.project = project
         self.credentials = credentials
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
@@ -326,6 +335,29 @@ def _code(status, reason):
 
 class GoogleDnsProvider(DnsProvider):
     name = "google"
+    # Named as google.cloud's modules name them (project, auth_kind, service_account_file, access_token);
+    # api_endpoint is google-api-core's name for another API address (base_url is Cloudflare's option here).
+    options = {
+        "project": dict(type="str"),
+        "auth_kind": dict(type="str", choices=list(AUTH_KINDS)),
+        "service_account_file": dict(type="path"),
+        "access_token": dict(type="str", no_log=True),
+        "api_endpoint": dict(type="str"),
+        "managed_zone": dict(type="str"),
+    }
+    # GCP_*: the variables google.cloud's modules read; GOOGLE_OAUTH_ACCESS_TOKEN: gcloud's and Terraform's.
+    option_env = {
+        "project": ["GCP_PROJECT", "GOOGLE_CLOUD_PROJECT"],
+        "auth_kind": ["GCP_AUTH_KIND"],
+        "service_account_file": ["GCP_SERVICE_ACCOUNT_FILE"],
+        "access_token": ["GOOGLE_OAUTH_ACCESS_TOKEN", "GCP_ACCESS_TOKEN"],
+        "api_endpoint": ["GOOGLE_DNS_BASE_URL"],
+    }
+    # project is not required here: application default credentials may name it (the client refuses none).
+    required = ()
+    defaults = {"api_endpoint": DEFAULT_BASE_URL}
+    default_ttl = DEFAULT_TTL
+    can_proxy = False
     # No alias record, and no CNAME at a zone apex: Cloud DNS cannot send a zone apex to CloudFront.
     apex_mode = None
     write_guarantee = (
@@ -334,11 +366,42 @@ class GoogleDnsProvider(DnsProvider):
         "them changed since.")
 
     @classmethod
+    def check_settings(cls, settings):
+        endpoint = settings.get("api_endpoint") or ""
+        if not endpoint.startswith(("https://", "http://")):
+            raise DnsError("api_endpoint %r is not an http(s) URL: give the Cloud DNS API's address, like %s (the "
+                           "default)" % (endpoint, DEFAULT_BASE_URL), code="BadOption")
+        return settings
+
+    @classmethod
     def from_settings(cls, settings, aws_connection=None, warn=None):
-        """The provider from its checked settings (the registry's call; not registered yet)."""
-        return build(settings.get("project"), settings.get("auth_kind"), settings.get("service_account_file"),
-                     settings.get("access_token"), settings.get("base_url"), settings.get("managed_zone"),
+        made = build(settings.get("project"), settings.get("auth_kind"), settings.get("service_account_file"),
+                     settings.get("access_token"), settings.get("api_endpoint"), settings.get("managed_zone"),
                      validate_certs=settings.get("validate_certs", True), max_wait=settings.get("wait_timeout"))
+        if warn is not None:
+            made.client.warn = warn
+        return made
+
+    @classmethod
+    def list_zones(cls, settings, zones, cost, warn=None):
+        """For the audit: each zone's CNAME, A, AAAA and _-named TXT records, from one listing of the zone."""
+        made = cls.from_settings(settings, warn=warn)
+        result = []
+        for zone_name in zones:
+            zone = made.find_zone(zone_name)
+            cost.need("managedZones.list", 1)
+            sets = made.read_zone(zone)
+            cost.need("resourceRecordSets.list", pages(len(sets), PAGE_SIZE))
+            records = []
+            for record_set in sets:
+                if record_set.type not in AUDITED_TYPES or (record_set.type == "TXT"
+                                                            and not record_set.name.startswith("_")):
+                    continue
+                records.append({"provider": "google", "zone": zone_name, "name": record_set.name,
+                                "type": record_set.type, "values": list(record_set.values), "proxied": False})
+            result.append({"provider": "google", "zone": zone_name, "id": zone.id, "record_sets": len(sets),
+                           "records": records})
+        return result, made.client.requests
 
     def __init__(self, client, managed_zone=None):
         DnsProvider.__init__(self)
