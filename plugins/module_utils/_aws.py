@@ -20,6 +20,8 @@ __metaclass__ = type
 import os
 import re
 import sys
+import threading
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlparse
@@ -144,43 +146,47 @@ class RequestCounter:
     the names IAM policies and amazon.aws's ``resource_actions`` use.
     """
 
-    def __init__(self):
-        self.by_service = {}
-        self.by_operation = {}
-        self.actions = set()
+    def __init__(self) -> None:
+        self.by_service = {}  # type: Dict[str, int]
+        self.by_operation = {}  # type: Dict[str, int]
+        self.actions = set()  # type: Set[str]
+        self._lock = threading.Lock()  # requests are sent from several threads (see _parallel)
 
-    def __call__(self, request=None, **kwargs):
+    def __call__(self, request: Any = None, **kwargs: Any) -> None:
         # Event names look like "before-send.route-53.ChangeResourceRecordSets".
         parts = kwargs.get("event_name", "").split(".")
         service = parts[1].replace("-", "") if len(parts) > 2 else "aws"
         operation = parts[2] if len(parts) > 2 else "unknown"
-        self.by_service[service] = self.by_service.get(service, 0) + 1
-        self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
-        self.actions.add("%s:%s" % (service, operation))
+        with self._lock:
+            self.by_service[service] = self.by_service.get(service, 0) + 1
+            self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
+            self.actions.add("%s:%s" % (service, operation))
 
     @property
-    def resource_actions(self):
+    def resource_actions(self) -> List[str]:
         """The sorted ``service:Operation`` of every call sent (the IAM actions the run needed)."""
         return sorted(self.actions)
 
     @property
-    def total(self):
+    def total(self) -> int:
         return sum(self.by_service.values())
 
 
 class AwsConnection:
     """Builds clients from the module's connection options."""
 
-    def __init__(self, params):
+    def __init__(self, params: Dict[str, Any]) -> None:
         if not HAS_BOTO3:
             raise AwsError("boto3 and botocore are required on the host that runs this module: pip install boto3",
                            code="MissingDependency")
         self.params = params
         self.requests = RequestCounter()
-        self._session = None
-        self._clients = {}
+        self._session = None  # type: Any
+        self._clients = {}  # type: Dict[Any, Any]
+        # A boto3 session is not thread-safe, its clients are: clients are made one at a time, then shared.
+        self._lock = threading.RLock()
 
-    def session(self):
+    def session(self) -> Any:
         if self._session is None:
             params = self.params
             boto3, botocore = _boto()
@@ -213,7 +219,11 @@ class AwsConnection:
                 "AWS_SECRET_ACCESS_KEY in the environment), a profile (AWS_PROFILE), or run where an "
                 "instance or task role is available.", code="NoCredentials")
 
-    def client(self, service, region=None):
+    def client(self, service: str, region: Optional[str] = None) -> Any:
+        with self._lock:
+            return self._client(service, region)
+
+    def _client(self, service: str, region: Optional[str]) -> Any:
         key = (service, region)
         if key not in self._clients:
             params = self.params
@@ -385,7 +395,7 @@ def _service_of_client_method(function):
         return None
 
 
-def call(doing, function, **kwargs):
+def call(doing: str, function: Callable[..., Any], **kwargs: Any) -> Any:
     """Call one AWS API function; any failure comes back as an AwsError."""
     try:
         return function(**kwargs)

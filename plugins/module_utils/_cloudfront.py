@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import threading
+from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
     AwsError,
@@ -624,19 +626,21 @@ class TenantIndex:
 class LazyTenants:
     """A TenantIndex read on first need only: a run that never meets a tenant never lists them."""
 
-    def __init__(self, client, distributions=None):
+    def __init__(self, client: Any, distributions: Optional[DistributionIndex] = None) -> None:
         self._client = client
         self._distributions = distributions
-        self._index = None
+        self._index = None  # type: Optional[TenantIndex]
+        self._lock = threading.Lock()  # aliases are examined from several threads: the tenants are listed once
 
     @property
-    def loaded(self):
+    def loaded(self) -> bool:
         return self._index is not None
 
-    def index(self):
-        if self._index is None:
-            self._index = TenantIndex.load(self._client, self._distributions)
-        return self._index
+    def index(self) -> TenantIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = TenantIndex.load(self._client, self._distributions)
+            return self._index
 
 
 def tenant_routing_endpoint(client, tenant_id):

@@ -8,6 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     TENANT,
@@ -16,7 +19,8 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     LazyTenants,
     domain_conflicts_for,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import certificate_covers
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, certificate_covers
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._parallel import AWS_WORKERS, map_ordered
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 FREE = "free"
@@ -298,13 +302,18 @@ class CertificateCheck:
     certificate is refused by the plan instead, before a TXT record is created or DNS is repointed.
     """
 
-    def __init__(self, acm_factory, target):
+    def __init__(self, acm_factory: Optional[Callable[[], Any]], target: Any) -> None:
         self._factory = acm_factory
         self.target = target
-        self._names = None
-        self._unreadable = None
+        self._names = None  # type: Optional[List[str]]
+        self._unreadable = None  # type: Optional[str]
+        self._lock = threading.Lock()  # aliases are checked from several threads; the certificate is read once
 
-    def _certificate_names(self):
+    def _certificate_names(self) -> Optional[List[str]]:
+        with self._lock:
+            return self._read_names()
+
+    def _read_names(self) -> Optional[List[str]]:
         if self._names is None and self._unreadable is None:
             arn = self.target.certificate_arn
             try:
@@ -317,7 +326,7 @@ class CertificateCheck:
                 self._unreadable = "the certificate %s could not be read (%s)" % (arn, exc.code or exc)
         return self._names
 
-    def check(self, alias):
+    def check(self, alias: Alias) -> Dict[str, Any]:
         """{"covers": True|False|None, "detail"}; None when it cannot be known here."""
         target = self.target
         if target.default_certificate or not (target.certificate_arn or target.iam_certificate):
@@ -338,7 +347,9 @@ class CertificateCheck:
                                               alias.name)}
 
 
-def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm_factory=None, target_tenant_id=None):
+def find_conflicts(cloudfront: Any, resolver: Any, target_id: Optional[str], aliases: List[Alias],
+                   txt_names: Optional[Dict[str, str]] = None, acm_factory: Optional[Callable[[], Any]] = None,
+                   target_tenant_id: Optional[str] = None) -> Tuple[DistributionIndex, Any, List[Dict[str, Any]]]:
     """The whole of step 1 for every alias; read-only.
 
     The target is a standard distribution (``target_id``) or a distribution tenant
@@ -350,10 +361,10 @@ def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm
     index = DistributionIndex.load(cloudfront)
     tenants = LazyTenants(cloudfront, index)
     target = find_target(index, tenants, target_id, target_tenant_id)
-    results = []
     certificates = CertificateCheck(acm_factory, target)
     api = ConflictApi()
-    for alias in aliases:
+
+    def examine(alias: Alias) -> Dict[str, Any]:
         holders, warning, operation = domain_conflicts_for(
             cloudfront, index, alias, distribution_id=target_id, tenant_id=target_tenant_id, api=api, tenants=tenants)
         if operation != "ListDomainConflicts" and api.domain_conflicts is False:
@@ -370,7 +381,7 @@ def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm
             "holders": [h.to_result() for h in holders],
             "dns": dns_view.to_result() if dns_view is not None else None,
             "txt_record_name": txt_record_name(alias, dns_view, txt_names),
-        }
+        }  # type: Dict[str, Any]
         if verdict == ON_TARGET:
             if resolver is not None:
                 zone = dns_view.zone if dns_view is not None else None
@@ -379,5 +390,8 @@ def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm
             entry["target_certificate"] = certificates.check(alias)
         if warning:
             entry["warning"] = warning
-        results.append(entry)
+        return entry
+
+    # One alias's questions (a conflict query, then DNS) do not depend on another's: several are asked at once.
+    results = map_ordered(examine, aliases, AWS_WORKERS)
     return index, target, results

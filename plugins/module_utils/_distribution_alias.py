@@ -34,7 +34,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
 import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
@@ -54,6 +56,12 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
     certificate_covers,
     is_masked,
     mask_matches,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._parallel import (
+    AWS_WORKERS,
+    first_error,
+    map_ordered,
+    map_settled,
 )
 
 # CloudFront's default quota of aliases per distribution; an account can have it raised, so it is only ever
@@ -140,8 +148,9 @@ class AliasPlan:
         self.resource_type = resource_type
         self.via = {}                 # {alias name: {"operation", "why"}} for state=moved
         self.api = ConflictApi()
-        self._index = None
-        self._tenants = None
+        self._index = None  # type: Optional[DistributionIndex]
+        self._tenants = None  # type: Optional[LazyTenants]
+        self._lock = threading.RLock()  # holders are looked up from several threads: the index is read once
 
     @property
     def is_tenant(self):
@@ -151,17 +160,19 @@ class AliasPlan:
     def what(self):
         return ("distribution tenant %s" % self.distribution_id) if self.is_tenant else self.distribution_id
 
-    def index(self, cloudfront):
-        if self._index is None:
-            self._index = DistributionIndex.load(cloudfront)
-            if self._index.account_id is None:
-                self._index.account_id = self.account_id
-        return self._index
+    def index(self, cloudfront: Any) -> DistributionIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = DistributionIndex.load(cloudfront)
+                if self._index.account_id is None:
+                    self._index.account_id = self.account_id
+            return self._index
 
-    def tenants(self, cloudfront):
-        if self._tenants is None:
-            self._tenants = LazyTenants(cloudfront, self.index(cloudfront))
-        return self._tenants
+    def tenants(self, cloudfront: Any) -> LazyTenants:
+        with self._lock:
+            if self._tenants is None:
+                self._tenants = LazyTenants(cloudfront, self.index(cloudfront))
+            return self._tenants
 
     def own_distribution(self, cloudfront, masked_id, alias):
         """This account's distribution that a partly hidden id can be (holding ``alias``), or None."""
@@ -221,9 +232,10 @@ def plan_aliases(cloudfront, acm, distribution_id, aliases, state, quota=None, c
     return plan
 
 
-def _plan_moves(cloudfront, plan, move_with="auto"):
-    for alias in plan.added:
-        holder = _holder_of(cloudfront, plan, alias)
+def _plan_moves(cloudfront: Any, plan: AliasPlan, move_with: str = "auto") -> None:
+    # Who holds each alias: one question per alias (ListDomainConflicts), several at once.
+    holders = map_ordered(lambda alias: _holder_of(cloudfront, plan, alias), plan.added, AWS_WORKERS)
+    for alias, holder in zip(plan.added, holders):
         plan.moves.append((alias, holder))
         choice = choose_move(plan, holder)
         if move_with == "domain_association" and choice["operation"] != UPDATE_DOMAIN_ASSOCIATION:
@@ -588,13 +600,32 @@ def is_missing_txt(exc):
     return exc.code == "InvalidArgument" and "TXT" in str(exc)
 
 
-def apply_moves(cloudfront, plan, txt_wait_timeout=0, sleep=time.sleep, clock=time.time, max_retries=5):
+class _MoveRefused(Exception):
+    """AWS refused one alias's move (``error``, an AwsError) after ``attempts`` attempts; worded once all settled."""
+
+    def __init__(self, alias: Alias, holder: Optional[Dict[str, Any]], error: AwsError, attempts: int) -> None:
+        super(_MoveRefused, self).__init__(str(error))
+        self.alias = alias
+        self.holder = holder
+        self.error = error
+        self.attempts = attempts
+
+
+def apply_moves(cloudfront: Any, plan: AliasPlan, txt_wait_timeout: float = 0,
+                sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                max_retries: int = 5) -> List[Dict[str, Any]]:
     """Each planned move with the call ``plan.via`` chose (AssociateAlias, UpdateDomainAssociation, or
     UpdateDistributionTenant with OnDomainTakeover=allow). A refusal for the TXT record is asked again
-    with backoff until ``txt_wait_timeout`` seconds after the first attempt."""
-    moved = []
+    with backoff until ``txt_wait_timeout`` seconds after the first attempt.
+
+    Each call moves one alias and needs no ETag, so several aliases are moved at once (``_parallel``), the first
+    one alone. When one is refused, no further move is started; AliasError names the first refused (in the
+    plan's order) and lists in ``done`` every move that was made.
+    """
     deadline = clock() + txt_wait_timeout
-    for alias, holder in plan.moves:
+
+    def move(item: Tuple[Alias, Optional[Dict[str, Any]]]) -> Dict[str, Any]:
+        alias, holder = item
         delay = 1.0
         attempts = 0
         operation = plan.via.get(alias.name, {}).get("operation", ASSOCIATE_ALIAS)
@@ -609,20 +640,35 @@ def apply_moves(cloudfront, plan, txt_wait_timeout=0, sleep=time.sleep, clock=ti
                 else:
                     call("AssociateAlias %s to %s" % (alias.name, plan.distribution_id), cloudfront.associate_alias,
                          TargetDistributionId=plan.distribution_id, Alias=alias.name)
-                break
+                return dict({"alias": alias.name, "from": holder}, **plan.via.get(alias.name, {}))
             except AwsError as exc:
                 if is_missing_txt(exc) and clock() + delay <= deadline:
                     sleep(delay)
                     delay = min(delay * 2, 15.0)
                     continue
-                error = _explain(exc, cloudfront, plan, [alias], holder=holder, moved=moved,
-                                 txt_attempts=attempts, txt_wait_timeout=txt_wait_timeout)
-                error.done = moved
-                error.outcome = AliasOutcome(plan.before, plan.before + [Alias.parse(m["alias"]) for m in moved],
-                                             moved)
-                raise error
-        moved.append(dict({"alias": alias.name, "from": holder}, **plan.via.get(alias.name, {})))
-    return moved
+                raise _MoveRefused(alias, holder, exc, attempts)
+
+    # UpdateDomainAssociation and a takeover write with the target's ETag: concurrent ones would refuse each
+    # other (PreconditionFailed), so only AssociateAlias moves go several at once.
+    concurrent = all(plan.via.get(a.name, {}).get("operation", ASSOCIATE_ALIAS) == ASSOCIATE_ALIAS
+                     for a, unused in plan.moves)
+    workers = AWS_WORKERS if concurrent else 1
+    outcomes = []  # type: List[Any]
+    if plan.moves:
+        outcomes = map_settled(move, plan.moves[:1], 1)
+        if first_error(outcomes) is None:
+            outcomes += map_settled(move, plan.moves[1:], workers, stop_on_error=True)
+    moved = [o for o in outcomes if isinstance(o, dict)]
+    refused = first_error(outcomes)
+    if refused is None:
+        return moved
+    if not isinstance(refused, _MoveRefused):
+        raise refused
+    error = _explain(refused.error, cloudfront, plan, [refused.alias], holder=refused.holder, moved=moved,
+                     txt_attempts=refused.attempts, txt_wait_timeout=txt_wait_timeout)
+    error.done = moved
+    error.outcome = AliasOutcome(plan.before, plan.before + [Alias.parse(m["alias"]) for m in moved], moved)
+    raise error
 
 
 def _describe_holder(found):

@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import time
+from typing import Any, Dict, List, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     CLOUDFRONT_HOSTED_ZONE_ID,
@@ -43,6 +44,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records imp
     normalise_value,
     render,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._parallel import DNS_WORKERS, map_ordered
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 BACKUP_FORMAT = "aliasguard.cloudfront/dns-backup/1"
@@ -572,7 +574,8 @@ def changed_by(plans):
     return any(change.applied or change.left_changed for plan in plans for change in plan.pending)
 
 
-def wait_for(provider, plans, tokens, resolver, timeout):
+def wait_for(provider: Any, plans: List["ZonePlan"], tokens: Dict[str, Any], resolver: Any,
+             timeout: float) -> Dict[str, Any]:
     """Wait for the provider, then for the zone's authoritative servers to serve the new data."""
     deadline = time.time() + timeout
     report = {"provider_in_sync": True, "names": []}
@@ -583,16 +586,19 @@ def wait_for(provider, plans, tokens, resolver, timeout):
                 report["provider_in_sync"] = False
     if resolver is None:
         return report
-    for plan in plans:
-        flattening = provider.apex_mode == "flatten"
-        for change in plan.pending:
-            if any(r.proxied for r in change.after):
-                # A proxied record answers with Cloudflare's addresses: DNS cannot show it, only the API can.
-                report["names"].append({"name": change.name, "served": True, "seen": [],
-                                        "note": "proxied by Cloudflare; its DNS answers cannot show the record"})
-                continue
-            flattened = flattening and is_apex(change.name, plan.zone.name)
-            report["names"].append(_wait_served(resolver, change, deadline, flattened))
+    flattening = provider.apex_mode == "flatten"
+    changes = [(plan, change) for plan in plans for change in plan.pending]
+
+    def served(item: Tuple[ZonePlan, Change]) -> Dict[str, Any]:
+        plan, change = item
+        if any(r.proxied for r in change.after):
+            # A proxied record answers with Cloudflare's addresses: DNS cannot show it, only the API can.
+            return {"name": change.name, "served": True, "seen": [],
+                    "note": "proxied by Cloudflare; its DNS answers cannot show the record"}
+        return _wait_served(resolver, change, deadline, flattening and is_apex(change.name, plan.zone.name))
+
+    # Each name is asked of the nameservers on its own: several names are waited for at once.
+    report["names"] = map_ordered(served, changes, DNS_WORKERS)
     return report
 
 

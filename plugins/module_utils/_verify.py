@@ -24,10 +24,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import threading
 import time
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, in_zone, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._parallel import DNS_WORKERS, map_ordered
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError, server_label
 
 # https://www.cloudflare.com/ips/ (published ranges of Cloudflare's proxy)
@@ -90,18 +93,27 @@ class Route53Records:
     cannot be asked (no credentials, access denied) it is not asked again.
     """
 
-    def __init__(self, client_factory):
+    def __init__(self, client_factory: Callable[[], Any]) -> None:
         self._factory = client_factory
-        self._client = None
-        self._zones = {}
-        self.unavailable = None
+        self._client = None  # type: Any
+        self._zones = {}  # type: Dict[str, List[str]]
+        self.unavailable = None  # type: Optional[str]
+        # Aliases are checked from several threads; Route 53 answers five requests a second per account, so its
+        # questions go one at a time (and the client and the zone cache are made once).
+        self._lock = threading.RLock()
 
-    def _route53(self):
-        if self._client is None:
-            self._client = self._factory()
-        return self._client
+    def _route53(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._factory()
+            return self._client
 
-    def find(self, name):
+    def find(self, name: str) -> Optional[Dict[str, Any]]:
+        """See ``_find``; one caller at a time."""
+        with self._lock:
+            return self._find(name)
+
+    def _find(self, name: str) -> Optional[Dict[str, Any]]:
         """{"zone", "zone_ids", "records": [{"zone_id", "name", "type", "alias_target", "values"}]}, or None.
 
         The zone is the longest-matching public hosted zone (private zones do not
@@ -204,7 +216,8 @@ def _name(text):
         return text.lower().rstrip(".")
 
 
-def check_once(resolver, alias, target_domain, target_addresses, route53=None):
+def check_once(resolver: Any, alias: str, target_domain: str, target_addresses: Sequence[str],
+               route53: Optional[Route53Records] = None) -> Proof:
     proof = Proof(alias)
     try:
         zone = resolver.zone_for(alias)
@@ -354,7 +367,9 @@ def _check_addresses(proof, alias, seen, target_domain, target_addresses, why_no
     return proof
 
 
-def verify(resolver, aliases, target_domain, timeout=0, sleep=time.sleep, clock=time.time, route53=None):
+def verify(resolver: Any, aliases: Sequence[str], target_domain: str, timeout: float = 0,
+           sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+           route53: Optional[Route53Records] = None) -> List[Dict[str, Any]]:
     """Check every alias until each is proved or the timeout passes; return results in order.
 
     ``route53`` (a Route53Records, or None to never ask) reads the record of a name that has no CNAME.
@@ -371,11 +386,14 @@ def verify(resolver, aliases, target_domain, timeout=0, sleep=time.sleep, clock=
                 target_addresses = resolver.addresses(target_domain)
             except ResolverError:
                 target_addresses = []
-        still = []
         for alias in pending:
             attempts[alias] += 1
-            proof = check_once(resolver, alias, target_domain, target_addresses, route53)
-            results[alias] = proof.to_result(clock() - start, attempts[alias])
+        # Each alias's questions go to the nameservers on their own: several aliases are checked at once.
+        proofs = map_ordered(lambda alias: (check_once(resolver, alias, target_domain, target_addresses, route53),
+                                            clock() - start), pending, DNS_WORKERS)
+        still = []
+        for alias, (proof, elapsed) in zip(pending, proofs):
+            results[alias] = proof.to_result(elapsed, attempts[alias])
             # A proxied record will not become provable by waiting.
             if proof.outcome not in (VERIFIED, UNVERIFIABLE):
                 still.append(alias)
