@@ -26,7 +26,7 @@ __metaclass__ = type
 import ipaddress
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, in_zone, to_ascii
@@ -56,7 +56,7 @@ _ROUTE53_UNAVAILABLE = ("MissingDependency", "AccessDenied", "AccessDeniedExcept
                         "SignatureDoesNotMatch", "ExpiredToken")
 
 
-def is_cloudflare_address(text):
+def is_cloudflare_address(text: Any) -> bool:
     try:
         address = ipaddress.ip_address(str(text))
     except ValueError:
@@ -67,17 +67,17 @@ def is_cloudflare_address(text):
 class Proof:
     """What was seen for one alias on one attempt."""
 
-    def __init__(self, alias):
+    def __init__(self, alias: str) -> None:
         self.alias = alias
-        self.outcome = None
-        self.method = None
-        self.final_name = None
-        self.chain = []
-        self.answers = []
-        self.route53 = None
+        self.outcome = None  # type: Optional[str]
+        self.method = None  # type: Optional[str]
+        self.final_name = None  # type: Optional[str]
+        self.chain = []  # type: List[Dict[str, Any]]
+        self.answers = []  # type: List[Dict[str, Any]]
+        self.route53 = None  # type: Optional[Dict[str, Any]]
         self.detail = ""
 
-    def to_result(self, elapsed, attempts):
+    def to_result(self, elapsed: float, attempts: int) -> Dict[str, Any]:
         return {"alias": self.alias, "verified": self.outcome == VERIFIED, "outcome": self.outcome,
                 "method": self.method, "final_name": self.final_name, "chain": self.chain,
                 "nameservers": self.answers, "route53": self.route53, "detail": self.detail,
@@ -138,7 +138,7 @@ class Route53Records:
             raise
         return {"zone": zone, "zone_ids": zone_ids, "records": records}
 
-    def _zone_of(self, name):
+    def _zone_of(self, name: str) -> Tuple[Optional[str], List[str]]:
         labels = name.split(".")
         for start in range(len(labels) - 1):
             candidate = ".".join(labels[start:])
@@ -148,7 +148,7 @@ class Route53Records:
                 return candidate, self._zones[candidate]
         return None, []
 
-    def _public_zones_named(self, zone):
+    def _public_zones_named(self, zone: str) -> List[str]:
         # ListHostedZonesByName lists zones in order from the name given; the ones named
         # exactly so come first (there can be several), then others.
         ids = []
@@ -166,7 +166,7 @@ class Route53Records:
             kwargs = {"DNSName": response["NextDNSName"], "HostedZoneId": response["NextHostedZoneId"],
                       "MaxItems": "100"}
 
-    def _records_for(self, zone_id, zone, name):
+    def _records_for(self, zone_id: str, zone: str, name: str) -> List[Dict[str, Any]]:
         sets = self._sets_at(zone_id, name)
         owner = name
         if not sets:
@@ -190,7 +190,7 @@ class Route53Records:
             })
         return records
 
-    def _sets_at(self, zone_id, owner):
+    def _sets_at(self, zone_id: str, owner: str) -> List[Dict[str, Any]]:
         api_name = ("\\052" + owner[1:] if owner.startswith("*.") else owner) + "."
         sets = []
         kwargs = {"HostedZoneId": zone_id, "StartRecordName": api_name, "MaxItems": "100"}
@@ -209,7 +209,7 @@ class Route53Records:
                 kwargs["StartRecordIdentifier"] = response["NextRecordIdentifier"]
 
 
-def _name(text):
+def _name(text: str) -> str:
     try:
         return to_ascii(text, allow_wildcard=True, allow_underscore=True)
     except InvalidName:
@@ -226,8 +226,10 @@ def check_once(resolver: Any, alias: str, target_domain: str, target_addresses: 
         proof.outcome, proof.detail = DNS_ERROR, str(exc)
         return proof
     cnames = []
+    asked = []
     for server in servers:
         answer = resolver.lookup(server, alias, "CNAME")
+        asked.append(answer)
         proof.answers.append(answer.to_result())
         if answer.error:
             proof.outcome, proof.detail = DNS_ERROR, answer.error
@@ -240,14 +242,16 @@ def check_once(resolver: Any, alias: str, target_domain: str, target_addresses: 
             "%s says %s" % (a["server"], a.get("cname") or "no CNAME") for a in proof.answers))
         return proof
     if distinct[0]:
-        return _check_chain(resolver, proof, alias, target_domain)
+        return _check_chain(resolver, proof, alias, target_domain, asked)
     return _check_no_cname(resolver, proof, alias, zone, servers, target_domain, target_addresses, route53)
 
 
-def _check_chain(resolver, proof, alias, target_domain):
+def _check_chain(resolver: Any, proof: Proof, alias: str, target_domain: str,
+                 asked: Optional[List[Any]] = None) -> Proof:
     proof.method = "cname_chain"
     try:
-        hops = resolver.chase(alias)
+        # The alias's own CNAME was just asked of every nameserver: the chain goes on from those answers.
+        hops = resolver.chase(alias, asked)
     except ResolverError as exc:
         proof.outcome, proof.detail = DNS_ERROR, str(exc)
         return proof
@@ -267,7 +271,8 @@ def _check_chain(resolver, proof, alias, target_domain):
     return proof
 
 
-def _check_no_cname(resolver, proof, alias, zone, servers, target_domain, target_addresses, route53):
+def _check_no_cname(resolver: Any, proof: Proof, alias: str, zone: str, servers: Sequence[Tuple[str, int]],
+                    target_domain: str, target_addresses: Sequence[str], route53: Optional[Route53Records]) -> Proof:
     """No CNAME: the record itself (Route 53) or, outside Route 53, the addresses."""
     seen = []
     for server in servers:
@@ -309,7 +314,8 @@ def _check_no_cname(resolver, proof, alias, zone, servers, target_domain, target
     return _check_addresses(proof, alias, seen, target_domain, target_addresses, why_not_route53)
 
 
-def _check_route53_alias(proof, alias, found, seen, target_domain):
+def _check_route53_alias(proof: Proof, alias: str, found: Dict[str, Any], seen: List[Tuple[Any, List[str]]],
+                         target_domain: str) -> Proof:
     """The zone's own A/AAAA record sets decide; DNS must show the name served everywhere."""
     proof.method = "route53_alias"
     records = found["records"]
@@ -346,7 +352,8 @@ def _check_route53_alias(proof, alias, found, seen, target_domain):
     return proof
 
 
-def _check_addresses(proof, alias, seen, target_domain, target_addresses, why_not_route53):
+def _check_addresses(proof: Proof, alias: str, seen: List[Tuple[Any, List[str]]], target_domain: str,
+                     target_addresses: Sequence[str], why_not_route53: str) -> Proof:
     proof.method = "addresses"
     wanted = set(target_addresses)
     wrong = [(server, values) for server, values in seen if not values or not set(values) <= wanted]
