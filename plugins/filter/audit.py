@@ -8,13 +8,35 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import conflict_checks, findings_to_page
 
 
+def _plain(value):
+    """A plain copy of what a play hands a filter.
+
+    Values read through hostvars arrive in Ansible's lazy containers, whose every field access goes through the
+    templar: copied once here, the fleet is walked at Python's speed however often the analysis reads it.
+    """
+    if isinstance(value, Mapping):
+        return dict((key, _plain(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def audit_conflict_checks(inventories, dns_zones, account_id):
-    return conflict_checks([i for i in inventories or [] if i], dns_zones or [], account_id)
+    return conflict_checks([i for i in _plain(inventories or []) if i], _plain(dns_zones or []), account_id)
+
+
+def audit_conflict_checks_by_account(inventories, dns_zones):
+    """{account id: audit_conflict_checks for that account} for every audited account, the fleet copied once."""
+    plain = [i for i in _plain(inventories or []) if i]
+    zones = _plain(dns_zones or [])
+    return dict((i["account_id"], conflict_checks(plain, zones, i["account_id"])) for i in plain)
 
 
 def audit_page(findings, fail_on="never"):
@@ -26,4 +48,6 @@ def audit_page(findings, fail_on="never"):
 
 class FilterModule(object):
     def filters(self):
-        return {"audit_conflict_checks": audit_conflict_checks, "audit_page": audit_page}
+        return {"audit_conflict_checks": audit_conflict_checks,
+                "audit_conflict_checks_by_account": audit_conflict_checks_by_account,
+                "audit_page": audit_page}

@@ -20,6 +20,8 @@ __metaclass__ = type
 import os
 import re
 import sys
+import threading
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlparse
@@ -34,7 +36,7 @@ except (ImportError, ValueError):
 _BOTO = {}
 
 
-def _boto():
+def _boto() -> Tuple[Any, Any]:
     """(boto3, botocore), imported on first use: half a second a run that fails early, or needs no AWS, saves."""
     if not _BOTO:
         import boto3
@@ -45,7 +47,7 @@ def _boto():
     return _BOTO["boto3"], _BOTO["botocore"]
 
 
-def _botocore_if_loaded():
+def _botocore_if_loaded() -> Any:
     """botocore once imported (only then can an exception be one of its own), else None."""
     return _BOTO.get("botocore") or (sys.modules.get("botocore") if "botocore.exceptions" in sys.modules else None)
 
@@ -59,7 +61,7 @@ CONNECT_TIMEOUT = 15
 READ_TIMEOUT = 60
 
 
-def aws_argument_spec():
+def aws_argument_spec() -> Dict[str, Dict[str, Any]]:
     return dict(
         access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=False),
         secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True),
@@ -74,7 +76,7 @@ def aws_argument_spec():
     )
 
 
-def client_config_options(aws_config=None):
+def client_config_options(aws_config: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """The keyword arguments of botocore's ``Config`` for every client: our defaults, with ``aws_config`` over them.
 
     A key of ``aws_config`` replaces our default, with two exceptions that keep our settings sensible:
@@ -111,7 +113,7 @@ def client_config_options(aws_config=None):
     return options
 
 
-def client_config(aws_config=None):
+def client_config(aws_config: Optional[Dict[str, Any]] = None) -> Any:
     """botocore ``Config`` built from ``client_config_options``; AwsError names a parameter botocore does not know."""
     unused, botocore = _boto()
     options = client_config_options(aws_config)
@@ -131,7 +133,7 @@ def client_config(aws_config=None):
 class AwsError(Exception):
     """An AWS problem, already worded for the user."""
 
-    def __init__(self, message, code=None, exception=None):
+    def __init__(self, message: str, code: Optional[str] = None, exception: Optional[BaseException] = None) -> None:
         super(AwsError, self).__init__(message)
         self.code = code
         self.exception = exception
@@ -144,43 +146,47 @@ class RequestCounter:
     the names IAM policies and amazon.aws's ``resource_actions`` use.
     """
 
-    def __init__(self):
-        self.by_service = {}
-        self.by_operation = {}
-        self.actions = set()
+    def __init__(self) -> None:
+        self.by_service = {}  # type: Dict[str, int]
+        self.by_operation = {}  # type: Dict[str, int]
+        self.actions = set()  # type: Set[str]
+        self._lock = threading.Lock()  # requests are sent from several threads (see _parallel)
 
-    def __call__(self, request=None, **kwargs):
+    def __call__(self, request: Any = None, **kwargs: Any) -> None:
         # Event names look like "before-send.route-53.ChangeResourceRecordSets".
         parts = kwargs.get("event_name", "").split(".")
         service = parts[1].replace("-", "") if len(parts) > 2 else "aws"
         operation = parts[2] if len(parts) > 2 else "unknown"
-        self.by_service[service] = self.by_service.get(service, 0) + 1
-        self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
-        self.actions.add("%s:%s" % (service, operation))
+        with self._lock:
+            self.by_service[service] = self.by_service.get(service, 0) + 1
+            self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
+            self.actions.add("%s:%s" % (service, operation))
 
     @property
-    def resource_actions(self):
+    def resource_actions(self) -> List[str]:
         """The sorted ``service:Operation`` of every call sent (the IAM actions the run needed)."""
         return sorted(self.actions)
 
     @property
-    def total(self):
+    def total(self) -> int:
         return sum(self.by_service.values())
 
 
 class AwsConnection:
     """Builds clients from the module's connection options."""
 
-    def __init__(self, params):
+    def __init__(self, params: Dict[str, Any]) -> None:
         if not HAS_BOTO3:
             raise AwsError("boto3 and botocore are required on the host that runs this module: pip install boto3",
                            code="MissingDependency")
         self.params = params
         self.requests = RequestCounter()
-        self._session = None
-        self._clients = {}
+        self._session = None  # type: Any
+        self._clients = {}  # type: Dict[Any, Any]
+        # A boto3 session is not thread-safe, its clients are: clients are made one at a time, then shared.
+        self._lock = threading.RLock()
 
-    def session(self):
+    def session(self) -> Any:
         if self._session is None:
             params = self.params
             boto3, botocore = _boto()
@@ -196,7 +202,7 @@ class AwsConnection:
                 raise AwsError(profile_not_found(params.get("profile"), exc), code="ProfileNotFound")
         return self._session
 
-    def check_credentials(self):
+    def check_credentials(self) -> None:
         """Fail before any request when no credentials can be found at all."""
         params = self.params
         if bool(params.get("access_key")) != bool(params.get("secret_key")):
@@ -213,7 +219,11 @@ class AwsConnection:
                 "AWS_SECRET_ACCESS_KEY in the environment), a profile (AWS_PROFILE), or run where an "
                 "instance or task role is available.", code="NoCredentials")
 
-    def client(self, service, region=None):
+    def client(self, service: str, region: Optional[str] = None) -> Any:
+        with self._lock:
+            return self._client(service, region)
+
+    def _client(self, service: str, region: Optional[str]) -> Any:
         key = (service, region)
         if key not in self._clients:
             params = self.params
@@ -236,7 +246,7 @@ class AwsConnection:
         return self._clients[key]
 
 
-def check_endpoint_url(value):
+def check_endpoint_url(value: Any) -> Optional[str]:
     """The endpoint URL (or None), or AwsError when it cannot be one; botocore's own error says less."""
     if not value:
         return None
@@ -253,7 +263,7 @@ def check_endpoint_url(value):
     return text
 
 
-def profile_not_found(profile, exc, environ=None):
+def profile_not_found(profile: Optional[str], exc: Exception, environ: Optional[Dict[str, str]] = None) -> str:
     """Which profile was asked for, and where it came from: the option, or AWS_PROFILE / AWS_DEFAULT_PROFILE."""
     environ = os.environ if environ is None else environ
     source = "the profile option"
@@ -293,20 +303,20 @@ _ADVICE = {
 }
 
 
-def _attempts(response):
+def _attempts(response: Dict[str, Any]) -> int:
     """How many attempts botocore made for this response (RetryAttempts counts the retries), else MAX_ATTEMPTS."""
     retries = (response.get("ResponseMetadata") or {}).get("RetryAttempts")
     return retries + 1 if isinstance(retries, int) and retries >= 0 else MAX_ATTEMPTS
 
 
-def error_code(exc):
+def error_code(exc: BaseException) -> Optional[str]:
     botocore = _botocore_if_loaded()
     if botocore is not None and isinstance(exc, botocore.exceptions.ClientError):
         return exc.response.get("Error", {}).get("Code")
     return None
 
 
-def _service_of(operation):
+def _service_of(operation: str) -> Optional[str]:
     """The IAM prefix of the service (among those the collection calls) that has this botocore operation."""
     if not _OPERATIONS:
         import botocore.session
@@ -319,7 +329,7 @@ def _service_of(operation):
     return _OPERATIONS.get(operation)
 
 
-def missing_permission(exc, service=None):
+def missing_permission(exc: Any, service: Optional[str] = None) -> Optional[str]:
     """``service:Operation`` an AccessDenied refused: the one AWS's message names, else the call's own."""
     message = exc.response.get("Error", {}).get("Message", "") or ""
     named = _DENIED_ACTION.search(message)
@@ -335,7 +345,7 @@ def missing_permission(exc, service=None):
     return "%s:%s" % (service, operation) if service else None
 
 
-def _access_denied_advice(exc, service):
+def _access_denied_advice(exc: Any, service: Optional[str]) -> str:
     action = missing_permission(exc, service)
     if action is None:
         return _ADVICE[error_code(exc)]
@@ -347,7 +357,7 @@ def _access_denied_advice(exc, service):
             "policy; %s" % (action, IAM_POLICY_DOCS))
 
 
-def describe_error(exc, doing, service=None):
+def describe_error(exc: BaseException, doing: str, service: Optional[str] = None) -> AwsError:
     """Turn a botocore exception into an AwsError whose message says what to do.
 
     ``service``: the IAM prefix of the service called (``call`` knows it from the client), so that an
@@ -376,7 +386,7 @@ def describe_error(exc, doing, service=None):
     return AwsError("%s failed: %s" % (doing, exc), exception=exc)
 
 
-def _service_of_client_method(function):
+def _service_of_client_method(function: Callable[..., Any]) -> Optional[str]:
     """The IAM prefix of a bound botocore client method's service (its signing name), or None."""
     meta = getattr(getattr(function, "__self__", None), "meta", None)
     try:
@@ -385,7 +395,7 @@ def _service_of_client_method(function):
         return None
 
 
-def call(doing, function, **kwargs):
+def call(doing: str, function: Callable[..., Any], **kwargs: Any) -> Any:
     """Call one AWS API function; any failure comes back as an AwsError."""
     try:
         return function(**kwargs)

@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import threading
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import (
     AwsError,
@@ -32,7 +34,7 @@ CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2"
 _ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:cloudfront::(\d{12}):distribution/")
 
 
-def account_of_arn(arn):
+def account_of_arn(arn: Optional[str]) -> Optional[str]:
     """The account id in a distribution's ARN, or None."""
     match = _ARN_ACCOUNT.match(arn or "")
     return match.group(1) if match else None
@@ -44,8 +46,10 @@ class Distribution:
     __slots__ = ("id", "arn", "domain_name", "status", "enabled", "aliases", "comment",
                  "account_id", "ipv6", "certificate_arn", "default_certificate", "iam_certificate")
 
-    def __init__(self, id, arn, domain_name, status, enabled, aliases, comment="", account_id=None,
-                 ipv6=True, certificate_arn=None, default_certificate=False, iam_certificate=None):
+    def __init__(self, id: str, arn: str, domain_name: str, status: str, enabled: bool, aliases: Sequence[str],
+                 comment: str = "", account_id: Optional[str] = None, ipv6: bool = True,
+                 certificate_arn: Optional[str] = None, default_certificate: bool = False,
+                 iam_certificate: Optional[str] = None) -> None:
         self.id = id
         self.arn = arn
         self.domain_name = domain_name.lower().rstrip(".")
@@ -60,7 +64,7 @@ class Distribution:
         self.iam_certificate = iam_certificate
 
     @classmethod
-    def from_summary(cls, summary):
+    def from_summary(cls, summary: Dict[str, Any]) -> "Distribution":
         arn = summary.get("ARN", "")
         match = _ARN_ACCOUNT.match(arn)
         viewer = summary.get("ViewerCertificate") or {}
@@ -79,7 +83,7 @@ class Distribution:
             iam_certificate=viewer.get("IAMCertificateId") or None,
         )
 
-    def to_result(self):
+    def to_result(self) -> Dict[str, Any]:
         return {
             "id": self.id,
             "arn": self.arn,
@@ -95,14 +99,14 @@ class Distribution:
 class DistributionIndex:
     """Every distribution of the caller's account, from one ListDistributions pass."""
 
-    def __init__(self, distributions, account_id=None):
+    def __init__(self, distributions: Iterable[Distribution], account_id: Optional[str] = None) -> None:
         self.distributions = list(distributions)
         self.by_id = dict((d.id, d) for d in self.distributions)
         self.by_domain = dict((d.domain_name, d) for d in self.distributions)
         self.account_id = account_id or next((d.account_id for d in self.distributions if d.account_id), None)
 
     @classmethod
-    def load(cls, client):
+    def load(cls, client: Any) -> "DistributionIndex":
         distributions = []
         paginator = client.get_paginator("list_distributions")
         try:
@@ -113,18 +117,18 @@ class DistributionIndex:
             raise describe_error(exc, "ListDistributions")
         return cls(distributions)
 
-    def get(self, distribution_id):
+    def get(self, distribution_id: Optional[str]) -> Optional[Distribution]:
         return self.by_id.get(distribution_id)
 
-    def holders(self, alias):
+    def holders(self, alias: Alias) -> List[Distribution]:
         """Distributions of this account that hold exactly this alias."""
         return [d for d in self.distributions if alias in d.aliases]
 
-    def overlapping(self, alias):
+    def overlapping(self, alias: Alias) -> List[Tuple[Distribution, Alias]]:
         """(distribution, held alias) pairs of this account that overlap the alias."""
         return [(d, held) for d in self.distributions for held in d.aliases if held.overlaps(alias)]
 
-    def by_masked_id(self, masked_id, alias):
+    def by_masked_id(self, masked_id: str, alias: Alias) -> Optional[Distribution]:
         """The one distribution of this account that a partly hidden id can be, or None."""
         matches = [d for d in self.distributions
                    if mask_matches(masked_id, d.id) and any(held == alias for held in d.aliases)]
@@ -138,7 +142,8 @@ class Holder:
 
     resource_type = "distribution"
 
-    def __init__(self, alias, distribution_id, account_id, masked, in_account, distribution=None, overlap="exact"):
+    def __init__(self, alias: Alias, distribution_id: str, account_id: Optional[str], masked: bool, in_account: bool,
+                 distribution: Any = None, overlap: str = "exact") -> None:
         self.alias = alias
         self.distribution_id = distribution_id
         self.account_id = account_id
@@ -147,7 +152,7 @@ class Holder:
         self.distribution = distribution
         self.overlap = overlap
 
-    def to_result(self):
+    def to_result(self) -> Dict[str, Any]:
         result = {
             "alias": self.alias.name,
             "distribution_id": self.distribution_id,
@@ -167,7 +172,7 @@ class Holder:
         return result
 
 
-def overlap_kind(held, asked):
+def overlap_kind(held: Alias, asked: Alias) -> str:
     if held == asked:
         return "exact"
     if held.is_wildcard and held.covers(asked.base if asked.is_wildcard else asked.name):
@@ -175,7 +180,7 @@ def overlap_kind(held, asked):
     return "covered"
 
 
-def list_conflicting_aliases(client, target_id, alias):
+def list_conflicting_aliases(client: Any, target_id: str, alias: Alias) -> List[Dict[str, Any]]:
     """Every page of ListConflictingAliases for one alias."""
     entries = []
     marker = None
@@ -191,7 +196,8 @@ def list_conflicting_aliases(client, target_id, alias):
             return entries
 
 
-def conflicts_for(client, index, target_id, alias):
+def conflicts_for(client: Any, index: DistributionIndex, target_id: str,
+                  alias: Alias) -> Tuple[List[Holder], Optional[str]]:
     """Holders of aliases overlapping ``alias`` in any account, target included.
 
     Returns (holders, warning). When AWS refuses the question (for example the
@@ -220,7 +226,7 @@ def conflicts_for(client, index, target_id, alias):
     return holders, None
 
 
-def _holder_from_entry(entry, index, asked):
+def _holder_from_entry(entry: Dict[str, Any], index: DistributionIndex, asked: Alias) -> Holder:
     held = Alias.parse(entry.get("Alias", ""))
     dist_id = entry.get("DistributionId", "")
     account_id = entry.get("AccountId", "")
@@ -238,7 +244,7 @@ def _holder_from_entry(entry, index, asked):
     return Holder(held, dist_id, account_id, masked, in_account, None, overlap_kind(held, asked))
 
 
-def is_distribution_id(value):
+def is_distribution_id(value: Optional[str]) -> bool:
     return bool(DISTRIBUTION_ID.match(value or ""))
 
 
@@ -246,7 +252,7 @@ class InvalidDistributionId(ValueError):
     pass
 
 
-def require_distribution_id(option, value):
+def require_distribution_id(option: str, value: Optional[str]) -> str:
     """The id, stripped; or InvalidDistributionId with a message that names the option."""
     value = (value or "").strip()
     if not is_distribution_id(value):
@@ -255,16 +261,16 @@ def require_distribution_id(option, value):
     return value
 
 
-def get_config(client, distribution_id):
+def get_config(client: Any, distribution_id: str) -> Tuple[Dict[str, Any], str]:
     response = call("GetDistributionConfig for %s" % distribution_id, client.get_distribution_config, Id=distribution_id)
     return response["DistributionConfig"], response["ETag"]
 
 
-def config_aliases(config):
+def config_aliases(config: Dict[str, Any]) -> List[Alias]:
     return [Alias.parse(a) for a in (config.get("Aliases") or {}).get("Items") or []]
 
 
-def with_aliases(config, aliases):
+def with_aliases(config: Dict[str, Any], aliases: Sequence[Alias]) -> Dict[str, Any]:
     """A copy of the config with only the Aliases element replaced."""
     updated = dict(config)
     names = [a.name for a in aliases]
@@ -290,7 +296,7 @@ class TenantHolder(Holder):
 
     resource_type = TENANT
 
-    def to_result(self):
+    def to_result(self) -> Dict[str, Any]:
         result = super(TenantHolder, self).to_result()
         result["resource_type"] = TENANT
         result["distribution_tenant_id"] = self.distribution_id
@@ -302,7 +308,8 @@ class TenantHolder(Holder):
         return result
 
 
-def list_domain_conflicts(client, alias, distribution_id=None, tenant_id=None):
+def list_domain_conflicts(client: Any, alias: Alias, distribution_id: Optional[str] = None,
+                          tenant_id: Optional[str] = None) -> List[Dict[str, Any]]:
     """Every page of ListDomainConflicts for one domain, asked through a distribution or a tenant."""
     resource = {"DistributionTenantId": tenant_id} if tenant_id else {"DistributionId": distribution_id}
     entries = []
@@ -318,14 +325,14 @@ def list_domain_conflicts(client, alias, distribution_id=None, tenant_id=None):
             return entries
 
 
-def _not_offered(exc):
+def _not_offered(exc: AwsError) -> bool:
     if exc.code in _NOT_OFFERED:
         return True
     response = getattr(exc.exception, "response", None) or {}
     return response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (404, 405, 501)
 
 
-def not_offered(exc):
+def not_offered(exc: AwsError) -> bool:
     """Whether an AwsError means "this endpoint or these credentials do not offer the operation"."""
     return _not_offered(exc)
 
@@ -333,12 +340,14 @@ def not_offered(exc):
 class ConflictApi:
     """Whether this endpoint answers ListDomainConflicts: learnt from the first question, kept for a run."""
 
-    def __init__(self):
-        self.domain_conflicts = None
-        self.reason = None
+    def __init__(self) -> None:
+        self.domain_conflicts = None  # type: Optional[bool]
+        self.reason = None  # type: Optional[str]
 
 
-def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=None, api=None, tenants=None):
+def domain_conflicts_for(client: Any, index: DistributionIndex, alias: Alias, distribution_id: Optional[str] = None,
+                         tenant_id: Optional[str] = None, api: Optional[ConflictApi] = None,
+                         tenants: Optional["LazyTenants"] = None) -> Tuple[List[Holder], Optional[str], Optional[str]]:
     """Holders of ``alias`` or overlapping names, tenants included where CloudFront can say so.
 
     Returns (holders, warning, operation): ``operation`` names the one that answered, or
@@ -389,7 +398,7 @@ def domain_conflicts_for(client, index, alias, distribution_id=None, tenant_id=N
     return holders, None, "ListConflictingAliases"
 
 
-def in_account_holders(index, alias, tenants=None):
+def in_account_holders(index: DistributionIndex, alias: Alias, tenants: Optional["LazyTenants"] = None) -> List[Holder]:
     holders = [Holder(held, d.id, d.account_id, False, True, d, overlap_kind(held, alias))
                for d, held in index.overlapping(alias)]
     if tenants is not None:
@@ -397,13 +406,14 @@ def in_account_holders(index, alias, tenants=None):
     return holders
 
 
-def _own_tenant_holders(tenant_index, alias, listed):
+def _own_tenant_holders(tenant_index: "TenantIndex", alias: Alias, listed: List[Holder]) -> List[Holder]:
     seen = set((h.distribution_id, h.alias) for h in listed)
     return [TenantHolder(held, t.id, t.account_id, False, True, t, overlap_kind(held, alias))
             for t, held in tenant_index.overlapping(alias) if (t.id, held) not in seen]
 
 
-def _domain_holders(entries, index, alias, tenants=None):
+def _domain_holders(entries: List[Dict[str, Any]], index: DistributionIndex, alias: Alias,
+                    tenants: Optional["LazyTenants"] = None) -> List[Holder]:
     holders = []
     for entry in entries:
         if entry.get("ResourceType") == TENANT:
@@ -418,7 +428,8 @@ def _domain_holders(entries, index, alias, tenants=None):
     return holders
 
 
-def _tenant_holder_from_entry(entry, index, alias, tenants):
+def _tenant_holder_from_entry(entry: Dict[str, Any], index: DistributionIndex, alias: Alias,
+                              tenants: Optional["LazyTenants"]) -> "TenantHolder":
     held = Alias.parse(entry.get("Domain", ""))
     tenant_id = entry.get("ResourceId", "")
     account_id = entry.get("AccountId", "")
@@ -443,7 +454,7 @@ TENANT_ID = re.compile(r"^dt_[A-Za-z0-9]{10,60}$")
 _TENANT_ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:cloudfront::(\d{12}):distribution-tenant/")
 
 
-def botocore_version():
+def botocore_version() -> str:
     try:
         import botocore
         return botocore.__version__
@@ -451,11 +462,11 @@ def botocore_version():
         return "(not installed)"
 
 
-def is_tenant_id(value):
+def is_tenant_id(value: Optional[str]) -> bool:
     return bool(TENANT_ID.match(value or ""))
 
 
-def require_tenant_id(option, value):
+def require_tenant_id(option: str, value: Optional[str]) -> str:
     """The tenant id, stripped; or InvalidDistributionId with a message that names the option."""
     value = (value or "").strip()
     if not is_tenant_id(value):
@@ -469,7 +480,8 @@ class ConnectionGroup:
 
     __slots__ = ("id", "arn", "name", "routing_endpoint", "is_default", "enabled", "status")
 
-    def __init__(self, id, arn, name, routing_endpoint, is_default=False, enabled=True, status=""):
+    def __init__(self, id: str, arn: str, name: str, routing_endpoint: Optional[str], is_default: bool = False,
+                 enabled: bool = True, status: str = "") -> None:
         self.id = id
         self.arn = arn
         self.name = name
@@ -479,11 +491,11 @@ class ConnectionGroup:
         self.status = status
 
     @classmethod
-    def from_summary(cls, summary):
+    def from_summary(cls, summary: Dict[str, Any]) -> "ConnectionGroup":
         return cls(summary["Id"], summary.get("Arn", ""), summary.get("Name", ""), summary.get("RoutingEndpoint", ""),
                    summary.get("IsDefault", False), summary.get("Enabled", True), summary.get("Status", ""))
 
-    def to_result(self):
+    def to_result(self) -> Dict[str, Any]:
         return {"id": self.id, "arn": self.arn, "name": self.name, "routing_endpoint": self.routing_endpoint,
                 "is_default": self.is_default, "enabled": self.enabled, "status": self.status}
 
@@ -501,8 +513,9 @@ class Tenant:
                  "enabled", "status", "etag", "account_id", "domain_name", "certificate_arn", "default_certificate",
                  "iam_certificate")
 
-    def __init__(self, id, arn, name, distribution_id, domains, connection_group_id=None, enabled=True, status="",
-                 etag=None, certificate_arn=None):
+    def __init__(self, id: str, arn: str, name: str, distribution_id: Optional[str], domains: List[Dict[str, Any]],
+                 connection_group_id: Optional[str] = None, enabled: bool = True, status: str = "",
+                 etag: Optional[str] = None, certificate_arn: Optional[str] = None) -> None:
         self.id = id
         self.arn = arn
         self.name = name
@@ -521,20 +534,20 @@ class Tenant:
         self.iam_certificate = None
 
     @classmethod
-    def from_summary(cls, summary, etag=None):
+    def from_summary(cls, summary: Dict[str, Any], etag: Optional[str] = None) -> "Tenant":
         certificate = ((summary.get("Customizations") or {}).get("Certificate") or {}).get("Arn")
         return cls(summary["Id"], summary.get("Arn", ""), summary.get("Name", ""), summary.get("DistributionId"),
                    summary.get("Domains") or [], summary.get("ConnectionGroupId"), summary.get("Enabled", True),
                    summary.get("Status", ""), etag or summary.get("ETag"), certificate)
 
-    def inherit_certificate(self, distribution):
+    def inherit_certificate(self, distribution: Optional[Distribution]) -> None:
         """Without a certificate of its own, a tenant serves with its multi-tenant distribution's."""
         if self.certificate_arn is None and distribution is not None:
             self.certificate_arn = distribution.certificate_arn
             self.default_certificate = distribution.default_certificate
             self.iam_certificate = distribution.iam_certificate
 
-    def to_result(self):
+    def to_result(self) -> Dict[str, Any]:
         return {"id": self.id, "resource_type": TENANT, "arn": self.arn, "name": self.name,
                 "multi_tenant_distribution_id": self.distribution_id,
                 "connection_group_id": self.connection_group_id, "domain_name": self.domain_name or None,
@@ -544,7 +557,7 @@ class Tenant:
                 "account_id": self.account_id}
 
 
-def _all_pages(operation, method, items_key, **kwargs):
+def _all_pages(operation: str, method: Callable[..., Any], items_key: str, **kwargs: Any) -> List[Dict[str, Any]]:
     items, marker = [], None
     while True:
         args = dict(kwargs, MaxItems=100)
@@ -564,7 +577,8 @@ class TenantIndex:
     tenant APIs (an account without tenants simply has none).
     """
 
-    def __init__(self, tenants=(), groups=(), account_id=None, unavailable=None, requests=0):
+    def __init__(self, tenants: Iterable[Tenant] = (), groups: Iterable[ConnectionGroup] = (),
+                 account_id: Optional[str] = None, unavailable: Optional[str] = None, requests: int = 0) -> None:
         self.tenants = list(tenants)
         self.groups = list(groups)
         self.by_id = dict((t.id, t) for t in self.tenants)
@@ -580,7 +594,7 @@ class TenantIndex:
                 tenant.domain_name = group.routing_endpoint
 
     @classmethod
-    def load(cls, client, distributions=None):
+    def load(cls, client: Any, distributions: Optional[DistributionIndex] = None) -> "TenantIndex":
         """Both lists; ``distributions`` (a DistributionIndex) gives tenants their distribution's certificate."""
         if not (hasattr(client, "list_distribution_tenants") and hasattr(client, "list_connection_groups")):
             return cls(unavailable="this botocore (%s) has no distribution tenant APIs (botocore %s or later has "
@@ -600,22 +614,22 @@ class TenantIndex:
                 tenant.inherit_certificate(distributions.get(tenant.distribution_id))
         return index
 
-    def get(self, tenant_id):
+    def get(self, tenant_id: Optional[str]) -> Optional[Tenant]:
         return self.by_id.get(tenant_id)
 
-    def group_for_endpoint(self, name):
+    def group_for_endpoint(self, name: Optional[str]) -> Optional[ConnectionGroup]:
         return self.groups_by_endpoint.get((name or "").lower().rstrip("."))
 
-    def tenants_in_group(self, group_id):
+    def tenants_in_group(self, group_id: Optional[str]) -> List[Tenant]:
         return [t for t in self.tenants if t.connection_group_id == group_id]
 
-    def holders(self, alias):
+    def holders(self, alias: Alias) -> List[Tenant]:
         return [t for t in self.tenants if alias in t.aliases]
 
-    def overlapping(self, alias):
+    def overlapping(self, alias: Alias) -> List[Tuple[Tenant, Alias]]:
         return [(t, held) for t in self.tenants for held in t.aliases if held.overlaps(alias)]
 
-    def by_masked_id(self, masked_id, alias):
+    def by_masked_id(self, masked_id: str, alias: Alias) -> Optional[Tenant]:
         """The one tenant of this account that a partly hidden id can be (holding ``alias``), or None."""
         matches = [t for t in self.tenants if mask_matches(masked_id, t.id) and alias in t.aliases]
         return matches[0] if len(matches) == 1 else None
@@ -624,22 +638,24 @@ class TenantIndex:
 class LazyTenants:
     """A TenantIndex read on first need only: a run that never meets a tenant never lists them."""
 
-    def __init__(self, client, distributions=None):
+    def __init__(self, client: Any, distributions: Optional[DistributionIndex] = None) -> None:
         self._client = client
         self._distributions = distributions
-        self._index = None
+        self._index = None  # type: Optional[TenantIndex]
+        self._lock = threading.Lock()  # aliases are examined from several threads: the tenants are listed once
 
     @property
-    def loaded(self):
+    def loaded(self) -> bool:
         return self._index is not None
 
-    def index(self):
-        if self._index is None:
-            self._index = TenantIndex.load(self._client, self._distributions)
-        return self._index
+    def index(self) -> TenantIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = TenantIndex.load(self._client, self._distributions)
+            return self._index
 
 
-def tenant_routing_endpoint(client, tenant_id):
+def tenant_routing_endpoint(client: Any, tenant_id: str) -> Tuple[Dict[str, Any], str]:
     """(tenant as GetDistributionTenant returns it, its connection group's routing endpoint): where DNS must lead."""
     tenant = call("GetDistributionTenant %s" % tenant_id, client.get_distribution_tenant,
                   Identifier=tenant_id)["DistributionTenant"]

@@ -8,15 +8,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     TENANT,
     ConflictApi,
     DistributionIndex,
+    Holder,
     LazyTenants,
     domain_conflicts_for,
 )
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import certificate_covers
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, certificate_covers
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._parallel import AWS_WORKERS, map_ordered
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 FREE = "free"
@@ -33,8 +38,10 @@ ADDRESS_GUESS = ("a guess from addresses: CloudFront's edge addresses are shared
 class DnsView:
     """What the alias's DNS says today, read from its zone's authoritative servers."""
 
-    def __init__(self, name, record_type=None, values=(), chain=(), final=None, points_to=None, error=None,
-                 zone=None):
+    def __init__(self, name: str, record_type: Optional[str] = None, values: Sequence[str] = (),
+                 chain: Sequence[Dict[str, Any]] = (), final: Optional[str] = None,
+                 points_to: Optional[Dict[str, Any]] = None, error: Optional[str] = None,
+                 zone: Optional[str] = None) -> None:
         self.name = name
         self.record_type = record_type
         self.values = list(values)
@@ -44,16 +51,17 @@ class DnsView:
         self.error = error
         self.zone = zone
 
-    def to_result(self):
+    def to_result(self) -> Dict[str, Any]:
         return {"name": self.name, "zone": self.zone, "type": self.record_type, "values": self.values,
                 "chain": self.chain, "final_name": self.final, "points_to": self.points_to, "error": self.error}
 
     @property
-    def points_at_other_distribution(self):
+    def points_at_other_distribution(self) -> bool:
         return bool(self.points_to) and not self.points_to.get("is_target") and self.points_to.get("via") == "CNAME"
 
 
-def read_dns(resolver, alias, index, target, holders, tenants=None):
+def read_dns(resolver: Any, alias: Alias, index: DistributionIndex, target: Any, holders: List[Holder],
+             tenants: Optional[LazyTenants] = None) -> DnsView:
     """Follow the alias's chain; say which known distribution it reaches, if any (target may be None).
 
     A name this account's distributions do not answer for may be a connection group's routing endpoint:
@@ -95,7 +103,7 @@ def read_dns(resolver, alias, index, target, holders, tenants=None):
     return _read_addresses(resolver, alias, index, target, holders, chain, zone)
 
 
-def _group_points_to(final, group, tenant_index, target, direct):
+def _group_points_to(final: str, group: Any, tenant_index: Any, target: Any, direct: bool) -> Dict[str, Any]:
     """DNS leads to a connection group's routing endpoint: to the tenants of that group."""
     members = tenant_index.tenants_in_group(group.id)
     is_target = target is not None and getattr(target, "resource_type", None) == TENANT and \
@@ -106,14 +114,15 @@ def _group_points_to(final, group, tenant_index, target, direct):
             "via": "CNAME" if direct else "CNAME chain", "guess": False}
 
 
-def _zone_or_none(resolver, name):
+def _zone_or_none(resolver: Any, name: str) -> Optional[str]:
     try:
         return resolver.zone_for(name)
     except ResolverError:
         return None
 
 
-def _read_addresses(resolver, alias, index, target, holders, chain, zone):
+def _read_addresses(resolver: Any, alias: Alias, index: DistributionIndex, target: Any, holders: List[Holder],
+                    chain: List[Dict[str, Any]], zone: Optional[str]) -> DnsView:
     # No CNAME: an alias record (Route 53), a flattened or proxied record, or plain addresses. Which
     # distribution the addresses belong to is only a guess (shared edge addresses), and says so.
     try:
@@ -147,7 +156,7 @@ def _read_addresses(resolver, alias, index, target, holders, chain, zone):
     return DnsView(alias.name, "A/AAAA", values, chain, alias.name, points_to, zone=zone)
 
 
-def verdict_for(alias, target, holders, dns_view):
+def verdict_for(alias: Alias, target: Any, holders: List[Holder], dns_view: Optional[DnsView]) -> str:
     exact = [h for h in holders if h.overlap == "exact"]
     if any(h.distribution_id == target.id for h in exact):
         return ON_TARGET
@@ -161,7 +170,7 @@ def verdict_for(alias, target, holders, dns_view):
     return FREE
 
 
-def txt_record_name(alias, dns_view, txt_names=None):
+def txt_record_name(alias: Alias, dns_view: Optional[DnsView], txt_names: Optional[Dict[str, str]] = None) -> str:
     """The TXT record AssociateAlias checks: the user's name for it when given (``txt_names``), else derived from
     the alias, in its zone when DNS told us the zone ('_<alias>'; '_.example.com' for a wildcard or an apex,
     which AWS does not document)."""
@@ -170,7 +179,7 @@ def txt_record_name(alias, dns_view, txt_names=None):
     return alias.txt_challenge_name(dns_view.zone if dns_view is not None else None)
 
 
-def _dns_note(name, target, dns_view):
+def _dns_note(name: str, target: Any, dns_view: Optional[DnsView]) -> str:
     points_to = dns_view.points_to if dns_view is not None else None
     if not points_to:
         return ""
@@ -189,11 +198,11 @@ def _dns_note(name, target, dns_view):
     return " DNS for %s has no CNAME and answers with %s. That is %s%s." % (name, seen, ADDRESS_GUESS, advice)
 
 
-def is_tenant(resource):
+def is_tenant(resource: Any) -> bool:
     return getattr(resource, "resource_type", None) == TENANT
 
 
-def describe(resource, resource_id=None):
+def describe(resource: Any, resource_id: Optional[str] = None) -> str:
     """'distribution E2...' style words for a target or a holder; tenants are named as tenants."""
     if is_tenant(resource):
         name = getattr(resource, "name", None) or getattr(getattr(resource, "distribution", None), "name", None)
@@ -202,13 +211,14 @@ def describe(resource, resource_id=None):
     return resource_id or getattr(resource, "id", None) or resource.distribution_id
 
 
-def move_operation(holder, target):
+def move_operation(holder: Any, target: Any) -> str:
     """AssociateAlias between standard distributions (no ETag to race on, every botocore has it);
     UpdateDomainAssociation wherever a tenant is the source or the target (AssociateAlias cannot)."""
     return "UpdateDomainAssociation" if is_tenant(holder) or is_tenant(target) else "AssociateAlias"
 
 
-def next_step(verdict, alias, target, holders, dns_view, txt_names=None):
+def next_step(verdict: str, alias: Alias, target: Any, holders: List[Holder], dns_view: Optional[DnsView],
+              txt_names: Optional[Dict[str, str]] = None) -> str:
     name = alias.name
     zone = dns_view.zone if dns_view is not None else None
     txt = txt_record_name(alias, dns_view, txt_names)
@@ -251,7 +261,8 @@ class TargetNotFound(Exception):
     pass
 
 
-def find_target(index, tenants, target_id=None, target_tenant_id=None):
+def find_target(index: DistributionIndex, tenants: LazyTenants, target_id: Optional[str] = None,
+                target_tenant_id: Optional[str] = None) -> Any:
     """The target distribution or tenant of this account, or TargetNotFound saying what to check."""
     if target_tenant_id:
         tenant_index = tenants.index()
@@ -272,7 +283,7 @@ def find_target(index, tenants, target_id=None, target_tenant_id=None):
     return target
 
 
-def read_challenge(resolver, name, zone):
+def read_challenge(resolver: Any, name: str, zone: Optional[str]) -> Dict[str, Any]:
     """The TXT record ``name`` (a move's ``_<alias>`` proof) as every authoritative nameserver of the zone serves it.
 
     Step 1 reads it where the alias is already on the target: an earlier run stopped after its move leaves
@@ -298,13 +309,18 @@ class CertificateCheck:
     certificate is refused by the plan instead, before a TXT record is created or DNS is repointed.
     """
 
-    def __init__(self, acm_factory, target):
+    def __init__(self, acm_factory: Optional[Callable[[], Any]], target: Any) -> None:
         self._factory = acm_factory
         self.target = target
-        self._names = None
-        self._unreadable = None
+        self._names = None  # type: Optional[List[str]]
+        self._unreadable = None  # type: Optional[str]
+        self._lock = threading.Lock()  # aliases are checked from several threads; the certificate is read once
 
-    def _certificate_names(self):
+    def _certificate_names(self) -> Optional[List[str]]:
+        with self._lock:
+            return self._read_names()
+
+    def _read_names(self) -> Optional[List[str]]:
         if self._names is None and self._unreadable is None:
             arn = self.target.certificate_arn
             try:
@@ -317,7 +333,7 @@ class CertificateCheck:
                 self._unreadable = "the certificate %s could not be read (%s)" % (arn, exc.code or exc)
         return self._names
 
-    def check(self, alias):
+    def check(self, alias: Alias) -> Dict[str, Any]:
         """{"covers": True|False|None, "detail"}; None when it cannot be known here."""
         target = self.target
         if target.default_certificate or not (target.certificate_arn or target.iam_certificate):
@@ -338,7 +354,9 @@ class CertificateCheck:
                                               alias.name)}
 
 
-def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm_factory=None, target_tenant_id=None):
+def find_conflicts(cloudfront: Any, resolver: Any, target_id: Optional[str], aliases: List[Alias],
+                   txt_names: Optional[Dict[str, str]] = None, acm_factory: Optional[Callable[[], Any]] = None,
+                   target_tenant_id: Optional[str] = None) -> Tuple[DistributionIndex, Any, List[Dict[str, Any]]]:
     """The whole of step 1 for every alias; read-only.
 
     The target is a standard distribution (``target_id``) or a distribution tenant
@@ -350,10 +368,10 @@ def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm
     index = DistributionIndex.load(cloudfront)
     tenants = LazyTenants(cloudfront, index)
     target = find_target(index, tenants, target_id, target_tenant_id)
-    results = []
     certificates = CertificateCheck(acm_factory, target)
     api = ConflictApi()
-    for alias in aliases:
+
+    def examine(alias: Alias) -> Dict[str, Any]:
         holders, warning, operation = domain_conflicts_for(
             cloudfront, index, alias, distribution_id=target_id, tenant_id=target_tenant_id, api=api, tenants=tenants)
         if operation != "ListDomainConflicts" and api.domain_conflicts is False:
@@ -370,7 +388,7 @@ def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm
             "holders": [h.to_result() for h in holders],
             "dns": dns_view.to_result() if dns_view is not None else None,
             "txt_record_name": txt_record_name(alias, dns_view, txt_names),
-        }
+        }  # type: Dict[str, Any]
         if verdict == ON_TARGET:
             if resolver is not None:
                 zone = dns_view.zone if dns_view is not None else None
@@ -379,5 +397,8 @@ def find_conflicts(cloudfront, resolver, target_id, aliases, txt_names=None, acm
             entry["target_certificate"] = certificates.check(alias)
         if warning:
             entry["warning"] = warning
-        results.append(entry)
+        return entry
+
+    # One alias's questions (a conflict query, then DNS) do not depend on another's: several are asked at once.
+    results = map_ordered(examine, aliases, AWS_WORKERS)
     return index, target, results

@@ -34,7 +34,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
 import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
@@ -42,6 +44,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     ConflictApi,
     DistributionIndex,
     LazyTenants,
+    Distribution,
     Tenant,
     account_of_arn,
     config_aliases,
@@ -54,6 +57,12 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names impor
     certificate_covers,
     is_masked,
     mask_matches,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._parallel import (
+    AWS_WORKERS,
+    first_error,
+    map_ordered,
+    map_settled,
 )
 
 # CloudFront's default quota of aliases per distribution; an account can have it raised, so it is only ever
@@ -74,7 +83,8 @@ class AliasError(Exception):
     ``outcome`` (an AliasOutcome) is what the distribution holds after them.
     """
 
-    def __init__(self, message, done=None, outcome=None):
+    def __init__(self, message: str, done: Optional[List[Dict[str, Any]]] = None,
+                 outcome: Optional["AliasOutcome"] = None) -> None:
         super(AliasError, self).__init__(message)
         self.done = done or []
         self.outcome = outcome
@@ -83,29 +93,30 @@ class AliasError(Exception):
 class AliasOutcome:
     """What the distribution holds after the module's change (or the part of it that was made)."""
 
-    def __init__(self, before, final, moved=(), precondition_retries=0):
+    def __init__(self, before: Sequence[Alias], final: Sequence[Alias], moved: Sequence[Dict[str, Any]] = (),
+                 precondition_retries: int = 0) -> None:
         self.before = list(before)
         self.final = list(final)
         self.moved = list(moved)
         self.precondition_retries = precondition_retries
 
     @classmethod
-    def unchanged(cls, plan):
+    def unchanged(cls, plan: "AliasPlan") -> "AliasOutcome":
         return cls(plan.before, plan.before)
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return set(self.before) != set(self.final)
 
     @property
-    def added(self):
+    def added(self) -> List[Alias]:
         return [a for a in self.final if a not in self.before]
 
     @property
-    def removed(self):
+    def removed(self) -> List[Alias]:
         return [a for a in self.before if a not in self.final]
 
-    def describe(self):
+    def describe(self) -> str:
         parts = []
         if self.moved:
             parts.append("moved here: %s" % ", ".join(m["alias"] for m in self.moved))
@@ -115,7 +126,7 @@ class AliasOutcome:
             parts.append("removed: %s" % ", ".join(a.name for a in self.removed))
         return "; ".join(parts) or "no change"
 
-    def to_result(self):
+    def to_result(self) -> Dict[str, Any]:
         return {"changed": self.changed, "aliases": [a.name for a in self.final],
                 "added": [a.name for a in self.added], "removed": [a.name for a in self.removed],
                 "moved": list(self.moved), "precondition_retries": self.precondition_retries}
@@ -126,8 +137,10 @@ class AliasPlan:
     TENANT (then ``domain_name`` is its routing endpoint and ``config`` the tenant as GetDistributionTenant read it).
     ``via`` says, per moved alias name, the call that moves it and why."""
 
-    def __init__(self, distribution_id, state, before, after, moves, domain_name, config, account_id=None,
-                 txt_names=None, resource_type="distribution"):
+    def __init__(self, distribution_id: str, state: str, before: List[Alias], after: List[Alias],
+                 moves: List[Tuple[Alias, Optional[Dict[str, Any]]]], domain_name: str, config: Dict[str, Any],
+                 account_id: Optional[str] = None, txt_names: Optional[Dict[str, str]] = None,
+                 resource_type: str = "distribution") -> None:
         self.distribution_id = distribution_id
         self.state = state
         self.before = before
@@ -140,58 +153,62 @@ class AliasPlan:
         self.resource_type = resource_type
         self.via = {}                 # {alias name: {"operation", "why"}} for state=moved
         self.api = ConflictApi()
-        self._index = None
-        self._tenants = None
+        self._index = None  # type: Optional[DistributionIndex]
+        self._tenants = None  # type: Optional[LazyTenants]
+        self._lock = threading.RLock()  # holders are looked up from several threads: the index is read once
 
     @property
-    def is_tenant(self):
+    def is_tenant(self) -> bool:
         return self.resource_type == TENANT
 
     @property
-    def what(self):
+    def what(self) -> str:
         return ("distribution tenant %s" % self.distribution_id) if self.is_tenant else self.distribution_id
 
-    def index(self, cloudfront):
-        if self._index is None:
-            self._index = DistributionIndex.load(cloudfront)
-            if self._index.account_id is None:
-                self._index.account_id = self.account_id
-        return self._index
+    def index(self, cloudfront: Any) -> DistributionIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = DistributionIndex.load(cloudfront)
+                if self._index.account_id is None:
+                    self._index.account_id = self.account_id
+            return self._index
 
-    def tenants(self, cloudfront):
-        if self._tenants is None:
-            self._tenants = LazyTenants(cloudfront, self.index(cloudfront))
-        return self._tenants
+    def tenants(self, cloudfront: Any) -> LazyTenants:
+        with self._lock:
+            if self._tenants is None:
+                self._tenants = LazyTenants(cloudfront, self.index(cloudfront))
+            return self._tenants
 
-    def own_distribution(self, cloudfront, masked_id, alias):
+    def own_distribution(self, cloudfront: Any, masked_id: str, alias: Alias) -> Optional[Distribution]:
         """This account's distribution that a partly hidden id can be (holding ``alias``), or None."""
         return self.index(cloudfront).by_masked_id(masked_id, alias)
 
-    def move_operation(self, holder=None):
+    def move_operation(self, holder: Optional[Dict[str, Any]] = None) -> str:
         return choose_move(self, holder)["operation"] if holder is not None or self.is_tenant \
             else ASSOCIATE_ALIAS
 
-    def txt_record(self, alias, value):
+    def txt_record(self, alias: Alias, value: str) -> str:
         """'NAME = VALUE' of the TXT record AssociateAlias checks for the alias, for messages."""
         if alias.name in self.txt_names:
             return "%s = %s" % (self.txt_names[alias.name], value)
         return "%s = %s%s" % (alias.txt_challenge_name(), value, alias.txt_challenge_note())
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return set(self.before) != set(self.after)
 
     @property
-    def added(self):
+    def added(self) -> List[Alias]:
         return [a for a in self.after if a not in self.before]
 
     @property
-    def removed(self):
+    def removed(self) -> List[Alias]:
         return [a for a in self.before if a not in self.after]
 
 
-def plan_aliases(cloudfront, acm, distribution_id, aliases, state, quota=None, check_certificate=True,
-                 txt_names=None, move_with="auto"):
+def plan_aliases(cloudfront: Any, acm: Any, distribution_id: str, aliases: List[Alias], state: str,
+                 quota: Optional[int] = None, check_certificate: bool = True,
+                 txt_names: Optional[Dict[str, str]] = None, move_with: str = "auto") -> AliasPlan:
     """Read the distribution and plan the alias change; refuse clearly what AWS would refuse.
 
     ``quota`` is the account's quota of aliases per distribution when the user knows it; without it CloudFront
@@ -221,9 +238,10 @@ def plan_aliases(cloudfront, acm, distribution_id, aliases, state, quota=None, c
     return plan
 
 
-def _plan_moves(cloudfront, plan, move_with="auto"):
-    for alias in plan.added:
-        holder = _holder_of(cloudfront, plan, alias)
+def _plan_moves(cloudfront: Any, plan: AliasPlan, move_with: str = "auto") -> None:
+    # Who holds each alias: one question per alias (ListDomainConflicts), several at once.
+    holders = map_ordered(lambda alias: _holder_of(cloudfront, plan, alias), plan.added, AWS_WORKERS)
+    for alias, holder in zip(plan.added, holders):
         plan.moves.append((alias, holder))
         choice = choose_move(plan, holder)
         if move_with == "domain_association" and choice["operation"] != UPDATE_DOMAIN_ASSOCIATION:
@@ -233,15 +251,16 @@ def _plan_moves(cloudfront, plan, move_with="auto"):
         plan.via[alias.name] = choice
 
 
-def read_tenant(cloudfront, tenant_id):
+def read_tenant(cloudfront: Any, tenant_id: str) -> Tuple[Tenant, Dict[str, Any]]:
     """(Tenant, the tenant as GetDistributionTenant returned it): one read, ETag included."""
     response = call("GetDistributionTenant %s" % tenant_id, cloudfront.get_distribution_tenant, Identifier=tenant_id)
     raw = response["DistributionTenant"]
     return Tenant.from_summary(raw, etag=response.get("ETag")), raw
 
 
-def plan_tenant_aliases(cloudfront, acm, tenant_id, aliases, state, check_certificate=True, txt_names=None,
-                        move_with="auto"):
+def plan_tenant_aliases(cloudfront: Any, acm: Any, tenant_id: str, aliases: List[Alias], state: str,
+                        check_certificate: bool = True, txt_names: Optional[Dict[str, str]] = None,
+                        move_with: str = "auto") -> AliasPlan:
     """The plan for a distribution tenant's domains; refuses clearly what AWS would refuse."""
     tenant, raw = read_tenant(cloudfront, tenant_id)
     group = call("GetConnectionGroup %s" % tenant.connection_group_id, cloudfront.get_connection_group,
@@ -276,7 +295,7 @@ def plan_tenant_aliases(cloudfront, acm, tenant_id, aliases, state, check_certif
     return plan
 
 
-def wanted_aliases(live, aliases, state):
+def wanted_aliases(live: List[Alias], aliases: Sequence[Alias], state: str) -> List[Alias]:
     """The alias list to write: ``live`` without ``aliases`` (absent) or with the missing ones appended (present).
 
     Re-read on every retry of a conditional write, so that only this run's own change is applied again.
@@ -286,7 +305,9 @@ def wanted_aliases(live, aliases, state):
     return live + [a for a in aliases if a not in live]
 
 
-def update_tenant_domains(cloudfront, tenant_id, aliases, state, max_retries=5, sleep=time.sleep, takeover=False):
+def update_tenant_domains(cloudfront: Any, tenant_id: str, aliases: Sequence[Alias], state: str, max_retries: int = 5,
+                          sleep: Callable[[float], None] = time.sleep,
+                          takeover: bool = False) -> Tuple[List[Alias], int]:
     """UpdateDistributionTenant with If-Match, changing only these domains; (domains now, retries). AwsError.
 
     On PreconditionFailed (someone else changed the tenant) it reads again and re-applies only this change,
@@ -323,7 +344,7 @@ def update_tenant_domains(cloudfront, tenant_id, aliases, state, max_retries=5, 
             attempt = _next_attempt(exc, attempt, max_retries, sleep)
 
 
-def _next_attempt(exc, attempt, max_retries, sleep):
+def _next_attempt(exc: AwsError, attempt: int, max_retries: int, sleep: Callable[[float], None]) -> int:
     """After a refused conditional write: the next attempt's number (after a short wait), or the error again.
 
     Only PreconditionFailed (someone else changed the resource since it was read) is worth another
@@ -336,7 +357,8 @@ def _next_attempt(exc, attempt, max_retries, sleep):
     return attempt
 
 
-def associate_domain(cloudfront, plan, alias, max_retries=5, sleep=time.sleep):
+def associate_domain(cloudfront: Any, plan: AliasPlan, alias: Alias, max_retries: int = 5,
+                     sleep: Callable[[float], None] = time.sleep) -> int:
     """UpdateDomainAssociation to the plan's distribution or tenant, with its current ETag as If-Match;
     read again on PreconditionFailed (bounded). Returns the number of retries."""
     target = {"DistributionTenantId": plan.distribution_id} if plan.is_tenant else \
@@ -355,7 +377,7 @@ def associate_domain(cloudfront, plan, alias, max_retries=5, sleep=time.sleep):
             attempt = _next_attempt(exc, attempt, max_retries, sleep)
 
 
-def _check_certificate(acm, distribution_id, config, added):
+def _check_certificate(acm: Any, distribution_id: str, config: Dict[str, Any], added: List[Alias]) -> None:
     viewer = config.get("ViewerCertificate") or {}
     if not (viewer.get("ACMCertificateArn") or viewer.get("IAMCertificateId")):
         raise AliasError("%s uses CloudFront's default *.cloudfront.net certificate, which covers none of %s. "
@@ -379,7 +401,7 @@ def _check_certificate(acm, distribution_id, config, added):
                          "covers exactly one label)" % (distribution_id, arn, covered, ", ".join(uncovered)))
 
 
-def _holder_of(cloudfront, plan, alias):
+def _holder_of(cloudfront: Any, plan: AliasPlan, alias: Alias) -> Optional[Dict[str, Any]]:
     """Who holds exactly this alias now (a distribution or a distribution tenant), or None.
 
     Asked through the one step-1 path (``domain_conflicts_for``: ListDomainConflicts, else
@@ -408,7 +430,7 @@ def _holder_of(cloudfront, plan, alias):
     return None
 
 
-def choose_move(plan, holder):
+def choose_move(plan: AliasPlan, holder: Optional[Dict[str, Any]]) -> Dict[str, str]:
     """{"operation", "why"}: the call that moves an alias from ``holder`` to the plan's resource.
 
     Every choice hands the name over in one step, so it is never held by nobody:
@@ -437,7 +459,8 @@ def choose_move(plan, holder):
                    "a concurrent edit of the target cannot make it fail"}
 
 
-def apply_update(cloudfront, plan, aliases, state, max_retries=5, sleep=time.sleep):
+def apply_update(cloudfront: Any, plan: AliasPlan, aliases: Sequence[Alias], state: str, max_retries: int = 5,
+                 sleep: Callable[[float], None] = time.sleep) -> Tuple[List[Alias], int]:
     """UpdateDistribution (UpdateDistributionTenant for a tenant) with If-Match; on PreconditionFailed read again
     and re-apply only our change."""
     try:
@@ -448,7 +471,8 @@ def apply_update(cloudfront, plan, aliases, state, max_retries=5, sleep=time.sle
         raise _explain(exc, cloudfront, plan, aliases)
 
 
-def update_aliases(cloudfront, distribution_id, aliases, state, max_retries=5, sleep=time.sleep):
+def update_aliases(cloudfront: Any, distribution_id: str, aliases: Sequence[Alias], state: str, max_retries: int = 5,
+                   sleep: Callable[[float], None] = time.sleep) -> Tuple[List[Alias], int]:
     """Add (present) or remove (absent) only these aliases; (aliases now, PreconditionFailed retries). AwsError."""
     attempt = 0
     while True:
@@ -465,7 +489,9 @@ def update_aliases(cloudfront, distribution_id, aliases, state, max_retries=5, s
             attempt = _next_attempt(exc, attempt, max_retries, sleep)
 
 
-def apply_plan(cloudfront, plan, aliases, max_retries=5, txt_wait_timeout=0, sleep=time.sleep, clock=time.time):
+def apply_plan(cloudfront: Any, plan: AliasPlan, aliases: Sequence[Alias], max_retries: int = 5,
+               txt_wait_timeout: float = 0, sleep: Callable[[float], None] = time.sleep,
+               clock: Callable[[], float] = time.time) -> AliasOutcome:
     """Make the planned change; an AliasOutcome, or AliasError (with ``outcome`` when part of it was made)."""
     if plan.state == "moved":
         moved = apply_moves(cloudfront, plan, txt_wait_timeout, sleep=sleep, clock=clock, max_retries=max_retries)
@@ -477,14 +503,14 @@ def apply_plan(cloudfront, plan, aliases, max_retries=5, txt_wait_timeout=0, sle
 class Handover:
     """What a handover did: the aliases taken off each holder, and those given back after a failure."""
 
-    def __init__(self):
-        self.released = []     # [(holder id, [Alias])]
-        self.given_back = []   # [(holder id, [Alias])]
-        self.not_given_back = []  # [(holder id, [Alias], error text)]
+    def __init__(self) -> None:
+        self.released = []  # type: List[Tuple[str, List[Alias]]]
+        self.given_back = []  # type: List[Tuple[str, List[Alias]]]
+        self.not_given_back = []  # type: List[Tuple[str, List[Alias], str]]
         self.conflict_retries = 0
         self.waited = 0.0      # seconds between the last release and the aliases landing here
 
-    def to_result(self):
+    def to_result(self) -> Dict[str, Any]:
         return {
             "released_from": [{"distribution_id": d, "aliases": [a.name for a in held]} for d, held in self.released],
             "given_back": [{"distribution_id": d, "aliases": [a.name for a in held]} for d, held in self.given_back],
@@ -492,7 +518,7 @@ class Handover:
         }
 
 
-def plan_release(cloudfront, holders, aliases):
+def plan_release(cloudfront: Any, holders: Sequence[str], aliases: Sequence[Alias]) -> List[Tuple[str, List[Alias]]]:
     """[(holder id, [aliases it holds of ``aliases``])] for the holders that hold any; read-only."""
     planned = []
     for holder_id in holders:
@@ -503,8 +529,10 @@ def plan_release(cloudfront, holders, aliases):
     return planned
 
 
-def apply_handover(cloudfront, plan, aliases, holders, conflict_wait=0, timeout=1200, max_retries=5,
-                   sleep=time.sleep, clock=time.time, handover=None):
+def apply_handover(cloudfront: Any, plan: AliasPlan, aliases: Sequence[Alias], holders: Sequence[str],
+                   conflict_wait: float = 0, timeout: float = 1200, max_retries: int = 5,
+                   sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                   handover: Optional["Handover"] = None) -> AliasOutcome:
     """Take ``aliases`` off ``holders`` (distributions of this account), then add them to the plan's distribution.
 
     CloudFront keeps a removed alias taken until the distribution that gave it up is Deployed again, and its DNS
@@ -555,7 +583,7 @@ def apply_handover(cloudfront, plan, aliases, holders, conflict_wait=0, timeout=
         raise AliasError(_handover_failure(plan, aliases, handover, exc), outcome=AliasOutcome.unchanged(plan))
 
 
-def _give_back(cloudfront, handover, max_retries, sleep):
+def _give_back(cloudfront: Any, handover: "Handover", max_retries: int, sleep: Callable[[float], None]) -> None:
     for holder_id, held in handover.released:
         try:
             update_aliases(cloudfront, holder_id, held, "present", max_retries, sleep)
@@ -564,7 +592,7 @@ def _give_back(cloudfront, handover, max_retries, sleep):
             handover.not_given_back.append((holder_id, held, str(exc)))
 
 
-def _handover_failure(plan, aliases, handover, exc):
+def _handover_failure(plan: AliasPlan, aliases: Sequence[Alias], handover: "Handover", exc: Exception) -> str:
     names = ", ".join(a.name for a in aliases)
     text = "Could not add %s to %s: %s" % (names, plan.distribution_id, exc)
     if handover.given_back:
@@ -583,18 +611,37 @@ def _handover_failure(plan, aliases, handover, exc):
     return text
 
 
-def is_missing_txt(exc):
+def is_missing_txt(exc: AwsError) -> bool:
     """AssociateAlias's refusal because it does not see the TXT record (yet)."""
     return exc.code == "InvalidArgument" and "TXT" in str(exc)
 
 
-def apply_moves(cloudfront, plan, txt_wait_timeout=0, sleep=time.sleep, clock=time.time, max_retries=5):
+class _MoveRefused(Exception):
+    """AWS refused one alias's move (``error``, an AwsError) after ``attempts`` attempts; worded once all settled."""
+
+    def __init__(self, alias: Alias, holder: Optional[Dict[str, Any]], error: AwsError, attempts: int) -> None:
+        super(_MoveRefused, self).__init__(str(error))
+        self.alias = alias
+        self.holder = holder
+        self.error = error
+        self.attempts = attempts
+
+
+def apply_moves(cloudfront: Any, plan: AliasPlan, txt_wait_timeout: float = 0,
+                sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                max_retries: int = 5) -> List[Dict[str, Any]]:
     """Each planned move with the call ``plan.via`` chose (AssociateAlias, UpdateDomainAssociation, or
     UpdateDistributionTenant with OnDomainTakeover=allow). A refusal for the TXT record is asked again
-    with backoff until ``txt_wait_timeout`` seconds after the first attempt."""
-    moved = []
+    with backoff until ``txt_wait_timeout`` seconds after the first attempt.
+
+    Each call moves one alias and needs no ETag, so several aliases are moved at once (``_parallel``), the first
+    one alone. When one is refused, no further move is started; AliasError names the first refused (in the
+    plan's order) and lists in ``done`` every move that was made.
+    """
     deadline = clock() + txt_wait_timeout
-    for alias, holder in plan.moves:
+
+    def move(item: Tuple[Alias, Optional[Dict[str, Any]]]) -> Dict[str, Any]:
+        alias, holder = item
         delay = 1.0
         attempts = 0
         operation = plan.via.get(alias.name, {}).get("operation", ASSOCIATE_ALIAS)
@@ -609,30 +656,47 @@ def apply_moves(cloudfront, plan, txt_wait_timeout=0, sleep=time.sleep, clock=ti
                 else:
                     call("AssociateAlias %s to %s" % (alias.name, plan.distribution_id), cloudfront.associate_alias,
                          TargetDistributionId=plan.distribution_id, Alias=alias.name)
-                break
+                return dict({"alias": alias.name, "from": holder}, **plan.via.get(alias.name, {}))
             except AwsError as exc:
                 if is_missing_txt(exc) and clock() + delay <= deadline:
                     sleep(delay)
                     delay = min(delay * 2, 15.0)
                     continue
-                error = _explain(exc, cloudfront, plan, [alias], holder=holder, moved=moved,
-                                 txt_attempts=attempts, txt_wait_timeout=txt_wait_timeout)
-                error.done = moved
-                error.outcome = AliasOutcome(plan.before, plan.before + [Alias.parse(m["alias"]) for m in moved],
-                                             moved)
-                raise error
-        moved.append(dict({"alias": alias.name, "from": holder}, **plan.via.get(alias.name, {})))
-    return moved
+                raise _MoveRefused(alias, holder, exc, attempts)
+
+    # UpdateDomainAssociation and a takeover write with the target's ETag: concurrent ones would refuse each
+    # other (PreconditionFailed), so only AssociateAlias moves go several at once.
+    concurrent = all(plan.via.get(a.name, {}).get("operation", ASSOCIATE_ALIAS) == ASSOCIATE_ALIAS
+                     for a, unused in plan.moves)
+    workers = AWS_WORKERS if concurrent else 1
+    outcomes = []  # type: List[Any]
+    if plan.moves:
+        outcomes = map_settled(move, plan.moves[:1], 1)
+        if first_error(outcomes) is None:
+            outcomes += map_settled(move, plan.moves[1:], workers, stop_on_error=True)
+    moved = [o for o in outcomes if isinstance(o, dict)]
+    refused = first_error(outcomes)
+    if refused is None:
+        return moved
+    if not isinstance(refused, _MoveRefused):
+        raise refused
+    error = _explain(refused.error, cloudfront, plan, [refused.alias], holder=refused.holder, moved=moved,
+                     txt_attempts=refused.attempts, txt_wait_timeout=txt_wait_timeout)
+    error.done = moved
+    error.outcome = AliasOutcome(plan.before, plan.before + [Alias.parse(m["alias"]) for m in moved], moved)
+    raise error
 
 
-def _describe_holder(found):
+def _describe_holder(found: Dict[str, Any]) -> str:
     kind = "distribution tenant" if found.get("resource_type") == TENANT else "distribution"
     if found.get("in_account"):
         return "%s %s in this account (%s)" % (kind, found["distribution_id"], found["account_id"])
     return "%s %s in another AWS account (%s)" % (kind, found["distribution_id"], found["account_id"])
 
 
-def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None, txt_attempts=1, txt_wait_timeout=0):
+def _explain(exc: AwsError, cloudfront: Any, plan: AliasPlan, aliases: Sequence[Alias],
+             holder: Optional[Dict[str, Any]] = None, moved: Optional[List[Dict[str, Any]]] = None,
+             txt_attempts: int = 1, txt_wait_timeout: float = 0) -> AliasError:
     """AWS's refusal, reworded with the holder (when known) and the next step."""
     names = ", ".join(a.name for a in aliases)
     done = ""
@@ -706,7 +770,8 @@ def _explain(exc, cloudfront, plan, aliases, holder=None, moved=None, txt_attemp
     return AliasError("%s%s" % (exc, done))
 
 
-def wait_deployed(cloudfront, distribution_id, timeout, sleep=time.sleep, clock=time.time, tenant=False):
+def wait_deployed(cloudfront: Any, distribution_id: str, timeout: float, sleep: Callable[[float], None] = time.sleep,
+                  clock: Callable[[], float] = time.time, tenant: bool = False) -> bool:
     """True once the distribution (or tenant) is Deployed, False at the deadline. Polled often at first (a change
     in a small distribution deploys in seconds to minutes), then every 15 seconds at most."""
     deadline = clock() + timeout

@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     CLOUDFRONT_HOSTED_ZONE_ID,
@@ -43,6 +44,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records imp
     normalise_value,
     render,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._parallel import DNS_WORKERS, map_ordered
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError
 
 BACKUP_FORMAT = "aliasguard.cloudfront/dns-backup/1"
@@ -54,7 +56,7 @@ class PlanError(Exception):
     ``code`` and ``exception``: the AWS error behind it, when there is one (the module reports both).
     """
 
-    def __init__(self, message, code=None, exception=None):
+    def __init__(self, message: str, code: Optional[str] = None, exception: Optional[BaseException] = None) -> None:
         super(PlanError, self).__init__(message)
         self.code = code
         self.exception = exception
@@ -63,8 +65,10 @@ class PlanError(Exception):
 class Request:
     """One name to repoint or remove, with its options normalised."""
 
-    def __init__(self, name, zone=None, target=None, state="present", expected_current=None, ttl=None,
-                 proxied=None, challenge=False, where="name", allow_any_target=False, challenge_name=None):
+    def __init__(self, name: str, zone: Optional[str] = None, target: Optional[str] = None, state: str = "present",
+                 expected_current: Optional[List[str]] = None, ttl: Optional[int] = None,
+                 proxied: Optional[bool] = None, challenge: bool = False, where: str = "name",
+                 allow_any_target: bool = False, challenge_name: Optional[str] = None) -> None:
         self.name = name
         self.where = where  # how the user's input calls this request, for messages
         self.zone = zone
@@ -79,7 +83,7 @@ class Request:
         self.restore = None  # record sets from a backup, for restore_from
         self.restore_types = ()
 
-    def owner(self, zone):
+    def owner(self, zone: str) -> str:
         """The name whose records change: the alias, or its '_' TXT record in that zone."""
         if self.challenge and self.challenge_name:
             return self.challenge_name
@@ -88,7 +92,7 @@ class Request:
         return self.name
 
 
-def parse_requests(entries, defaults, many=False):
+def parse_requests(entries: List[Dict[str, Any]], defaults: Dict[str, Any], many: bool = False) -> List[Request]:
     """Validate and normalise the user's records; raise PlanError before any request."""
     requests = []
     for index, raw in enumerate(entries):
@@ -136,7 +140,7 @@ def parse_requests(entries, defaults, many=False):
     return requests
 
 
-def _challenge_name(where, entry, zone):
+def _challenge_name(where: str, entry: Dict[str, Any], zone: Optional[str]) -> Optional[str]:
     """The TXT record name the user gives instead of the derived one (challenge_name), normalised, or None."""
     text = entry.get("challenge_name")
     if not text:
@@ -152,7 +156,7 @@ def _challenge_name(where, entry, zone):
     return name
 
 
-def _check_challenge_name(where, name):
+def _check_challenge_name(where: str, name: str) -> None:
     """With challenge: true the name is the CloudFront alias; the module derives the '_' TXT name from it."""
     try:
         Alias.from_input(name)
@@ -165,7 +169,7 @@ def _check_challenge_name(where, name):
                         "cannot be an alias (%s).%s" % (where, name, exc, hint))
 
 
-def _normalise_target(value):
+def _normalise_target(value: Any) -> str:
     value = str(value).strip()
     if is_distribution_id(value):
         return value
@@ -174,7 +178,7 @@ def _normalise_target(value):
     return to_ascii(value, what="target")
 
 
-def _normalise_target_host(value):
+def _normalise_target_host(value: Any) -> str:
     """A target is a distribution id or a host name (never an address: a CNAME names a host)."""
     value = str(value).strip()
     if is_distribution_id(value):
@@ -185,7 +189,7 @@ def _normalise_target_host(value):
     return to_ascii(value, what="target", strict=True)
 
 
-def _looks_like_address(value):
+def _looks_like_address(value: str) -> bool:
     parts = value.split(".")
     if len(parts) == 4 and all(p.isdigit() for p in parts):
         return True
@@ -195,7 +199,7 @@ def _looks_like_address(value):
 CLOUDFRONT_SUFFIX = ".cloudfront.net"
 
 
-def needs_account_check(request):
+def needs_account_check(request: Request) -> bool:
     """Whether a request's target must be found in the caller's account (so AWS is needed)."""
     return bool(request.target) and request.state == "present" and not request.allow_any_target
 
@@ -210,12 +214,12 @@ class Targets:
     other host is not this collection's business; both take ``allow_any_target``.
     """
 
-    def __init__(self, cloudfront_client_factory):
+    def __init__(self, cloudfront_client_factory: Optional[Callable[[], Any]]) -> None:
         self._factory = cloudfront_client_factory
         self._index = None
 
-    def index(self, why="a distribution id is looked up in the account's distributions, which needs AWS "
-                        "credentials (the AWS options or AWS_* environment variables)"):
+    def index(self, why: str = "a distribution id is looked up in the account's distributions, which needs AWS "
+                               "credentials (the AWS options or AWS_* environment variables)") -> DistributionIndex:
         if self._index is None:
             if self._factory is None:
                 raise PlanError(why)
@@ -226,7 +230,7 @@ class Targets:
                                 % (exc, why), code=exc.code, exception=exc.exception)
         return self._index
 
-    def check(self, request):
+    def check(self, request: Request) -> None:
         """Refuse a target this account does not serve, unless the request allows any target. Before any read."""
         if request.restore is not None or not needs_account_check(request):
             return
@@ -252,13 +256,13 @@ class Targets:
                         "distribution, set allow_any_target: true"
                         % (what, index.account_id or "(unknown)", request.name, target))
 
-    def serves(self, domain):
+    def serves(self, domain: str) -> bool:
         """Whether a ``*.cloudfront.net`` name leads to something of this account."""
         if domain in self.index().by_domain:
             return True
         return self.routing_endpoint(domain)
 
-    def routing_endpoint(self, domain):
+    def routing_endpoint(self, domain: str) -> bool:
         """Whether ``domain`` is the routing endpoint of one of this account's connection groups.
 
         Distribution tenants (CloudFront SaaS Manager) are reached through a connection
@@ -274,7 +278,7 @@ class Targets:
                                 % (exc, domain), code=exc.code, exception=exc.exception)
         return self._tenants.group_for_endpoint(domain) is not None
 
-    def domain(self, value):
+    def domain(self, value: Optional[str]) -> Optional[str]:
         if value and is_distribution_id(value):
             dist = self.index().get(value)
             if dist is None:
@@ -283,7 +287,7 @@ class Targets:
             return dist.domain_name
         return value
 
-    def ipv6(self, domain):
+    def ipv6(self, domain: str) -> bool:
         """Whether the distribution behind a CloudFront name has IPv6 (True when unknown)."""
         if self._factory is None:
             return True
@@ -292,17 +296,17 @@ class Targets:
 
 
 class ZonePlan:
-    def __init__(self, zone, changes, entries):
+    def __init__(self, zone: Any, changes: List[Change], entries: List[Dict[str, Any]]) -> None:
         self.zone = zone
         self.changes = changes
         self.entries = entries
 
     @property
-    def pending(self):
+    def pending(self) -> List[Change]:
         return [c for c in self.changes if not c.is_noop]
 
 
-def plan_repoint(provider, requests, targets):
+def plan_repoint(provider: Any, requests: List[Request], targets: Targets) -> List[ZonePlan]:
     """Read every zone once and plan each request; raises PlanError on anything unsafe."""
     for request in requests:
         targets.check(request)  # before the first read: a target this account does not serve is bad input
@@ -332,7 +336,7 @@ def plan_repoint(provider, requests, targets):
     return plans
 
 
-def _check_one_request_per_record(zone, requests):
+def _check_one_request_per_record(zone: Any, requests: List[Request]) -> None:
     """Two requests for the same record set would be planned against the same read and clash on write."""
     seen = {}
     for request in requests:
@@ -346,11 +350,11 @@ def _check_one_request_per_record(zone, requests):
                             % (_described(first), _described(request), rtype, owner))
 
 
-def _described(request):
+def _described(request: Request) -> str:
     return "%s (%s%s)" % (request.where, request.name, ", challenge: true" if request.challenge else "")
 
 
-def _relevant_types(request):
+def _relevant_types(request: Request) -> Tuple[str, ...]:
     if request.restore is not None:
         types = set(r.type for r in request.restore) | set(request.restore_types)
         return tuple(sorted(types))
@@ -359,7 +363,8 @@ def _relevant_types(request):
     return ADDRESS_TYPES
 
 
-def _plan_one(provider, zone, request, record_sets, targets):
+def _plan_one(provider: Any, zone: Any, request: Request, record_sets: List[RecordSet],
+              targets: Targets) -> Tuple[Change, Dict[str, Any]]:
     owner = request.owner(zone.name)
     relevant = _relevant_types(request)
     current = [r for r in record_sets if r.type in relevant]
@@ -396,7 +401,8 @@ def _plan_one(provider, zone, request, record_sets, targets):
     return change, entry
 
 
-def _desired(provider, zone, request, target, current, targets):
+def _desired(provider: Any, zone: Any, request: Request, target: Optional[str], current: List[RecordSet],
+             targets: Targets) -> List[RecordSet]:
     if request.state == "absent":
         return []
     if request.challenge:
@@ -426,7 +432,8 @@ def _desired(provider, zone, request, target, current, targets):
                     "below the apex work with %s" % (request.name, zone.name, provider.name, provider.name))
 
 
-def _check_expected(request, owner, current, desired, targets):
+def _check_expected(request: Request, owner: str, current: List[RecordSet], desired: List[RecordSet],
+                    targets: Targets) -> None:
     if request.expected_current is None or not current:
         return
     by_key = dict((d.key, d) for d in desired)
@@ -442,7 +449,7 @@ def _check_expected(request, owner, current, desired, targets):
                         % (owner, ", ".join(unexpected), ", ".join(sorted(expected))))
 
 
-def _check_proxied(request, current):
+def _check_proxied(request: Request, current: List[RecordSet]) -> None:
     proxied = [r for r in current if r.proxied]
     if proxied and request.proxied is None and request.state == "present":
         raise PlanError("%s is proxied by Cloudflare (orange cloud), so it resolves to Cloudflare's addresses and "
@@ -451,7 +458,7 @@ def _check_proxied(request, current):
                         "Cloudflare in front on purpose)" % request.name)
 
 
-def _with_ttl(record_set, request, current, provider):
+def _with_ttl(record_set: RecordSet, request: Request, current: List[RecordSet], provider: Any) -> RecordSet:
     if record_set.alias is not None:
         return record_set
     if request.restore is not None and record_set.ttl is not None:
@@ -465,7 +472,7 @@ def _with_ttl(record_set, request, current, provider):
     return record_set.with_ttl(provider.default_ttl)
 
 
-def _action(change):
+def _action(change: Change) -> str:
     if change.is_noop:
         return "none"
     if not change.before:
@@ -475,7 +482,7 @@ def _action(change):
     return "update"
 
 
-def diff_of(plans):
+def diff_of(plans: List[ZonePlan]) -> List[Dict[str, Any]]:
     diffs = []
     for plan in plans:
         pending = plan.pending
@@ -490,7 +497,7 @@ def diff_of(plans):
     return diffs
 
 
-def write_backup(provider, plans, backup_dir):
+def write_backup(provider: Any, plans: List[ZonePlan], backup_dir: str) -> Optional[str]:
     """Save what is about to be replaced, so that restore_from can put it back."""
     names = []
     for plan in plans:
@@ -519,7 +526,7 @@ def write_backup(provider, plans, backup_dir):
     return path
 
 
-def read_backup(path, provider_name):
+def read_backup(path: str, provider_name: str) -> List[Request]:
     """Requests that put every name of a backup file back as it was."""
     try:
         with open(os.path.expanduser(path)) as handle:
@@ -554,7 +561,7 @@ def read_backup(path, provider_name):
     return requests
 
 
-def apply_plan(provider, plans):
+def apply_plan(provider: Any, plans: List[ZonePlan]) -> Dict[str, Any]:
     """Write every zone's pending changes; return provider tokens per zone.
 
     Each change written is marked ``applied``; when a zone fails, the zones before it
@@ -568,12 +575,13 @@ def apply_plan(provider, plans):
     return tokens
 
 
-def changed_by(plans):
+def changed_by(plans: List[ZonePlan]) -> bool:
     """Whether anything was actually changed (a write made, or one that failed halfway and stayed)."""
     return any(change.applied or change.left_changed for plan in plans for change in plan.pending)
 
 
-def wait_for(provider, plans, tokens, resolver, timeout):
+def wait_for(provider: Any, plans: List["ZonePlan"], tokens: Dict[str, Any], resolver: Any,
+             timeout: float) -> Dict[str, Any]:
     """Wait for the provider, then for the zone's authoritative servers to serve the new data."""
     deadline = time.time() + timeout
     report = {"provider_in_sync": True, "names": []}
@@ -584,20 +592,23 @@ def wait_for(provider, plans, tokens, resolver, timeout):
                 report["provider_in_sync"] = False
     if resolver is None:
         return report
-    for plan in plans:
-        flattening = provider.apex_mode == "flatten"
-        for change in plan.pending:
-            if any(r.proxied for r in change.after):
-                # A proxied record answers with Cloudflare's addresses: DNS cannot show it, only the API can.
-                report["names"].append({"name": change.name, "served": True, "seen": [],
-                                        "note": "proxied by Cloudflare; its DNS answers cannot show the record"})
-                continue
-            flattened = flattening and is_apex(change.name, plan.zone.name)
-            report["names"].append(_wait_served(resolver, change, deadline, flattened))
+    flattening = provider.apex_mode == "flatten"
+    changes = [(plan, change) for plan in plans for change in plan.pending]
+
+    def served(item: Tuple[ZonePlan, Change]) -> Dict[str, Any]:
+        plan, change = item
+        if any(r.proxied for r in change.after):
+            # A proxied record answers with Cloudflare's addresses: DNS cannot show it, only the API can.
+            return {"name": change.name, "served": True, "seen": [],
+                    "note": "proxied by Cloudflare; its DNS answers cannot show the record"}
+        return _wait_served(resolver, change, deadline, flattening and is_apex(change.name, plan.zone.name))
+
+    # Each name is asked of the nameservers on its own: several names are waited for at once.
+    report["names"] = map_ordered(served, changes, DNS_WORKERS)
     return report
 
 
-def _wait_served(resolver, change, deadline, flattened=False):
+def _wait_served(resolver: Any, change: Change, deadline: float, flattened: bool = False) -> Dict[str, Any]:
     delay = 0.5
     while True:
         seen, ok = _served(resolver, change, flattened)
@@ -607,7 +618,7 @@ def _wait_served(resolver, change, deadline, flattened=False):
         delay = min(delay * 2, 10)
 
 
-def _served(resolver, change, flattened=False):
+def _served(resolver: Any, change: Change, flattened: bool = False) -> Tuple[List[Dict[str, Any]], bool]:
     try:
         zone = resolver.zone_for(change.name)
         servers = resolver.servers_for(zone)
@@ -639,7 +650,7 @@ def _served(resolver, change, flattened=False):
     return seen, ok
 
 
-def summary(plans):
+def summary(plans: List[ZonePlan]) -> List[Dict[str, Any]]:
     records = []
     for plan in plans:
         for change, entry in zip(plan.changes, plan.entries):

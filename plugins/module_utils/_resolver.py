@@ -21,6 +21,7 @@ __metaclass__ = type
 
 import ipaddress
 import socket
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 
@@ -45,7 +46,7 @@ class ResolverError(Exception):
     pass
 
 
-def parse_nameserver(text):
+def parse_nameserver(text: str) -> Tuple[str, int]:
     """'host', 'host:port' or '[v6]:port' -> (host, port)."""
     text = (text or "").strip()
     if not text:
@@ -69,13 +70,13 @@ def parse_nameserver(text):
 class Nameserver(tuple):
     """(address, port) of one nameserver to ask, and the host name the user gave it by, if any."""
 
-    def __new__(cls, address, port, given=None):
+    def __new__(cls, address: str, port: int, given: Optional[str] = None) -> "Nameserver":
         server = tuple.__new__(cls, (address, port))
         server.given = given
         return server
 
 
-def _is_address(host):
+def _is_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -83,7 +84,7 @@ def _is_address(host):
     return True
 
 
-def resolve_nameservers(texts):
+def resolve_nameservers(texts: Sequence[str]) -> List[Nameserver]:
     """Every (address, port) the nameservers given as 'host', 'host:port' or '[v6]:port' stand for.
 
     A host name is resolved with the system resolver (all its addresses, IPv4 and
@@ -113,7 +114,7 @@ class UnresolvedName(ResolverError):
     """The system resolver has no address for a host name."""
 
 
-def addresses_of(host, what="server"):
+def addresses_of(host: str, what: str = "server") -> List[str]:
     """The addresses of a server given by address or host name (every one the system resolver has).
 
     Raises ResolverError: ``UnresolvedName`` with the resolver's reason when the name has
@@ -139,13 +140,13 @@ def addresses_of(host, what="server"):
     return addresses
 
 
-def unresolved_server(what, host, exc):
+def unresolved_server(what: str, host: str, exc: Exception) -> str:
     """The message for a server option (RFC 2136 server) whose name has no address."""
     return ("%s %r could not be resolved to an address by this host's system resolver (%s). Give its address "
             "instead, or a name this host can resolve" % (what, host, exc))
 
 
-def server_label(server):
+def server_label(server: Tuple[str, int]) -> str:
     host, port = server
     address = "[%s]" % host if ":" in host else host
     given = getattr(server, "given", None)
@@ -158,7 +159,9 @@ def server_label(server):
 class Answer:
     """What one nameserver said about one name and type."""
 
-    def __init__(self, server, name, rdtype, rcode=None, values=(), cname=None, error=None, zone=None):
+    def __init__(self, server: Tuple[str, int], name: str, rdtype: str, rcode: Optional[str] = None,
+                 values: Sequence[str] = (), cname: Optional[str] = None, error: Optional[str] = None,
+                 zone: Optional[str] = None) -> None:
         self.server = server
         self.name = name
         self.rdtype = rdtype
@@ -168,7 +171,7 @@ class Answer:
         self.error = error
         self.zone = zone
 
-    def to_result(self):
+    def to_result(self) -> Dict[str, Any]:
         result = {"server": server_label(self.server), "name": self.name, "type": self.rdtype,
                   "rcode": self.rcode, "values": self.values}
         if self.cname:
@@ -179,18 +182,19 @@ class Answer:
 
 
 class AuthoritativeResolver:
-    def __init__(self, nameservers=None, timeout=3.0, retries=2):
+    def __init__(self, nameservers: Optional[Sequence[str]] = None, timeout: float = 3.0, retries: int = 2) -> None:
         if not HAS_DNSPYTHON:
             raise ResolverError("dnspython is required on the host that runs this module: pip install dnspython")
         self.explicit = resolve_nameservers(nameservers) if nameservers else None
         self.timeout = timeout
         self.retries = retries
-        self._zone_cache = {}
-        self._server_cache = {}
+        # Read and filled from several threads (see _parallel): a race only asks the same question twice.
+        self._zone_cache = {}  # type: Dict[str, str]
+        self._server_cache = {}  # type: Dict[str, List[Tuple[str, int]]]
 
     # -- one question to one server -------------------------------------------------
 
-    def ask(self, server, name, rdtype):
+    def ask(self, server: Tuple[str, int], name: str, rdtype: str) -> Any:
         query = dns.message.make_query(name + ".", rdtype, use_edns=0, payload=EDNS_PAYLOAD)
         query.flags &= ~dns.flags.RD
         host, port = server
@@ -208,7 +212,7 @@ class AuthoritativeResolver:
                 break
         raise ResolverError("%s did not answer for %s %s: %s" % (server_label(server), name, rdtype, last_error))
 
-    def lookup(self, server, name, rdtype):
+    def lookup(self, server: Tuple[str, int], name: str, rdtype: str) -> Answer:
         """An Answer: the values of exactly this type, and a CNAME if the name has one.
 
         Only an authoritative answer (NOERROR or NXDOMAIN with the AA flag) says what
@@ -240,7 +244,7 @@ class AuthoritativeResolver:
 
     # -- which servers ---------------------------------------------------------------
 
-    def zone_for(self, name):
+    def zone_for(self, name: str) -> str:
         """The zone that holds ``name``: from the explicit servers' SOA, or the public DNS."""
         if name in self._zone_cache:
             return self._zone_cache[name]
@@ -254,7 +258,7 @@ class AuthoritativeResolver:
         self._zone_cache[name] = zone
         return zone
 
-    def _zone_from_servers(self, servers, name):
+    def _zone_from_servers(self, servers: Sequence[Tuple[str, int]], name: str) -> str:
         # The first server that can say (a name given by host name may have an address that does not answer).
         errors = []
         for server in servers:
@@ -264,21 +268,27 @@ class AuthoritativeResolver:
                 errors.append(str(exc))
         raise ResolverError("; ".join(errors))
 
-    def _zone_from_server(self, server, name):
+    def _zone_from_server(self, server: Tuple[str, int], name: str) -> str:
         # A SOA question names the zone: in the answer at the apex, in the authority
         # section below it. A name with a CNAME answers with the CNAME instead, so walk up.
         labels = name.split(".")
         for start in range(len(labels)):
             candidate = ".".join(labels[start:])
+            if start and candidate in self._zone_cache:
+                # The names below it were no zone apex (a CNAME), so they are in its zone, already known: the
+                # aliases of one zone cost one SOA question each, not one per label.
+                return self._zone_cache[candidate]
             answer = self.lookup(server, candidate, "SOA")
             if answer.error:
                 raise ResolverError(answer.error)
             if answer.zone:
+                if start:
+                    self._zone_cache[candidate] = answer.zone
                 return answer.zone
         raise ResolverError("%s is not authoritative for %s or any zone above it"
                             % (server_label(server), name))
 
-    def servers_for(self, zone):
+    def servers_for(self, zone: str) -> List[Tuple[str, int]]:
         """(host, port) of every authoritative nameserver of the zone."""
         if self.explicit:
             return list(self.explicit)
@@ -301,12 +311,13 @@ class AuthoritativeResolver:
 
     # -- following a chain -------------------------------------------------------------
 
-    def chase(self, name):
+    def chase(self, name: str, asked: Optional[List["Answer"]] = None) -> List[Dict[str, Any]]:
         """Follow CNAMEs from ``name`` asking each hop's own authoritative servers.
 
         Returns a list of hops ``{"name", "cname", "servers": [Answer.to_result()]}``;
         the last hop has no ``cname``. A ``*.cloudfront.net`` name ends the chain:
-        that is the distribution the name reaches.
+        that is the distribution the name reaches. ``asked``: the CNAME answers for ``name``
+        itself from every server of its zone, when the caller has just asked them (not asked again).
         """
         hops = []
         seen = set()
@@ -319,7 +330,10 @@ class AuthoritativeResolver:
                 hops.append({"name": current, "cname": None, "servers": []})
                 return hops
             zone = self.zone_for(current)
-            answers = [self.lookup(server, current, "CNAME") for server in self.servers_for(zone)]
+            if asked is not None and current == name:
+                answers = asked
+            else:
+                answers = [self.lookup(server, current, "CNAME") for server in self.servers_for(zone)]
             if all(a.error for a in answers):
                 # Not one server could say whether there is a CNAME: that is not the end of the chain.
                 raise ResolverError("no nameserver of %s answered for %s: %s"
@@ -335,7 +349,7 @@ class AuthoritativeResolver:
             current = hop["cname"]
         raise ResolverError("CNAME chain from %s is longer than %d" % (name, MAX_CHAIN))
 
-    def addresses(self, name):
+    def addresses(self, name: str) -> List[str]:
         """A and AAAA of a name from its authoritative servers (first that answers)."""
         if self.explicit:
             servers = self.explicit
@@ -369,7 +383,7 @@ _RCODE_MEANING = {
 }
 
 
-def _not_authoritative(server, name, rdtype, response):
+def _not_authoritative(server: Tuple[str, int], name: str, rdtype: str, response: Any) -> Optional[str]:
     """Why this response says nothing about the zone's content, or None when it does."""
     rcode = dns.rcode.to_text(response.rcode())
     if rcode not in ("NOERROR", "NXDOMAIN"):
@@ -386,7 +400,7 @@ def _not_authoritative(server, name, rdtype, response):
             % (server_label(server), name, rdtype, why))
 
 
-def _system_addresses(name):
+def _system_addresses(name: str) -> List[str]:
     result = []
     for rdtype in ("A", "AAAA"):
         try:
@@ -396,11 +410,11 @@ def _system_addresses(name):
     return sorted(set(result))
 
 
-def _text(name):
+def _text(name: Any) -> str:
     return name.to_text().rstrip(".").lower()
 
 
-def _rdata_text(rdata):
+def _rdata_text(rdata: Any) -> str:
     if rdata.rdtype == dns.rdatatype.TXT:
         return b"".join(rdata.strings).decode("utf-8", "replace")
     if rdata.rdtype == dns.rdatatype.CNAME:

@@ -24,10 +24,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import threading
 import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, in_zone, to_ascii
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._parallel import DNS_WORKERS, map_ordered
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError, server_label
 
 # https://www.cloudflare.com/ips/ (published ranges of Cloudflare's proxy)
@@ -53,7 +56,7 @@ _ROUTE53_UNAVAILABLE = ("MissingDependency", "AccessDenied", "AccessDeniedExcept
                         "SignatureDoesNotMatch", "ExpiredToken")
 
 
-def is_cloudflare_address(text):
+def is_cloudflare_address(text: Any) -> bool:
     try:
         address = ipaddress.ip_address(str(text))
     except ValueError:
@@ -64,17 +67,17 @@ def is_cloudflare_address(text):
 class Proof:
     """What was seen for one alias on one attempt."""
 
-    def __init__(self, alias):
+    def __init__(self, alias: str) -> None:
         self.alias = alias
-        self.outcome = None
-        self.method = None
-        self.final_name = None
-        self.chain = []
-        self.answers = []
-        self.route53 = None
+        self.outcome = None  # type: Optional[str]
+        self.method = None  # type: Optional[str]
+        self.final_name = None  # type: Optional[str]
+        self.chain = []  # type: List[Dict[str, Any]]
+        self.answers = []  # type: List[Dict[str, Any]]
+        self.route53 = None  # type: Optional[Dict[str, Any]]
         self.detail = ""
 
-    def to_result(self, elapsed, attempts):
+    def to_result(self, elapsed: float, attempts: int) -> Dict[str, Any]:
         return {"alias": self.alias, "verified": self.outcome == VERIFIED, "outcome": self.outcome,
                 "method": self.method, "final_name": self.final_name, "chain": self.chain,
                 "nameservers": self.answers, "route53": self.route53, "detail": self.detail,
@@ -90,18 +93,27 @@ class Route53Records:
     cannot be asked (no credentials, access denied) it is not asked again.
     """
 
-    def __init__(self, client_factory):
+    def __init__(self, client_factory: Callable[[], Any]) -> None:
         self._factory = client_factory
-        self._client = None
-        self._zones = {}
-        self.unavailable = None
+        self._client = None  # type: Any
+        self._zones = {}  # type: Dict[str, List[str]]
+        self.unavailable = None  # type: Optional[str]
+        # Aliases are checked from several threads; Route 53 answers five requests a second per account, so its
+        # questions go one at a time (and the client and the zone cache are made once).
+        self._lock = threading.RLock()
 
-    def _route53(self):
-        if self._client is None:
-            self._client = self._factory()
-        return self._client
+    def _route53(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._factory()
+            return self._client
 
-    def find(self, name):
+    def find(self, name: str) -> Optional[Dict[str, Any]]:
+        """See ``_find``; one caller at a time."""
+        with self._lock:
+            return self._find(name)
+
+    def _find(self, name: str) -> Optional[Dict[str, Any]]:
         """{"zone", "zone_ids", "records": [{"zone_id", "name", "type", "alias_target", "values"}]}, or None.
 
         The zone is the longest-matching public hosted zone (private zones do not
@@ -126,7 +138,7 @@ class Route53Records:
             raise
         return {"zone": zone, "zone_ids": zone_ids, "records": records}
 
-    def _zone_of(self, name):
+    def _zone_of(self, name: str) -> Tuple[Optional[str], List[str]]:
         labels = name.split(".")
         for start in range(len(labels) - 1):
             candidate = ".".join(labels[start:])
@@ -136,7 +148,7 @@ class Route53Records:
                 return candidate, self._zones[candidate]
         return None, []
 
-    def _public_zones_named(self, zone):
+    def _public_zones_named(self, zone: str) -> List[str]:
         # ListHostedZonesByName lists zones in order from the name given; the ones named
         # exactly so come first (there can be several), then others.
         ids = []
@@ -154,7 +166,7 @@ class Route53Records:
             kwargs = {"DNSName": response["NextDNSName"], "HostedZoneId": response["NextHostedZoneId"],
                       "MaxItems": "100"}
 
-    def _records_for(self, zone_id, zone, name):
+    def _records_for(self, zone_id: str, zone: str, name: str) -> List[Dict[str, Any]]:
         sets = self._sets_at(zone_id, name)
         owner = name
         if not sets:
@@ -178,7 +190,7 @@ class Route53Records:
             })
         return records
 
-    def _sets_at(self, zone_id, owner):
+    def _sets_at(self, zone_id: str, owner: str) -> List[Dict[str, Any]]:
         api_name = ("\\052" + owner[1:] if owner.startswith("*.") else owner) + "."
         sets = []
         kwargs = {"HostedZoneId": zone_id, "StartRecordName": api_name, "MaxItems": "100"}
@@ -197,14 +209,15 @@ class Route53Records:
                 kwargs["StartRecordIdentifier"] = response["NextRecordIdentifier"]
 
 
-def _name(text):
+def _name(text: str) -> str:
     try:
         return to_ascii(text, allow_wildcard=True, allow_underscore=True)
     except InvalidName:
         return text.lower().rstrip(".")
 
 
-def check_once(resolver, alias, target_domain, target_addresses, route53=None):
+def check_once(resolver: Any, alias: str, target_domain: str, target_addresses: Sequence[str],
+               route53: Optional[Route53Records] = None) -> Proof:
     proof = Proof(alias)
     try:
         zone = resolver.zone_for(alias)
@@ -213,8 +226,10 @@ def check_once(resolver, alias, target_domain, target_addresses, route53=None):
         proof.outcome, proof.detail = DNS_ERROR, str(exc)
         return proof
     cnames = []
+    asked = []
     for server in servers:
         answer = resolver.lookup(server, alias, "CNAME")
+        asked.append(answer)
         proof.answers.append(answer.to_result())
         if answer.error:
             proof.outcome, proof.detail = DNS_ERROR, answer.error
@@ -227,14 +242,16 @@ def check_once(resolver, alias, target_domain, target_addresses, route53=None):
             "%s says %s" % (a["server"], a.get("cname") or "no CNAME") for a in proof.answers))
         return proof
     if distinct[0]:
-        return _check_chain(resolver, proof, alias, target_domain)
+        return _check_chain(resolver, proof, alias, target_domain, asked)
     return _check_no_cname(resolver, proof, alias, zone, servers, target_domain, target_addresses, route53)
 
 
-def _check_chain(resolver, proof, alias, target_domain):
+def _check_chain(resolver: Any, proof: Proof, alias: str, target_domain: str,
+                 asked: Optional[List[Any]] = None) -> Proof:
     proof.method = "cname_chain"
     try:
-        hops = resolver.chase(alias)
+        # The alias's own CNAME was just asked of every nameserver: the chain goes on from those answers.
+        hops = resolver.chase(alias, asked)
     except ResolverError as exc:
         proof.outcome, proof.detail = DNS_ERROR, str(exc)
         return proof
@@ -254,7 +271,8 @@ def _check_chain(resolver, proof, alias, target_domain):
     return proof
 
 
-def _check_no_cname(resolver, proof, alias, zone, servers, target_domain, target_addresses, route53):
+def _check_no_cname(resolver: Any, proof: Proof, alias: str, zone: str, servers: Sequence[Tuple[str, int]],
+                    target_domain: str, target_addresses: Sequence[str], route53: Optional[Route53Records]) -> Proof:
     """No CNAME: the record itself (Route 53) or, outside Route 53, the addresses."""
     seen = []
     for server in servers:
@@ -296,7 +314,8 @@ def _check_no_cname(resolver, proof, alias, zone, servers, target_domain, target
     return _check_addresses(proof, alias, seen, target_domain, target_addresses, why_not_route53)
 
 
-def _check_route53_alias(proof, alias, found, seen, target_domain):
+def _check_route53_alias(proof: Proof, alias: str, found: Dict[str, Any], seen: List[Tuple[Any, List[str]]],
+                         target_domain: str) -> Proof:
     """The zone's own A/AAAA record sets decide; DNS must show the name served everywhere."""
     proof.method = "route53_alias"
     records = found["records"]
@@ -333,7 +352,8 @@ def _check_route53_alias(proof, alias, found, seen, target_domain):
     return proof
 
 
-def _check_addresses(proof, alias, seen, target_domain, target_addresses, why_not_route53):
+def _check_addresses(proof: Proof, alias: str, seen: List[Tuple[Any, List[str]]], target_domain: str,
+                     target_addresses: Sequence[str], why_not_route53: str) -> Proof:
     proof.method = "addresses"
     wanted = set(target_addresses)
     wrong = [(server, values) for server, values in seen if not values or not set(values) <= wanted]
@@ -354,7 +374,9 @@ def _check_addresses(proof, alias, seen, target_domain, target_addresses, why_no
     return proof
 
 
-def verify(resolver, aliases, target_domain, timeout=0, sleep=time.sleep, clock=time.time, route53=None):
+def verify(resolver: Any, aliases: Sequence[str], target_domain: str, timeout: float = 0,
+           sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+           route53: Optional[Route53Records] = None) -> List[Dict[str, Any]]:
     """Check every alias until each is proved or the timeout passes; return results in order.
 
     ``route53`` (a Route53Records, or None to never ask) reads the record of a name that has no CNAME.
@@ -371,11 +393,14 @@ def verify(resolver, aliases, target_domain, timeout=0, sleep=time.sleep, clock=
                 target_addresses = resolver.addresses(target_domain)
             except ResolverError:
                 target_addresses = []
-        still = []
         for alias in pending:
             attempts[alias] += 1
-            proof = check_once(resolver, alias, target_domain, target_addresses, route53)
-            results[alias] = proof.to_result(clock() - start, attempts[alias])
+        # Each alias's questions go to the nameservers on their own: several aliases are checked at once.
+        proofs = map_ordered(lambda alias: (check_once(resolver, alias, target_domain, target_addresses, route53),
+                                            clock() - start), pending, DNS_WORKERS)
+        still = []
+        for alias, (proof, elapsed) in zip(pending, proofs):
+            results[alias] = proof.to_result(elapsed, attempts[alias])
             # A proxied record will not become provable by waiting.
             if proof.outcome not in (VERIFIED, UNVERIFIABLE):
                 still.append(alias)
