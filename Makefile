@@ -20,7 +20,7 @@ lint: bootstrap
 	ANSIBLE_COLLECTIONS_PATH="$$(cat .venv/.collections-path)" .venv/bin/ansible-lint --offline
 
 # mypy over plugins/module_utils and plugins/plugin_utils (mypy.ini), imported by their collection names from the
-# collections path the bootstrap links this tree onto. Not part of make test (yet).
+# collections path the bootstrap links this tree onto. make test runs it too (scripts/test.sh).
 typecheck: bootstrap
 	MYPYPATH="$$(cat .venv/.collections-path)" .venv/bin/mypy --config-file mypy.ini --cache-dir .venv/.mypy_cache \
 		-p ansible_collections.aliasguard.cloudfront.plugins.module_utils \

@@ -32,6 +32,11 @@ checks() {
   step "ansible-lint"
   time env ANSIBLE_COLLECTIONS_PATH="$collections" "$venv/bin/ansible-lint" --offline --nocolor
 
+  step "types (mypy over plugins/module_utils and plugins/plugin_utils, mypy.ini)"
+  time env MYPYPATH="$collections" "$venv/bin/mypy" --config-file mypy.ini --cache-dir "$work/mypy-cache" \
+    -p ansible_collections.aliasguard.cloudfront.plugins.module_utils \
+    -p ansible_collections.aliasguard.cloudfront.plugins.plugin_utils
+
   step "changelog (antsibull-changelog)"
   time changelog_checks
 

@@ -112,7 +112,7 @@ def list_tenants(client: Any, cost: Cost) -> Tuple[List[Dict[str, Any]], List[Di
             tenant = Tenant.from_summary(summary)
         except InvalidName:
             continue
-        group = by_group.get(tenant.connection_group_id)
+        group = by_group.get(tenant.connection_group_id) if tenant.connection_group_id else None
         endpoint = group.routing_endpoint if group is not None else None
         result.append({"id": tenant.id, "resource_type": "distribution-tenant", "arn": tenant.arn,
                        "name": tenant.name, "distribution_id": tenant.distribution_id,

@@ -65,7 +65,7 @@ class AliasguardModule(AnsibleModule):
 
     def __init__(self, argument_spec: Dict[str, Any], aws: bool = True, dns_lookup: bool = False,
                  mutually_exclusive: Optional[List[List[str]]] = None, **kwargs: Any) -> None:
-        spec = aws_argument_spec() if aws else {}
+        spec: Dict[str, Any] = aws_argument_spec() if aws else {}
         if dns_lookup:
             spec.update(DNS_LOOKUP_SPEC)
         spec.update(argument_spec)

@@ -1159,6 +1159,8 @@ def _read_dns(check: Check, resolver: Optional[AuthoritativeResolver], alias: Al
 
 def _dns_finding(check: Check, resolver: AuthoritativeResolver, view: DnsView, item: Planned) -> None:
     points_to = view.points_to
+    if points_to is None:  # the caller asks only for a view that points at another distribution
+        raise ValueError("_dns_finding needs a DNS view that points somewhere")
     domain = points_to["domain_name"]
     name = item.known_alias.name
     if points_to.get("distribution_id") is None:
