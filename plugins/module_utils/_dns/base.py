@@ -89,6 +89,8 @@ class DnsProvider(ABC):
 
     # The value of the ``provider`` option that selects this provider.
     name: ClassVar[Optional[str]] = None
+    # What people call the service, for messages ("RFC 2136", "Google Cloud DNS"); the name when not given.
+    title: ClassVar[Optional[str]] = None
     # The options this provider owns: {option: argument spec entry}. Their documentation is the provider's doc
     # fragment (plugins/doc_fragments/<name>.py). Another provider's option is refused, naming it.
     options: ClassVar[Dict[str, Dict[str, Any]]] = {}

@@ -234,6 +234,7 @@ def _retry_after(header, default, clock=time.time):
 
 class CloudflareProvider(DnsProvider):
     name = "cloudflare"
+    title = "Cloudflare"
     options = {
         "api_token": dict(type="str", no_log=True),
         "base_url": dict(type="str"),

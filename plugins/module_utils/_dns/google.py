@@ -335,6 +335,7 @@ def _code(status, reason):
 
 class GoogleDnsProvider(DnsProvider):
     name = "google"
+    title = "Google Cloud DNS"
     # Named as google.cloud's modules name them (project, auth_kind, service_account_file, access_token);
     # api_endpoint is google-api-core's name for another API address (base_url is Cloudflare's option here).
     options = {

@@ -80,6 +80,7 @@ FIRST_DELAY = 0.5
 
 class Rfc2136Provider(DnsProvider):
     name = "rfc2136"
+    title = "RFC 2136"
     options = {
         "server": dict(type="str"),
         "port": dict(type="int"),

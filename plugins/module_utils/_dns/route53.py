@@ -58,6 +58,7 @@ def _parse_name(text, **kwargs):
 
 class Route53Provider(DnsProvider):
     name = "route53"
+    title = "Route 53"
     options = {
         # hosted_zone_id: amazon.aws's route53 name for it.
         "zone_id": dict(type="str", aliases=["hosted_zone_id"]),
