@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
 from abc import ABC, abstractmethod
 from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -78,6 +79,28 @@ class Change:
             return False
         after = dict((r.key, r) for r in self.after)
         return all(r.same_data(after.get(r.key)) for r in self.before)
+
+
+# Waiting for an HTTP API's rate limit: at most this long in all unless the caller gives its own deadline.
+DEFAULT_MAX_WAIT = 300.0
+
+
+class HttpApiClient:
+    """What the HTTP API clients (Cloudflare, Cloud DNS) share: where the API is, how long they wait, the count of
+    requests sent, and the clock and sleep that rate-limit waits use (tests replace both)."""
+
+    def __init__(self, base_url: Optional[str], default_base_url: str, timeout: float = 30,
+                 validate_certs: bool = True, max_wait: Optional[float] = None,
+                 warn: Optional[Callable[[str], None]] = None) -> None:
+        self.base_url = (base_url or default_base_url).rstrip("/")
+        self.timeout = timeout
+        self.validate_certs = validate_certs
+        self.requests = 0
+        self.sleep: Callable[[float], None] = time.sleep
+        self.clock: Callable[[], float] = time.time
+        # Rate-limit waits end by this time (the task's wait_timeout from now); ``warn`` announces long ones.
+        self.deadline = self.clock() + (DEFAULT_MAX_WAIT if max_wait is None else max(0.0, float(max_wait)))
+        self.warn = warn
 
 
 class DnsProvider(ABC):

@@ -56,6 +56,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base im
     ConcurrentChange,
     DnsError,
     DnsProvider,
+    HttpApiClient,
     Zone,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records import RecordSet, normalise_value
@@ -63,9 +64,8 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._version imp
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 MAX_ATTEMPTS = 8
-# Waiting for Cloudflare's rate limit: at most this long in all unless the caller gives its own deadline (its
-# window is five minutes), with many short waits allowed; a wait this long or longer is announced.
-DEFAULT_MAX_WAIT = 300.0
+# Waiting for Cloudflare's rate limit (its window is five minutes): at most base.DEFAULT_MAX_WAIT in all unless the
+# caller gives its own deadline, with many short waits allowed; a wait this long or longer is announced.
 MAX_THROTTLED_ATTEMPTS = 60
 ANNOUNCE_WAIT = 5.0
 PAGE_SIZE = 5000
@@ -79,21 +79,13 @@ BATCH_LIMIT = 200
 PROXIABLE_TYPES = ("A", "AAAA", "CNAME")
 
 
-class CloudflareClient:
+class CloudflareClient(HttpApiClient):
     def __init__(self, api_token, base_url=None, timeout=30, validate_certs=True, max_wait=None, warn=None):
         if not api_token:
             raise DnsError("Cloudflare needs an API token: set api_token, CLOUDFLARE_API_TOKEN or CLOUDFLARE_TOKEN (a "
                            "token with Zone:DNS:Edit on the zone)", code="NoToken")
         self._token = api_token
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.timeout = timeout
-        self.validate_certs = validate_certs
-        self.requests = 0
-        self.sleep = time.sleep
-        self.clock = time.time
-        # Rate-limit waits end by this time (the task's wait_timeout from now); ``warn`` announces long ones.
-        self.deadline = self.clock() + (DEFAULT_MAX_WAIT if max_wait is None else max(0.0, float(max_wait)))
-        self.warn = warn
+        super(CloudflareClient, self).__init__(base_url, DEFAULT_BASE_URL, timeout, validate_certs, max_wait, warn)
 
     def call(self, method, path, query=None, body=None, retry_server_errors=True):
         """One API call; returns the whole envelope. Retries 429, and 5xx unless told not to.

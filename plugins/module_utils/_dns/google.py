@@ -55,6 +55,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base im
     ConcurrentChange,
     DnsError,
     DnsProvider,
+    HttpApiClient,
     Zone,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._records import RecordSet
@@ -68,7 +69,6 @@ AUTH_KINDS = ("accesstoken", "serviceaccount", "application")
 DEFAULT_TTL = 300
 # Retries of a rate-limited (429) or failed (5xx) request: at most this many tries in all, never past the deadline.
 MAX_ATTEMPTS = 8
-DEFAULT_MAX_WAIT = 300.0
 MAX_DELAY = 32.0
 ANNOUNCE_WAIT = 5.0
 PAGE_SIZE = 1000
@@ -193,7 +193,7 @@ class Credentials:
         return self._google.token
 
 
-class GoogleDnsClient:
+class GoogleDnsClient(HttpApiClient):
     """Calls to the Cloud DNS v1 API of one project."""
 
     def __init__(self, project, credentials, base_url=None, timeout=30, validate_certs=True, max_wait=None, warn=None):
@@ -203,14 +203,7 @@ class GoogleDnsClient:
                            "(or set GCP_PROJECT)", code="NoProject")
         self.project = project
         self.credentials = credentials
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.timeout = timeout
-        self.validate_certs = validate_certs
-        self.requests = 0
-        self.sleep = time.sleep
-        self.clock = time.time
-        self.deadline = self.clock() + (DEFAULT_MAX_WAIT if max_wait is None else max(0.0, float(max_wait)))
-        self.warn = warn
+        super(GoogleDnsClient, self).__init__(base_url, DEFAULT_BASE_URL, timeout, validate_certs, max_wait, warn)
 
     def call(self, method, path, query=None, body=None, retry_server_errors=True):
         """One API call under /projects/<project>; returns the JSON answer.
