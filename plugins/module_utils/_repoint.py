@@ -425,11 +425,7 @@ def _desired(provider: Any, zone: Any, request: Request, target: Optional[str], 
         return sets
     if provider.apex_mode == "flatten":
         return [RecordSet(request.name, "CNAME", None, [target], proxied=proxied)]
-    raise PlanError("%s is the apex of the zone %s: a CNAME cannot live at a zone apex (RFC 1034), and provider %s (%s) "
-                    "has no record that points an apex at CloudFront (no alias record, no CNAME flattening), so "
-                    "nothing was changed. Host the zone's apex where it can: Route 53 (an alias A/AAAA record) or "
-                    "Cloudflare (CNAME flattening); or use your DNS service's ALIAS/ANAME feature by hand. Names "
-                    "below the apex work with %s" % (request.name, zone.name, provider.name, provider.title or provider.name, provider.name))
+    raise PlanError(provider.apex_refusal(request.name, zone.name))
 
 
 def _check_expected(request: Request, owner: str, current: List[RecordSet], desired: List[RecordSet],

@@ -391,11 +391,7 @@ def _block_when_impossible(plan: Json, entry: Json, repoint: bool, request: Opti
     if (plan["action"] != BLOCKED and (repoint or plan["action"] in (MOVE, DNS_FIRST))
             and _apex_it_cannot_point(plan)):
         plan["action"] = BLOCKED
-        plan["reason"] = ("%s is the apex of the zone %s, and DNS provider %s cannot point a zone apex at CloudFront: "
-                          "a CNAME cannot live at a zone apex, and it has no alias record (Route 53) or CNAME "
-                          "flattening (Cloudflare). Nothing was changed. Host the zone's apex where it can - Route 53, "
-                          "with an alias A/AAAA record - and run again with that dns_provider; names below the apex "
-                          "work with %s" % (alias, plan["dns_zone"], plan["dns_provider"], plan["dns_provider"]))
+        plan["reason"] = _dns_provider_class(plan["dns_provider"]).apex_refusal(alias, plan["dns_zone"])
         return
     if (plan["action"] != BLOCKED and repoint and can_proxy(plan["dns_provider"])
             and not plan["cloudflare_dns_only"] and _looks_proxied(plan["dns_before"])):
@@ -963,6 +959,13 @@ def summarise(plans: List[Json], registered: Optional[Mapping[str, Any]], check_
     return lines
 
 
+def _dns_provider_class(name: str) -> Any:
+    """The registered provider class called ``name``, or None; the registry is imported only when asked."""
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDER_CLASSES
+
+    return PROVIDER_CLASSES.get(name)
+
+
 def _apex_it_cannot_point(plan: dict) -> bool:
     """Whether the alias is its zone's apex at a provider with no way to send an apex to CloudFront (apex_mode None)."""
     if not (plan["dns_provider"] and plan["dns_zone"]):
@@ -972,7 +975,5 @@ def _apex_it_cannot_point(plan: dict) -> bool:
             return False
     except InvalidName:
         return False
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDER_CLASSES
-
-    provider = PROVIDER_CLASSES.get(plan["dns_provider"])
+    provider = _dns_provider_class(plan["dns_provider"])
     return provider is not None and provider.apex_mode is None

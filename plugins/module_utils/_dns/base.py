@@ -138,6 +138,18 @@ class DnsProvider(ABC):
     write_guarantee: ClassVar[Optional[str]] = None
 
     @classmethod
+    def apex_refusal(cls, name: str, zone: str) -> str:
+        """Why ``name``, the apex of ``zone``, cannot be pointed at CloudFront here (apex_mode None), and what to do.
+
+        The one wording of that refusal: the module's planner and the role's plan both give it."""
+        return ("%s is the apex of the zone %s, and DNS provider %s cannot point a zone apex at CloudFront: a CNAME "
+                "cannot live at a zone apex (RFC 1034), and %s has no alias record (as Route 53 has) and no CNAME "
+                "flattening (as Cloudflare has). Nothing was changed. Host the zone's apex where it can - Route 53 "
+                "with an alias A/AAAA record, or Cloudflare with CNAME flattening - or use your DNS service's "
+                "ALIAS/ANAME feature by hand; names below the apex work with %s"
+                % (name, zone, cls.name, cls.title or cls.name, cls.name))
+
+    @classmethod
     def check_settings(cls, settings: Dict[str, Any]) -> Dict[str, Any]:
         """Refuse option values this provider cannot use (DnsError, nothing sent yet); return the settings."""
         return settings
