@@ -453,9 +453,23 @@ class CloudflareStore:
 
     def snapshot(self):
         """``{zone name: [record, ...]}`` for every zone, detached from the store."""
+        return self._snapshot()[1]
+
+    def changed_since(self, generation):
+        """None while the store is still at ``generation``, else ``(generation now, snapshot())`` of one state.
+
+        Generation and records are read under one lock: a failed batch puts both back together, so a
+        generation names one committed state."""
         with self._lock:
+            if generation is not None and generation == self.generation:
+                return None
+        return self._snapshot()
+
+    def _snapshot(self):
+        with self._lock:
+            generation = self.generation
             zones = [(zone["name"], list(self._records[zone_id].values())) for zone_id, zone in self._zones.items()]
-        return {name: [_copy(record) for record in records] for name, records in zones}
+        return generation, {name: [_copy(record) for record in records] for name, records in zones}
 
     # internals (lock held)
 

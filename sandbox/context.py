@@ -50,6 +50,8 @@ class SandboxContext:
         # seconds (0: no cache).
         self.ttl_scale = ttl_scale
         self.dns_address = None
+        # The sandbox DNS server itself (dnsserver.DnsServer), for checks that read the zone data in-process.
+        self.dns_server = None
         self.cloudflare = None
         self.rfc2136_zone = None
         self.rfc2136_upstream = None

@@ -34,11 +34,10 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.ANY.TXT
 import dns.rrset
-from moto.cloudfront.models import cloudfront_backends
 from moto.route53.models import route53_backends
 
 from .addresses import cloudflare_proxy_addresses, cloudfront_addresses
-from .aws import tenants
+from .aws import fidelity, tenants
 from .aws.names import norm
 
 A, AAAA, CNAME, TXT, SOA, NS = "A", "AAAA", "CNAME", "TXT", "SOA", "NS"
@@ -67,29 +66,104 @@ class Zone:
         self.provider = provider
         self.records = records    # list of Record
         self.soa = soa            # zone-file text of the SOA rdata
+        # Lookups by name instead of scans of every record: a query costs the same in a zone of 5 records
+        # and in one of 50,000. by_name keeps the records' order; ancestors holds every name that has a
+        # record below it (the strings n such that some owner name ends with "." + n).
+        self.by_name = {}
+        for record in records:
+            self.by_name.setdefault(record.name, []).append(record)
+        self.ancestors = set()
+        for owner in self.by_name:
+            labels = owner.split(".")
+            self.ancestors.update(".".join(labels[i:]) for i in range(1, len(labels)))
+
+
+class ZoneSet:
+    """Every zone the server answers for, and the zone a name belongs to (the longest matching zone name;
+    of several zones with that name, the first in order, as a scan would find it)."""
+
+    def __init__(self, zones):
+        self.zones = zones
+        self._by_name = {}
+        for zone in zones:
+            self._by_name.setdefault(zone.name, zone)
+
+    def closest(self, qname):
+        labels = qname.split(".")
+        for i in range(len(labels)):
+            zone = self._by_name.get(".".join(labels[i:]))
+            if zone is not None:
+                return zone
+        return None
 
 
 class DataView:
-    """A read-only view over the sandbox's providers, built per query."""
+    """A read-only view over the sandbox's providers.
+
+    Converting every record of every zone for each query made a query's cost grow with the zones' size
+    (500 aliases in one zone: quadratic). The converted zones are kept per provider with the generation of
+    that provider's data they were built from, and built again once it moved on:
+
+    * Route 53: fidelity's route53_generation(), bumped after every call of a mutating Route53Backend method
+      has returned (so after fidelity's in-place clean-up of a new zone's SOA/NS) and by a reset;
+    * Cloudflare and Cloud DNS: their stores' generation, read under the store's lock together with the
+      snapshot (changed_since), so a cached conversion always belongs to one committed state.
+
+    A stamp is read before the data it describes: a change that lands while a conversion is being built
+    leaves a stamp older than the data's, and the next query builds again. The ``*.cloudfront.net`` names
+    come from fidelity's distribution index, which follows its own generation.
+    """
 
     def __init__(self, ctx):
         self.ctx = ctx
+        self._lock = threading.Lock()
+        self._route53 = (None, [])     # (generation, [Zone])
+        self._cloudflare = (None, [])
+        self._google = (None, [])
+        self._combined = (None, None)  # ((the three stamps), ZoneSet)
 
     def zones(self):
-        zones = []
-        for account_id in list(route53_backends.keys()):
-            backend = route53_backends[account_id]["aws"]
-            for zone in list(backend.zones.values()):
-                if not zone.private_zone:
-                    zones.append(self._route53_zone(zone))
-        if self.ctx.cloudflare is not None:
-            for zone_name, records in self.ctx.cloudflare.snapshot().items():
-                zones.append(self._cloudflare_zone(zone_name, records))
-        google = getattr(self.ctx, "google", None)
-        if google is not None:
-            for zone_name, rrsets in google.snapshot().items():
-                zones.append(self._google_zone(zone_name, rrsets))
-        return zones
+        return self.zone_set().zones
+
+    def zone_set(self):
+        with self._lock:
+            stamps = (self._route53_zones(), self._cloudflare_zones(), self._google_zones())
+            if None in stamps or self._combined[0] != stamps:
+                zone_set = ZoneSet(self._route53[1] + self._cloudflare[1] + self._google[1])
+                self._combined = (None if None in stamps else stamps, zone_set)
+            return self._combined[1]
+
+    def _route53_zones(self):
+        generation = fidelity.route53_generation()
+        if generation is None or generation != self._route53[0]:
+            zones = []
+            for account_id in list(route53_backends.keys()):
+                backend = route53_backends[account_id]["aws"]
+                for zone in list(backend.zones.values()):
+                    if not zone.private_zone:
+                        zones.append(self._route53_zone(zone))
+            self._route53 = (generation, zones)
+        return generation
+
+    def _cloudflare_zones(self):
+        store = self.ctx.cloudflare
+        if store is None:
+            return 0
+        changed = store.changed_since(self._cloudflare[0])
+        if changed is not None:
+            generation, snapshot = changed
+            self._cloudflare = (generation, [self._cloudflare_zone(name, records) for name, records in snapshot.items()])
+        return self._cloudflare[0]
+
+    def _google_zones(self):
+        store = getattr(self.ctx, "google", None)
+        if store is None:
+            return 0
+        changed = store.changed_since(self._google[0])
+        if changed is not None:
+            generation, snapshot = changed
+            self._google = (generation, [self._google_zone(name, rrsets) for name, rrsets in snapshot.items()])
+        return self._google[0]
 
     @staticmethod
     def _google_zone(zone_name, rrsets):
@@ -128,25 +202,17 @@ class DataView:
         soa = "ns1.cloudflare.sandbox. dns.cloudflare.sandbox. 1 10000 2400 604800 300"
         return Zone(zone_name, "cloudflare", converted, soa)
 
-    def distribution(self, domain):
-        for account_id in list(cloudfront_backends.keys()):
-            for dist in list(cloudfront_backends[account_id]["aws"].distributions.values()):
-                if dist.domain_name == domain and not tenants.is_tenant_only(dist):
-                    return dist
-        return None
+    @staticmethod
+    def distribution(domain):
+        # Domain names are unique (fidelity makes them as AWS does: 13 random characters).
+        found = fidelity.distribution_by_domain(domain)
+        if found is None or tenants.is_tenant_only(found[1]):
+            return None
+        return found[1]
 
     @staticmethod
     def routing_endpoint(domain):
         return tenants.group_by_endpoint(domain)
-
-
-def _closest_zone(zones, qname):
-    best = None
-    for zone in zones:
-        if qname == zone.name or qname.endswith("." + zone.name):
-            if best is None or len(zone.name) > len(best.name):
-                best = zone
-    return best
 
 
 class Answer:
@@ -161,12 +227,12 @@ class Resolver:
 
     def __init__(self, view):
         self.view = view
-        self.zones = view.zones()
+        self.zones = view.zone_set()
 
     def lookup(self, qname, qtype, answer, depth=0):
         if qname == "cloudfront.net" or qname.endswith(".cloudfront.net"):
             return self._cloudfront(qname, qtype, answer)
-        zone = _closest_zone(self.zones, qname)
+        zone = self.zones.closest(qname)
         if zone is None:
             answer.rcode = dns.rcode.REFUSED
             return
@@ -234,25 +300,25 @@ class Resolver:
 
     @staticmethod
     def _records_at(zone, qname):
-        exact = [r for r in zone.records if r.name == qname]
+        exact = zone.by_name.get(qname)
         if exact:
-            return exact
+            return list(exact)
         # Wildcard: the nearest '*.<ancestor>' inside the zone, unless the name exists.
         labels = qname.split(".")
         for i in range(1, len(labels)):
             ancestor = ".".join(labels[i:])
             if len(ancestor) < len(zone.name):
                 break
-            wildcard = [r for r in zone.records if r.name == "*." + ancestor]
+            wildcard = zone.by_name.get("*." + ancestor)
             if wildcard:
                 return [Record(qname, r.type, r.ttl, r.values, r.alias, r.proxied, False) for r in wildcard]
-            if any(r.name == ancestor for r in zone.records):
+            if ancestor in zone.by_name:
                 break
         return []
 
     @staticmethod
     def _name_exists(zone, qname):
-        return qname == zone.name or any(r.name.endswith("." + qname) for r in zone.records)
+        return qname == zone.name or qname in zone.ancestors
 
     @staticmethod
     def _nodata(zone, answer):
@@ -333,6 +399,13 @@ class DnsServer:
                 self._udp.sendto(reply, peer)
             except OSError:
                 pass
+
+    def ask(self, name, rdtype):
+        """The reply a TCP client asking this server for ``name``/``rdtype`` gets (None: no reply), asked
+        in-process: the same bytes handle() sends, without a socket and a thread hop per question."""
+        query = dns.message.make_query(name + ".", rdtype)
+        reply = self.handle(query.to_wire(), udp=False)
+        return dns.message.from_wire(reply) if reply else None
 
     def handle(self, wire, udp):
         try:

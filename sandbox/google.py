@@ -87,6 +87,9 @@ class GoogleDnsStore:
         self.propagation_seconds = propagation_seconds
         self._clock = clock
         self._lock = threading.RLock()
+        # Grows on every change of zones or record sets (under the lock); the DNS server keeps its
+        # conversion of the zones until it moves on (changed_since).
+        self.generation = 0
         self.reset()
 
     def reset(self):
@@ -95,6 +98,7 @@ class GoogleDnsStore:
             self._rrsets = {}    # managed zone name -> {(name, type): rrset dict}
             self._changes = {}   # managed zone name -> [change dict] (with a private "_at")
             self._next_id = 1000000000000000000
+            self.generation += 1
 
     # zones
 
@@ -126,6 +130,7 @@ class GoogleDnsStore:
                 (dns_name, "NS"): _rrset(dns_name, "NS", 21600, list(NAME_SERVERS)),
             }
             self._changes[name] = []
+            self.generation += 1
             return dict(zone)
 
     def zone(self, ref):
@@ -154,6 +159,7 @@ class GoogleDnsStore:
                 raise GoogleError(400, "containerNotEmpty", "The resource named '%s' cannot be deleted because it is "
                                   "not empty" % zone["name"])
             del self._zones[zone["name"]], self._rrsets[zone["name"]], self._changes[zone["name"]]
+            self.generation += 1
 
     # record sets
 
@@ -172,6 +178,13 @@ class GoogleDnsStore:
         with self._lock:
             return {zone["dnsName"].rstrip("."): [_copy_rrset(r) for r in self._rrsets[name].values()]
                     for name, zone in self._zones.items()}
+
+    def changed_since(self, generation):
+        """None while the store is still at ``generation``, else ``(generation now, snapshot())``, read together."""
+        with self._lock:
+            if generation is not None and generation == self.generation:
+                return None
+            return self.generation, self.snapshot()
 
     # changes
 
@@ -217,6 +230,7 @@ class GoogleDnsStore:
                     raise GoogleError(400, "invalid", "The %s record set at the zone apex %s cannot be deleted without "
                                       "a replacement in the same change" % (kind, apex))
             self._rrsets[zone["name"]] = live
+            self.generation += 1
             change = {"kind": "dns#change", "id": str(len(self._changes[zone["name"]]) + 1), "startTime": _now(),
                       "status": "pending", "additions": [_copy_rrset(r) for r in adds],
                       "deletions": [_copy_rrset(r) for r in dels], "isServing": True, "_at": self._clock()}

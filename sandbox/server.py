@@ -62,6 +62,7 @@ class Sandbox:
         self.dns = DnsServer(self.ctx)
         ports["dns"] = self.dns.start()
         self.ctx.dns_address = ("127.0.0.1", ports["dns"])
+        self.ctx.dns_server = self.dns
 
         moto_app = DomainDispatcherApplication(create_backend_app)
         self.gateway = AwsGateway(moto_app, self.ctx)

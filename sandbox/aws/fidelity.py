@@ -34,6 +34,7 @@ Route 53
 
 import base64
 import datetime
+import inspect
 import ipaddress
 import secrets
 import string
@@ -104,6 +105,8 @@ def install(ctx):
     from . import tenants
     tenants.install(ctx)
     _follow_changes(CloudFrontBackend)
+    _follow_changes(Route53Backend, changed=_route53_changed)
+    _ROUTE53_GENERATION[0] = 0
     after_reset()
 
 
@@ -112,19 +115,42 @@ _READ_PREFIXES = ("get_", "list_", "describe_", "iter_", "_")
 _INDEX_KEEPERS = frozenset(["create_distribution", "create_distribution_with_tags"])
 
 
-def _follow_changes(cls):
-    """Every other public method of the backend may change distributions: the index starts again after it."""
+def _follow_changes(cls, changed=None):
+    """Every other public method of the backend may change its state: the generation that follows it
+    (the distribution index's, or ``changed``'s) moves on once the method has returned or failed."""
+    changed = changed or _changed
+    keepers = _INDEX_KEEPERS if changed is _changed else frozenset()
     for name in dir(cls):
-        if name.startswith(_READ_PREFIXES) or name in _INDEX_KEEPERS or not callable(getattr(cls, name, None)):
+        # Static methods (BaseBackend's VPC endpoint helpers) have no backend state to change.
+        if name.startswith(_READ_PREFIXES) or name in keepers or \
+                not inspect.isfunction(inspect.getattr_static(cls, name, None)):
             continue
-        _wrap(cls, name, _changing)
+        _wrap(cls, name, _changing(changed))
 
 
-def _changing(original, self, *args, **kwargs):
-    try:
-        return original(self, *args, **kwargs)
-    finally:
-        _changed()
+def _changing(changed):
+    def method(original, self, *args, **kwargs):
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            changed()
+    return method
+
+
+# Route 53's data as the DNS server sees it: a generation that every mutating Route53Backend method (wrapped
+# last, so after fidelity's own clean-up in _create_hosted_zone) and every reset moves on. None before install:
+# nothing follows the changes then, so nothing may be kept.
+_ROUTE53_GENERATION = [None]
+
+
+def _route53_changed():
+    with _INDEX_LOCK:
+        if _ROUTE53_GENERATION[0] is not None:
+            _ROUTE53_GENERATION[0] += 1
+
+
+def route53_generation():
+    return _ROUTE53_GENERATION[0]
 
 
 def after_reset():
@@ -134,6 +160,7 @@ def after_reset():
     _RELEASED.clear()
     _DNS_CHECK_CACHE.clear()
     _changed()
+    _route53_changed()
 
 
 def _wrap(cls, name, replacement):
@@ -232,7 +259,8 @@ def _other_holder(alias, except_id=None):
     return None
 
 
-def _distribution_by_domain(domain):
+def distribution_by_domain(domain):
+    """(account id, distribution) of the distribution (any account) whose domain name is ``domain``, or None."""
     return _index()["domains"].get(domain)
 
 
@@ -241,7 +269,16 @@ def _dns_values(name, rdtype):
     return _dns_answer(name, rdtype)[0]
 
 
-def _dns_query(name, rdtype):
+def _zone_data_values(name, rdtype):
+    """The rrset a DNS query for it would return, read from the sandbox DNS server in-process: the same
+    answer (the server's own reply to a TCP query, CNAMEs and zone cuts as it follows them, the RFC 2136 zone
+    from BIND) without a UDP round trip through the server's pool per check."""
+    return _dns_answer(name, rdtype, in_process=True)[0]
+
+
+def _dns_query(name, rdtype, in_process=False):
+    if in_process and getattr(_CTX, "dns_server", None) is not None:
+        return _CTX.dns_server.ask(name, rdtype)
     if _CTX.dns_address is None:
         return None
     query = dns.message.make_query(name + ".", rdtype)
@@ -255,9 +292,9 @@ def _dns_query(name, rdtype):
     return response
 
 
-def _dns_answer(name, rdtype):
+def _dns_answer(name, rdtype, in_process=False):
     """(values, TTL) of one rrset; ([], 0) when there is none."""
-    response = _dns_query(name, rdtype)
+    response = _dns_query(name, rdtype, in_process)
     if response is None:
         return [], 0
     values, ttl = [], 0
@@ -318,7 +355,7 @@ def _check_not_taken(added, own_id=None, own_domain=None):
     for alias in added:
         for target in _dns_check_cnames(alias):
             if target.endswith(".cloudfront.net") and target != own_domain:
-                found = _distribution_by_domain(target)
+                found = distribution_by_domain(target)
                 if found and found[1].distribution_id != own_id:
                     raise errors.CNAMEDnsPointsElsewhere()
                 if not found and any(hook(target) for hook in CLOUDFRONT_NAME_HOOKS):
@@ -497,7 +534,7 @@ def associate_alias(backend, target_id, alias):
     if alias in aliases_of(target):
         return
     challenges = txt_challenge_names(alias, apex=_is_zone_apex(alias))
-    if not any(target.domain_name in [norm(v) for v in _dns_values(name, "TXT")] for name in challenges):
+    if not any(target.domain_name in [norm(v) for v in _zone_data_values(name, "TXT")] for name in challenges):
         raise errors.InvalidArgument(
             "To move %s, create a DNS TXT record %s with the value %s (the target distribution's "
             "domain name), then try again." % (alias, challenges[0], target.domain_name))
@@ -808,7 +845,7 @@ def _dns_check_cnames(name):
 
 def _is_zone_apex(name):
     """Whether the public DNS has a zone cut at ``name`` (its SOA is owned by the name itself)."""
-    response = _dns_query(name, "SOA")
+    response = _dns_query(name, "SOA", in_process=True)
     if response is None:
         return False
     return any(rrset.rdtype == dns.rdatatype.SOA and norm(rrset.name.to_text()) == name

@@ -23,6 +23,11 @@ _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]{16,128})/[0-9]{8}/([^/]+)/([^/]+
 _READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "Test")
 # Read-only operations whose names do not say so (CloudFront's VerifyDnsConfiguration only looks at DNS).
 _READ_ONLY_OPERATIONS = frozenset(["VerifyDnsConfiguration"])
+# moto picks a request's Flask app by listing its own package directory and matching the host against every
+# backend's URL patterns, under one lock, per request. For these services the app depends on the credential
+# scope's service and region only (moto's infer_service_region_host has no special case for them), so the
+# gateway keeps moto's choice per (service, region).
+_APP_BY_SCOPE_SERVICES = frozenset(["acm", "cloudfront", "iam", "route53", "sts"])
 _NAMESPACES = {
     "cloudfront": "http://cloudfront.amazonaws.com/doc/2020-05-31/",
     "route53": "https://route53.amazonaws.com/doc/2013-04-01/",
@@ -47,11 +52,13 @@ class AwsGateway:
         self.ctx = ctx
         # Credentials with an identity policy (POST /iam/credentials); endpoints.json's keys are not among them.
         self.iam = IamUsers()
+        self._apps = {}  # (service, region) -> moto's Flask app for it
 
     def __call__(self, environ, start_response):
         body = _buffer_body(environ)
         match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         access_key, service = (match.group(1), match.group(3).lower()) if match else (None, "unknown")
+        region = match.group(2) if match else None
         operation = _operation(service, environ, body)
         mutating = is_mutating(operation)
         account = self.ctx.account_for_key(access_key) if access_key else None
@@ -88,14 +95,25 @@ class AwsGateway:
             captured["status"] = int(status.split()[0])
             return start_response(status, headers, exc_info)
 
+        app = self._app(service, region, environ)
         if mutating:
             with self.ctx.aws_write_lock:
-                chunks = list(self.moto_app(environ, capture))
+                chunks = list(app(environ, capture))
         else:
-            chunks = list(self.moto_app(environ, capture))
+            chunks = list(app(environ, capture))
         extra = {"user": user["arn"]} if user is not None else {}
         self.ctx.log.record(service, operation, account, captured.get("status", 500), mutating, **extra)
         return chunks
+
+
+    def _app(self, service, region, environ):
+        if service not in _APP_BY_SCOPE_SERVICES:
+            return self.moto_app
+        key = (service, region)
+        app = self._apps.get(key)
+        if app is None:
+            app = self._apps[key] = self.moto_app.get_application(environ)
+        return app
 
 
 def _buffer_body(environ):

@@ -703,7 +703,7 @@ def update_domain_association(backend, domain, reference, if_match):
         return target
     proof = _dns_name_of(target)
     challenges = txt_challenge_names(domain)
-    if not any(proof in [norm(v) for v in fidelity._dns_values(name, "TXT")] for name in challenges):
+    if not any(proof in [norm(v) for v in fidelity._zone_data_values(name, "TXT")] for name in challenges):
         raise errors.InvalidArgument(
             "To move %s, create a DNS TXT record %s with the value %s (the target's %s), then try again."
             % (domain, challenges[0], proof,
