@@ -211,11 +211,13 @@ def reset(state_dir):
 
 
 def faults(state_dir, throttle=0.0, server_errors=0.0, seed=0, off=False, cloudflare_quota=None,
-           cloudflare_window=None):
-    """Set every fault at once: what a call does not name is off (``off`` switches all of them off)."""
+           cloudflare_window=None, latency_ms=0.0, dns_latency_ms=0.0):
+    """Set every fault at once: what a call does not name is off (``off`` switches all of them off), the
+    latencies too."""
     payload = {"off": True} if off else {"throttle": throttle, "server_errors": server_errors, "seed": seed,
                                          "cloudflare_quota": cloudflare_quota,
-                                         "cloudflare_window": cloudflare_window}
+                                         "cloudflare_window": cloudflare_window,
+                                         "latency_ms": latency_ms, "dns_latency_ms": dns_latency_ms}
     return _control(os.path.abspath(state_dir), "/faults", payload)
 
 
@@ -273,6 +275,8 @@ def main(argv=None):
             cmd.add_argument("--cloudflare-records", type=int,
                              help="fleet: this many of the aliases' records at Cloudflare (default: a sixth)")
         if name == "faults":
+            cmd.description = ("Set the sandbox's faults and latencies, all at once: a setting this command is "
+                               "not given is off (0), the latencies too; it prints the settings in force.")
             cmd.add_argument("--throttle", type=float, default=0.0)
             cmd.add_argument("--server-errors", type=float, default=0.0)
             cmd.add_argument("--seed", type=int, default=0)
@@ -281,7 +285,15 @@ def main(argv=None):
                                   "Retry-After until the window refills (Cloudflare: 1200 per 300 s)")
             cmd.add_argument("--cloudflare-window", type=float,
                              help="the rate limit's window in seconds (default 300)")
-            cmd.add_argument("--off", action="store_true")
+            cmd.add_argument("--latency-ms", type=float, default=0.0,
+                             help="every AWS, Cloudflare and Cloud DNS API request waits this many milliseconds "
+                                  "before it is handled, as over a network; concurrent requests wait side by "
+                                  "side (default 0: none)")
+            cmd.add_argument("--dns-latency-ms", type=float, default=0.0,
+                             help="every answer of the sandbox DNS server (UDP and TCP) waits this many "
+                                  "milliseconds (default 0: none); RFC 2136 updates are not delayed")
+            cmd.add_argument("--off", action="store_true",
+                             help="everything off: faults, the Cloudflare rate limit and both latencies")
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
@@ -296,7 +308,8 @@ def main(argv=None):
             print("sandbox reset")
         elif args.command == "faults":
             print(json.dumps(faults(args.state_dir, args.throttle, args.server_errors, args.seed, args.off,
-                                    args.cloudflare_quota, args.cloudflare_window)))
+                                    args.cloudflare_quota, args.cloudflare_window, args.latency_ms,
+                                    args.dns_latency_ms)))
         elif args.command == "scenario":
             from .scenarios import build
 

@@ -818,6 +818,7 @@ class CloudflareApi:
         self.account_id = account_id
 
     def __call__(self, environ, start_response):
+        self._faults.delay_api()  # the network (faults --latency-ms), in this request's own thread
         request = Request(environ)
         operation, args = self._route(request)
         response, fault = self._respond(request, operation, args)

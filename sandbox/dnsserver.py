@@ -17,10 +17,13 @@ distribution has no address of its own). As the real ones do:
 """
 
 import concurrent.futures
+import heapq
+import itertools
 import socket
 import socketserver
 import struct
 import threading
+import time
 import traceback
 
 import dns.exception
@@ -356,6 +359,7 @@ class DnsServer:
         self._udp = None
         self._tcp = None
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=8)
+        self._later = _Later()
         self._threads = []
 
     def start(self):
@@ -390,15 +394,24 @@ class DnsServer:
                 wire, peer = self._udp.recvfrom(65535)
             except OSError:
                 return
-            self._pool.submit(self._answer_udp, wire, peer)
+            self._pool.submit(self._answer_udp, wire, peer, time.monotonic())
 
-    def _answer_udp(self, wire, peer):
+    def _answer_udp(self, wire, peer, received):
         reply = self.handle(wire, udp=True)
-        if reply:
-            try:
-                self._udp.sendto(reply, peer)
-            except OSError:
-                pass
+        if not reply:
+            return
+        delay = self.ctx.faults.dns_delay()
+        if delay:
+            # Held back by one timer thread, not by a pool worker: many answers wait side by side.
+            self._later.at(received + delay, self._send_udp, reply, peer)
+        else:
+            self._send_udp(reply, peer)
+
+    def _send_udp(self, reply, peer):
+        try:
+            self._udp.sendto(reply, peer)
+        except OSError:
+            pass
 
     def ask(self, name, rdtype):
         """The reply a TCP client asking this server for ``name``/``rdtype`` gets (None: no reply), asked
@@ -459,6 +472,32 @@ class DnsServer:
             return None
 
 
+class _Later:
+    """Calls functions at given times (time.monotonic()) on one thread of its own, started when first needed."""
+
+    def __init__(self):
+        self._due = []  # heap of (when, sequence, function, args)
+        self._sequence = itertools.count()
+        self._condition = threading.Condition()
+        self._thread = None
+
+    def at(self, when, function, *args):
+        with self._condition:
+            heapq.heappush(self._due, (when, next(self._sequence), function, args))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="dns-latency", daemon=True)
+                self._thread.start()
+            self._condition.notify()
+
+    def _run(self):
+        while True:
+            with self._condition:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._condition.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                unused, unused, function, args = heapq.heappop(self._due)
+            function(*args)
+
+
 def _dedupe(rrsets):
     seen, result = set(), []
     for rrset in rrsets:
@@ -494,7 +533,11 @@ class _TcpHandler(socketserver.BaseRequestHandler):
                 wire = _recv_exact(sock, length)
             except (OSError, struct.error):
                 return
+            received = time.monotonic()
             reply = self.server.dns.handle(wire, udp=False)
             if reply is None:
                 return
+            delay = received + self.server.dns.ctx.faults.dns_delay() - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)  # this connection's own thread
             sock.sendall(struct.pack("!H", len(reply)) + reply)

@@ -1,4 +1,4 @@
-"""Seeded fault injection shared by every part of the sandbox, and Cloudflare's rate limit."""
+"""Seeded fault injection shared by every part of the sandbox, Cloudflare's rate limit, and network latency."""
 
 import math
 import random
@@ -7,6 +7,8 @@ import time
 
 # Cloudflare's documented global limit: 1,200 requests per five minutes per user.
 CLOUDFLARE_DEFAULT_WINDOW = 300.0
+# A latency above a minute is a mistake (a value in seconds given as milliseconds), not a network.
+MAX_LATENCY_MS = 60000.0
 
 
 class FaultPolicy:
@@ -18,6 +20,11 @@ class FaultPolicy:
     ``cloudflare_quota`` (with ``cloudflare_window`` seconds) is Cloudflare's rate
     limit: at most that many API requests in a window, then 429 with
     ``Retry-After`` until the window is over (``cloudflare_admit``).
+
+    ``latency_ms`` is the network between a client and the APIs: every AWS, Cloudflare and Cloud DNS API
+    request waits that long before it is handled (``delay_api``), in its own thread, so concurrent requests
+    wait side by side. ``dns_latency_ms`` does the same for the answers of the sandbox's DNS server
+    (``dns_delay``). Both are 0 (no wait) unless set.
     """
 
     def __init__(self, clock=time.monotonic):
@@ -25,12 +32,16 @@ class FaultPolicy:
         self._clock = clock
         self.configure(throttle=0.0, server_errors=0.0, seed=0)
 
-    def configure(self, throttle=0.0, server_errors=0.0, seed=0, cloudflare_quota=None, cloudflare_window=None):
+    def configure(self, throttle=0.0, server_errors=0.0, seed=0, cloudflare_quota=None, cloudflare_window=None,
+                  latency_ms=0.0, dns_latency_ms=0.0):
         for name, value in (("throttle", throttle), ("server_errors", server_errors)):
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError("%s must be a probability between 0 and 1, got %r" % (name, value))
         quota, window = _rate_limit(cloudflare_quota, cloudflare_window)
+        latency, dns_latency = _latency("latency_ms", latency_ms), _latency("dns_latency_ms", dns_latency_ms)
         with self._lock:
+            self.latency_ms = latency
+            self.dns_latency_ms = dns_latency
             self.throttle = float(throttle)
             self.server_errors = float(server_errors)
             self.seed = int(seed)
@@ -48,7 +59,21 @@ class FaultPolicy:
             settings = {"throttle": self.throttle, "server_errors": self.server_errors, "seed": self.seed}
             if self.cloudflare_quota is not None:
                 settings.update(cloudflare_quota=self.cloudflare_quota, cloudflare_window=self.cloudflare_window)
+            if self.latency_ms:
+                settings["latency_ms"] = self.latency_ms
+            if self.dns_latency_ms:
+                settings["dns_latency_ms"] = self.dns_latency_ms
             return settings
+
+    def delay_api(self):
+        """Wait the API latency (in the calling request's thread)."""
+        latency = self.latency_ms
+        if latency:
+            time.sleep(latency / 1000.0)
+
+    def dns_delay(self):
+        """Seconds a DNS answer waits before it is sent (0.0: none)."""
+        return self.dns_latency_ms / 1000.0
 
     def decide(self):
         """Return None, "throttle" or "server_error" for the next request."""
@@ -90,3 +115,13 @@ def _rate_limit(quota, window):
     if window <= 0:
         raise ValueError("cloudflare_window must be a positive number of seconds, got %r" % window)
     return quota, window
+
+
+def _latency(name, value):
+    try:
+        value = float(value or 0.0)
+    except (TypeError, ValueError):
+        raise ValueError("%s must be a number of milliseconds, got %r" % (name, value))
+    if not 0.0 <= value <= MAX_LATENCY_MS:
+        raise ValueError("%s must be between 0 and %d milliseconds, got %r" % (name, MAX_LATENCY_MS, value))
+    return value

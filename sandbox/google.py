@@ -377,6 +377,7 @@ class GoogleDnsApi:
         self._faults = faults
 
     def __call__(self, environ, start_response):
+        self._faults.delay_api()  # the network (faults --latency-ms), in this request's own thread
         request = Request(environ)
         operation, args = self._route(request)
         response, fault = self._respond(request, operation, args)

@@ -129,7 +129,8 @@ class Sandbox:
                 else:
                     self.ctx.faults.configure(body.get("throttle", 0.0), body.get("server_errors", 0.0),
                                               body.get("seed", 0), body.get("cloudflare_quota"),
-                                              body.get("cloudflare_window"))
+                                              body.get("cloudflare_window"), body.get("latency_ms", 0.0),
+                                              body.get("dns_latency_ms", 0.0))
             except (TypeError, ValueError) as exc:
                 return _json({"error": str(exc)}, 400)
             return _json(self.ctx.faults.settings())

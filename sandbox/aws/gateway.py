@@ -55,6 +55,8 @@ class AwsGateway:
         self._apps = {}  # (service, region) -> moto's Flask app for it
 
     def __call__(self, environ, start_response):
+        # The network first, outside every lock: concurrent requests wait side by side.
+        self.ctx.faults.delay_api()
         body = _buffer_body(environ)
         match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         access_key, service = (match.group(1), match.group(3).lower()) if match else (None, "unknown")

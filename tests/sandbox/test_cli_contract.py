@@ -307,6 +307,22 @@ def test_faults_command_sets_a_cloudflare_rate_limit(second):
     assert second.clients.cloudflare("GET", "/zones") == []
 
 
+def test_faults_command_sets_and_clears_the_latencies(second):
+    """README (sandbox): ``faults --latency-ms N [--dns-latency-ms M]``, added beside SANDBOX.md's options; off
+    (absent from the settings) unless given, and off again with ``--off``. tests/sandbox/test_latency.py checks
+    what they do."""
+    help_text = run_cli("faults", "--help", state_dir=second.state_dir)
+    assert "--latency-ms" in help_text and "--dns-latency-ms" in help_text
+    try:
+        settings = json.loads(run_cli("faults", "--latency-ms", "120", "--dns-latency-ms", "15",
+                                      state_dir=second.state_dir))
+        assert settings == {"throttle": 0.0, "server_errors": 0.0, "seed": 0, "latency_ms": 120.0,
+                            "dns_latency_ms": 15.0}
+    finally:
+        off = json.loads(run_cli("faults", "--off", state_dir=second.state_dir))
+    assert off == {"throttle": 0.0, "server_errors": 0.0, "seed": 0}
+
+
 def test_up_writes_the_ttl_scale_into_config_json(second):
     """SANDBOX.md: ``up --ttl-scale F`` (0 turns CloudFront's DNS-check cache off); this sandbox was started with 0,
     so a repointed CNAME is seen by the check at once."""
