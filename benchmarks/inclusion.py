@@ -1,7 +1,7 @@
 """What including cname_remediation costs a deployment role, and what 500 aliases cost against one.
 
     .venv/bin/python benchmarks/inclusion.py [--quick] [--runs 3] [--many 500] [--only inclusion|remediation]
-                                             [--json FILE]
+                                             [--latency-ms N] [--dns-latency-ms N] [--json FILE]
 
 (a) An empty play (one debug task standing for the deployment) against the same play that first includes
     ``cname_remediation`` for one alias that needs no fix (its distribution holds it, DNS already leads
@@ -13,6 +13,9 @@ Everything runs against a sandbox of its own (started and stopped here) with dep
 so the numbers are Ansible's and the collection's, not CloudFront's. Requests come from the sandbox's request
 log (DNS queries are not counted), per-task times from benchmarks/callback_plugins/task_times.py.
 ``--quick`` (under two minutes): one run each and 50 aliases instead of 500; it prints the ratios.
+``--latency-ms N`` makes every AWS and Cloudflare API response of the sandbox wait N ms (``python -m sandbox faults
+--latency-ms``; ``--dns-latency-ms`` the same for its DNS answers), as a network between the modules and AWS
+would; both default to 0 and are recorded in the JSON. The sandbox's own CPU seconds per run are reported too.
 Not a test: nothing here asserts a time.
 """
 
@@ -90,16 +93,29 @@ def environment(endpoints, times_file):
     return env
 
 
+def sandbox_cpu_seconds(endpoints):
+    """CPU seconds (user + system, every thread) the sandbox's server process has used so far, from /proc."""
+    state_dir = os.path.dirname(endpoints["request_log"])
+    with open(os.path.join(state_dir, "pids.json")) as fh:
+        pid = json.load(fh)["server"]
+    with open("/proc/%d/stat" % pid) as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    # Fields 14 and 15 of proc(5) (utime, stime), counted here from field 3 (state), after the command name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Run:
     def __init__(self, name, command, endpoints, work):
         self.name = name
         times_file = os.path.join(work, "times.json")
         with open(endpoints["request_log"], encoding="utf-8") as fh:
             mark = sum(1 for unused in fh)
+        cpu_before = sandbox_cpu_seconds(endpoints)
         started = time.monotonic()
         completed = subprocess.run(command, env=environment(endpoints, times_file), cwd=work, capture_output=True,
                                    text=True, check=False)
         self.wall = time.monotonic() - started
+        self.sandbox_cpu = sandbox_cpu_seconds(endpoints) - cpu_before
         self.returncode = completed.returncode
         if completed.returncode != 0:
             print(completed.stdout[-4000:], completed.stderr[-3000:], file=sys.stderr)
@@ -114,6 +130,7 @@ class Run:
             key = "%s:%s" % (r["service"], r["operation"])
             operations[key] = operations.get(key, 0) + 1
         return {"name": self.name, "wall_seconds": round(self.wall, 2), "returncode": self.returncode,
+                "sandbox_cpu_seconds": round(self.sandbox_cpu, 2),
                 "requests": len(self.requests), "mutating_requests": sum(1 for r in self.requests if r["mutating"]),
                 "operations": operations, "changed": self.changed, "tasks": self.tasks}
 
@@ -193,8 +210,9 @@ def slowest(tasks, count=12):
 
 
 def report(results):
-    print("load average (1 min) %.2f before, %.2f after, on %d CPUs" % (
-        results["load_before"], results["load_after"], results["cpus"]))
+    print("load average (1 min) %.2f before, %.2f after, on %d CPUs; sandbox latency %g ms (API), %g ms (DNS)" % (
+        results["load_before"], results["load_after"], results["cpus"], results["latency_ms"],
+        results["dns_latency_ms"]))
     inclusion, remediation = results.get("no_op_inclusion"), results.get("remediation")
     if inclusion:
         report_inclusion(results, inclusion)
@@ -221,6 +239,8 @@ def report_remediation(remediation):
     print("(b) remediation: 1 alias %.2f s (%d requests), %d aliases %.2f s (%d requests): %.2fx" % (
         remediation["one"]["wall_seconds"], remediation["one"]["requests"], remediation["aliases"],
         remediation["many"]["wall_seconds"], remediation["many"]["requests"], remediation["wall_ratio"]))
+    print("    the sandbox's own CPU: %.2f s for 1 alias, %.2f s for %d aliases" % (
+        remediation["one"]["sandbox_cpu_seconds"], remediation["many"]["sandbox_cpu_seconds"], remediation["aliases"]))
     for key in ("one", "many"):
         print("    %s, slowest tasks:" % remediation[key]["name"])
         for task in slowest(remediation[key]["tasks"], 8):
@@ -233,6 +253,10 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--many", type=int, default=500)
     parser.add_argument("--only", choices=("inclusion", "remediation"), help="run one of the two measurements")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="every AWS and Cloudflare API response of the sandbox waits this long (default 0)")
+    parser.add_argument("--dns-latency-ms", type=float, default=0.0,
+                        help="every answer of the sandbox's DNS server waits this long (default 0)")
     parser.add_argument("--json", help="write the raw results here")
     args = parser.parse_args()
     runs, many = (1, 50) if args.quick else (args.runs, args.many)
@@ -242,8 +266,12 @@ def main():
     try:
         with open(os.path.join(state_dir, "endpoints.json")) as fh:
             endpoints = json.load(fh)
+        if args.latency_ms or args.dns_latency_ms:
+            sandbox_cli("faults", "--state-dir", state_dir, "--latency-ms", str(args.latency_ms),
+                        "--dns-latency-ms", str(args.dns_latency_ms))
         # The machine's load (1-minute average) around the runs: the times mean little on a busy machine.
-        results = {"runs": runs, "load_before": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+        results = {"runs": runs, "load_before": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
+                   "latency_ms": args.latency_ms, "dns_latency_ms": args.dns_latency_ms}
         if args.only != "remediation":
             results["no_op_inclusion"] = no_op_inclusion(endpoints, work, runs)
             sandbox_cli("reset", "--state-dir", state_dir)
