@@ -494,7 +494,7 @@ class _Later:
             with self._condition:
                 while not self._due or self._due[0][0] > time.monotonic():
                     self._condition.wait(self._due[0][0] - time.monotonic() if self._due else None)
-                unused, unused, function, args = heapq.heappop(self._due)
+                function, args = heapq.heappop(self._due)[2:]
             function(*args)
 
 

@@ -107,7 +107,6 @@ class AwsGateway:
         self.ctx.log.record(service, operation, account, captured.get("status", 500), mutating, **extra)
         return chunks
 
-
     def _app(self, service, region, environ):
         if service not in _APP_BY_SCOPE_SERVICES:
             return self.moto_app
