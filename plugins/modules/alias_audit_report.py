@@ -45,12 +45,20 @@ extends_documentation_fragment:
   - aliasguard.cloudfront.results
 options:
   inventories:
-    description: The C(inventory) results of M(aliasguard.cloudfront.cloudfront_alias_inventory_info), one per account.
+    description:
+      - The C(inventory) results of M(aliasguard.cloudfront.cloudfront_alias_inventory_info), one per account.
+      - An inventory in its short form (that module ran with
+        O(aliasguard.cloudfront.cloudfront_alias_inventory_info#module:inventory_file)) is read from its file on the
+        host that runs this module, one account at a time, so that the fleet is never in this module's arguments.
     type: list
     elements: dict
     required: true
   dns_zones:
-    description: The C(zones) results of M(aliasguard.cloudfront.dns_zone_inventory_info), all providers together.
+    description:
+      - The C(zones) results of M(aliasguard.cloudfront.dns_zone_inventory_info), all providers together.
+      - Zones in their short form (that module ran with
+        O(aliasguard.cloudfront.dns_zone_inventory_info#module:zones_file)) are read from their file on the host that
+        runs this module.
     type: list
     elements: dict
     default: []
@@ -94,6 +102,18 @@ options:
         name dangling; a name no nameserver answered for is unknown.
     type: bool
     default: true
+  return_findings:
+    description:
+      - Which findings RV(findings) and RV(resolved) hold. The report files always hold every finding.
+      - V(all) - every finding and every resolved one.
+      - V(high) - the critical and high findings only (every finding the P(aliasguard.cloudfront.audit_page#filter)
+        filter can select), and no resolved one.
+      - V(none) - none; RV(summary) still counts them all.
+      - A large fleet's findings, returned whole, are kept in the controller's memory for the rest of the play; the
+        audit playbook asks for V(high) when O(ignore:fail_on) may page and V(none) otherwise.
+    type: str
+    choices: [all, high, none]
+    default: all
 attributes:
   check_mode:
     support: full
@@ -118,6 +138,7 @@ findings:
   description:
     - Every finding - id, kind, severity, name, detail, fix (and dns, account, distribution_id, target, reasons where
       known). With O(previous_report), also status (V(new) or V(unchanged)) and first_seen.
+    - Only the critical and high ones with O(return_findings=high), none with O(return_findings=none).
   returned: always
   type: list
   elements: dict
@@ -138,7 +159,9 @@ findings:
       status: new
       first_seen: '2026-11-30T18:00:00Z'
 resolved:
-  description: With O(previous_report), the previous findings that are gone, each with status V(resolved).
+  description:
+    - With O(previous_report), the previous findings that are gone, each with status V(resolved).
+    - Empty unless O(return_findings=all).
   returned: always
   type: list
   elements: dict
@@ -241,6 +264,12 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit impor
     summary,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit_checks import TargetChecker
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
+    InventoryFileError,
+    is_inventory_summary,
+    load_inventory,
+    load_zones,
+)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._ownership import ownership_map
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import (
@@ -337,15 +366,20 @@ def gather_evidence(params, inventories, records):
     return evidence, verification
 
 
-def write_atomically(module, path, content):
-    """Write through a temporary file in the same directory and rename it over ``path``. True when it changed."""
+def write_atomically(module, path, content, old=None):
+    """Write through a temporary file in the same directory and rename it over ``path``. True when it changed.
+
+    ``old``: the file's content when the caller has read it already.
+    """
     try:
-        with open(path, encoding="utf-8") as handle:
-            if handle.read() == content:
-                if (os.stat(path).st_mode & 0o777) != FILE_MODE:
-                    os.chmod(path, FILE_MODE)
-                    return True
-                return False
+        if old is None:
+            with open(path, encoding="utf-8") as handle:
+                old = handle.read()
+        if old == content:
+            if (os.stat(path).st_mode & 0o777) != FILE_MODE:
+                os.chmod(path, FILE_MODE)
+                return True
+            return False
     except (IOError, OSError, ValueError):
         pass
     directory = os.path.dirname(path)
@@ -393,6 +427,7 @@ def main():
             extra_lower_bound=dict(type="int", default=0),
             report_dir=dict(type="path"),
             dns_check=dict(type="bool", default=True),
+            return_findings=dict(type="str", choices=["all", "high", "none"], default="all"),
         ),
         aws=False, dns_lookup=True,
     )
@@ -405,6 +440,12 @@ def main():
             module.fail_json(msg="inventories[%d] is an empty mapping, not a cloudfront_alias_inventory_info "
                                  "inventory: pass the inventory that module returned for each account (did it fail "
                                  "or get skipped for that account?)" % index)
+        if is_inventory_summary(inventory):
+            if not os.path.isfile(str(inventory["file"])):
+                module.fail_json(msg="inventories[%d] is the short form of an inventory, whose file %s does not exist "
+                                     "on this host: run cloudfront_alias_inventory_info with inventory_file again, on "
+                                     "the host that runs this module" % (index, inventory["file"]))
+            continue
         if "account_id" not in inventory or "distributions" not in inventory:
             module.fail_json(msg="inventories[%d] is not a cloudfront_alias_inventory_info inventory (it has no %s)"
                                  % (index, " and no ".join(k for k in ("account_id", "distributions")
@@ -423,7 +464,18 @@ def main():
         if problem:
             module.fail_json(msg=problem)
 
-    records = all_records(inventories, params["dns_zones"])
+    # Checked above, read now: a file that cannot be read fails before anything is written.
+    try:
+        inventories = [load_inventory(inventory) for inventory in inventories]
+    except InventoryFileError as exc:
+        module.fail_json(msg="inventories: %s" % exc)
+    try:
+        dns_zones = load_zones(params["dns_zones"])
+    except InventoryFileError as exc:
+        module.fail_json(msg="dns_zones: %s" % exc)
+    # The short forms; the inventories and zones themselves are held once, here.
+    params["inventories"] = params["dns_zones"] = None
+    records = all_records(inventories, dns_zones)
     evidence, verification = gather_evidence(params, inventories, records)
     findings = find_problems(inventories, records, evidence=evidence)
     generated = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
@@ -440,53 +492,66 @@ def main():
         "generated": generated,
         "accounts": account_summaries(inventories, findings),
         "dns_sources": [{"provider": z.get("provider", "dns"), "zone": z["zone"], "records": z.get("record_sets", 0)}
-                        for z in params["dns_zones"]],
+                        for z in dns_zones],
         "findings": findings,
         "summary": counts,
         "requests": {"total": requests},
         "requests_lower_bound": {"total": lower_bound},
         "verification": verification,
-        "ownership": ownership_map(inventories, params["dns_zones"], findings, evidence),
+        "ownership": ownership_map(inventories, dns_zones, findings, evidence),
     }
     if previous is not None:
         report["resolved"] = resolved
         report["previous"] = {"generated": previous.get("generated"), "path": params["previous_report"]}
-    result = dict(changed=False, findings=findings, resolved=resolved, summary=counts, audit_requests_total=requests,
-                  audit_requests_lower_bound_total=lower_bound, requests_lower_bound=lower_bound)
+    result = dict(changed=False, findings=returned_findings(findings, params["return_findings"]),
+                  resolved=resolved if params["return_findings"] == "all" else [], summary=counts,
+                  audit_requests_total=requests, audit_requests_lower_bound_total=lower_bound,
+                  requests_lower_bound=lower_bound)
     if params["report_dir"]:
         result.update(write_report(module, params["report_dir"], report))
     module.exit_json(**result)
 
 
+def returned_findings(findings, which):
+    """The findings the result carries (O(return_findings)); the report files carry them all."""
+    if which == "all":
+        return findings
+    if which == "high":
+        return [f for f in findings if f["severity"] in ("critical", "high")]
+    return []
+
+
+RENDERERS = (("json", "audit.json", render_json), ("markdown", "audit.md", render_markdown),
+             ("html", "audit.html", render_html))
+
+
 def write_report(module, directory, report):
-    files = {"json": os.path.join(directory, "audit.json"), "markdown": os.path.join(directory, "audit.md"),
-             "html": os.path.join(directory, "audit.html")}
-    contents = {"json": render_json(report), "markdown": render_markdown(report), "html": render_html(report)}
+    files = dict((kind, os.path.join(directory, name)) for kind, name, unused in RENDERERS)
     diffs, changed = [], False
-    for kind in ("json", "markdown", "html"):
+    if not module.check_mode and not os.path.isdir(directory):
+        try:
+            os.makedirs(directory, 0o755)
+        except OSError as exc:
+            module.fail_json(msg="the report could not be written to report_dir %s (%s): give a directory this "
+                                 "user can create and write to" % (directory, exc))
+    # One file at a time: a large fleet's report, rendered three ways, is not held three times over.
+    for kind, unused, render in RENDERERS:
         path = files[kind]
+        content = render(report)
         old = None
         if os.path.exists(path):
             with open(path, encoding="utf-8", errors="replace") as handle:
                 old = handle.read()
-        if old == contents[kind]:
-            continue
-        changed = True
-        if module._diff and kind == "json":
+        if old != content and module._diff and kind == "json":
             # The Markdown and HTML say the same as the JSON; its summary is what changed, in a readable size.
             after = "generated %s\n%s\n" % (report["generated"], json.dumps(report["summary"], sort_keys=True))
             diffs.append({"before_header": path, "after_header": path, "before": _summary_line(path) if old else "",
                           "after": after})
-    if not module.check_mode:
-        if not os.path.isdir(directory):
-            try:
-                os.makedirs(directory, 0o755)
-            except OSError as exc:
-                module.fail_json(msg="the report could not be written to report_dir %s (%s): give a directory this "
-                                     "user can create and write to" % (directory, exc))
-        changed = False
-        for kind in ("json", "markdown", "html"):
-            changed = write_atomically(module, files[kind], contents[kind]) or changed
+        if module.check_mode:
+            changed = changed or old != content
+        else:
+            changed = write_atomically(module, path, content, old) or changed
+        del content, old
     result = {"files": files, "changed": changed}
     if diffs:
         result["diff"] = diffs
