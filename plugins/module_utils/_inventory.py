@@ -7,6 +7,11 @@
 Every reader returns plain data plus the requests it sent and the fewest
 requests that inventory could have needed (its pages at the largest page size
 each API allows), so that the report can show the cost next to its lower bound.
+
+An inventory can also be handed over through a file (``write_inventory_file``):
+the file holds it whole, the module's result its short form (who, how much, what
+it cost, where the file is), and every reader takes either (``load_inventory``,
+``load_zones``).
 """
 
 from __future__ import absolute_import, division, print_function
