@@ -27,6 +27,13 @@ def render_json(report: Json) -> str:
     return json.dumps(report, indent=2, sort_keys=True) + "\n"
 
 
+def write_json(report: Json, out: Any) -> None:
+    """``render_json(report)`` written to ``out`` piece by piece: with ``indent`` Python's JSON encoder is the pure
+    Python one, and ``json.dumps`` joins its millions of pieces in a list first (about four times the text's size)."""
+    json.dump(report, out, indent=2, sort_keys=True)
+    out.write("\n")
+
+
 def _md_cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -618,6 +625,26 @@ _HTML = """<!DOCTYPE html>
 </body>
 </html>
 """
+
+
+def _html_parts() -> List[str]:
+    """The page before and after its inline data."""
+    page = (_HTML.replace("__SEVERITIES__", json.dumps(list(SEVERITIES)))
+            .replace("__KINDS__", json.dumps(list(KINDS)))
+            .replace("__STATUSES__", json.dumps(list(STATUSES))))
+    return page.split("__DATA__", 1)
+
+
+def write_html(report: Json, out: Any) -> None:
+    """``render_html(report)`` written to ``out`` piece by piece, the report's JSON never held whole as text.
+
+    A JSON piece holds a string whole, and only a string can hold '<', so escaping each piece escapes every '</'.
+    """
+    head, tail = _html_parts()
+    out.write(head)
+    for piece in json.JSONEncoder(sort_keys=True).iterencode(report):
+        out.write(piece.replace("</", "<\\/"))
+    out.write(tail)
 
 
 def render_html(report: Json) -> str:

@@ -249,6 +249,7 @@ resource_actions:
 """
 
 import datetime
+import hashlib
 import json
 import os
 import tempfile
@@ -273,9 +274,9 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory i
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._ownership import ownership_map
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import (
-    render_html,
-    render_json,
     render_markdown,
+    write_html,
+    write_json,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError, resolve_nameservers
 
@@ -366,22 +367,56 @@ def gather_evidence(params, inventories, records):
     return evidence, verification
 
 
-def write_atomically(module, path, content, old=None):
-    """Write through a temporary file in the same directory and rename it over ``path``. True when it changed.
+class _Digest:
+    """A text sink that keeps only the SHA-256 of what is written (and, with ``out``, also writes it there).
 
-    ``old``: the file's content when the caller has read it already.
+    The JSON encoder writes millions of small pieces: they are gathered into blocks of about 1 MB first.
     """
+
+    BLOCK = 1 << 20
+
+    def __init__(self, out=None):
+        self.sha = hashlib.sha256()
+        self.out = out
+        self.pending = []
+        self.size = 0
+
+    def write(self, text):
+        self.pending.append(text)
+        self.size += len(text)
+        if self.size >= self.BLOCK:
+            self.flush()
+
+    def flush(self):
+        block = "".join(self.pending)
+        self.pending, self.size = [], 0
+        self.sha.update(block.encode("utf-8"))
+        if self.out is not None:
+            self.out.write(block)
+
+    def hexdigest(self):
+        self.flush()
+        return self.sha.hexdigest()
+
+
+def _file_digest(path):
+    """The SHA-256 of a file's content, or None when there is no readable file."""
+    sha = hashlib.sha256()
     try:
-        if old is None:
-            with open(path, encoding="utf-8") as handle:
-                old = handle.read()
-        if old == content:
-            if (os.stat(path).st_mode & 0o777) != FILE_MODE:
-                os.chmod(path, FILE_MODE)
-                return True
-            return False
-    except (IOError, OSError, ValueError):
-        pass
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(block)
+    except (IOError, OSError):
+        return None
+    return sha.hexdigest()
+
+
+def write_atomically(module, path, render):
+    """``render(out)`` written through a temporary file in the same directory, renamed over ``path`` when the content
+    differs (a file with the same content only gets its mode). True when the file changed.
+
+    The content is streamed, never held whole: a large fleet's audit.json is tens of megabytes of text.
+    """
     directory = os.path.dirname(path)
     try:
         handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
@@ -390,8 +425,16 @@ def write_atomically(module, path, content, old=None):
                              "create and write to" % (directory, exc))
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(content)
+            digest = _Digest(out)
+            render(digest)
+            written = digest.hexdigest()
             out.flush()
+            if written == _file_digest(path):
+                os.unlink(temporary)
+                if (os.stat(path).st_mode & 0o777) != FILE_MODE:
+                    os.chmod(path, FILE_MODE)
+                    return True
+                return False
             os.fsync(out.fileno())
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
@@ -521,8 +564,9 @@ def returned_findings(findings, which):
     return []
 
 
-RENDERERS = (("json", "audit.json", render_json), ("markdown", "audit.md", render_markdown),
-             ("html", "audit.html", render_html))
+RENDERERS = (("json", "audit.json", write_json),
+             ("markdown", "audit.md", lambda report, out: out.write(render_markdown(report))),
+             ("html", "audit.html", write_html))
 
 
 def write_report(module, directory, report):
@@ -534,24 +578,24 @@ def write_report(module, directory, report):
         except OSError as exc:
             module.fail_json(msg="the report could not be written to report_dir %s (%s): give a directory this "
                                  "user can create and write to" % (directory, exc))
-    # One file at a time: a large fleet's report, rendered three ways, is not held three times over.
+    # One file at a time, each streamed: a large fleet's report is not held as text, let alone three times over.
     for kind, unused, render in RENDERERS:
         path = files[kind]
-        content = render(report)
-        old = None
-        if os.path.exists(path):
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                old = handle.read()
-        if old != content and module._diff and kind == "json":
+        # Read before the file is replaced: what the diff shows of the report on disk.
+        before = _summary_line(path) if module._diff and kind == "json" and os.path.exists(path) else ""
+        if module.check_mode:
+            digest = _Digest()
+            render(report, digest)
+            differs = digest.hexdigest() != _file_digest(path)
+            changed = changed or differs
+        else:
+            differs = write_atomically(module, path, lambda out, render=render: render(report, out))
+            changed = differs or changed
+        if differs and module._diff and kind == "json":
             # The Markdown and HTML say the same as the JSON; its summary is what changed, in a readable size.
             after = "generated %s\n%s\n" % (report["generated"], json.dumps(report["summary"], sort_keys=True))
-            diffs.append({"before_header": path, "after_header": path, "before": _summary_line(path) if old else "",
+            diffs.append({"before_header": path, "after_header": path, "before": before,
                           "after": after})
-        if module.check_mode:
-            changed = changed or old != content
-        else:
-            changed = write_atomically(module, path, content, old) or changed
-        del content, old
     result = {"files": files, "changed": changed}
     if diffs:
         result["diff"] = diffs

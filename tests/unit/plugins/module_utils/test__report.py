@@ -18,7 +18,13 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit impor
     summary,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._ownership import ownership_map
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import render_html, render_markdown
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import (
+    render_html,
+    render_json,
+    render_markdown,
+    write_html,
+    write_json,
+)
 
 A = "111111111111"
 
@@ -134,3 +140,18 @@ def test_html_carries_everything_inline_and_loads_nothing():
     # Nothing that a browser would fetch: no http(s) anywhere, no src, no external stylesheet or import.
     assert not re.search(r"https?://", html)
     assert not re.search(r"\bsrc\s*=|<link\b|@import|url\((?!#)", html)
+
+
+def test_the_streamed_json_and_html_are_the_rendered_ones_to_the_byte():
+    """The report module writes audit.json and audit.html piece by piece (a large fleet's report is tens of MB of
+    text); what it writes must be exactly what render_json and render_html return, '</' in a value escaped too."""
+    import io
+
+    inv, records, evidence, findings = estate()
+    findings[0]["detail"] += " </script><script>alert(1)</script> \u00e9"
+    report = _report(findings, ownership_map([inv], [], findings, evidence))
+    for write, render in ((write_json, render_json), (write_html, render_html)):
+        out = io.StringIO()
+        write(report, out)
+        assert out.getvalue() == render(report)
+    assert "<\\/script><script>alert(1)<\\/script>" in render_html(report)
