@@ -446,11 +446,36 @@ def write_atomically(module, path, render):
     return True
 
 
+def _top_level(handle, keys):
+    """{key: value} of the top-level ``keys`` of an audit.json as write_json writes it (indent 2: a top-level key
+    starts a line with two spaces), read line by line: a large fleet's audit.json is not loaded whole for a diff."""
+    found, key, lines = {}, None, []
+    for line in handle:
+        if key is not None:
+            lines.append(line)
+            if line.startswith("  }") or line.startswith("  ]"):
+                found[key] = json.loads("".join(lines).rstrip().rstrip(","))
+                key = None
+            continue
+        for wanted in keys:
+            start = '  "%s": ' % wanted
+            if line.startswith(start):
+                value = line[len(start):]
+                if value.rstrip() in ("{", "["):
+                    key, lines = wanted, [value]
+                else:
+                    found[wanted] = json.loads(value.rstrip().rstrip(","))
+    return found
+
+
 def _summary_line(path):
     """What a diff shows of audit.json: its summary, not its content."""
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data = _top_level(handle, ("generated", "summary"))
+        if "summary" not in data:  # not written by write_json: read it whole
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
         return "generated %s\n%s\n" % (data.get("generated"), json.dumps(data.get("summary"), sort_keys=True))
     except (IOError, OSError, ValueError, AttributeError):
         return "(not an audit report)\n"
