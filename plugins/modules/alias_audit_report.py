@@ -49,7 +49,7 @@ options:
       - The C(inventory) results of M(aliasguard.cloudfront.cloudfront_alias_inventory_info), one per account.
       - An inventory in its short form (that module ran with
         O(aliasguard.cloudfront.cloudfront_alias_inventory_info#module:inventory_file)) is read from its file on the
-        host that runs this module, one account at a time, so that the fleet is never in this module's arguments.
+        host that runs this module, so that the fleet is never in this module's arguments.
     type: list
     elements: dict
     required: true
@@ -274,6 +274,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory i
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._ownership import ownership_map
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import (
+    read_top_level,
     render_markdown,
     write_html,
     write_json,
@@ -326,8 +327,12 @@ def account_summaries(inventories, findings):
 def read_previous(path):
     """The previous report, or a message that says why it cannot be used."""
     try:
+        # Only what the comparison reads: a large fleet's audit.json is mostly its ownership map.
         with open(path, encoding="utf-8") as handle:
-            previous = json.load(handle)
+            previous = read_top_level(handle, ("schema", "generated", "findings"))
+        if "schema" not in previous or "findings" not in previous:  # not written by write_json: read it whole
+            with open(path, encoding="utf-8") as handle:
+                previous = json.load(handle)
     except (IOError, OSError) as exc:
         return None, "previous_report %s cannot be read (%s): give the audit.json of an earlier run" % (path, exc)
     except ValueError as exc:
@@ -446,33 +451,11 @@ def write_atomically(module, path, render):
     return True
 
 
-def _top_level(handle, keys):
-    """{key: value} of the top-level ``keys`` of an audit.json as write_json writes it (indent 2: a top-level key
-    starts a line with two spaces), read line by line: a large fleet's audit.json is not loaded whole for a diff."""
-    found, key, lines = {}, None, []
-    for line in handle:
-        if key is not None:
-            lines.append(line)
-            if line.startswith("  }") or line.startswith("  ]"):
-                found[key] = json.loads("".join(lines).rstrip().rstrip(","))
-                key = None
-            continue
-        for wanted in keys:
-            start = '  "%s": ' % wanted
-            if line.startswith(start):
-                value = line[len(start):]
-                if value.rstrip() in ("{", "["):
-                    key, lines = wanted, [value]
-                else:
-                    found[wanted] = json.loads(value.rstrip().rstrip(","))
-    return found
-
-
 def _summary_line(path):
     """What a diff shows of audit.json: its summary, not its content."""
     try:
         with open(path, encoding="utf-8") as handle:
-            data = _top_level(handle, ("generated", "summary"))
+            data = read_top_level(handle, ("generated", "summary"))
         if "summary" not in data:  # not written by write_json: read it whole
             with open(path, encoding="utf-8") as handle:
                 data = json.load(handle)

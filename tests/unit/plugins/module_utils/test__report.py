@@ -19,6 +19,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit impor
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._ownership import ownership_map
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import (
+    read_top_level,
     render_html,
     render_json,
     render_markdown,
@@ -155,3 +156,19 @@ def test_the_streamed_json_and_html_are_the_rendered_ones_to_the_byte():
         write(report, out)
         assert out.getvalue() == render(report)
     assert "<\\/script><script>alert(1)<\\/script>" in render_html(report)
+
+
+def test_top_level_keys_are_read_line_by_line_as_they_were_written():
+    """What the report module reads of a previous report (schema, generated, findings) and of the one on disk for a
+    diff (generated, summary), without loading the ownership map: the same values as loading it whole."""
+    import io
+
+    inv, records, evidence, findings = estate()
+    report = _report(findings, ownership_map([inv], [], findings, evidence))
+    report["resolved"] = []
+    keys = ("schema", "generated", "findings", "summary", "resolved", "nowhere")
+    read = read_top_level(io.StringIO(render_json(report)), keys)
+    assert read == dict((k, report[k]) for k in keys if k in report)
+    assert read["findings"] and "nowhere" not in read
+    # Written otherwise (one line): nothing is found, and the caller reads the file whole.
+    assert read_top_level(io.StringIO(json.dumps(report)), keys) == {}
