@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
@@ -18,6 +19,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory i
     load_inventory,
     load_zones,
 )
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import read_top_level
 
 
 def _plain(value):
@@ -61,6 +63,23 @@ def audit_conflict_checks_by_account(inventories, dns_zones):
     return dict((i["account_id"], conflict_checks(plain, zones, i["account_id"])) for i in plain)
 
 
+def audit_report_schema(path):
+    """The schema of the audit.json at ``path``, or '' when it cannot be read or has none.
+
+    Read line by line (a large fleet's audit.json is tens of MB); a file not written by the audit is read whole.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            found = read_top_level(handle, ("schema",))
+        if "schema" not in found:
+            with open(path, encoding="utf-8") as handle:
+                found = json.load(handle)
+        schema = found.get("schema") if isinstance(found, dict) else None
+    except (IOError, OSError, TypeError, ValueError):
+        return ""
+    return schema if isinstance(schema, str) else ""
+
+
 def audit_page(findings, fail_on="never"):
     try:
         return findings_to_page(findings or [], fail_on)
@@ -72,4 +91,5 @@ class FilterModule(object):
     def filters(self):
         return {"audit_conflict_checks": audit_conflict_checks,
                 "audit_conflict_checks_by_account": audit_conflict_checks_by_account,
-                "audit_page": audit_page}
+                "audit_page": audit_page,
+                "audit_report_schema": audit_report_schema}

@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -66,3 +68,20 @@ def test_a_missing_inventory_file_is_a_filter_error_that_says_what_to_do(tmp_pat
     missing = {"account_id": A, "label": A, "file": str(tmp_path / "gone.json"), "counts": {}}
     with pytest.raises(AnsibleFilterError, match="gone.json cannot be read .*run cloudfront_alias_inventory_info"):
         FILTERS["audit_conflict_checks_by_account"]([missing], [])
+
+
+def test_the_schema_of_a_report_is_read_without_loading_it_and_anything_else_has_none(tmp_path):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import render_json
+
+    report = {"schema": "aliasguard.cloudfront/audit/1", "findings": [], "ownership": {"zones": [{"z": 1}]}}
+    written = tmp_path / "audit.json"
+    written.write_text(render_json(report))
+    compact = tmp_path / "compact.json"
+    compact.write_text(json.dumps(report))
+    other = tmp_path / "other.json"
+    other.write_text('{"schema": 7}')
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    schema = FILTERS["audit_report_schema"]
+    assert schema(str(written)) == schema(str(compact)) == "aliasguard.cloudfront/audit/1"
+    assert schema(str(other)) == schema(str(broken)) == schema(str(tmp_path / "missing.json")) == ""
