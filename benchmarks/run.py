@@ -19,7 +19,8 @@
 
 Requests come from the sandbox's request log (DNS queries are not API requests and are not
 counted), wall time from the clock around each run, peak memory from GNU time's maximum resident
-set size (the largest process of the run). Results go to benchmarks/results/ as JSON and are
+set size (the largest process of the run), and by process role (the controller, its forks, each module) from
+/proc sampled every 0.5 s. Results go to benchmarks/results/ as JSON and are
 printed as a Markdown table. Not a test: nothing here asserts a time.
 """
 
@@ -32,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -73,11 +75,111 @@ class Measured:
         self.requests = requests
         self.returncode = returncode
         self.stdout = stdout
+        self.peak_by_role = None
+        self.load_average = None
 
     def to_result(self):
         mutating = sum(1 for r in self.requests if r["mutating"])
-        return {"name": self.name, "wall_seconds": round(self.wall, 2), "peak_rss_mb": round(self.peak_kb / 1024, 1),
-                "requests": len(self.requests), "mutating_requests": mutating, "returncode": self.returncode}
+        result = {"name": self.name, "wall_seconds": round(self.wall, 2), "peak_rss_mb": round(self.peak_kb / 1024, 1),
+                  "requests": len(self.requests), "mutating_requests": mutating, "returncode": self.returncode}
+        if self.peak_by_role is not None:
+            result["peak_rss_mb_by_role"] = self.peak_by_role
+        if self.load_average is not None:
+            result["load_average"] = self.load_average
+        return result
+
+
+class ProcessSampler(threading.Thread):
+    """Peak resident memory of every process under one command, by role, from /proc every ``interval`` seconds.
+
+    Roles: ``controller`` (the ansible-playbook process the command started), ``fork`` (its worker processes, forked
+    from it: the same command line), ``module`` (a process running an AnsiballZ module, by module name) and ``other``
+    (shells, /usr/bin/time). GNU time's maximum resident set size says only how large the largest process was; this
+    says which one it was. A process that lives less than ``interval`` may be missed, and RSS counts the pages a fork
+    shares with the controller in both.
+    """
+
+    def __init__(self, root_pid, interval=0.5):
+        super().__init__(daemon=True)
+        self.root_pid = root_pid
+        self.interval = interval
+        self.stopping = threading.Event()
+        self.peaks = {}  # pid -> (role, name, peak kB)
+        self.samples = 0
+
+    @staticmethod
+    def _read(pid):
+        """(ppid, rss kB, argv) of a process, or None when it is gone."""
+        try:
+            with open("/proc/%d/stat" % pid, "rb") as fh:
+                stat = fh.read().decode("utf-8", "replace")
+            rss = 0
+            with open("/proc/%d/status" % pid, "rb") as fh:
+                for line in fh:
+                    if line.startswith(b"VmRSS:"):
+                        rss = int(line.split()[1])
+                        break
+            with open("/proc/%d/cmdline" % pid, "rb") as fh:
+                argv = fh.read().decode("utf-8", "replace").split("\0")
+        except (OSError, ValueError, IndexError):
+            return None
+        return int(stat[stat.rindex(")") + 2:].split()[1]), rss, argv
+
+    def _role(self, pid, ppid, argv, processes):
+        module = next((a for a in argv if "AnsiballZ_" in a), None)
+        if module:
+            return "module", os.path.basename(module).split("AnsiballZ_", 1)[1].rsplit(".py", 1)[0]
+        if any(os.path.basename(a) == "ansible-playbook" for a in argv[:2]):
+            parent = processes.get(ppid)
+            forked = parent is not None and parent[2] == argv
+            return ("fork", "ansible-playbook") if forked else ("controller", "ansible-playbook")
+        return "other", os.path.basename(argv[0]) if argv and argv[0] else "?"
+
+    def sample(self):
+        processes = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                info = self._read(int(entry))
+                if info is not None:
+                    processes[int(entry)] = info
+        children = {}
+        for pid, (ppid, unused_rss, unused_argv) in processes.items():
+            children.setdefault(ppid, []).append(pid)
+        todo = list(children.get(self.root_pid, [])) + [self.root_pid]
+        while todo:
+            pid = todo.pop()
+            if pid not in processes:
+                continue
+            todo.extend(children.get(pid, []))
+            ppid, rss, argv = processes[pid]
+            role, name = self._role(pid, ppid, argv, processes)
+            known = self.peaks.get(pid)
+            if known is None or rss > known[2]:
+                self.peaks[pid] = (role, name, rss)
+        self.samples += 1
+
+    def run(self):
+        while not self.stopping.is_set():
+            self.sample()
+            self.stopping.wait(self.interval)
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
+
+    def by_role(self):
+        """{role: peak MB of one process of that role}, modules also by name, and the role that peaked."""
+        result = {"controller": 0.0, "fork": 0.0, "module": 0.0, "other": 0.0, "modules": {}}
+        for role, name, rss in self.peaks.values():
+            mb = round(rss / 1024, 1)
+            result[role] = max(result[role], mb)
+            if role == "module":
+                result["modules"][name] = max(result["modules"].get(name, 0.0), mb)
+        result["peak_role"] = max(("controller", "fork", "module", "other"), key=lambda r: result[r])
+        result["processes"] = len(self.peaks)
+        result["samples"] = self.samples
+        result["interval_seconds"] = self.interval
+        return result
 
 
 def measure(name, command, env, log_path):
@@ -85,17 +187,27 @@ def measure(name, command, env, log_path):
         mark = sum(1 for unused in fh)
     timing = tempfile.NamedTemporaryFile(delete=False)
     timing.close()
+    load_before = os.getloadavg()
     started = time.monotonic()
-    completed = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", timing.name] + command, env=env, cwd=ROOT,
-                               capture_output=True, text=True, check=False)
+    process = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", timing.name] + command, env=env, cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = ProcessSampler(process.pid)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    sampler.stop()
     wall = time.monotonic() - started
+    completed = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     with open(timing.name) as fh:
         peak = int(fh.read().strip().splitlines()[-1])
     os.unlink(timing.name)
     requests = [r for r in read_log(log_path, since=mark) if r.get("operation") != "QUERY"]
     if completed.returncode != 0:
         print(completed.stdout[-4000:], completed.stderr[-4000:], file=sys.stderr)
-    return Measured(name, wall, peak, requests, completed.returncode, completed.stdout)
+    measured = Measured(name, wall, peak, requests, completed.returncode, completed.stdout)
+    measured.peak_by_role = sampler.by_role()
+    measured.load_average = {"before": [round(x, 2) for x in load_before],
+                             "after": [round(x, 2) for x in os.getloadavg()]}
+    return measured
 
 
 def base_env(endpoints, venv):
@@ -302,12 +414,16 @@ def growth(points):
 
 def scale_markdown(points, rows):
     lines = ["| distributions (x5 aliases, 10 accounts) | wall time (s) | API requests | lower bound | "
-             "peak RSS per process (MB) | audit.html (KB) | fleet build (s) |", "|---|---|---|---|---|---|---|"]
+             "peak RSS per process (MB) | controller / fork / module (MB), largest module | audit.html (KB) | "
+             "fleet build (s) |", "|---|---|---|---|---|---|---|---|"]
     for p in points:
-        lines.append("| %d | %s | %d | %s | %s | %s | %s |" % (
+        roles = p.get("peak_rss_mb_by_role") or {}
+        modules = roles.get("modules") or {}
+        largest = max(modules, key=modules.get) if modules else "-"
+        lines.append("| %d | %s | %d | %s | %s | %s / %s / %s, %s | %s | %s |" % (
             p["distributions"], p["wall_seconds"], p["requests"], p.get("requests_lower_bound", "-"),
-            p["peak_rss_mb"], round(p.get("report_bytes", {}).get("audit.html", 0) / 1024),
-            p["fleet_build_seconds"]))
+            p["peak_rss_mb"], roles.get("controller", "-"), roles.get("fork", "-"), roles.get("module", "-"), largest,
+            round(p.get("report_bytes", {}).get("audit.html", 0) / 1024), p["fleet_build_seconds"]))
     lines += ["", "| from -> to | size x | wall time x (exponent) | peak RSS x (exponent) | requests x (exponent) |",
               "|---|---|---|---|---|"]
     for r in rows:
@@ -401,6 +517,11 @@ def scale_main(args):
     for point in results["points"]:
         print("  %d distributions: requests / lower bound = %s/%s" % (
             point["distributions"], point["requests"], point.get("requests_lower_bound", "?")))
+        roles = point.get("peak_rss_mb_by_role") or {}
+        print("  %d distributions: peak RSS by process role (MB): controller %s, fork %s, module %s (%s), load average "
+              "%s" % (point["distributions"], roles.get("controller"), roles.get("fork"), roles.get("module"),
+                      ", ".join("%s %s" % item for item in sorted((roles.get("modules") or {}).items())),
+                      (point.get("load_average") or {}).get("after")))
     for row in results["growth"]:
         print("  %d -> %d (x%s): wall x%s, peak RSS x%s, requests x%s" % (
             row["from"], row["to"], row["size_ratio"], row["wall_seconds"]["ratio"], row["peak_rss_mb"]["ratio"],

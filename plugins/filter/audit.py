@@ -8,11 +8,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import conflict_checks, findings_to_page
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
+    InventoryFileError,
+    load_inventory,
+    load_zones,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import read_top_level
 
 
 def _plain(value):
@@ -28,15 +35,49 @@ def _plain(value):
     return value
 
 
+def _inventories(inventories):
+    """Plain inventories; one given in its short form (cloudfront_alias_inventory_info's inventory_file) is read from
+    its file, on the host the filter runs on (the controller)."""
+    try:
+        return [load_inventory(i) for i in _plain(inventories or []) if i]
+    except InventoryFileError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def _zones(dns_zones):
+    """Plain zones; those given in their short form (dns_zone_inventory_info's zones_file) read from their files."""
+    try:
+        return load_zones(_plain(dns_zones or []))
+    except InventoryFileError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
 def audit_conflict_checks(inventories, dns_zones, account_id):
-    return conflict_checks([i for i in _plain(inventories or []) if i], _plain(dns_zones or []), account_id)
+    return conflict_checks(_inventories(inventories), _zones(dns_zones), account_id)
 
 
 def audit_conflict_checks_by_account(inventories, dns_zones):
     """{account id: audit_conflict_checks for that account} for every audited account, the fleet copied once."""
-    plain = [i for i in _plain(inventories or []) if i]
-    zones = _plain(dns_zones or [])
+    plain = _inventories(inventories)
+    zones = _zones(dns_zones)
     return dict((i["account_id"], conflict_checks(plain, zones, i["account_id"])) for i in plain)
+
+
+def audit_report_schema(path):
+    """The schema of the audit.json at ``path``, or '' when it cannot be read or has none.
+
+    Read line by line (a large fleet's audit.json is tens of MB); a file not written by the audit is read whole.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            found = read_top_level(handle, ("schema",))
+        if "schema" not in found:
+            with open(path, encoding="utf-8") as handle:
+                found = json.load(handle)
+        schema = found.get("schema") if isinstance(found, dict) else None
+    except (IOError, OSError, TypeError, ValueError):
+        return ""
+    return schema if isinstance(schema, str) else ""
 
 
 def audit_page(findings, fail_on="never"):
@@ -50,4 +91,5 @@ class FilterModule(object):
     def filters(self):
         return {"audit_conflict_checks": audit_conflict_checks,
                 "audit_conflict_checks_by_account": audit_conflict_checks_by_account,
-                "audit_page": audit_page}
+                "audit_page": audit_page,
+                "audit_report_schema": audit_report_schema}

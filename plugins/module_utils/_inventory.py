@@ -7,12 +7,20 @@
 Every reader returns plain data plus the requests it sent and the fewest
 requests that inventory could have needed (its pages at the largest page size
 each API allows), so that the report can show the cost next to its lower bound.
+
+An inventory can also be handed over through a file (``write_inventory_file``):
+the file holds it whole, the module's result its short form (who, how much, what
+it cost, where the file is), and every reader takes either (``load_inventory``,
+``load_zones``).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import os
+import tempfile
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, describe_error
@@ -147,3 +155,116 @@ def list_certificates(acm: Any, cost: Cost) -> List[Dict[str, Any]]:
     return [{"arn": s["CertificateArn"],
              "names": sorted(set([s.get("DomainName", "")] + list(s.get("SubjectAlternativeNameSummaries") or [])))}
             for s in summaries]
+
+
+# An account's inventory handed over through a file (cloudfront_alias_inventory_info's option inventory_file): the
+# file holds the whole inventory, the module's result only what the audit playbook's later steps need from Ansible's
+# variables. Ansible keeps every host's result in the controller and copies it into each fork and module that
+# templates it, so a fleet held in hostvars is held several times over; a path is held once and read where needed.
+INVENTORY_FILE_MODE = 0o600
+_SUMMARY_KEYS = ("account_id", "label", "requests_by_operation", "requests", "requests_total", "requests_lower_bound",
+                 "requests_lower_bound_total")
+
+
+class InventoryFileError(Exception):
+    """An inventory file that cannot be written or read, with what to do."""
+
+
+def inventory_counts(inventory: Dict[str, Any]) -> Dict[str, int]:
+    distributions = inventory.get("distributions") or []
+    zones = inventory.get("route53") or []
+    return {"distributions": len(distributions),
+            "aliases": sum(len(d.get("aliases") or []) for d in distributions),
+            "tenants": len(inventory.get("tenants") or []),
+            "connection_groups": len(inventory.get("connection_groups") or []),
+            "certificates": len(inventory.get("certificates") or []),
+            "zones": len(zones),
+            "records": sum(len(z.get("records") or []) for z in zones)}
+
+
+def inventory_summary(inventory: Dict[str, Any], path: str) -> Dict[str, Any]:
+    """What the module returns when the inventory went to ``path``: who, how much, what it cost, and where."""
+    result = dict((key, inventory[key]) for key in _SUMMARY_KEYS if key in inventory)
+    result.update(file=path, counts=inventory_counts(inventory))
+    return result
+
+
+def zone_summaries(zones: List[Dict[str, Any]], path: str) -> List[Dict[str, Any]]:
+    """What dns_zone_inventory_info returns per zone when the zones went to ``path``."""
+    return [{"provider": z.get("provider"), "zone": z["zone"], "record_sets": z.get("record_sets", 0),
+             "counts": {"records": len(z.get("records") or [])}, "file": path} for z in zones]
+
+
+def write_inventory_file(path: str, inventory: Any, option: str = "inventory_file") -> None:
+    """``inventory`` as JSON at ``path``, whole or not at all (a temporary file renamed over it), mode 0600."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, 0o700, exist_ok=True)  # forks write their accounts' files side by side
+        handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    except (IOError, OSError) as exc:
+        raise InventoryFileError("%s %s cannot be written (%s): give a path in a directory this user can create "
+                                 "and write to" % (option, path, exc))
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(inventory, out, separators=(",", ":"))
+        os.chmod(temporary, INVENTORY_FILE_MODE)
+        os.replace(temporary, path)
+    except (IOError, OSError, TypeError, ValueError) as exc:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise InventoryFileError("%s %s cannot be written (%s): give a path in a directory this user can create "
+                                 "and write to" % (option, path, exc))
+
+
+def is_inventory_summary(inventory: Any) -> bool:
+    """Whether ``inventory`` is the short form (a ``file`` to read) rather than the inventory itself."""
+    return isinstance(inventory, dict) and "file" in inventory and "distributions" not in inventory
+
+
+def _read_json(path: str, what: str, again: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (IOError, OSError) as exc:
+        raise InventoryFileError("the %s %s cannot be read (%s): run %s again, on the host that reads it"
+                                 % (what, path, exc, again))
+    except ValueError as exc:
+        raise InventoryFileError("the %s %s is not JSON (%s): run %s again" % (what, path, exc, again))
+
+
+def read_inventory_file(path: str) -> Dict[str, Any]:
+    """The inventory ``write_inventory_file`` wrote at ``path``."""
+    inventory = _read_json(path, "inventory file", "cloudfront_alias_inventory_info with inventory_file")
+    if not isinstance(inventory, dict) or "account_id" not in inventory or "distributions" not in inventory:
+        raise InventoryFileError("the inventory file %s is not an inventory of cloudfront_alias_inventory_info (it has "
+                                 "no account_id or no distributions)" % path)
+    return inventory
+
+
+def load_inventory(inventory: Dict[str, Any]) -> Dict[str, Any]:
+    """The whole inventory, read from its file when ``inventory`` is the short form; else ``inventory`` itself."""
+    if is_inventory_summary(inventory):
+        return read_inventory_file(str(inventory["file"]))
+    return inventory
+
+
+def load_zones(zones: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The zones of dns_zone_inventory_info, each read from its file when given in its short form (each file once)."""
+    files: Dict[str, Dict[Tuple[Any, Any], Dict[str, Any]]] = {}
+    result = []
+    for zone in zones:
+        if not (isinstance(zone, dict) and "file" in zone and "records" not in zone):
+            result.append(zone)
+            continue
+        path = str(zone["file"])
+        if path not in files:
+            written = _read_json(path, "zones file", "dns_zone_inventory_info with zones_file")
+            if not isinstance(written, list) or not all(isinstance(z, dict) and "zone" in z for z in written):
+                raise InventoryFileError("the zones file %s is not a list of zones of dns_zone_inventory_info" % path)
+            files[path] = dict(((z.get("provider"), z["zone"]), z) for z in written)
+        found = files[path].get((zone.get("provider"), zone.get("zone")))
+        if found is None:
+            raise InventoryFileError("the zones file %s has no zone %s of %s: run dns_zone_inventory_info with "
+                                     "zones_file again" % (path, zone.get("zone"), zone.get("provider")))
+        result.append(found)
+    return result

@@ -18,13 +18,49 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-from typing import Any, List, Sequence
+from typing import Any, Iterable, List, Optional, Sequence
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import KINDS, SEVERITIES, STATUSES, Json
 
 
 def render_json(report: Json) -> str:
     return json.dumps(report, indent=2, sort_keys=True) + "\n"
+
+
+def write_json(report: Json, out: Any) -> None:
+    """``render_json(report)`` written to ``out`` piece by piece: with ``indent`` Python's JSON encoder is the pure
+    Python one, and ``json.dumps`` joins its millions of pieces in a list first (about four times the text's size)."""
+    json.dump(report, out, indent=2, sort_keys=True)
+    out.write("\n")
+
+
+def read_top_level(handle: Iterable[str], keys: Sequence[str]) -> Json:
+    """{key: value} of the top-level ``keys`` found in a report as ``write_json`` writes it, read line by line.
+
+    With indent 2 a top-level key, and only a top-level key, starts a line with two spaces and a quote (a string's
+    line breaks are escaped), and its object or list ends on the next line that starts with two spaces and a bracket:
+    a large fleet's audit.json (tens of MB, mostly its ownership map) is not loaded whole for a few of its keys. A key
+    not found is left out (the caller may read the file whole).
+    """
+    found: Json = {}
+    key: Optional[str] = None
+    lines: List[str] = []
+    for line in handle:
+        if key is not None:
+            lines.append(line)
+            if line.startswith("  }") or line.startswith("  ]"):
+                found[key] = json.loads("".join(lines).rstrip().rstrip(","))
+                key = None
+            continue
+        for wanted in keys:
+            start = '  "%s": ' % wanted
+            if line.startswith(start):
+                value = line[len(start):]
+                if value.rstrip() in ("{", "["):
+                    key, lines = wanted, [value]
+                else:
+                    found[wanted] = json.loads(value.rstrip().rstrip(","))
+    return found
 
 
 def _md_cell(text: Any) -> str:
@@ -618,6 +654,26 @@ _HTML = """<!DOCTYPE html>
 </body>
 </html>
 """
+
+
+def _html_parts() -> List[str]:
+    """The page before and after its inline data."""
+    page = (_HTML.replace("__SEVERITIES__", json.dumps(list(SEVERITIES)))
+            .replace("__KINDS__", json.dumps(list(KINDS)))
+            .replace("__STATUSES__", json.dumps(list(STATUSES))))
+    return page.split("__DATA__", 1)
+
+
+def write_html(report: Json, out: Any) -> None:
+    """``render_html(report)`` written to ``out`` piece by piece, the report's JSON never held whole as text.
+
+    A JSON piece holds a string whole, and only a string can hold '<', so escaping each piece escapes every '</'.
+    """
+    head, tail = _html_parts()
+    out.write(head)
+    for piece in json.JSONEncoder(sort_keys=True).iterencode(report):
+        out.write(piece.replace("</", "<\\/"))
+    out.write(tail)
 
 
 def render_html(report: Json) -> str:

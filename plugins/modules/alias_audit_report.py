@@ -45,12 +45,20 @@ extends_documentation_fragment:
   - aliasguard.cloudfront.results
 options:
   inventories:
-    description: The C(inventory) results of M(aliasguard.cloudfront.cloudfront_alias_inventory_info), one per account.
+    description:
+      - The C(inventory) results of M(aliasguard.cloudfront.cloudfront_alias_inventory_info), one per account.
+      - An inventory in its short form (that module ran with
+        O(aliasguard.cloudfront.cloudfront_alias_inventory_info#module:inventory_file)) is read from its file on the
+        host that runs this module, so that the fleet is never in this module's arguments.
     type: list
     elements: dict
     required: true
   dns_zones:
-    description: The C(zones) results of M(aliasguard.cloudfront.dns_zone_inventory_info), all providers together.
+    description:
+      - The C(zones) results of M(aliasguard.cloudfront.dns_zone_inventory_info), all providers together.
+      - Zones in their short form (that module ran with
+        O(aliasguard.cloudfront.dns_zone_inventory_info#module:zones_file)) are read from their file on the host that
+        runs this module.
     type: list
     elements: dict
     default: []
@@ -94,6 +102,18 @@ options:
         name dangling; a name no nameserver answered for is unknown.
     type: bool
     default: true
+  return_findings:
+    description:
+      - Which findings RV(findings) and RV(resolved) hold. The report files always hold every finding.
+      - V(all) - every finding and every resolved one.
+      - V(high) - the critical and high findings only (every finding the P(aliasguard.cloudfront.audit_page#filter)
+        filter can select), and no resolved one.
+      - V(none) - none; RV(summary) still counts them all.
+      - A large fleet's findings, returned whole, are kept in the controller's memory for the rest of the play; the
+        audit playbook asks for V(high) when O(ignore:fail_on) may page and V(none) otherwise.
+    type: str
+    choices: [all, high, none]
+    default: all
 attributes:
   check_mode:
     support: full
@@ -118,6 +138,7 @@ findings:
   description:
     - Every finding - id, kind, severity, name, detail, fix (and dns, account, distribution_id, target, reasons where
       known). With O(previous_report), also status (V(new) or V(unchanged)) and first_seen.
+    - Only the critical and high ones with O(return_findings=high), none with O(return_findings=none).
   returned: always
   type: list
   elements: dict
@@ -138,7 +159,9 @@ findings:
       status: new
       first_seen: '2026-11-30T18:00:00Z'
 resolved:
-  description: With O(previous_report), the previous findings that are gone, each with status V(resolved).
+  description:
+    - With O(previous_report), the previous findings that are gone, each with status V(resolved).
+    - Empty unless O(return_findings=all).
   returned: always
   type: list
   elements: dict
@@ -226,6 +249,7 @@ resource_actions:
 """
 
 import datetime
+import hashlib
 import json
 import os
 import tempfile
@@ -241,12 +265,19 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit impor
     summary,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit_checks import TargetChecker
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
+    InventoryFileError,
+    is_inventory_summary,
+    load_inventory,
+    load_zones,
+)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._ownership import ownership_map
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import (
-    render_html,
-    render_json,
+    read_top_level,
     render_markdown,
+    write_html,
+    write_json,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._resolver import ResolverError, resolve_nameservers
 
@@ -296,8 +327,12 @@ def account_summaries(inventories, findings):
 def read_previous(path):
     """The previous report, or a message that says why it cannot be used."""
     try:
+        # Only what the comparison reads: a large fleet's audit.json is mostly its ownership map.
         with open(path, encoding="utf-8") as handle:
-            previous = json.load(handle)
+            previous = read_top_level(handle, ("schema", "generated", "findings"))
+        if "schema" not in previous or "findings" not in previous:  # not written by write_json: read it whole
+            with open(path, encoding="utf-8") as handle:
+                previous = json.load(handle)
     except (IOError, OSError) as exc:
         return None, "previous_report %s cannot be read (%s): give the audit.json of an earlier run" % (path, exc)
     except ValueError as exc:
@@ -337,17 +372,56 @@ def gather_evidence(params, inventories, records):
     return evidence, verification
 
 
-def write_atomically(module, path, content):
-    """Write through a temporary file in the same directory and rename it over ``path``. True when it changed."""
+class _Digest:
+    """A text sink that keeps only the SHA-256 of what is written (and, with ``out``, also writes it there).
+
+    The JSON encoder writes millions of small pieces: they are gathered into blocks of about 1 MB first.
+    """
+
+    BLOCK = 1 << 20
+
+    def __init__(self, out=None):
+        self.sha = hashlib.sha256()
+        self.out = out
+        self.pending = []
+        self.size = 0
+
+    def write(self, text):
+        self.pending.append(text)
+        self.size += len(text)
+        if self.size >= self.BLOCK:
+            self.flush()
+
+    def flush(self):
+        block = "".join(self.pending)
+        self.pending, self.size = [], 0
+        self.sha.update(block.encode("utf-8"))
+        if self.out is not None:
+            self.out.write(block)
+
+    def hexdigest(self):
+        self.flush()
+        return self.sha.hexdigest()
+
+
+def _file_digest(path):
+    """The SHA-256 of a file's content, or None when there is no readable file."""
+    sha = hashlib.sha256()
     try:
-        with open(path, encoding="utf-8") as handle:
-            if handle.read() == content:
-                if (os.stat(path).st_mode & 0o777) != FILE_MODE:
-                    os.chmod(path, FILE_MODE)
-                    return True
-                return False
-    except (IOError, OSError, ValueError):
-        pass
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(block)
+    except (IOError, OSError):
+        return None
+    return sha.hexdigest()
+
+
+def write_atomically(module, path, render):
+    """``render(out)`` written through a temporary file in the same directory, renamed over ``path`` when the content
+    differs (a file with the same content only gets its mode). True when the file changed.
+
+    The content is streamed, never held whole: a large fleet's audit.json is tens of megabytes of text.
+    """
     directory = os.path.dirname(path)
     try:
         handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
@@ -356,8 +430,16 @@ def write_atomically(module, path, content):
                              "create and write to" % (directory, exc))
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(content)
+            digest = _Digest(out)
+            render(digest)
+            written = digest.hexdigest()
             out.flush()
+            if written == _file_digest(path):
+                os.unlink(temporary)
+                if (os.stat(path).st_mode & 0o777) != FILE_MODE:
+                    os.chmod(path, FILE_MODE)
+                    return True
+                return False
             os.fsync(out.fileno())
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
@@ -373,7 +455,10 @@ def _summary_line(path):
     """What a diff shows of audit.json: its summary, not its content."""
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data = read_top_level(handle, ("generated", "summary"))
+        if "summary" not in data:  # not written by write_json: read it whole
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
         return "generated %s\n%s\n" % (data.get("generated"), json.dumps(data.get("summary"), sort_keys=True))
     except (IOError, OSError, ValueError, AttributeError):
         return "(not an audit report)\n"
@@ -393,6 +478,7 @@ def main():
             extra_lower_bound=dict(type="int", default=0),
             report_dir=dict(type="path"),
             dns_check=dict(type="bool", default=True),
+            return_findings=dict(type="str", choices=["all", "high", "none"], default="all"),
         ),
         aws=False, dns_lookup=True,
     )
@@ -405,6 +491,12 @@ def main():
             module.fail_json(msg="inventories[%d] is an empty mapping, not a cloudfront_alias_inventory_info "
                                  "inventory: pass the inventory that module returned for each account (did it fail "
                                  "or get skipped for that account?)" % index)
+        if is_inventory_summary(inventory):
+            if not os.path.isfile(str(inventory["file"])):
+                module.fail_json(msg="inventories[%d] is the short form of an inventory, whose file %s does not exist "
+                                     "on this host: run cloudfront_alias_inventory_info with inventory_file again, on "
+                                     "the host that runs this module" % (index, inventory["file"]))
+            continue
         if "account_id" not in inventory or "distributions" not in inventory:
             module.fail_json(msg="inventories[%d] is not a cloudfront_alias_inventory_info inventory (it has no %s)"
                                  % (index, " and no ".join(k for k in ("account_id", "distributions")
@@ -423,7 +515,18 @@ def main():
         if problem:
             module.fail_json(msg=problem)
 
-    records = all_records(inventories, params["dns_zones"])
+    # Checked above, read now: a file that cannot be read fails before anything is written.
+    try:
+        inventories = [load_inventory(inventory) for inventory in inventories]
+    except InventoryFileError as exc:
+        module.fail_json(msg="inventories: %s" % exc)
+    try:
+        dns_zones = load_zones(params["dns_zones"])
+    except InventoryFileError as exc:
+        module.fail_json(msg="dns_zones: %s" % exc)
+    # The short forms; the inventories and zones themselves are held once, here.
+    params["inventories"] = params["dns_zones"] = None
+    records = all_records(inventories, dns_zones)
     evidence, verification = gather_evidence(params, inventories, records)
     findings = find_problems(inventories, records, evidence=evidence)
     generated = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
@@ -440,53 +543,67 @@ def main():
         "generated": generated,
         "accounts": account_summaries(inventories, findings),
         "dns_sources": [{"provider": z.get("provider", "dns"), "zone": z["zone"], "records": z.get("record_sets", 0)}
-                        for z in params["dns_zones"]],
+                        for z in dns_zones],
         "findings": findings,
         "summary": counts,
         "requests": {"total": requests},
         "requests_lower_bound": {"total": lower_bound},
         "verification": verification,
-        "ownership": ownership_map(inventories, params["dns_zones"], findings, evidence),
+        "ownership": ownership_map(inventories, dns_zones, findings, evidence),
     }
     if previous is not None:
         report["resolved"] = resolved
         report["previous"] = {"generated": previous.get("generated"), "path": params["previous_report"]}
-    result = dict(changed=False, findings=findings, resolved=resolved, summary=counts, audit_requests_total=requests,
-                  audit_requests_lower_bound_total=lower_bound, requests_lower_bound=lower_bound)
+    result = dict(changed=False, findings=returned_findings(findings, params["return_findings"]),
+                  resolved=resolved if params["return_findings"] == "all" else [], summary=counts,
+                  audit_requests_total=requests, audit_requests_lower_bound_total=lower_bound,
+                  requests_lower_bound=lower_bound)
     if params["report_dir"]:
         result.update(write_report(module, params["report_dir"], report))
     module.exit_json(**result)
 
 
+def returned_findings(findings, which):
+    """The findings the result carries (O(return_findings)); the report files carry them all."""
+    if which == "all":
+        return findings
+    if which == "high":
+        return [f for f in findings if f["severity"] in ("critical", "high")]
+    return []
+
+
+RENDERERS = (("json", "audit.json", write_json),
+             ("markdown", "audit.md", lambda report, out: out.write(render_markdown(report))),
+             ("html", "audit.html", write_html))
+
+
 def write_report(module, directory, report):
-    files = {"json": os.path.join(directory, "audit.json"), "markdown": os.path.join(directory, "audit.md"),
-             "html": os.path.join(directory, "audit.html")}
-    contents = {"json": render_json(report), "markdown": render_markdown(report), "html": render_html(report)}
+    files = dict((kind, os.path.join(directory, name)) for kind, name, unused in RENDERERS)
     diffs, changed = [], False
-    for kind in ("json", "markdown", "html"):
+    if not module.check_mode and not os.path.isdir(directory):
+        try:
+            os.makedirs(directory, 0o755)
+        except OSError as exc:
+            module.fail_json(msg="the report could not be written to report_dir %s (%s): give a directory this "
+                                 "user can create and write to" % (directory, exc))
+    # One file at a time, each streamed: a large fleet's report is not held as text, let alone three times over.
+    for kind, unused, render in RENDERERS:
         path = files[kind]
-        old = None
-        if os.path.exists(path):
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                old = handle.read()
-        if old == contents[kind]:
-            continue
-        changed = True
-        if module._diff and kind == "json":
+        # Read before the file is replaced: what the diff shows of the report on disk.
+        before = _summary_line(path) if module._diff and kind == "json" and os.path.exists(path) else ""
+        if module.check_mode:
+            digest = _Digest()
+            render(report, digest)
+            differs = digest.hexdigest() != _file_digest(path)
+            changed = changed or differs
+        else:
+            differs = write_atomically(module, path, lambda out, render=render: render(report, out))
+            changed = differs or changed
+        if differs and module._diff and kind == "json":
             # The Markdown and HTML say the same as the JSON; its summary is what changed, in a readable size.
             after = "generated %s\n%s\n" % (report["generated"], json.dumps(report["summary"], sort_keys=True))
-            diffs.append({"before_header": path, "after_header": path, "before": _summary_line(path) if old else "",
+            diffs.append({"before_header": path, "after_header": path, "before": before,
                           "after": after})
-    if not module.check_mode:
-        if not os.path.isdir(directory):
-            try:
-                os.makedirs(directory, 0o755)
-            except OSError as exc:
-                module.fail_json(msg="the report could not be written to report_dir %s (%s): give a directory this "
-                                     "user can create and write to" % (directory, exc))
-        changed = False
-        for kind in ("json", "markdown", "html"):
-            changed = write_atomically(module, files[kind], contents[kind]) or changed
     result = {"files": files, "changed": changed}
     if diffs:
         result["diff"] = diffs

@@ -22,6 +22,9 @@ description:
     account or profile, so forks run accounts in parallel); M(aliasguard.cloudfront.alias_audit_report)
     cross-references the results.
   - Reports the requests it sent next to the fewest a client could have sent for the same inventory.
+  - With O(inventory_file), the inventory goes to that file and RV(inventory) holds only who, how much, what it cost
+    and the file's path. Ansible keeps every result in the controller's memory and copies it into each process that
+    templates it, so a large fleet is held once, in the file, rather than several times over.
 author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
@@ -44,10 +47,21 @@ options:
     description:
       - A name for this account in the report, for example the inventory host.
     type: str
+  inventory_file:
+    description:
+      - Write the inventory, as JSON, to this file on the host that runs the module (created with mode 0600, its
+        directory with mode 0700 if missing; a temporary file renamed over the old one), and return its short form in
+        RV(inventory).
+      - M(aliasguard.cloudfront.alias_audit_report) and the filter
+        P(aliasguard.cloudfront.audit_conflict_checks_by_account#filter) read the file when given the short form, on
+        the host where they run - the same host, since the audit runs its account hosts with the local connection.
+      - The file is written in check mode too - it is where this module hands over what it read, and the module changes
+        nothing it reads. Nobody removes it but the caller (the audit playbook removes its own after the report).
+    type: path
 attributes:
   check_mode:
     support: full
-    description: Read-only; runs the same way in check mode.
+    description: Read-only; runs the same way in check mode (O(inventory_file) is written in check mode too).
   diff_mode:
     support: none
     description: Nothing changes, so there is nothing to diff.
@@ -65,11 +79,25 @@ EXAMPLES = r"""
 - name: Only two hosted zones
   aliasguard.cloudfront.cloudfront_alias_inventory_info:
     route53_zones: [example.com, example.org]
+
+- name: A large account - the inventory in a file, its short form in the result
+  aliasguard.cloudfront.cloudfront_alias_inventory_info:
+    label: production
+    inventory_file: /var/tmp/audit/inventory/production.json
+  register: inventory
+
+- name: The report reads the file
+  aliasguard.cloudfront.alias_audit_report:
+    inventories: ["{{ inventory.inventory }}"]
+    report_dir: /var/tmp/audit
+  check_mode: false
 """
 
 RETURN = r"""
 inventory:
-  description: What was read.
+  description:
+    - What was read. With O(inventory_file), only C(account_id), C(label), C(file), C(counts) and the C(requests*)
+      keys; the rest is in the file.
   returned: always
   type: dict
   contains:
@@ -98,7 +126,7 @@ inventory:
           comment: new site
           certificate_arn: arn:aws:acm:us-east-1:111111111111:certificate/f81d4fae-7dec-11d0-a765-00a0c91e6bf6
           ipv6: true
-      returned: always
+      returned: when O(inventory_file) is not given
     tenants:
       description:
         - Every distribution tenant - id, name, distribution_id (its multi-tenant distribution), connection_group_id,
@@ -119,7 +147,7 @@ inventory:
           - shop.example.com
           domain_status:
             shop.example.com: active
-      returned: always
+      returned: when O(inventory_file) is not given
     connection_groups:
       description: Every connection group - id, name, routing_endpoint, is_default, enabled, status.
       type: list
@@ -131,7 +159,7 @@ inventory:
           is_default: true
           enabled: true
           status: Deployed
-      returned: always
+      returned: when O(inventory_file) is not given
     certificates:
       description: ACM certificates in us-east-1 - arn and names.
       type: list
@@ -141,7 +169,7 @@ inventory:
           names:
           - example.com
           - '*.example.com'
-      returned: always
+      returned: when O(inventory_file) is not given
     route53:
       description: Per hosted zone - zone, id, record_sets (how many there are) and the audited records.
       type: list
@@ -157,7 +185,20 @@ inventory:
             type: CNAME
             values:
             - d111111abcdef8.cloudfront.net
-      returned: always
+      returned: when O(inventory_file) is not given
+    file:
+      description: O(inventory_file), where the whole inventory is.
+      type: str
+      sample: /var/tmp/audit/inventory/production.json
+      returned: when O(inventory_file) is given
+    counts:
+      description:
+        - How much the file holds - distributions, aliases, tenants, connection_groups, certificates, zones (Route 53
+          hosted zones) and records (their audited records).
+      type: dict
+      sample: {distributions: 1000, aliases: 5000, tenants: 0, connection_groups: 0, certificates: 10, zones: 1,
+               records: 5000}
+      returned: when O(inventory_file) is given
     requests_by_operation:
       description: Requests sent, by operation (to compare with RV(inventory.requests_lower_bound)).
       type: dict
@@ -222,9 +263,12 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.route53 import list_route53
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
     Cost,
+    InventoryFileError,
+    inventory_summary,
     list_certificates,
     list_distributions,
     list_tenants,
+    write_inventory_file,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
@@ -235,6 +279,7 @@ def main():
         route53_zones=dict(type="list", elements="str"),
         certificates=dict(type="bool", default=True),
         label=dict(type="str"),
+        inventory_file=dict(type="path"),
     ))
     params = module.params
     wanted = None
@@ -279,6 +324,12 @@ def main():
     )
     if tenants_note:
         module.warn(tenants_note)
+    if params["inventory_file"]:
+        try:
+            write_inventory_file(params["inventory_file"], inventory)
+        except InventoryFileError as exc:
+            module.fail_json(msg=str(exc))
+        inventory = inventory_summary(inventory, params["inventory_file"])
     module.exit_json(changed=False, inventory=inventory)
 
 

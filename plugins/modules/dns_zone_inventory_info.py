@@ -17,6 +17,9 @@ description:
     TSIG-signed zone transfer (AXFR) - and returns the records an alias audit needs
     (CNAME, A, AAAA, and C(_) TXT records), with whether Cloudflare proxies them.
   - Route 53 zones are read per account by M(aliasguard.cloudfront.cloudfront_alias_inventory_info).
+  - With O(zones_file), the zones go to that file and RV(zones) holds only each zone's name, provider, counts and the
+    file's path (Ansible keeps every result in the controller's memory and copies it into each process that templates
+    it).
 author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
@@ -34,10 +37,21 @@ options:
       - Cloudflare and Google Cloud DNS only. Whether to verify the API's TLS certificate.
     type: bool
     default: true
+  zones_file:
+    description:
+      - Write the zones (what RV(zones) holds without this option), as JSON, to this file on the host that runs the
+        module (mode 0600, its directory created with mode 0700 if missing; a temporary file renamed over the old one),
+        and return their short form in RV(zones).
+      - M(aliasguard.cloudfront.alias_audit_report) and the filter
+        P(aliasguard.cloudfront.audit_conflict_checks_by_account#filter) read the file when given the short form, on
+        the host where they run.
+      - The file is written in check mode too - it is where this module hands over what it read. Nobody removes it
+        but the caller (the audit playbook removes its own after the report).
+    type: path
 attributes:
   check_mode:
     support: full
-    description: Read-only; runs the same way in check mode.
+    description: Read-only; runs the same way in check mode (O(zones_file) is written in check mode too).
   diff_mode:
     support: none
     description: Nothing changes, so there is nothing to diff.
@@ -61,12 +75,22 @@ EXAMPLES = r"""
     server: ns1.example.net
     key_name: audit  # the secret comes from RFC2136_KEY_SECRET in the environment
     zones: [example.net]
+
+- name: Many records - the zones in a file, their short form in the result
+  aliasguard.cloudfront.dns_zone_inventory_info:
+    provider: cloudflare
+    zones: [example.org]
+    zones_file: /var/tmp/audit/audit-inventory/dns-cloudflare.json
+  register: cloudflare_zones
 """
 
 RETURN = r"""
 zones:
-  description: Per zone - zone, record_sets (how many there are) and the audited records (provider, zone, name,
-    type, values, proxied).
+  description:
+    - Per zone - zone, record_sets (how many there are) and the audited records (provider, zone, name, type, values,
+      proxied).
+    - With O(zones_file), per zone - provider, zone, record_sets, counts (C(records), how many audited records) and
+      file (O(zones_file)); the records are in the file.
   returned: always
   type: list
   elements: dict
@@ -113,7 +137,12 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import 
     provider_required_if,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns.base import DnsError
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import Cost
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
+    Cost,
+    InventoryFileError,
+    write_inventory_file,
+    zone_summaries,
+)
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._module import AliasguardModule
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import InvalidName, to_ascii
 
@@ -123,6 +152,7 @@ def main():
     spec.update(
         zones=dict(type="list", elements="str", required=True),
         validate_certs=dict(type="bool", default=True),
+        zones_file=dict(type="path"),
     )
     module = AliasguardModule(spec, aws=False, required_if=provider_required_if(ZONE_LISTING))
     try:
@@ -139,6 +169,12 @@ def main():
     except DnsError as exc:
         module.fail_from(exc)
     module.add_requests(params["provider"], sent)
+    if params["zones_file"]:
+        try:
+            write_inventory_file(params["zones_file"], result, option="zones_file")
+        except InventoryFileError as exc:
+            module.fail_json(msg=str(exc))
+        result = zone_summaries(result, params["zones_file"])
     module.exit_json(changed=False, zones=result, requests_total=sent,
                      requests_lower_bound=cost.lower_bound, requests_lower_bound_total=cost.lower_bound_total)
 

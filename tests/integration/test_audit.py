@@ -95,7 +95,8 @@ def fleet(sandbox, tmp_path_factory):
     inventory = _inventory(sandbox, tmp / "accounts.yml")
     results = {}
     for check in (True, False):
-        results[check] = _run_audit(sandbox, tmp, inventory, check)
+        # The check run keeps the inventory files (keep_inventory), the other removes them (the default).
+        results[check] = _run_audit(sandbox, tmp, inventory, check, extra={"keep_inventory": True} if check else None)
     return {"scenario": built, "results": results, "tmp": tmp, "inventory": inventory}
 
 
@@ -211,6 +212,35 @@ def test_report_files_are_world_readable_and_written_whole(fleet):
     assert sorted(os.listdir(report_dir)) == ["audit.html", "audit.json", "audit.md"]  # no temporary file left
     for name in os.listdir(report_dir):
         assert stat.S_IMODE(os.stat(report_dir / name).st_mode) == 0o644
+
+
+def test_inventories_go_through_the_documented_files_and_only_their_short_form_through_ansible(fleet):
+    """Each account host and each DNS provider writes what it read to DIR/audit-inventory/ (playbooks/audit.yml), the
+    later steps read the files, Ansible's variables hold their paths and counts; removed unless keep_inventory."""
+    run, report, unused, report_dir = fleet["results"][True]
+    kept = report_dir / "audit-inventory"
+    assert sorted(os.listdir(kept)) == ["account-account1.json", "account-account2.json", "dns-cloudflare.json",
+                                        "dns-rfc2136.json"]
+    for name in os.listdir(kept):
+        assert stat.S_IMODE(os.stat(kept / name).st_mode) == 0o600
+    listed = [r["result"]["inventory"] for r in run.results
+              if r["task"] == "List distributions, certificates and Route 53 records"]
+    assert sorted(i["file"] for i in listed) == [str(kept / "account-account1.json"), str(kept / "account-account2.json")]
+    for short in listed:
+        assert "distributions" not in short and "route53" not in short
+        whole = json.loads((kept / os.path.basename(short["file"])).read_text())
+        assert whole["account_id"] == short["account_id"]
+        assert short["counts"]["distributions"] == len(whole["distributions"])
+        account = next(a for a in report["accounts"] if a["account_id"] == short["account_id"])
+        assert (account["distributions"], account["aliases"]) == (short["counts"]["distributions"],
+                                                                  short["counts"]["aliases"])
+    zones = [z for r in run.task("Read the DNS zones of each provider")["results"] for z in r["zones"]]
+    assert zones and all("records" not in z and z["file"].startswith(str(kept)) for z in zones)
+    # The findings are in the files; fail_on=never asks for none back into the play.
+    assert run.task("Find what is inconsistent or dangerous, and write audit.json, audit.md and audit.html")[
+        "findings"] == []
+    # Without keep_inventory the files and their directory are gone once the report is written.
+    assert not (fleet["results"][False][3] / "audit-inventory").exists()
 
 
 def test_dns_points_elsewhere_fix_is_a_ready_remediate_command(fleet):

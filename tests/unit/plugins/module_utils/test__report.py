@@ -18,7 +18,14 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit impor
     summary,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._ownership import ownership_map
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import render_html, render_markdown
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import (
+    read_top_level,
+    render_html,
+    render_json,
+    render_markdown,
+    write_html,
+    write_json,
+)
 
 A = "111111111111"
 
@@ -134,3 +141,34 @@ def test_html_carries_everything_inline_and_loads_nothing():
     # Nothing that a browser would fetch: no http(s) anywhere, no src, no external stylesheet or import.
     assert not re.search(r"https?://", html)
     assert not re.search(r"\bsrc\s*=|<link\b|@import|url\((?!#)", html)
+
+
+def test_the_streamed_json_and_html_are_the_rendered_ones_to_the_byte():
+    """The report module writes audit.json and audit.html piece by piece (a large fleet's report is tens of MB of
+    text); what it writes must be exactly what render_json and render_html return, '</' in a value escaped too."""
+    import io
+
+    inv, records, evidence, findings = estate()
+    findings[0]["detail"] += " </script><script>alert(1)</script> \u00e9"
+    report = _report(findings, ownership_map([inv], [], findings, evidence))
+    for write, render in ((write_json, render_json), (write_html, render_html)):
+        out = io.StringIO()
+        write(report, out)
+        assert out.getvalue() == render(report)
+    assert "<\\/script><script>alert(1)<\\/script>" in render_html(report)
+
+
+def test_top_level_keys_are_read_line_by_line_as_they_were_written():
+    """What the report module reads of a previous report (schema, generated, findings) and of the one on disk for a
+    diff (generated, summary), without loading the ownership map: the same values as loading it whole."""
+    import io
+
+    inv, records, evidence, findings = estate()
+    report = _report(findings, ownership_map([inv], [], findings, evidence))
+    report["resolved"] = []
+    keys = ("schema", "generated", "findings", "summary", "resolved", "nowhere")
+    read = read_top_level(io.StringIO(render_json(report)), keys)
+    assert read == dict((k, report[k]) for k in keys if k in report)
+    assert read["findings"] and "nowhere" not in read
+    # Written otherwise (one line): nothing is found, and the caller reads the file whole.
+    assert read_top_level(io.StringIO(json.dumps(report)), keys) == {}
