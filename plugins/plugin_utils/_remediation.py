@@ -561,6 +561,9 @@ def batches(plans: List[Json], step: str, created_by: Optional[Json] = None, rep
                 batch["wait"] = True
             if step == "repoint_dns" and plan["action"] == DNS_FIRST:
                 batch["wait"] = True
+            if step == "move_alias" or takeover:
+                # Step 1's holder, so that the move does not ask ListDomainConflicts again for it.
+                batch.setdefault("expected_holders", {})[plan["alias"]] = _expected_holder(plan)
             if step == "move_alias" and plan.get("txt_record_override"):
                 # So that AssociateAlias's refusals name the TXT record the user asked for.
                 batch.setdefault("txt_record_names", {})[plan["alias"]] = plan["txt_record_name"]
@@ -569,6 +572,18 @@ def batches(plans: List[Json], step: str, created_by: Optional[Json] = None, rep
                 batch["conflict_wait"] = max(batch["conflict_wait"],
                                              _replaced_ttl(plan, repointed) + RELEASE_GRACE)
     return groups
+
+
+HOLDER_KEYS = ("distribution_id", "account_id", "masked", "in_account", "resource_type", "enabled")
+
+
+def _expected_holder(plan: Json) -> Optional[Json]:
+    """The holder step 1 found for the plan's alias, as cloudfront_distribution_alias's expected_holders takes it
+    (the first exact holder other than the target, as the module's own look-up picks it), or None for nobody."""
+    if not plan["holders"]:
+        return None
+    holder = plan["holders"][0]
+    return dict((key, holder[key]) for key in HOLDER_KEYS if holder.get(key) is not None)
 
 
 def _repoint_records(repointed: Optional[Json], plan: Json) -> List[Json]:
