@@ -937,3 +937,16 @@ def test_a_tenant_target_held_in_another_account_repoints_first_then_takes_over(
     assert "OnDomainTakeover=allow" in plan["reason"]
     [batch] = batches([plan], "add_alias_after_dns")
     assert (batch["state"], batch["move_with"], batch["release_from"]) == ("moved", "takeover", [])
+
+
+def test_the_provider_names_known_without_the_registry_are_registered_ones():
+    """KNOWN_PROVIDERS spares every inclusion the registry's import; a name in it must be registered (module_utils/_dns
+    REGISTERED). A provider registered since is still accepted, through the registry (``is_provider``)."""
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS
+    from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils._remediation import (
+        KNOWN_PROVIDERS,
+        is_provider,
+    )
+
+    assert set(KNOWN_PROVIDERS) <= set(PROVIDERS)
+    assert all(is_provider(name) for name in PROVIDERS) and not is_provider("godaddy")
