@@ -32,7 +32,7 @@ description:
     this account) is recognised as leading to the tenants of that group (C(ListConnectionGroups)).
   - Read-only, and one read per target when nothing needs fixing. The target is read first, with one
     C(GetDistribution) (C(GetDistributionTenant) and C(GetConnectionGroup) for a tenant). An alias the target
-    already holds exactly is not asked about: CloudFront lets exactly one resource hold a given name, and routes a
+    already holds exactly is not asked about, because CloudFront lets exactly one resource hold a given name, and routes a
     name to the most specific alternate domain name that matches it whichever distribution DNS leads to, so a
     wildcard elsewhere does not take it from the target (AWS CloudFront Developer Guide, "Requirements for using
     alternate domain names"). Its RV(aliases[].holders) is then the target alone.
@@ -218,7 +218,7 @@ aliases:
       description:
         - Distributions and distribution tenants holding this alias or an overlapping one (wildcards), target
           included.
-        - For an alias the target already holds exactly (RV(aliases[].verdict=on_target)), the target alone: no
+        - For an alias the target already holds exactly (RV(aliases[].verdict=on_target)), the target alone. No
           conflict query is sent for it, since nothing else can hold the name or take it from the target.
       type: list
       elements: dict

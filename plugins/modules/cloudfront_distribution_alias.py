@@ -90,11 +90,11 @@ options:
   expected_holders:
     description:
       - With O(state=moved), who holds each alias as step 1 found it moments before, so that the module does not
-        ask C(ListDomainConflicts) again for it: a mapping of alias to one of the
+        ask C(ListDomainConflicts) again for it. A mapping of alias to one of the
         RV(aliasguard.cloudfront.cloudfront_alias_conflict_info#module:aliases[].holders) entries of
         M(aliasguard.cloudfront.cloudfront_alias_conflict_info) (at least C(distribution_id) and C(in_account);
         C(resource_type), C(account_id), C(masked) and C(enabled) are used when given), or V(null) when nobody
-        holds it. The M(aliasguard.cloudfront.cname_remediation) role passes step 1's findings this way.
+        holds it. The C(aliasguard.cloudfront.cname_remediation) role passes step 1's findings this way.
       - The move itself needs only this distribution and the alias, and this distribution is still read (one
         C(GetDistribution)), so an alias it already holds is no move (a second run reports no change), and check
         mode reports the same plan. The holder given chooses the call (RV(moved[].operation)) and is reported as
