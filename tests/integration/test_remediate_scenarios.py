@@ -62,8 +62,9 @@ def test_remediate_converges_proves_and_is_idempotent(slow_sandbox, scenario):
     assert_ok(again)
     assert_nothing_changed(again, requests)
     assert "changed: nothing" in summary_of(again) and "VERIFIED" in summary_of(again)
-    # The alias is on its target now: step 1 reads the target, asks nobody who holds the name, lists nothing.
-    assert [r["operation"] for r in requests if r["operation"] in CONFLICT_QUERIES + ("ListDistributions",)] == []
+    # The alias is on its target now: step 1 reads the target and asks nobody who holds the name. (Step 2 still
+    # lists the account where step 1 saw only addresses - the apex - to check the target it would write.)
+    assert [r["operation"] for r in requests if r["operation"] in CONFLICT_QUERIES] == []
 
     assert_409_gone(sandbox, situation)
 
