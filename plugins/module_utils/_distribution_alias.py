@@ -21,6 +21,10 @@ A distribution tenant (CloudFront SaaS Manager) is changed the same way through
 wherever a tenant is the source or the target of a move, the move is
 ``UpdateDomainAssociation`` (``choose_move`` says which call and why, per alias).
 
+Who holds an alias to move is asked (``ListDomainConflicts``), unless the caller gives
+what step 1 found moments before (``expected_holders``): the move itself needs only the
+target and the alias, and the target is read either way.
+
 A handover (``apply_handover``) takes aliases off other distributions of this
 account and adds them here with no longer a gap than CloudFront forces: it keeps a
 removed alias taken until the distribution that gave it up is ``Deployed``, and its
@@ -461,7 +465,8 @@ class InvalidHolders(ValueError):
     pass
 
 
-def expected_holders_from(value: Optional[Dict[str, Any]], aliases: Sequence[Alias]) -> Dict[str, Optional[Dict[str, Any]]]:
+def expected_holders_from(value: Optional[Dict[str, Any]],
+                          aliases: Sequence[Alias]) -> Dict[str, Optional[Dict[str, Any]]]:
     """The expected_holders option, checked and in the shape ``_holder_of`` gives: {alias name: holder or None}.
 
     A holder is one of step 1's ``holders`` entries (cloudfront_alias_conflict_info): ``distribution_id`` and

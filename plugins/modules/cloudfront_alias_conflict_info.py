@@ -32,10 +32,10 @@ description:
     this account) is recognised as leading to the tenants of that group (C(ListConnectionGroups)).
   - Read-only, and one read per target when nothing needs fixing. The target is read first, with one
     C(GetDistribution) (C(GetDistributionTenant) and C(GetConnectionGroup) for a tenant). An alias the target
-    already holds exactly is not asked about, because CloudFront lets exactly one resource hold a given name, and routes a
-    name to the most specific alternate domain name that matches it whichever distribution DNS leads to, so a
-    wildcard elsewhere does not take it from the target (AWS CloudFront Developer Guide, "Requirements for using
-    alternate domain names"). Its RV(aliases[].holders) is then the target alone.
+    already holds exactly is not asked about, because CloudFront lets exactly one resource hold a given name,
+    and routes a name to the most specific alternate domain name that matches it whichever distribution DNS
+    leads to, so a wildcard elsewhere does not take it from the target (AWS CloudFront Developer Guide,
+    "Requirements for using alternate domain names"). Its RV(aliases[].holders) is then the target alone.
   - Every other alias costs one C(ListDomainConflicts) (all pages). The account's distribution listing (one
     paginated C(ListDistributions) pass, shared by all aliases) is read only when some alias needs it - a holder
     to name or a hidden id to resolve, or a DNS answer that leads to another C(*.cloudfront.net) name - or to
