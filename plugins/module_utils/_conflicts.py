@@ -27,7 +27,6 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     TENANT,
     ConflictApi,
-    Distribution,
     DistributionIndex,
     Holder,
     LazyDistributionIndex,
