@@ -160,7 +160,9 @@ def test_every_registered_provider_gets_its_mapping(monkeypatch):
     from ansible_collections.aliasguard.cloudfront.plugins.filter import remediation
     from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils import _remediation
 
-    registry = lambda: ("route53", "cloudflare", "rfc2136", "google", "newdns")  # noqa: E731
+    def registry():
+        return ("route53", "cloudflare", "rfc2136", "google", "newdns")
+
     monkeypatch.setattr(_remediation, "registered_providers", registry)
     monkeypatch.setattr(remediation, "registered_providers", registry)
     options = FILTERS["remediation_dns_options"]({"provider": "newdns", "api_key": "k", "zone_view": OMITTED})
