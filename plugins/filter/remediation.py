@@ -11,9 +11,12 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils._remediation import (
+    KNOWN_PROVIDERS,
     RemediationInputError,
     batches,
+    is_provider,
     plan_remediation,
+    registered_providers,
     requests_from,
     summarise,
 )
@@ -40,13 +43,6 @@ def remediation_batches(plans, step, created_by=None, repointed=None, handed_ove
         raise AnsibleFilterError(str(exc))
 
 
-def _dns_providers():
-    """The registered DNS providers' names (the registry imports every provider's client: only when asked)."""
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS
-
-    return PROVIDERS
-
-
 def _given(value):
     # An option left to its default: empty, or ansible-core's omit placeholder (2.16 passes it into filters).
     return value not in (None, "") and not (isinstance(value, str) and value.startswith("__omit_place_holder__"))
@@ -63,21 +59,22 @@ def remediation_dns_options(dns=None, cloudflare_api_token=None, cloudflare_base
     if not isinstance(rfc2136 if rfc2136 is not None else {}, dict):
         raise AnsibleFilterError("cname_remediation_rfc2136 must be a mapping (server, port, key_name, key_secret, "
                                  "key_algorithm), not %r" % (rfc2136,))
-    dns_providers = _dns_providers()
-    options = dict((name, {}) for name in dns_providers)
+    # Every provider known without importing the registry (a DNS task's options are looked up by its provider's
+    # name, with {} for one that is not here); the registry is asked only about a name this list lacks.
+    options = dict((name, {}) for name in KNOWN_PROVIDERS)
     # The older variables, for the providers they were made for.
     options["cloudflare"] = {"api_token": cloudflare_api_token, "base_url": cloudflare_base_url}
     options["rfc2136"] = dict(rfc2136 or {})
     provider = dns.pop("provider", None)
-    if provider is not None and provider not in dns_providers:
+    if provider is not None and not is_provider(provider):
         raise AnsibleFilterError("cname_remediation_dns: unknown provider %r; choose one of %s"
-                                 % (provider, ", ".join(dns_providers)))
-    if dns and provider not in dns_providers:
+                                 % (provider, ", ".join(registered_providers())))
+    if dns and provider is None:
         raise AnsibleFilterError("cname_remediation_dns needs provider: %s, to say whose options %s %s"
-                                 % (" | ".join(dns_providers), "these are:" if len(dns) > 1 else "this is:",
+                                 % (" | ".join(registered_providers()), "these are:" if len(dns) > 1 else "this is:",
                                     ", ".join(sorted(dns))))
     if provider:
-        options[provider].update(dict((key, value) for key, value in dns.items() if _given(value)))
+        options.setdefault(provider, {}).update(dict((key, value) for key, value in dns.items() if _given(value)))
     return dict((name, dict((key, value) for key, value in given.items() if _given(value)))
                 for name, given in options.items())
 

@@ -83,6 +83,13 @@ class Distribution:
             iam_certificate=viewer.get("IAMCertificateId") or None,
         )
 
+    @classmethod
+    def from_distribution(cls, distribution: Dict[str, Any]) -> "Distribution":
+        """From GetDistribution's ``Distribution`` (its config holds what a summary has at the top)."""
+        config = distribution.get("DistributionConfig") or {}
+        return cls.from_summary(dict(config, Id=distribution["Id"], ARN=distribution.get("ARN", ""),
+                                     DomainName=distribution["DomainName"], Status=distribution.get("Status", "")))
+
     def to_result(self) -> Dict[str, Any]:
         return {
             "id": self.id,
@@ -135,6 +142,77 @@ class DistributionIndex:
         if len(matches) == 1:
             return matches[0]
         return None
+
+
+class LazyDistributionIndex:
+    """A DistributionIndex listed on first need only, once, whichever thread needs it first.
+
+    Step 1 reads its target with one GetDistribution; the account's listing (every ListDistributions page)
+    is needed only to resolve a holder's hidden id or to name the distribution a DNS record leads to. The
+    account id is known without listing when the caller read it from the target's ARN.
+    """
+
+    def __init__(self, client: Any, account_id: Optional[str] = None) -> None:
+        self._client = client
+        self._account_id = account_id
+        self._index = None  # type: Optional[DistributionIndex]
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._index is not None
+
+    def index(self) -> DistributionIndex:
+        with self._lock:
+            if self._index is None:
+                index = DistributionIndex.load(self._client)
+                if index.account_id is None:
+                    index.account_id = self._account_id
+                self._index = index
+            return self._index
+
+    @property
+    def account_id(self) -> Optional[str]:
+        return self._account_id or self.index().account_id
+
+    @account_id.setter
+    def account_id(self, value: Optional[str]) -> None:
+        self._account_id = value
+
+    @property
+    def distributions(self) -> List[Distribution]:
+        return self.index().distributions
+
+    @property
+    def by_id(self) -> Dict[str, Distribution]:
+        return self.index().by_id
+
+    @property
+    def by_domain(self) -> Dict[str, Distribution]:
+        return self.index().by_domain
+
+    def get(self, distribution_id: Optional[str]) -> Optional[Distribution]:
+        return self.index().get(distribution_id)
+
+    def holders(self, alias: Alias) -> List[Distribution]:
+        return self.index().holders(alias)
+
+    def overlapping(self, alias: Alias) -> List[Tuple[Distribution, Alias]]:
+        return self.index().overlapping(alias)
+
+    def by_masked_id(self, masked_id: str, alias: Alias) -> Optional[Distribution]:
+        return self.index().by_masked_id(masked_id, alias)
+
+
+def read_distribution(client: Any, distribution_id: str) -> Optional[Distribution]:
+    """One GetDistribution: the distribution, or None when there is no such distribution. AwsError otherwise."""
+    try:
+        response = call("GetDistribution %s" % distribution_id, client.get_distribution, Id=distribution_id)
+    except AwsError as exc:
+        if exc.code == "NoSuchDistribution":
+            return None
+        raise
+    return Distribution.from_distribution(response["Distribution"])
 
 
 class Holder:
@@ -653,6 +731,27 @@ class LazyTenants:
             if self._index is None:
                 self._index = TenantIndex.load(self._client, self._distributions)
             return self._index
+
+
+# What GetDistributionTenant and GetConnectionGroup answer for an id that names nothing.
+_NOT_FOUND = ("EntityNotFound", "NoSuchResource", "NoSuchDistributionTenant", "NoSuchConnectionGroup")
+
+
+def read_tenant_with_group(client: Any, tenant_id: str) -> Optional[Tuple[Tenant, ConnectionGroup]]:
+    """(the tenant, its connection group) from GetDistributionTenant and GetConnectionGroup, or None when there is
+    no such tenant; the tenant's ``domain_name`` is its group's routing endpoint. AwsError otherwise."""
+    try:
+        response = call("GetDistributionTenant %s" % tenant_id, client.get_distribution_tenant, Identifier=tenant_id)
+    except AwsError as exc:
+        if exc.code in _NOT_FOUND:
+            return None
+        raise
+    tenant = Tenant.from_summary(response["DistributionTenant"], etag=response.get("ETag"))
+    group = ConnectionGroup.from_summary(call("GetConnectionGroup %s" % tenant.connection_group_id,
+                                              client.get_connection_group,
+                                              Identifier=tenant.connection_group_id)["ConnectionGroup"])
+    tenant.domain_name = group.routing_endpoint
+    return tenant, group
 
 
 def tenant_routing_endpoint(client: Any, tenant_id: str) -> Tuple[Dict[str, Any], str]:

@@ -2,7 +2,19 @@
 # Copyright: aliasguard contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Step 1: who holds an alias, what DNS says about it, and what to do next."""
+"""Step 1: who holds an alias, what DNS says about it, and what to do next.
+
+It reads the target first (one GetDistribution; GetDistributionTenant and GetConnectionGroup for a tenant).
+An alias the target already holds exactly needs no conflict query: CloudFront lets one resource hold a
+given name, and routes a name to the most specific alternate domain name that matches it, whichever
+distribution DNS leads to - an exact alias on the target wins over any wildcard elsewhere (Amazon
+CloudFront Developer Guide, "Requirements for using alternate domain names",
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-requirements).
+The account's distribution listing (every ListDistributions page) is read only when some alias needs it -
+a holder's hidden id to resolve, or a DNS answer to name - once per run, shared by every alias
+(``LazyDistributionIndex``). So a deployment's no-op (its aliases on its distribution, DNS leading there)
+costs one request.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -17,8 +29,12 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     ConflictApi,
     DistributionIndex,
     Holder,
+    LazyDistributionIndex,
     LazyTenants,
+    TenantHolder,
     domain_conflicts_for,
+    read_distribution,
+    read_tenant_with_group,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, certificate_covers
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._parallel import AWS_WORKERS, map_ordered
@@ -60,12 +76,14 @@ class DnsView:
         return bool(self.points_to) and not self.points_to.get("is_target") and self.points_to.get("via") == "CNAME"
 
 
-def read_dns(resolver: Any, alias: Alias, index: DistributionIndex, target: Any, holders: List[Holder],
-             tenants: Optional[LazyTenants] = None) -> DnsView:
+def read_dns(resolver: Any, alias: Alias, index: Any, target: Any, holders: List[Holder],
+             tenants: Optional[LazyTenants] = None, target_group: Any = None) -> DnsView:
     """Follow the alias's chain; say which known distribution it reaches, if any (target may be None).
 
-    A name this account's distributions do not answer for may be a connection group's routing endpoint:
-    ``tenants`` (a LazyTenants) is read then, and only then, to say which group and tenants it leads to.
+    ``index`` is a DistributionIndex or a LazyDistributionIndex: a chain that ends at the target's own domain
+    does not read it. A name this account's distributions do not answer for may be a connection group's routing
+    endpoint: ``tenants`` (a LazyTenants) is read then, and only then, to say which group and tenants it leads to;
+    ``target_group`` (a tenant target's ConnectionGroup, read with it) names the target's own without listing.
     """
     name = alias.name
     try:
@@ -80,11 +98,20 @@ def read_dns(resolver: Any, alias: Alias, index: DistributionIndex, target: Any,
         # What dns_cname_verify proves: every authoritative nameserver of every hop answered, with the same CNAME.
         unanimous = all(not server.get("error") and server.get("cname") == hop["cname"]
                         for hop in hops for server in hop["servers"])
-        dist = index.by_domain.get(final)
         points_to = None
+        dist = None
         if final.endswith(".cloudfront.net"):
             # CloudFront's own check (CNAMEAlreadyExists) sees only a direct CNAME; a chain passes it.
             direct = first["cname"] == final
+            if target is not None and final == target.domain_name:
+                # DNS leads to the target: nothing to look up (the account's listing is not read for it).
+                if is_tenant(target) and target_group is not None and not (tenants is not None and tenants.loaded):
+                    points_to = _own_group_points_to(final, target, target_group, direct)
+                    points_to["every_nameserver"] = unanimous
+                    return DnsView(name, "CNAME", [first["cname"]], chain, final, points_to, zone=zone)
+                dist = None if is_tenant(target) else target
+            else:
+                dist = index.by_domain.get(final)
             group = tenants.index().group_for_endpoint(final) if dist is None and tenants is not None else None
             if group is not None:
                 points_to = _group_points_to(final, group, tenants.index(), target, direct)
@@ -111,6 +138,15 @@ def _group_points_to(final: str, group: Any, tenant_index: Any, target: Any, dir
     return {"domain_name": final, "distribution_id": None, "resource_type": "connection-group",
             "connection_group_id": group.id, "connection_group_name": group.name,
             "distribution_tenant_ids": [t.id for t in members], "in_account": True, "is_target": is_target,
+            "via": "CNAME" if direct else "CNAME chain", "guess": False}
+
+
+def _own_group_points_to(final: str, target: Any, group: Any, direct: bool) -> Dict[str, Any]:
+    """DNS leads to a tenant target's own routing endpoint, known from reading the target and its group: the
+    group's other tenants are named only when this run listed the tenants anyway (``_group_points_to``)."""
+    return {"domain_name": final, "distribution_id": None, "resource_type": "connection-group",
+            "connection_group_id": group.id, "connection_group_name": group.name,
+            "distribution_tenant_ids": [target.id], "in_account": True, "is_target": True,
             "via": "CNAME" if direct else "CNAME chain", "guess": False}
 
 
@@ -263,7 +299,7 @@ class TargetNotFound(Exception):
 
 def find_target(index: DistributionIndex, tenants: LazyTenants, target_id: Optional[str] = None,
                 target_tenant_id: Optional[str] = None) -> Any:
-    """The target distribution or tenant of this account, or TargetNotFound saying what to check."""
+    """The target distribution or tenant of this account from the listings, or TargetNotFound saying what to check."""
     if target_tenant_id:
         tenant_index = tenants.index()
         target = tenant_index.get(target_tenant_id)
@@ -281,6 +317,35 @@ def find_target(index: DistributionIndex, tenants: LazyTenants, target_id: Optio
             "target_distribution_id, and that the credentials belong to the account that owns it."
             % (target_id, index.account_id or "(unknown)", len(index.distributions)))
     return target
+
+
+def read_target(cloudfront: Any, index: LazyDistributionIndex, tenants: LazyTenants, target_id: Optional[str] = None,
+                target_tenant_id: Optional[str] = None) -> Tuple[Any, Any]:
+    """(target, its connection group or None): one GetDistribution, or GetDistributionTenant and GetConnectionGroup.
+
+    Only when it is not there are the account's distributions (or tenants) listed, to say which account the
+    credentials reached and how many it has (``find_target``'s message).
+    """
+    if target_tenant_id:
+        found = read_tenant_with_group(cloudfront, target_tenant_id)
+        if found is None:
+            find_target(index, tenants, None, target_tenant_id)
+            raise TargetNotFound("Distribution tenant %s was not found. Check target_distribution_tenant_id, and that "
+                                 "the credentials belong to the account that owns it." % target_tenant_id)
+        return found
+    target = read_distribution(cloudfront, target_id or "")
+    if target is None:
+        find_target(index, tenants, target_id, None)
+        raise TargetNotFound("Distribution %s was not found. Check target_distribution_id, and that the credentials "
+                             "belong to the account that owns it." % target_id)
+    return target, None
+
+
+def held_by_target(target: Any, alias: Alias) -> Holder:
+    """The target as the one exact holder of an alias it holds (read from the target itself, no conflict query)."""
+    if is_tenant(target):
+        return TenantHolder(alias, target.id, target.account_id, False, True, target, "exact")
+    return Holder(alias, target.id, target.account_id, False, True, target, "exact")
 
 
 def read_challenge(resolver: Any, name: str, zone: Optional[str]) -> Dict[str, Any]:
@@ -356,29 +421,42 @@ class CertificateCheck:
 
 def find_conflicts(cloudfront: Any, resolver: Any, target_id: Optional[str], aliases: List[Alias],
                    txt_names: Optional[Dict[str, str]] = None, acm_factory: Optional[Callable[[], Any]] = None,
-                   target_tenant_id: Optional[str] = None) -> Tuple[DistributionIndex, Any, List[Dict[str, Any]]]:
-    """The whole of step 1 for every alias; read-only.
+                   target_tenant_id: Optional[str] = None) -> Tuple[Any, Any, List[Dict[str, Any]]]:
+    """The whole of step 1 for every alias; read-only. Returns (index, target, one entry per alias).
 
     The target is a standard distribution (``target_id``) or a distribution tenant
-    (``target_tenant_id``). ``txt_names``: {alias name: TXT record name} to report instead of the derived
-    name. ``acm_factory`` builds an ACM client (us-east-1) when the target's certificate must be read: only
-    for aliases the target does not hold yet. Holders come from ListDomainConflicts, which sees tenants,
-    where botocore and the endpoint offer it, else from ListConflictingAliases, with a warning.
+    (``target_tenant_id``), read first. ``txt_names``: {alias name: TXT record name} to report instead of the
+    derived name. ``acm_factory`` builds an ACM client (us-east-1) when the target's certificate must be read: only
+    for aliases the target does not hold yet. An alias the target holds exactly is not asked about (see the module
+    docstring); for every other one holders come from ListDomainConflicts, which sees tenants, where botocore and
+    the endpoint offer it, else from ListConflictingAliases, with a warning. ``index`` is a LazyDistributionIndex:
+    its ``loaded`` says whether some alias needed the account's listing.
     """
-    index = DistributionIndex.load(cloudfront)
+    index = LazyDistributionIndex(cloudfront)
     tenants = LazyTenants(cloudfront, index)
-    target = find_target(index, tenants, target_id, target_tenant_id)
+    target, target_group = read_target(cloudfront, index, tenants, target_id, target_tenant_id)
+    index.account_id = target.account_id
+    to_ask = [alias for alias in aliases if alias not in target.aliases]
+    if to_ask and is_tenant(target) and target.certificate_arn is None and target.distribution_id:
+        # Without a certificate of its own, a tenant serves with its multi-tenant distribution's.
+        target.inherit_certificate(read_distribution(cloudfront, target.distribution_id))
     certificates = CertificateCheck(acm_factory, target)
     api = ConflictApi()
 
     def examine(alias: Alias) -> Dict[str, Any]:
-        holders, warning, operation = domain_conflicts_for(
-            cloudfront, index, alias, distribution_id=target_id, tenant_id=target_tenant_id, api=api, tenants=tenants)
-        if operation != "ListDomainConflicts" and api.domain_conflicts is False:
-            fallback = "%s, so ListConflictingAliases was asked instead: it does not see distribution tenants in " \
-                       "other accounts" % api.reason
-            warning = "%s; %s" % (fallback, warning) if warning else fallback
-        dns_view = read_dns(resolver, alias, index, target, holders, tenants) if resolver is not None else None
+        warning = None  # type: Optional[str]
+        if alias in target.aliases:
+            holders = [held_by_target(target, alias)]
+        else:
+            holders, warning, operation = domain_conflicts_for(
+                cloudfront, index, alias, distribution_id=target_id, tenant_id=target_tenant_id, api=api,
+                tenants=tenants)
+            if operation != "ListDomainConflicts" and api.domain_conflicts is False:
+                fallback = "%s, so ListConflictingAliases was asked instead: it does not see distribution tenants " \
+                           "in other accounts" % api.reason
+                warning = "%s; %s" % (fallback, warning) if warning else fallback
+        dns_view = (read_dns(resolver, alias, index, target, holders, tenants, target_group)
+                    if resolver is not None else None)
         verdict = verdict_for(alias, target, holders, dns_view)
         entry = {
             "alias": alias.name,

@@ -21,6 +21,10 @@ A distribution tenant (CloudFront SaaS Manager) is changed the same way through
 wherever a tenant is the source or the target of a move, the move is
 ``UpdateDomainAssociation`` (``choose_move`` says which call and why, per alias).
 
+Who holds an alias to move is asked (``ListDomainConflicts``), unless the caller gives
+what step 1 found moments before (``expected_holders``): the move itself needs only the
+target and the alias, and the target is read either way.
+
 A handover (``apply_handover``) takes aliases off other distributions of this
 account and adds them here with no longer a gap than CloudFront forces: it keeps a
 removed alias taken until the distribution that gave it up is ``Deployed``, and its
@@ -38,11 +42,13 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
     TENANT,
     ConflictApi,
-    DistributionIndex,
+    LazyDistributionIndex,
     LazyTenants,
     Distribution,
     Tenant,
@@ -152,8 +158,9 @@ class AliasPlan:
         self.txt_names = txt_names or {}  # {alias name: TXT record name} where the user overrides the derived one
         self.resource_type = resource_type
         self.via = {}                 # {alias name: {"operation", "why"}} for state=moved
+        self.given = set()            # alias names whose holder the caller gave (expected_holders): not looked up
         self.api = ConflictApi()
-        self._index = None  # type: Optional[DistributionIndex]
+        self._index = None  # type: Optional[LazyDistributionIndex]
         self._tenants = None  # type: Optional[LazyTenants]
         self._lock = threading.RLock()  # holders are looked up from several threads: the index is read once
 
@@ -165,12 +172,11 @@ class AliasPlan:
     def what(self) -> str:
         return ("distribution tenant %s" % self.distribution_id) if self.is_tenant else self.distribution_id
 
-    def index(self, cloudfront: Any) -> DistributionIndex:
+    def index(self, cloudfront: Any) -> LazyDistributionIndex:
+        """This account's distributions, listed only when a holder's hidden id must be resolved against them."""
         with self._lock:
             if self._index is None:
-                self._index = DistributionIndex.load(cloudfront)
-                if self._index.account_id is None:
-                    self._index.account_id = self.account_id
+                self._index = LazyDistributionIndex(cloudfront, self.account_id)
             return self._index
 
     def tenants(self, cloudfront: Any) -> LazyTenants:
@@ -208,11 +214,14 @@ class AliasPlan:
 
 def plan_aliases(cloudfront: Any, acm: Any, distribution_id: str, aliases: List[Alias], state: str,
                  quota: Optional[int] = None, check_certificate: bool = True,
-                 txt_names: Optional[Dict[str, str]] = None, move_with: str = "auto") -> AliasPlan:
+                 txt_names: Optional[Dict[str, str]] = None, move_with: str = "auto",
+                 expected_holders: Optional[Dict[str, Optional[Dict[str, Any]]]] = None) -> AliasPlan:
     """Read the distribution and plan the alias change; refuse clearly what AWS would refuse.
 
     ``quota`` is the account's quota of aliases per distribution when the user knows it; without it CloudFront
     itself answers (an account whose quota was raised must not be held to the default 100).
+    ``expected_holders``: {alias name: holder or None} that step 1 found, for moves; those aliases' holders are
+    not asked again (see ``_plan_moves``).
     """
     # One GetDistribution carries the configuration and the domain name the plan needs.
     distribution = call("GetDistribution %s" % distribution_id, cloudfront.get_distribution,
@@ -234,13 +243,27 @@ def plan_aliases(cloudfront: Any, acm: Any, distribution_id: str, aliases: List[
     if plan.added and check_certificate:
         _check_certificate(acm, distribution_id, config, plan.added)
     if state == "moved":
-        _plan_moves(cloudfront, plan, move_with)
+        _plan_moves(cloudfront, plan, move_with, expected_holders)
     return plan
 
 
-def _plan_moves(cloudfront: Any, plan: AliasPlan, move_with: str = "auto") -> None:
-    # Who holds each alias: one question per alias (ListDomainConflicts), several at once.
-    holders = map_ordered(lambda alias: _holder_of(cloudfront, plan, alias), plan.added, AWS_WORKERS)
+def _plan_moves(cloudfront: Any, plan: AliasPlan, move_with: str = "auto",
+                expected_holders: Optional[Dict[str, Optional[Dict[str, Any]]]] = None) -> None:
+    """Who holds each alias to move, and the call that moves it.
+
+    A holder given in ``expected_holders`` (what step 1 found moments before) is taken as it is: the move itself
+    needs only the target and the alias, and the plan reads the target (so an alias already here is no move).
+    Every other alias's holder is asked (ListDomainConflicts), several at once. When AWS refuses a move whose
+    holder was given, ``_explain`` asks who holds it now, so that a holder that changed since is named as it is.
+    """
+    given = expected_holders or {}
+    asked = [a for a in plan.added if a.name not in given]
+    found = dict(zip([a.name for a in asked],
+                     map_ordered(lambda alias: _holder_of(cloudfront, plan, alias), asked, AWS_WORKERS)))
+    for alias in plan.added:
+        if alias.name in given:
+            plan.given.add(alias.name)
+    holders = [_as_seen_by(plan, given[a.name]) if a.name in given else found[a.name] for a in plan.added]
     for alias, holder in zip(plan.added, holders):
         plan.moves.append((alias, holder))
         choice = choose_move(plan, holder)
@@ -249,6 +272,13 @@ def _plan_moves(cloudfront: Any, plan: AliasPlan, move_with: str = "auto") -> No
         elif move_with == "takeover":
             choice = {"operation": TAKEOVER, "why": "move_with=takeover"}
         plan.via[alias.name] = choice
+
+
+def _as_seen_by(plan: AliasPlan, holder: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """A given holder as ``_holder_of`` would report it: this account's with this account's id."""
+    if holder is not None and holder.get("in_account") and plan.account_id:
+        return dict(holder, account_id=plan.account_id)
+    return holder
 
 
 def read_tenant(cloudfront: Any, tenant_id: str) -> Tuple[Tenant, Dict[str, Any]]:
@@ -260,7 +290,8 @@ def read_tenant(cloudfront: Any, tenant_id: str) -> Tuple[Tenant, Dict[str, Any]
 
 def plan_tenant_aliases(cloudfront: Any, acm: Any, tenant_id: str, aliases: List[Alias], state: str,
                         check_certificate: bool = True, txt_names: Optional[Dict[str, str]] = None,
-                        move_with: str = "auto") -> AliasPlan:
+                        move_with: str = "auto",
+                        expected_holders: Optional[Dict[str, Optional[Dict[str, Any]]]] = None) -> AliasPlan:
     """The plan for a distribution tenant's domains; refuses clearly what AWS would refuse."""
     tenant, raw = read_tenant(cloudfront, tenant_id)
     group = call("GetConnectionGroup %s" % tenant.connection_group_id, cloudfront.get_connection_group,
@@ -291,7 +322,7 @@ def plan_tenant_aliases(cloudfront: Any, acm: Any, tenant_id: str, aliases: List
                           Id=tenant.distribution_id)["Distribution"]["DistributionConfig"]
         _check_certificate(acm, plan.what, viewer, plan.added)
     if state == "moved":
-        _plan_moves(cloudfront, plan, move_with)
+        _plan_moves(cloudfront, plan, move_with, expected_holders)
     return plan
 
 
@@ -428,6 +459,53 @@ def _holder_of(cloudfront: Any, plan: AliasPlan, alias: Alias) -> Optional[Dict[
             found["enabled"] = holder.distribution.enabled
         return found
     return None
+
+
+class InvalidHolders(ValueError):
+    pass
+
+
+def expected_holders_from(value: Optional[Dict[str, Any]],
+                          aliases: Sequence[Alias]) -> Dict[str, Optional[Dict[str, Any]]]:
+    """The expected_holders option, checked and in the shape ``_holder_of`` gives: {alias name: holder or None}.
+
+    A holder is one of step 1's ``holders`` entries (cloudfront_alias_conflict_info): ``distribution_id`` and
+    ``in_account`` are needed, ``resource_type``, ``account_id``, ``masked`` and ``enabled`` are kept when given.
+    InvalidHolders says what to fix, before any request.
+    """
+    names = set(a.name for a in aliases)
+    holders = {}  # type: Dict[str, Optional[Dict[str, Any]]]
+    for key, given in (value or {}).items():
+        try:
+            name = Alias.parse(str(key)).name
+        except ValueError as exc:
+            raise InvalidHolders("expected_holders: %s" % exc)
+        if name not in names:
+            raise InvalidHolders("expected_holders names %s, which is not one of the aliases (%s)"
+                                 % (name, ", ".join(sorted(names))))
+        if given is None:
+            holders[name] = None
+            continue
+        if not isinstance(given, dict) or not given.get("distribution_id") or "in_account" not in given:
+            raise InvalidHolders("expected_holders[%s] must be null (nobody holds it) or a holder as "
+                                 "cloudfront_alias_conflict_info reports it (at least distribution_id and in_account), "
+                                 "not %r" % (name, given))
+        resource_type = given.get("resource_type") or "distribution"
+        if resource_type not in ("distribution", TENANT):
+            raise InvalidHolders("expected_holders[%s].resource_type must be distribution or %s, not %r"
+                                 % (name, TENANT, resource_type))
+        try:
+            holder = {"distribution_id": str(given["distribution_id"]),
+                      "account_id": given.get("account_id"),
+                      "masked": boolean(given.get("masked", is_masked(str(given["distribution_id"])))),
+                      "in_account": boolean(given["in_account"]),
+                      "resource_type": resource_type}  # type: Dict[str, Any]
+            if given.get("enabled") is not None:
+                holder["enabled"] = boolean(given["enabled"])
+        except TypeError as exc:
+            raise InvalidHolders("expected_holders[%s]: %s" % (name, exc))
+        holders[name] = holder
+    return holders
 
 
 def choose_move(plan: AliasPlan, holder: Optional[Dict[str, Any]]) -> Dict[str, str]:
@@ -697,6 +775,33 @@ def _describe_holder(found: Dict[str, Any]) -> str:
 def _explain(exc: AwsError, cloudfront: Any, plan: AliasPlan, aliases: Sequence[Alias],
              holder: Optional[Dict[str, Any]] = None, moved: Optional[List[Dict[str, Any]]] = None,
              txt_attempts: int = 1, txt_wait_timeout: float = 0) -> AliasError:
+    """AWS's refusal, reworded with the holder (when known) and the next step.
+
+    A refusal that is about the holder, of a move whose holder the caller gave (step 1's, in expected_holders),
+    names the holder as it is now: it is asked again here, and a change since step 1 is said.
+    """
+    if aliases and aliases[0].name in plan.given and exc.code in ("CNAMEAlreadyExists", "IllegalUpdate"):
+        expected = holder
+        holder = _holder_of(cloudfront, plan, aliases[0])
+        error = _explain_refusal(exc, cloudfront, plan, aliases, holder, moved, txt_attempts, txt_wait_timeout)
+        if _holder_key(expected) != _holder_key(holder):
+            error = AliasError("%s. (Step 1 found %s holding %s; %s holds it now: it changed since.)"
+                               % (error, _describe_holder(expected) if expected else "nobody",
+                                  aliases[0].name, _describe_holder(holder) if holder else "nobody"),
+                               error.done, error.outcome)
+        return error
+    return _explain_refusal(exc, cloudfront, plan, aliases, holder, moved, txt_attempts, txt_wait_timeout)
+
+
+def _holder_key(holder: Optional[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
+    if holder is None:
+        return None
+    return (holder.get("resource_type") or "distribution", holder["distribution_id"])
+
+
+def _explain_refusal(exc: AwsError, cloudfront: Any, plan: AliasPlan, aliases: Sequence[Alias],
+                     holder: Optional[Dict[str, Any]] = None, moved: Optional[List[Dict[str, Any]]] = None,
+                     txt_attempts: int = 1, txt_wait_timeout: float = 0) -> AliasError:
     """AWS's refusal, reworded with the holder (when known) and the next step."""
     names = ", ".join(a.name for a in aliases)
     done = ""

@@ -30,11 +30,21 @@ description:
     another account's.
   - A DNS CNAME to a connection group's routing endpoint (a C(*.cloudfront.net) name that is no distribution of
     this account) is recognised as leading to the tenants of that group (C(ListConnectionGroups)).
-  - Read-only. One paginated C(ListDistributions) pass per run, shared by all aliases, and one
-    C(ListDomainConflicts) (all pages) per alias; C(ListDistributionTenants) and C(ListConnectionGroups) once,
-    only when a tenant of this account or an unknown C(*.cloudfront.net) name is met (or the target is a
-    tenant); one C(DescribeCertificate) of the target's certificate when some alias is not on the target yet
+  - Read-only, and one read per target when nothing needs fixing. The target is read first, with one
+    C(GetDistribution) (C(GetDistributionTenant) and C(GetConnectionGroup) for a tenant). An alias the target
+    already holds exactly is not asked about, because CloudFront lets exactly one resource hold a given name,
+    and routes a name to the most specific alternate domain name that matches it whichever distribution DNS
+    leads to, so a wildcard elsewhere does not take it from the target (AWS CloudFront Developer Guide,
+    "Requirements for using alternate domain names"). Its RV(aliases[].holders) is then the target alone.
+  - Every other alias costs one C(ListDomainConflicts) (all pages). The account's distribution listing (one
+    paginated C(ListDistributions) pass, shared by all aliases) is read only when some alias needs it - a holder
+    to name or a hidden id to resolve, or a DNS answer that leads to another C(*.cloudfront.net) name - or to
+    say which account the credentials reached when the target is not found. C(ListDistributionTenants) and
+    C(ListConnectionGroups) once, only when a tenant of this account or an unknown C(*.cloudfront.net) name is
+    met; one C(DescribeCertificate) of the target's certificate when some alias is not on the target yet
     (RV(aliases[].target_certificate)).
+  - So an alias on its target whose DNS already leads there costs exactly one request to AWS, however many
+    aliases of that target are asked about (the DNS reads go to the zone's nameservers).
 author:
   - aliasguard maintainers (@aliasguard)
 extends_documentation_fragment:
@@ -86,6 +96,9 @@ seealso:
   - module: aliasguard.cloudfront.dns_cname_repoint
   - module: aliasguard.cloudfront.cloudfront_distribution_alias
   - module: aliasguard.cloudfront.dns_cname_verify
+  - name: Requirements for using alternate domain names
+    description: AWS CloudFront Developer Guide (one holder per name; the more specific name wins).
+    link: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-requirements
   - name: ListConflictingAliases
     description: AWS API reference.
     link: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListConflictingAliases.html
@@ -101,6 +114,12 @@ EXAMPLES = r"""
     aliases:
       - www.example.com
   register: conflict
+
+- name: A deployment's preflight - one GetDistribution when its aliases are already on it and DNS leads there
+  aliasguard.cloudfront.cloudfront_alias_conflict_info:
+    target_distribution_id: E2ABCDEF012345
+    aliases: [www.example.com, shop.example.com]
+  register: preflight
 
 - name: Who holds shop.example.com, for a distribution tenant that should serve it?
   aliasguard.cloudfront.cloudfront_alias_conflict_info:
@@ -124,7 +143,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 account_id:
-  description: The AWS account of the credentials (read from the distributions' ARNs).
+  description: The AWS account of the credentials (read from the target's ARN).
   returned: always
   type: str
   sample: "111111111111"
@@ -196,8 +215,11 @@ aliases:
         d111111abcdef8.cloudfront.net and creating the TXT record _www.example.com
       returned: always
     holders:
-      description: Distributions and distribution tenants holding this alias or an overlapping one (wildcards),
-        target included.
+      description:
+        - Distributions and distribution tenants holding this alias or an overlapping one (wildcards), target
+          included.
+        - For an alias the target already holds exactly (RV(aliases[].verdict=on_target)), the target alone. No
+          conflict query is sent for it, since nothing else can hold the name or take it from the target.
       type: list
       elements: dict
       returned: always
@@ -249,7 +271,8 @@ aliases:
           sample: "111111111111"
           returned: always
         masked:
-          description: "Whether AWS hid part of the ids (it hides every holder's)."
+          description: "Whether AWS hid part of the ids (it hides every holder's; V(false) for the target read
+            directly)."
           type: bool
           sample: true
           returned: always
@@ -347,7 +370,9 @@ aliases:
               M(aliasguard.cloudfront.dns_cname_verify), which reads a Route 53 alias record's target.
             - When the name is a connection group's routing endpoint, C(resource_type) is V(connection-group),
               with C(connection_group_id), C(connection_group_name) and C(distribution_tenant_ids) (the tenants
-              it leads to); C(is_target) is V(true) when the target is a tenant of that group.
+              it leads to); C(is_target) is V(true) when the target is a tenant of that group. For a tenant
+              target's own routing endpoint the tenants are not listed for it, and C(distribution_tenant_ids)
+              names the target (all of the group's tenants when this run listed them anyway).
             - For a CNAME, C(every_nameserver) is V(true) when every authoritative nameserver of every name in the
               chain answered, all with the same CNAME - what M(aliasguard.cloudfront.dns_cname_verify) proves.
           type: dict
@@ -410,13 +435,13 @@ requests:
   description: AWS API requests this run sent, by service (retries included).
   returned: always
   type: dict
-  sample: {cloudfront: 2}
+  sample: {cloudfront: 1}
 resource_actions:
   description: C(service:Operation) of every AWS call sent, sorted (the IAM actions this run needed).
   returned: always
   type: list
   elements: str
-  sample: [cloudfront:ListConflictingAliases, cloudfront:ListDistributions]
+  sample: [cloudfront:GetDistribution, cloudfront:ListDomainConflicts]
 """
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError

@@ -87,6 +87,23 @@ options:
     type: str
     choices: [present, absent, moved]
     default: present
+  expected_holders:
+    description:
+      - With O(state=moved), who holds each alias as step 1 found it moments before, so that the module does not
+        ask C(ListDomainConflicts) again for it. A mapping of alias to one of the
+        RV(aliasguard.cloudfront.cloudfront_alias_conflict_info#module:aliases[].holders) entries of
+        M(aliasguard.cloudfront.cloudfront_alias_conflict_info) (at least C(distribution_id) and C(in_account);
+        C(resource_type), C(account_id), C(masked) and C(enabled) are used when given), or V(null) when nobody
+        holds it. The C(aliasguard.cloudfront.cname_remediation) role passes step 1's findings this way.
+      - The move itself needs only this distribution and the alias, and this distribution is still read (one
+        C(GetDistribution)), so an alias it already holds is no move (a second run reports no change), and check
+        mode reports the same plan. The holder given chooses the call (RV(moved[].operation)) and is reported as
+        RV(moved[].from) as given, not read again.
+      - When AWS refuses a move whose holder was given (C(IllegalUpdate), C(CNAMEAlreadyExists)), the module asks
+        who holds the alias now and its message names that holder, and says so when it is not the one step 1
+        found.
+      - Aliases not named here have their holder looked up, as without this option.
+    type: dict
   txt_wait_timeout:
     description:
       - With O(state=moved), how many seconds to keep asking C(AssociateAlias) again (with backoff from 1 to 15
@@ -184,6 +201,14 @@ EXAMPLES = r"""
     aliases: [www.example.com]
     state: moved
 
+- name: Move it with the holder step 1 found (no second ListDomainConflicts)
+  aliasguard.cloudfront.cloudfront_distribution_alias:
+    distribution_id: E2ABCDEF012345
+    aliases: [www.example.com]
+    state: moved
+    expected_holders:
+      www.example.com: "{{ conflict.aliases[0].holders | selectattr('overlap', 'equalto', 'exact') | first }}"
+
 - name: Take www over from the old distribution of this account after DNS was repointed (dns_first)
   aliasguard.cloudfront.cloudfront_distribution_alias:
     distribution_id: E2ABCDEF012345
@@ -249,7 +274,8 @@ moved:
       returned: always
     from:
       description: The holder (C(distribution_id), C(account_id), C(masked), C(in_account), C(resource_type)
-        V(distribution) or V(distribution-tenant)), or null when nobody held it.
+        V(distribution) or V(distribution-tenant)), or null when nobody held it; as O(expected_holders) gave it,
+        when it did.
       type: dict
       sample:
         distribution_id: '*******MPLE00'
@@ -317,8 +343,10 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distributio
     AliasError,
     AliasOutcome,
     Handover,
+    InvalidHolders,
     apply_handover,
     apply_plan,
+    expected_holders_from,
     plan_aliases,
     plan_release,
     plan_tenant_aliases,
@@ -346,6 +374,7 @@ def main():
             release_from=dict(type="list", elements="str"),
             conflict_wait_timeout=dict(type="int", default=0),
             txt_record_names=dict(type="dict"),
+            expected_holders=dict(type="dict"),
             max_precondition_retries=dict(type="int", default=5),
             txt_wait_timeout=dict(type="int", default=120),
             wait=dict(type="bool", default=False),
@@ -398,6 +427,15 @@ def main():
                          for k, v in (params["txt_record_names"] or {}).items())
     except InvalidName as exc:
         module.fail_json(msg="txt_record_names: %s" % exc)
+    expected_holders = None
+    if params["expected_holders"] is not None:
+        if state != "moved":
+            module.fail_json(msg="expected_holders names who holds each alias to move, so it needs state=moved "
+                                 "(not %s)" % state)
+        try:
+            expected_holders = expected_holders_from(params["expected_holders"], aliases)
+        except InvalidHolders as exc:
+            module.fail_json(msg=str(exc))
 
     result = dict(changed=False, distribution_id=distribution_id, moved=[], precondition_retries=0)
     if tenant:
@@ -411,10 +449,10 @@ def main():
         acm = connection.client("acm", region="us-east-1") if params["check_certificate"] else None
         if tenant:
             plan = plan_tenant_aliases(cloudfront, acm, distribution_id, aliases, state, params["check_certificate"],
-                                       txt_names, params["move_with"])
+                                       txt_names, params["move_with"], expected_holders)
         else:
             plan = plan_aliases(cloudfront, acm, distribution_id, aliases, state, params["alias_quota"],
-                                params["check_certificate"], txt_names, params["move_with"])
+                                params["check_certificate"], txt_names, params["move_with"], expected_holders)
         result.update(domain_name=plan.domain_name, changed=plan.changed,
                       aliases=[a.name for a in plan.after], added=[a.name for a in plan.added],
                       removed=[a.name for a in plan.removed])

@@ -25,9 +25,30 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias, InvalidName, in_zone, to_ascii
 
-# The provider registry and the DNS verifier import every provider's client (about 0.4 s): each task whose
-# templates call these filters runs in a fresh worker process and would pay that again, so they are imported
-# only where they are needed (reading the input; a provider that can proxy; a record that may be proxied).
+# The provider registry and the DNS verifier import every provider's client (about 0.2 s in each fresh worker):
+# each task whose templates call these filters runs in a fresh worker process and would pay that again, so they
+# are imported only where they are needed (a provider name this module does not know; a provider that can proxy;
+# a record that may be proxied).
+
+# Names module_utils/_dns registers (its PROVIDERS), so that reading the role's input - a deployment's every
+# inclusion - need not import the registry. The registry stays the one authority: a name that is not here is
+# looked up there (``is_provider``), so a provider registered later works without this line (its inclusions pay the
+# import); tests/unit/plugins/plugin_utils/test__remediation.py fails when a name here is not registered.
+KNOWN_PROVIDERS = ("route53", "cloudflare", "rfc2136", "google")
+
+
+def is_provider(name: Any) -> bool:
+    """Whether ``name`` is a registered DNS provider (the registry is imported only for a name not known here)."""
+    if name in KNOWN_PROVIDERS:
+        return True
+    return name in registered_providers()
+
+
+def registered_providers() -> Tuple[str, ...]:
+    """Every registered DNS provider's name, from the registry (imported on first use)."""
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS
+
+    return tuple(PROVIDERS)
 
 
 # A request, a plan, a module result, a registered loop: the JSON-shaped dicts the role passes around.
@@ -78,8 +99,6 @@ def requests_from(single: Any, many: Any, defaults: Mapping[str, Any]) -> List[J
     Items of ``many`` are mappings (``alias`` and any of REQUEST_KEYS) or plain alias
     names; what an item does not say comes from ``defaults``.
     """
-    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS
-
     defaults = dict(defaults)
     single_txt_name = defaults.pop("txt_record_name", None) or None
     if single_txt_name and not single:
@@ -134,9 +153,9 @@ def requests_from(single: Any, many: Any, defaults: Mapping[str, Any]) -> List[J
             raise RemediationInputError("%s: strategy %r is not one of %s"
                                         % (item["alias"], strategy, ", ".join(STRATEGIES)))
         provider = item.get("dns_provider") or None
-        if provider is not None and provider not in PROVIDERS:
+        if provider is not None and not is_provider(provider):
             raise RemediationInputError("%s: dns_provider %r is not one of %s (or empty: DNS not managed here)"
-                                        % (item["alias"], provider, ", ".join(PROVIDERS)))
+                                        % (item["alias"], provider, ", ".join(registered_providers())))
         if item.get("dns_zone"):
             try:
                 to_ascii(str(item["dns_zone"]), what="dns_zone", strict=True)
@@ -561,6 +580,9 @@ def batches(plans: List[Json], step: str, created_by: Optional[Json] = None, rep
                 batch["wait"] = True
             if step == "repoint_dns" and plan["action"] == DNS_FIRST:
                 batch["wait"] = True
+            if step == "move_alias" or takeover:
+                # Step 1's holder, so that the move does not ask ListDomainConflicts again for it.
+                batch.setdefault("expected_holders", {})[plan["alias"]] = _expected_holder(plan)
             if step == "move_alias" and plan.get("txt_record_override"):
                 # So that AssociateAlias's refusals name the TXT record the user asked for.
                 batch.setdefault("txt_record_names", {})[plan["alias"]] = plan["txt_record_name"]
@@ -569,6 +591,18 @@ def batches(plans: List[Json], step: str, created_by: Optional[Json] = None, rep
                 batch["conflict_wait"] = max(batch["conflict_wait"],
                                              _replaced_ttl(plan, repointed) + RELEASE_GRACE)
     return groups
+
+
+HOLDER_KEYS = ("distribution_id", "account_id", "masked", "in_account", "resource_type", "enabled")
+
+
+def _expected_holder(plan: Json) -> Optional[Json]:
+    """The holder step 1 found for the plan's alias, as cloudfront_distribution_alias's expected_holders takes it
+    (the first exact holder other than the target, as the module's own look-up picks it), or None for nobody."""
+    if not plan["holders"]:
+        return None
+    holder = plan["holders"][0]
+    return dict((key, holder[key]) for key in HOLDER_KEYS if holder.get(key) is not None)
 
 
 def _repoint_records(repointed: Optional[Json], plan: Json) -> List[Json]:

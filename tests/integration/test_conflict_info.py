@@ -223,11 +223,14 @@ def test_one_list_distributions_pass_reads_every_page(sandbox):
 
     assert the_only(result)["verdict"] == "held_in_account"
     entries = sandbox.requests_since(mark)
-    # 122 distributions are two pages of 100, read once; one ListDomainConflicts; the target's certificate
-    # read once, because the alias is not on the target yet. No tenant is met, so no tenant is listed.
-    assert operations(entries) == ["ListDistributions", "ListDistributions", "ListDomainConflicts",
-                                   "DescribeCertificate"]
-    assert result["requests"] == {"cloudfront": 3, "acm": 1}
+    # The target first; the holder's hidden id needs the account's listing: 122 distributions are two pages of
+    # 100, read once; one ListDomainConflicts; the target's certificate read once, because the alias is not on the
+    # target yet. No tenant is met, so no tenant is listed.
+    ops = operations(entries)
+    assert ops[0] == "GetDistribution"
+    assert sorted(ops) == ["DescribeCertificate", "GetDistribution", "ListDistributions", "ListDistributions",
+                           "ListDomainConflicts"]
+    assert result["requests"] == {"cloudfront": 4, "acm": 1}
 
 
 def test_list_domain_conflicts_reads_every_page_in_one_pass(sandbox):
@@ -265,7 +268,8 @@ def test_many_aliases_in_one_call_share_one_distribution_list(sandbox):
     assert count(entries, "ListDomainConflicts") == len(asked)
     # The target's certificate is read once for all the aliases it does not hold yet.
     assert count(entries, "DescribeCertificate") == 1
-    assert len(entries) == 1 + len(asked) + 1
+    assert count(entries, "GetDistribution") == 1
+    assert len(entries) == 1 + 1 + len(asked) + 1
 
 
 def test_unicode_alias_is_accepted_and_normalised_to_punycode(sandbox):
@@ -316,6 +320,51 @@ def test_alias_already_on_target_is_on_target(sandbox):
     assert "shop.example.com" in result["target"]["aliases"]
 
 
+def test_aliases_on_the_target_whose_dns_leads_there_cost_one_get_distribution(sandbox):
+    """CloudFront lets one resource hold a name, and an exact alias wins over any wildcard elsewhere ("Requirements
+    for using alternate domain names", Amazon CloudFront Developer Guide,
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-requirements):
+    for aliases the target holds, step 1 reads the target and nothing else from AWS - not the account's listing,
+    not a conflict query - even with a wildcard covering them on another distribution."""
+    s = sandbox.scenario("wildcard")
+    target = s["target_distribution_id"]
+    # The zone's wildcard CNAME leads every other name to the wildcard's holder: these two lead to the target.
+    for name in ("shop.example.com", "api.example.com"):
+        route53_upsert(sandbox, s["dns"]["zone_id"], name, "CNAME", [s["target_domain_name"]])
+    add_alias_with_boto3(sandbox, target, "shop.example.com")
+    add_alias_with_boto3(sandbox, target, "api.example.com")
+    mark = sandbox.log_mark()
+    result = find_holders(sandbox, target, ["shop.example.com", "api.example.com"])
+
+    assert not result.get("failed"), result.get("msg")
+    assert operations(sandbox.requests_since(mark)) == ["GetDistribution"]
+    assert result["requests"] == {"cloudfront": 1}
+    assert result["account_id"] == ACCOUNT_1
+    shop, api = result["aliases"]
+    assert shop["verdict"] == api["verdict"] == "on_target" and result["conflicts"] == 0
+    assert [h["distribution_id"] for h in shop["holders"]] == [target]
+    assert shop["dns"]["points_to"]["is_target"] is True and shop["dns"]["points_to"]["distribution_id"] == target
+    assert shop["next_step"].startswith("Nothing to do") and api["next_step"].startswith("Nothing to do")
+    assert api["dns"]["points_to"]["every_nameserver"] is True
+
+
+def test_only_the_aliases_the_target_does_not_hold_are_asked_about(sandbox):
+    s = sandbox.scenario("seed-409")
+    target = s["target_distribution_id"]
+    add_alias_with_boto3(sandbox, target, "shop.example.com")
+    mark = sandbox.log_mark()
+    result = find_holders(sandbox, target, ["shop.example.com", s["alias"]])
+
+    verdicts = [e["verdict"] for e in result["aliases"]]
+    assert verdicts == ["on_target", "held_in_account"], result
+    entries = sandbox.requests_since(mark)
+    assert count(entries, "ListDomainConflicts") == 1
+    # The holder's hidden id is resolved against the account's listing, read once.
+    assert count(entries, "ListDistributions") == 1
+    [holder] = exact_holders(result["aliases"][1])
+    assert holder["distribution_id"] == s["holder"]["distribution_id"] and holder["in_account"] is True
+
+
 # -- refusals before any request ---------------------------------------------------------------
 
 
@@ -335,15 +384,17 @@ def test_bad_input_fails_before_any_request(sandbox, target, aliases, expected):
     assert sandbox.requests_since(mark) == []
 
 
-def test_nonexistent_distribution_fails_after_listing_only(sandbox):
+def test_nonexistent_distribution_fails_after_reading_only(sandbox):
     sandbox.scenario("seed-409")
     mark = sandbox.log_mark()
     result = find_holders(sandbox, "E0000000000000", ["www.example.com"])
 
     assert result["failed"] is True
     assert "E0000000000000" in result["msg"] and "not found" in result["msg"]
+    # The listing after GetDistribution's NoSuchDistribution says which account the credentials reached.
     assert ACCOUNT_1 in result["msg"]
-    assert set(operations(sandbox.requests_since(mark))) == {"ListDistributions"}
+    ops = operations(sandbox.requests_since(mark))
+    assert ops[0] == "GetDistribution" and set(ops) == {"GetDistribution", "ListDistributions"}
 
 
 def test_missing_credentials_fail_clearly_without_a_request(sandbox):
@@ -371,7 +422,7 @@ def test_unknown_access_key_fails_with_a_clear_message(sandbox):
     assert "rejected the access key" in result["msg"]
     assert "not-a-secret-at-all" not in str(result)
     entries = sandbox.requests_since(mark)
-    assert operations(entries) == ["ListDistributions"] and entries[0]["status"] == 403
+    assert operations(entries) == ["GetDistribution"] and entries[0]["status"] == 403
 
 
 def test_alias_outside_the_target_certificate_still_reports_this_accounts_holder(sandbox):

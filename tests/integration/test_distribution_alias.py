@@ -85,6 +85,83 @@ def test_moved_takes_the_alias_from_its_holder_with_associate_alias(sandbox):
     assert [e["operation"] for e in sandbox.mutating_since(mark)] == ["AssociateAlias"]
 
 
+def test_a_move_given_the_holder_step_1_found_does_not_ask_again(sandbox):
+    """expected_holders (what the cname_remediation role passes): check mode reports the move, the move sends
+    AssociateAlias after one GetDistribution, and a second run sees the alias on the target - no conflict query
+    and no listing in any of the three."""
+    s = sandbox.scenario("seed-409")
+    target, holder = s["target_distribution_id"], s["holder"]["distribution_id"]
+    create_txt_challenge(sandbox, s["dns"]["zone_id"], "www.example.com", s["target_domain_name"])
+    # As step 1 reports it (cloudfront_alias_conflict_info's holders[] entry, extra keys and all).
+    step1 = {"alias": "www.example.com", "distribution_id": holder, "account_id": ACCOUNT_1, "masked": True,
+             "in_account": True, "overlap": "exact", "resource_type": "distribution", "enabled": True,
+             "domain_name": s["holder"]["domain_name"], "status": "Deployed", "aliases": ["www.example.com"]}
+    expected = {"WWW.example.com.": step1}
+    conflict_queries = ("ListDomainConflicts", "ListConflictingAliases", "ListDistributions")
+
+    mark = sandbox.log_mark()
+    checked = ok(change_aliases(sandbox, target, ["www.example.com"], state="moved", check=True,
+                                expected_holders=expected))
+    assert checked["changed"] is True and aliases_of(sandbox, holder) == ["www.example.com"]
+    assert checked["moved"][0]["operation"] == "AssociateAlias"
+    assert sandbox.mutating_since(mark) == []
+
+    mark = sandbox.log_mark()
+    result = ok(change_aliases(sandbox, target, ["www.example.com"], state="moved", expected_holders=expected))
+    entries = sandbox.requests_since(mark)
+    assert [e["operation"] for e in entries if e["operation"] in conflict_queries] == []
+    assert [e["operation"] for e in sandbox.mutating_since(mark)] == ["AssociateAlias"]
+    assert aliases_of(sandbox, target) == ["www.example.com"] and aliases_of(sandbox, holder) == []
+    [moved] = result["moved"]
+    assert moved == checked["moved"][0]
+    assert moved["from"] == {"distribution_id": holder, "account_id": ACCOUNT_1, "masked": True, "in_account": True,
+                             "resource_type": "distribution", "enabled": True}
+
+    mark = sandbox.log_mark()
+    again = ok(change_aliases(sandbox, target, ["www.example.com"], state="moved", expected_holders=expected))
+    assert again["changed"] is False and again["moved"] == []
+    assert sandbox.mutating_since(mark) == []
+    assert [e["operation"] for e in sandbox.requests_since(mark) if e["operation"] in conflict_queries] == []
+
+
+def test_a_holder_that_changed_since_step_1_is_named_as_it_is_now(sandbox):
+    """Step 1 saw the alias on a distribution of this account; by the move it is on an enabled distribution of
+    another account. AssociateAlias refuses (IllegalUpdate), and the message names the holder of now, not the one
+    it was given, and says that it changed."""
+    s = sandbox.scenario("cross-account")
+    target, holder = s["target_distribution_id"], s["holder"]["distribution_id"]
+    gone = create_distribution(sandbox.aws("cloudfront"), "moved-away")["id"]
+    create_txt_challenge(sandbox, s["dns"]["zone_id"], "www.example.com", s["target_domain_name"])
+    expected = {"www.example.com": {"distribution_id": gone, "in_account": True, "resource_type": "distribution"}}
+    mark = sandbox.log_mark()
+    result = change_aliases(sandbox, target, ["www.example.com"], state="moved", expected_holders=expected,
+                            txt_wait_timeout=0)
+
+    assert result["failed"] is True
+    msg = result["msg"]
+    assert "IllegalUpdate" in msg and "*******" + holder[-7:] in msg and "another AWS account" in msg
+    assert "Step 1 found distribution %s in this account" % gone in msg and "changed since" in msg
+    assert result["changed"] is False and result["moved"] == []
+    assert successful_mutations(sandbox.requests_since(mark)) == []
+    assert aliases_of(sandbox, target) == []
+    assert aliases_of(sandbox, holder, account=ACCOUNT_2) == ["www.example.com"]
+
+
+@pytest.mark.parametrize("options,expected", [
+    ({"alias_state": "present", "expected_holders": {"www.example.com": None}}, "needs state=moved"),
+    ({"alias_state": "moved", "expected_holders": {"www.example.com": {"distribution_id": "E1"}}},
+     "at least distribution_id and in_account"),
+    ({"alias_state": "moved", "expected_holders": {"shop.example.com": None}}, "not one of the aliases"),
+], ids=["not-a-move", "no-in-account", "another-alias"])
+def test_bad_expected_holders_fail_before_any_request(sandbox, options, expected):
+    s = sandbox.scenario("seed-409")
+    mark = sandbox.log_mark()
+    result = change_aliases(sandbox, s["target_distribution_id"], ["www.example.com"], **options)
+
+    assert result["failed"] is True and expected in result["msg"]
+    assert sandbox.requests_since(mark) == []
+
+
 # -- idempotency, check mode, diff --------------------------------------------------------------
 
 

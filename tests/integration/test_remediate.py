@@ -584,6 +584,8 @@ def test_many_aliases_in_one_run_with_a_task_count_that_does_not_grow(sandbox, t
         (new1["id"], ["shop.example.com", "www.example.com"])]
     assert len(step(run, "Step 2: repoint DNS at the target (only from the values step 1 saw)")["results"]) == 1
     assert len([op for op in operations(requests) if op == ("route53", "ChangeResourceRecordSets")]) == 3
+    # Who holds each alias was asked once, by step 1: the move took step 1's answers (expected_holders).
+    assert len([r for r in requests if r["operation"] == "ListDomainConflicts"]) == len(wanted)
 
     for alias, dist in wanted.items():
         each = Situation(sandbox, alias, dist["id"], dist["domain_name"], "route53", "example.com")
@@ -597,6 +599,8 @@ def test_many_aliases_in_one_run_with_a_task_count_that_does_not_grow(sandbox, t
     again, requests = situation.run(extra_vars={}, args=("-e", "@%s" % many))
     assert_ok(again)
     assert_nothing_changed(again, requests)
+    # Every alias on its target, DNS proven by step 1: one GetDistribution per target and nothing else.
+    assert sorted((r["service"], r["operation"]) for r in requests) == [("cloudfront", "GetDistribution")] * 2
 
 
 def test_strategy_dns_first_repoints_dns_then_takes_the_alias_off_the_holder_then_adds_it(sandbox):

@@ -25,6 +25,9 @@ from test_remediate import (
 )
 
 
+CONFLICT_QUERIES = ("ListDomainConflicts", "ListConflictingAliases")
+
+
 # -- every scenario ---------------------------------------------------------------------------------
 
 
@@ -48,6 +51,8 @@ def test_remediate_converges_proves_and_is_idempotent(slow_sandbox, scenario):
     assert_txt_gone(sandbox, situation)
     # Another account is never touched.
     assert [r for r in mutating(requests) if r.get("account") == ACCOUNT_2] == []
+    # Step 1 asked once who holds the alias; the move took its answer (expected_holders) and did not ask again.
+    assert [r["operation"] for r in requests if r["operation"] in CONFLICT_QUERIES] == ["ListDomainConflicts"]
 
     summary = summary_of(run)
     assert situation.alias in summary and situation.target_id in summary
@@ -57,6 +62,9 @@ def test_remediate_converges_proves_and_is_idempotent(slow_sandbox, scenario):
     assert_ok(again)
     assert_nothing_changed(again, requests)
     assert "changed: nothing" in summary_of(again) and "VERIFIED" in summary_of(again)
+    # The alias is on its target now: step 1 reads the target and asks nobody who holds the name. (Step 2 still
+    # lists the account where step 1 saw only addresses - the apex - to check the target it would write.)
+    assert [r["operation"] for r in requests if r["operation"] in CONFLICT_QUERIES] == []
 
     assert_409_gone(sandbox, situation)
 

@@ -158,8 +158,13 @@ def test_a_dns_mapping_that_does_not_say_whose_options_it_holds_is_refused(dns, 
 def test_every_registered_provider_gets_its_mapping(monkeypatch):
     """A provider added by the recipe (its file, fragment and registry line) reaches the role with no role change."""
     from ansible_collections.aliasguard.cloudfront.plugins.filter import remediation
+    from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils import _remediation
 
-    monkeypatch.setattr(remediation, "_dns_providers", lambda: ("route53", "cloudflare", "rfc2136", "newdns"))
+    def registry():
+        return ("route53", "cloudflare", "rfc2136", "google", "newdns")
+
+    monkeypatch.setattr(_remediation, "registered_providers", registry)
+    monkeypatch.setattr(remediation, "registered_providers", registry)
     options = FILTERS["remediation_dns_options"]({"provider": "newdns", "api_key": "k", "zone_view": OMITTED})
     assert options["newdns"] == {"api_key": "k"}
     assert options["route53"] == {} and options["rfc2136"] == {}

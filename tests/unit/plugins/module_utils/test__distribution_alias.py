@@ -359,10 +359,11 @@ def test_a_handover_that_runs_out_of_time_gives_the_alias_back(client, stubber):
     for unused in range(3):
         read(stubber, DIST, target_cfg, "T1")
         cname_taken(stubber, dns_form=True)                       # CloudFront's DNS check still sees the old record
-    # Who holds it now (the one step-1 path: this account's distributions, then ListDomainConflicts): nobody.
+    # Who holds it now (the one step-1 path: ListDomainConflicts, then this account's distributions, listed only
+    # now that an answer must be checked against them): nobody.
+    stubber.add_response("list_domain_conflicts", {"DomainConflicts": []})
     stubber.add_response("list_distributions", {"DistributionList": {
         "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 0}})
-    stubber.add_response("list_domain_conflicts", {"DomainConflicts": []})
     read(stubber, OLD, updated(holder_cfg, []), "H2")             # given back: the holder takes it again
     write(stubber, OLD, holder_cfg, "H2")
     clock = Clock()
@@ -402,6 +403,11 @@ def test_a_handover_that_cannot_give_back_says_nobody_holds_the_name(client, stu
 
 
 def test_a_masked_holder_of_this_account_is_named_with_its_real_id(client, stubber):
+    # ListDomainConflicts hides the first half of every id, this account's too (its account id is in full).
+    stubber.add_response("list_domain_conflicts", {"DomainConflicts": [
+        {"Domain": "www.example.com", "ResourceType": "distribution", "ResourceId": "*******" + OLD[-7:],
+         "AccountId": "111111111111"}]})
+    # The hidden id is resolved against this account's distributions, listed for it.
     stubber.add_response("list_distributions", {"DistributionList": {
         "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 1, "Items": [{
             "Id": OLD, "ARN": "arn:aws:cloudfront::111111111111:distribution/" + OLD, "Status": "Deployed",
@@ -411,10 +417,6 @@ def test_a_masked_holder_of_this_account_is_named_with_its_real_id(client, stubb
             "CustomErrorResponses": {"Quantity": 0}, "Comment": "", "PriceClass": "PriceClass_All", "Enabled": True,
             "ViewerCertificate": {}, "Restrictions": {"GeoRestriction": {"RestrictionType": "none", "Quantity": 0}},
             "WebACLId": "", "HttpVersion": "http2", "IsIPV6Enabled": True, "Staging": False}]}})
-    # ListDomainConflicts hides the first half of every id, this account's too (its account id is in full).
-    stubber.add_response("list_domain_conflicts", {"DomainConflicts": [
-        {"Domain": "www.example.com", "ResourceType": "distribution", "ResourceId": "*******" + OLD[-7:],
-         "AccountId": "111111111111"}]})
     plan = AliasPlan(DIST, "present", [], [A("www.example.com")], [], DOMAIN, config([]), account_id="111111111111")
 
     error = _explain(botocore_error("CNAMEAlreadyExists", "an incorrectly configured DNS record"), client, plan,
@@ -457,3 +459,90 @@ def test_a_tenant_update_sends_back_its_customizations_and_parameters_as_read(cl
 
     assert [a.name for a in domains] == ["shop.example.com", "www.example.com"]
     assert retries == 0
+
+
+# -- a move given the holder step 1 found (expected_holders) ---------------------------------------------------
+
+OLD_HOLDER = {"distribution_id": OLD, "account_id": "111111111111", "masked": True, "in_account": True,
+              "resource_type": "distribution", "enabled": True}
+
+
+def test_a_move_given_step_1s_holder_is_planned_from_the_target_alone(client, stubber):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import plan_aliases
+
+    # The Stubber refuses any call not stubbed here: no ListDomainConflicts, no ListDistributions.
+    stubber.add_response("get_distribution", update_response(config([]), "T1"), {"Id": DIST})
+    plan = plan_aliases(client, None, DIST, [A("www.example.com")], "moved", check_certificate=False,
+                        expected_holders={"www.example.com": dict(OLD_HOLDER, account_id="******111111")})
+
+    assert plan.moves == [(A("www.example.com"), OLD_HOLDER)]  # this account's id, as the look-up reports it
+    assert plan.via["www.example.com"]["operation"] == "AssociateAlias"
+    assert plan.given == {"www.example.com"}
+
+
+def test_a_move_of_an_alias_already_on_the_target_is_no_move_whatever_holder_is_given(client, stubber):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import plan_aliases
+
+    stubber.add_response("get_distribution", update_response(config(["www.example.com"]), "T1"), {"Id": DIST})
+    plan = plan_aliases(client, None, DIST, [A("www.example.com")], "moved", check_certificate=False,
+                        expected_holders={"www.example.com": OLD_HOLDER})
+
+    assert plan.changed is False and plan.moves == []
+
+
+def test_a_refused_move_of_a_given_holder_names_the_holder_of_now_and_says_it_changed(client, stubber):
+    stubber.add_client_error("associate_alias", service_error_code="IllegalUpdate", http_status_code=400,
+                             service_message="The source distribution is enabled and in another account")
+    # Asked again, on the refusal only: another account's distribution holds it now.
+    stubber.add_response("list_domain_conflicts", {"DomainConflicts": [
+        {"Domain": "www.example.com", "ResourceType": "distribution", "ResourceId": "*******NOWHERE",
+         "AccountId": "******222222"}]})
+    stubber.add_response("list_distributions", {"DistributionList": {
+        "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 0}})
+    plan = AliasPlan(DIST, "moved", [], [A("www.example.com")], [(A("www.example.com"), OLD_HOLDER)], DOMAIN,
+                     config([]), account_id="111111111111")
+    plan.via["www.example.com"] = {"operation": "AssociateAlias", "why": "test"}
+    plan.given.add("www.example.com")
+
+    with pytest.raises(AliasError) as caught:
+        apply_moves(client, plan)
+
+    message = str(caught.value)
+    assert "AWS will not move www.example.com from distribution *******NOWHERE in account ******222222" in message
+    assert ("Step 1 found distribution %s in this account (111111111111) holding www.example.com; distribution "
+            "*******NOWHERE in another AWS account (******222222) holds it now: it changed since" % OLD) in message
+    assert caught.value.done == [] and caught.value.outcome.changed is False
+
+
+@pytest.mark.parametrize("given,expected", [
+    ({"shop.example.com": None}, "not one of the aliases"),
+    ({"www.example.com": {"distribution_id": OLD}}, "at least distribution_id and in_account"),
+    ({"www.example.com": "E1OLD"}, "at least distribution_id and in_account"),
+    ({"www.example.com": dict(OLD_HOLDER, resource_type="bucket")}, "resource_type must be distribution"),
+    ({"www.example.com": dict(OLD_HOLDER, in_account="perhaps")}, "expected_holders[www.example.com]"),
+])
+def test_expected_holders_are_checked_before_anything_is_asked(given, expected):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import (
+        InvalidHolders,
+        expected_holders_from,
+    )
+
+    with pytest.raises(InvalidHolders, match=re_escape(expected)):
+        expected_holders_from(given, [A("www.example.com")])
+
+
+def test_expected_holders_keep_what_the_move_needs_and_null_for_nobody():
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import (
+        expected_holders_from,
+    )
+
+    step1 = dict(OLD_HOLDER, alias="www.example.com", overlap="exact", domain_name="d1.cloudfront.net", status="x")
+    assert expected_holders_from({"WWW.Example.com.": step1, "api.example.com": None},
+                                 [A("www.example.com"), A("api.example.com")]) == {
+        "www.example.com": OLD_HOLDER, "api.example.com": None}
+
+
+def re_escape(text):
+    import re
+
+    return re.escape(text)

@@ -337,16 +337,34 @@ def _three_plans():
 
 def test_alias_steps_go_per_distribution_and_dns_steps_per_provider():
     plans = _three_plans()
+    # Each move carries step 1's holder of each alias (the module's expected_holders): it does not ask again.
+    old = {"distribution_id": "EOLD0000000001", "account_id": "111111111111", "masked": False, "in_account": True,
+           "enabled": True}
     assert batches(plans, "move_alias") == [
         {"distribution_id": TARGET["id"], "aliases": ["www.example.com", "shop.example.com"],
-         "resource_type": "distribution"},
-        {"distribution_id": "ESECOND0000001", "aliases": ["api.example.net"], "resource_type": "distribution"}]
+         "resource_type": "distribution", "expected_holders": {"www.example.com": old, "shop.example.com": old}},
+        {"distribution_id": "ESECOND0000001", "aliases": ["api.example.net"], "resource_type": "distribution",
+         "expected_holders": {"api.example.net": dict(old, distribution_id="EOLD0000000002")}}]
     dns = batches(plans, "repoint_dns")
     assert [(b["provider"], [r["name"] for r in b["records"]]) for b in dns] == [
         ("route53", ["www.example.com", "shop.example.com"]), ("cloudflare", ["api.example.net"])]
     assert dns[0]["records"][0] == {"name": "www.example.com", "target": TARGET["domain_name"], "zone": "example.com",
                                     "state": "present", "expected_current": sorted([OLD, TARGET["domain_name"]])}
     assert batches(plans, "add_alias") == []
+
+
+def test_a_move_nobody_holds_passes_null_and_another_accounts_holder_as_step_1_saw_it():
+    requests = [dict(DEFAULTS, alias="www.example.com", strategy="move"), dict(DEFAULTS, alias="shop.example.com")]
+    found = [{"target": TARGET, "aliases": [
+        step1("free", [], None)["aliases"][0],
+        step1("held_other_account", [holder("*******ABCDEF1", in_account=False, alias="shop.example.com"),
+                                     holder("EWILD000000001", overlap="wildcard", alias="*.example.com")],
+              cname_to(OLD), alias="shop.example.com")["aliases"][0]]}]
+    [batch] = batches(plan_remediation(requests, found), "move_alias")
+    assert batch["expected_holders"] == {
+        "www.example.com": None,
+        "shop.example.com": {"distribution_id": "*******ABCDEF1", "account_id": "********2222", "masked": True,
+                             "in_account": False}}
 
 
 def test_txt_batches_create_and_remove_the_challenge_records():
@@ -690,7 +708,10 @@ def test_a_dns_first_repoint_waits_until_it_is_served_a_repoint_after_a_move_doe
     assert [b["wait"] for b in batches([moved, dns_first], "repoint_dns")] == [True]
     assert describe_step(dns_first, "repoint_dns").endswith("and wait until every authoritative nameserver serves it")
     # The other steps' batches keep their shape.
-    expected = [{"distribution_id": TARGET["id"], "aliases": ["www.example.com"], "resource_type": "distribution"}]
+    expected = [{"distribution_id": TARGET["id"], "aliases": ["www.example.com"], "resource_type": "distribution",
+                 "expected_holders": {"www.example.com": {"distribution_id": "EOLD0000000001",
+                                                          "account_id": "111111111111", "masked": False,
+                                                          "in_account": True, "enabled": True}}}]
     assert batches([moved], "move_alias") == expected
 
 
@@ -902,7 +923,10 @@ def test_a_tenant_target_moves_with_update_domain_association_and_its_routing_en
     assert plan["action"] == "move" and "UpdateDomainAssociation" in plan["reason"]
     assert batches([plan], "move_alias") == [{"distribution_id": TENANT_TARGET["id"], "aliases": ["www.example.com"],
                                               "resource_type": "distribution-tenant",
-                                              "move_with": "domain_association"}]
+                                              "move_with": "domain_association",
+                                              "expected_holders": {"www.example.com": {
+                                                  "distribution_id": "EOLD0000000001", "account_id": "111111111111",
+                                                  "masked": False, "in_account": True, "enabled": True}}}]
     assert "create TXT _www.example.com = d111111abcdef8.cloudfront.net" in "\n".join(summarise([plan], {}, True))
 
 
@@ -913,3 +937,16 @@ def test_a_tenant_target_held_in_another_account_repoints_first_then_takes_over(
     assert "OnDomainTakeover=allow" in plan["reason"]
     [batch] = batches([plan], "add_alias_after_dns")
     assert (batch["state"], batch["move_with"], batch["release_from"]) == ("moved", "takeover", [])
+
+
+def test_the_provider_names_known_without_the_registry_are_registered_ones():
+    """KNOWN_PROVIDERS spares every inclusion the registry's import; a name in it must be registered (module_utils/_dns
+    REGISTERED). A provider registered since is still accepted, through the registry (``is_provider``)."""
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._dns import PROVIDERS
+    from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils._remediation import (
+        KNOWN_PROVIDERS,
+        is_provider,
+    )
+
+    assert set(KNOWN_PROVIDERS) <= set(PROVIDERS)
+    assert all(is_provider(name) for name in PROVIDERS) and not is_provider("godaddy")

@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright: aliasguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""find_conflicts against botocore's Stubber: the target is read first, an alias it holds is asked about no
+further, and the account's listing is read only when an answer needs it (the Stubber refuses any other call)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+boto3 = pytest.importorskip("boto3")
+from botocore.stub import Stubber  # noqa: E402
+
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import (  # noqa: E402
+    TargetNotFound,
+    find_conflicts,
+)
+from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias  # noqa: E402
+
+TARGET = "E2TARGET000001"
+OLD = "E1HOLDER000001"
+ACCOUNT = "111111111111"
+
+
+def distribution(dist_id, aliases, domain):
+    config = {
+        "CallerReference": "ref", "Comment": "", "Enabled": True,
+        "Aliases": {"Quantity": len(aliases), "Items": list(aliases)} if aliases else {"Quantity": 0},
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "origin.example.com"}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "redirect-to-https"},
+        "ViewerCertificate": {"ACMCertificateArn": "arn:aws:acm:us-east-1:%s:certificate/c" % ACCOUNT},
+    }
+    return {"Id": dist_id, "ARN": "arn:aws:cloudfront::%s:distribution/%s" % (ACCOUNT, dist_id),
+            "Status": "Deployed", "LastModifiedTime": "2024-01-01T00:00:00Z", "InProgressInvalidationBatches": 0,
+            "DomainName": domain, "DistributionConfig": config}
+
+
+def summary(dist):
+    config = dist["DistributionConfig"]
+    return dict({k: config[k] for k in ("Aliases", "Origins", "DefaultCacheBehavior", "Comment", "Enabled",
+                                        "ViewerCertificate")},
+                Id=dist["Id"], ARN=dist["ARN"], Status="Deployed", LastModifiedTime="2024-01-01T00:00:00Z",
+                DomainName=dist["DomainName"], CacheBehaviors={"Quantity": 0}, CustomErrorResponses={"Quantity": 0},
+                PriceClass="PriceClass_All", Restrictions={"GeoRestriction": {"RestrictionType": "none",
+                                                                              "Quantity": 0}},
+                WebACLId="", HttpVersion="http2", IsIPV6Enabled=True, Staging=False)
+
+
+@pytest.fixture
+def client():
+    return boto3.client("cloudfront", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+
+
+@pytest.fixture
+def stubber(client):
+    with Stubber(client) as stub:
+        yield stub
+        stub.assert_no_pending_responses()
+
+
+def test_aliases_the_target_holds_cost_one_get_distribution(client, stubber):
+    target = distribution(TARGET, ["www.example.com", "*.shop.example.com"], "dtarget.cloudfront.net")
+    stubber.add_response("get_distribution", {"Distribution": target, "ETag": "T1"}, {"Id": TARGET})
+
+    index, found, results = find_conflicts(client, None, TARGET, [Alias.parse("WWW.example.com"),
+                                                                  Alias.parse("*.shop.example.com")])
+
+    assert found.id == TARGET and index.account_id == ACCOUNT and index.loaded is False
+    assert [r["verdict"] for r in results] == ["on_target", "on_target"]
+    assert [[(h["distribution_id"], h["overlap"]) for h in r["holders"]] for r in results] == [
+        [(TARGET, "exact")], [(TARGET, "exact")]]
+
+
+def test_an_alias_held_elsewhere_is_asked_about_and_its_hidden_holder_resolved_by_one_listing(client, stubber):
+    target = distribution(TARGET, ["www.example.com"], "dtarget.cloudfront.net")
+    old = distribution(OLD, ["shop.example.com"], "dold.cloudfront.net")
+    stubber.add_response("get_distribution", {"Distribution": target, "ETag": "T1"}, {"Id": TARGET})
+    stubber.add_response("list_domain_conflicts", {"DomainConflicts": [
+        {"Domain": "shop.example.com", "ResourceType": "distribution", "ResourceId": "*******" + OLD[-7:],
+         "AccountId": "******" + ACCOUNT[-6:]}]})
+    stubber.add_response("list_distributions", {"DistributionList": {
+        "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 2,
+        "Items": [summary(target), summary(old)]}})
+
+    index, unused, results = find_conflicts(client, None, TARGET, [Alias.parse("www.example.com"),
+                                                                   Alias.parse("shop.example.com")])
+
+    assert [r["verdict"] for r in results] == ["on_target", "held_in_account"]
+    [holder] = results[1]["holders"]
+    assert holder["distribution_id"] == OLD and holder["in_account"] is True and index.loaded is True
+
+
+def test_a_target_that_is_not_there_is_named_with_the_account_the_listing_shows(client, stubber):
+    stubber.add_client_error("get_distribution", service_error_code="NoSuchDistribution", http_status_code=404,
+                             expected_params={"Id": TARGET})
+    other = distribution(OLD, [], "dold.cloudfront.net")
+    stubber.add_response("list_distributions", {"DistributionList": {
+        "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 1, "Items": [summary(other)]}})
+
+    with pytest.raises(TargetNotFound, match="Distribution %s was not found in account %s \\(1 distributions there\\)"
+                                             % (TARGET, ACCOUNT)):
+        find_conflicts(client, None, TARGET, [Alias.parse("www.example.com")])
