@@ -148,6 +148,8 @@ class InProcessModuleAction(ActionBase):
 
     def _require_local_connection(self) -> None:
         connection = self._connection
+        if self._play_context.become or getattr(connection, "become", None) is not None:
+            raise NotInProcess("the task uses become")
         if getattr(connection, "transport", None) != "local" or \
                 getattr(connection, "_load_name", None) not in LOCAL_CONNECTION_NAMES:
             raise NotInProcess("the connection is %s, not local" % getattr(connection, "_load_name", connection))
@@ -155,8 +157,6 @@ class InProcessModuleAction(ActionBase):
 
         if os.path.realpath(inspect.getfile(type(connection))) != os.path.realpath(inspect.getfile(local)):
             raise NotInProcess("the local connection plugin is not ansible-core's own")
-        if self._play_context.become or getattr(connection, "become", None) is not None:
-            raise NotInProcess("the task uses become")
         if getattr(connection, "_remote_is_local", False):
             raise NotInProcess("the connection runs modules elsewhere")
 
