@@ -17,7 +17,7 @@ does, unchanged:
 
 - ``ALIASGUARD_IN_PROCESS`` is ``auto`` (the default), not ``never``;
 - the connection (the delegated one with ``delegate_to``) is ansible-core's own ``local`` connection;
-- no become, not async, ``keep_remote_files`` off;
+- no become, not async, no task ``timeout``, ``keep_remote_files`` off;
 - the interpreter Ansible would run the module with for this host is exactly ``sys.executable`` (the implicit
   localhost's ``ansible_python_interpreter`` is ``ansible_playbook_python``; a path that only resolves to the
   same file, like a venv's python linking the system one, is another Python environment and falls back);
@@ -124,6 +124,10 @@ class InProcessModuleAction(ActionBase):
             raise NotInProcess("%s=%s is neither auto nor never" % (ENVIRONMENT_VARIABLE, mode))
         if self._task.async_val:
             raise NotInProcess("the task is async")
+        if getattr(self._task, "timeout", None):
+            # Ansible's task timeout raises an exception (an Exception) where the worker is: in the module's code,
+            # where a module's own ``except Exception`` could take it for one of its errors.
+            raise NotInProcess("the task has a timeout")
         self._require_local_connection()
         from ansible import constants as C
 

@@ -81,9 +81,9 @@ def fakes(tmp_path_factory):
         del sys.modules[name]
 
 
-def action(connection=None, become=False, async_val=0, delegate_to=None):
+def action(connection=None, become=False, async_val=0, delegate_to=None, timeout=0):
     connection = connection or MagicMock(transport="local", _load_name="local", become=None, _remote_is_local=False)
-    task = MagicMock(async_val=async_val, delegate_to=delegate_to, action="aliasguard.cloudfront.ok", args={})
+    task = MagicMock(async_val=async_val, timeout=timeout, delegate_to=delegate_to, action="aliasguard.cloudfront.ok", args={})
     play_context = MagicMock(become=become, remote_addr="localhost")
     templar = Templar(loader=DataLoader())
     return InProcessModuleAction(task, connection, play_context, DataLoader(), templar, None)
@@ -175,6 +175,7 @@ def test_never_turns_it_off(monkeypatch):
 
 @pytest.mark.parametrize("options, reason", [
     (dict(async_val=10), "async"),
+    (dict(timeout=5), "timeout"),
     (dict(connection=MagicMock(transport="ssh", _load_name="ssh", become=None)), "not local"),
     (dict(connection=MagicMock(transport="local", _load_name="my.own.local", become=None)), "not local"),
     (dict(), "not ansible-core's own"),  # named local, but another class
