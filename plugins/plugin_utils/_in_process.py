@@ -187,7 +187,7 @@ class InProcessModuleAction(ActionBase):
         from ansible.executor.module_common import _extract_interpreter, _get_shebang
 
         # As _configure_module: the delegated host's variables when the task is delegated.
-        use_vars = task_vars.get("ansible_delegated_vars")[self._task.delegate_to] if self._task.delegate_to else task_vars
+        use_vars = task_vars["ansible_delegated_vars"][self._task.delegate_to] if self._task.delegate_to else task_vars
         interpreter, args = _extract_interpreter(source)
         try:
             unused, chosen = _get_shebang(interpreter or DEFAULT_SHEBANG_INTERPRETER, use_vars, self._templar, args,
@@ -436,4 +436,3 @@ def _module_side() -> Iterator[None]:
     finally:
         for owner, name, value in reversed(saved):
             setattr(owner, name, value)
-
