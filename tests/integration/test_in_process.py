@@ -8,17 +8,23 @@ record as before), a refused request (the module's failure) and a module that ra
 audit report: an exception nothing in the module catches). The AWS secret key reaches the modules only as their
 no_log option ``secret_key``. The -vvvv output shows which path ran: ``Running module file ... in the worker
 process`` and no ``AnsiballZ_`` file, or the reason to fall back and the AnsiballZ file. An explicit inventory
-localhost whose interpreter is another Python (``/usr/bin/python3.11``, not ``sys.executable``) falls back.
+localhost whose interpreter is another Python (``/usr/bin/python3.11``, not ``sys.executable``) falls back. On
+ansible-core 2.16 (the floor, which has no serialization profiles and another AnsiballZ), a failure and an
+exception give the same results both ways.
 """
 
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
-from conftest import ROOT, playbook_command
+from conftest import ROOT, ansible_playbook_executable, playbook_command
 from steps_helpers import dns_values
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "compat"))
+from test_ansible_core_floor import floor  # noqa: E402,F401  (the fixture: ansible-core 2.16's venv, made once)
 
 PLAYBOOK = """---
 - name: The modules, in process or not
@@ -92,7 +98,7 @@ def _without_volatile(value):
     return value
 
 
-def _run(sandbox, tmp_path, mode, extra_vars, args=(), playbook=PLAYBOOK):
+def _run(sandbox, tmp_path, mode, extra_vars, args=(), playbook=PLAYBOOK, ansible_playbook=None):
     """ansible-playbook at -vvvv with the JSON callback: ({task: result}, everything it printed)."""
     path = tmp_path / ("in_process_%s.yml" % mode)
     path.write_text(playbook)
@@ -100,6 +106,9 @@ def _run(sandbox, tmp_path, mode, extra_vars, args=(), playbook=PLAYBOOK):
     env = {"ALIASGUARD_IN_PROCESS": mode, "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
            "INPROC_ACCESS_KEY": creds["access_key_id"], "INPROC_SECRET_KEY": creds["secret_access_key"]}
     command, environment = playbook_command(str(path), extra_vars, env=env, args=("-vvvv",) + tuple(args))
+    if ansible_playbook:  # another ansible-core's: the implicit localhost runs modules with its Python
+        command = [ansible_playbook] + command[len(ansible_playbook_executable()):]
+        environment.pop("ANSIBLE_PYTHON_INTERPRETER")
     completed = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=ROOT, timeout=600,
                                check=False)
     output = completed.stdout + completed.stderr
@@ -185,3 +194,41 @@ def test_an_inventory_localhost_with_another_python_falls_back(sandbox, tmp_path
     # come with AnsiballZ), and failed as it should.
     result = results["A module that fails at once"]
     assert result["failed"] is True and "inventories is empty" in result["msg"], result
+
+
+FLOOR_PLAYBOOK = """---
+- name: On ansible-core 2.16
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: A module that fails
+      aliasguard.cloudfront.alias_audit_report:
+        inventories: [{}]
+      ignore_errors: true
+
+    - name: A module that raises
+      aliasguard.cloudfront.alias_audit_report:
+        inventories: [{account_id: "111111111111", distributions: 5}]
+        dns_check: false
+      ignore_errors: true
+"""
+
+
+def test_the_floor_gives_the_same_failures_both_ways(floor, sandbox, tmp_path):
+    ansible_playbook = os.path.join(floor, "ansible-playbook")
+    auto, auto_output = _run(sandbox, tmp_path, "auto", None, playbook=FLOOR_PLAYBOOK, ansible_playbook=ansible_playbook)
+    never, never_output = _run(sandbox, tmp_path, "never", None, playbook=FLOOR_PLAYBOOK,
+                               ansible_playbook=ansible_playbook)
+    assert "[core 2.16." in auto_output and "[core 2.16." in never_output  # -vvvv's first line names the version
+    assert auto_output.count(IN_PROCESS) == 2 and "AnsiballZ_" not in auto_output, auto_output[-3000:]
+    assert IN_PROCESS not in never_output and "AnsiballZ_alias_audit_report.py" in never_output
+    assert list(auto) == list(never) == ["A module that fails", "A module that raises"]
+    fails, raises = auto["A module that fails"], auto["A module that raises"]
+    assert fails == never["A module that fails"]
+    assert fails["failed"] is True and "inventories[0] is an empty mapping" in fails["msg"], fails
+    # 2.16's AnsiballZ lets the exception end its Python: the traceback on stderr, "MODULE FAILURE"; so here.
+    assert raises["failed"] is True and raises["msg"].startswith("MODULE FAILURE"), raises
+    assert "TypeError: 'int' object is not iterable" in raises["module_stderr"], raises
+    assert dict((k, v) for k, v in raises.items() if k not in ("module_stderr", "exception")) == dict(
+        (k, v) for k, v in never["A module that raises"].items() if k not in ("module_stderr", "exception"))
+    assert "TypeError: 'int' object is not iterable" in never["A module that raises"]["module_stderr"]
