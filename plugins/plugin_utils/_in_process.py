@@ -21,6 +21,7 @@ does, unchanged:
 - the interpreter Ansible would run the module with for this host is exactly ``sys.executable`` (the implicit
   localhost's ``ansible_python_interpreter`` is ``ansible_playbook_python``; a path that only resolves to the
   same file, like a venv's python linking the system one, is another Python environment and falls back);
+- the task's ``environment:`` sets nothing that only a new process reads as it starts (``PYTHONPATH``, ``LD_*``, ...);
 - the module is this collection's, and this ansible-core's module_utils keep the globals this file restores.
 
 Anything unexpected while preparing falls back to the ordinary path: the optimisation never fails a task.
@@ -66,6 +67,10 @@ LOCAL_CONNECTION_NAMES = ("local", "ansible.builtin.local", "ansible.legacy.loca
 DEFAULT_SHEBANG_INTERPRETER = "/usr/bin/python"
 # What AnsiballZ (ansible-core 2.16 to 2.18) prints when a module returns without exiting.
 NO_EXIT = '{"msg": "New-style module did not handle its own exit", "failed": true}'
+
+# Variables a new process reads only as it starts (startup_variables says why).
+STARTUP_PREFIXES = ("PYTHON", "LD_", "MALLOC_", "DYLD_")
+STARTUP_NAMES = ("TZ",)
 
 Json = Dict[str, Any]
 
@@ -139,14 +144,19 @@ class InProcessModuleAction(ActionBase):
         self._require_own_interpreter(source, task_vars)
         runner = module_runner(source)
 
+        environment: Json = {}
+        self._compute_environment_string(environment)
+        startup = startup_variables(environment)
+        if startup:
+            raise NotInProcess("the task's environment sets %s, which only a new process reads as it starts"
+                               % ", ".join(startup))
+
         # From here on as _execute_module: the task's temporary directory first (its path is a module argument).
         if not self._is_pipelining_enabled("new", False) and self._connection._shell.tmpdir is None:
             self._make_tmp_path()
         module_args = dict(self._task.args)
         self._update_module_args(self._task.action, module_args, task_vars)
         params = runner.encode(module_args)
-        environment: Json = {}
-        self._compute_environment_string(environment)
         return PreparedModule(module_fqn, path, runner, params,
                               dict((str(k), _text(v)) for k, v in environment.items()))
 
@@ -237,6 +247,17 @@ class PreparedModule:
         self.runner = runner
         self.params = params
         self.environment = environment
+
+
+def startup_variables(environment: Mapping[str, Any]) -> List[str]:
+    """The variables of a task's ``environment:`` that a process reads only as it starts, sorted.
+
+    Python reads ``PYTHON*`` (``PYTHONPATH``, ``PYTHONWARNINGS``, ...) when it starts, the dynamic loader ``LD_*``,
+    the C library ``MALLOC_*`` and, until ``time.tzset()``, ``TZ``: set in the worker's ``os.environ`` they would
+    change nothing for a module run there, so such a task runs its module in a new Python, which reads them.
+    """
+    return sorted(str(name) for name in environment
+                  if str(name).startswith(STARTUP_PREFIXES) or str(name) in STARTUP_NAMES)
 
 
 def _text(value: Any) -> str:

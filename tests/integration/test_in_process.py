@@ -24,7 +24,7 @@ from conftest import ROOT, ansible_playbook_executable, playbook_command
 from steps_helpers import dns_values
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "compat"))
-from test_ansible_core_floor import floor  # noqa: E402,F401  (the fixture: ansible-core 2.16's venv, made once)
+from test_ansible_core_floor import floor  # noqa: E402,F401 pylint: disable=unused-import  (the 2.16 venv fixture)
 
 PLAYBOOK = """---
 - name: The modules, in process or not

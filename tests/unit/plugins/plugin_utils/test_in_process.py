@@ -30,6 +30,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils._in_process 
     NotInProcess,
     module_process,
     module_runner,
+    startup_variables,
 )
 
 PACKAGE = "aliasguard_in_process_fakes"
@@ -218,3 +219,10 @@ def test_interpreter_discovery_falls_back(monkeypatch):
     monkeypatch.delenv("ANSIBLE_PYTHON_INTERPRETER", raising=False)
     with pytest.raises(NotInProcess, match="interpreter"):
         action()._require_own_interpreter(SOURCE, {"ansible_python_interpreter": "auto"})
+
+
+def test_what_only_a_new_python_reads_is_left_to_a_new_python():
+    environment = {"PYTHONPATH": "/opt/shadow", "LD_LIBRARY_PATH": "/opt/lib", "TZ": "UTC", "AWS_REGION": "x",
+                   "LANG": "C.UTF-8", "MY_PYTHONPATH": "ok"}
+    assert startup_variables(environment) == ["LD_LIBRARY_PATH", "PYTHONPATH", "TZ"]
+    assert startup_variables({"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}) == []
