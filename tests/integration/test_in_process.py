@@ -24,7 +24,8 @@ from conftest import ROOT, ansible_playbook_executable, playbook_command
 from steps_helpers import dns_values
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "compat"))
-from test_ansible_core_floor import floor  # noqa: E402,F401 pylint: disable=unused-import  (the 2.16 venv fixture)
+# The fixture floor: ansible-core 2.16's venv, made once per machine (tests/compat/test_ansible_core_floor.py).
+from test_ansible_core_floor import floor  # noqa: E402,F401 pylint: disable=unused-import
 
 PLAYBOOK = """---
 - name: The modules, in process or not
