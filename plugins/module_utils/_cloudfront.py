@@ -741,23 +741,29 @@ def read_tenant_with_group(client: Any, tenant_id: str) -> Optional[Tuple[Tenant
     """(the tenant, its connection group) from GetDistributionTenant and GetConnectionGroup, or None when there is
     no such tenant; the tenant's ``domain_name`` is its group's routing endpoint. AwsError otherwise."""
     try:
-        response = call("GetDistributionTenant %s" % tenant_id, client.get_distribution_tenant, Identifier=tenant_id)
+        response = get_tenant_response(client, tenant_id)
     except AwsError as exc:
         if exc.code in _NOT_FOUND:
             return None
         raise
     tenant = Tenant.from_summary(response["DistributionTenant"], etag=response.get("ETag"))
-    group = ConnectionGroup.from_summary(call("GetConnectionGroup %s" % tenant.connection_group_id,
-                                              client.get_connection_group,
-                                              Identifier=tenant.connection_group_id)["ConnectionGroup"])
+    group = ConnectionGroup.from_summary(get_connection_group(client, tenant.connection_group_id))
     tenant.domain_name = group.routing_endpoint
     return tenant, group
 
 
+def get_tenant_response(client: Any, tenant_id: str) -> Dict[str, Any]:
+    """GetDistributionTenant's whole answer (the tenant and its ETag)."""
+    return call("GetDistributionTenant %s" % tenant_id, client.get_distribution_tenant, Identifier=tenant_id)
+
+
+def get_connection_group(client: Any, group_id: Optional[str]) -> Dict[str, Any]:
+    """GetConnectionGroup's connection group."""
+    return call("GetConnectionGroup %s" % group_id, client.get_connection_group, Identifier=group_id)["ConnectionGroup"]
+
+
 def tenant_routing_endpoint(client: Any, tenant_id: str) -> Tuple[Dict[str, Any], str]:
     """(tenant as GetDistributionTenant returns it, its connection group's routing endpoint): where DNS must lead."""
-    tenant = call("GetDistributionTenant %s" % tenant_id, client.get_distribution_tenant,
-                  Identifier=tenant_id)["DistributionTenant"]
-    group = call("GetConnectionGroup %s" % tenant.get("ConnectionGroupId"), client.get_connection_group,
-                 Identifier=tenant.get("ConnectionGroupId"))["ConnectionGroup"]
+    tenant = get_tenant_response(client, tenant_id)["DistributionTenant"]
+    group = get_connection_group(client, tenant.get("ConnectionGroupId"))
     return tenant, group["RoutingEndpoint"].lower().rstrip(".")

@@ -56,6 +56,8 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     config_aliases,
     domain_conflicts_for,
     get_config,
+    get_connection_group,
+    get_tenant_response,
     with_aliases,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import (
@@ -283,7 +285,7 @@ def _as_seen_by(plan: AliasPlan, holder: Optional[Dict[str, Any]]) -> Optional[D
 
 def read_tenant(cloudfront: Any, tenant_id: str) -> Tuple[Tenant, Dict[str, Any]]:
     """(Tenant, the tenant as GetDistributionTenant returned it): one read, ETag included."""
-    response = call("GetDistributionTenant %s" % tenant_id, cloudfront.get_distribution_tenant, Identifier=tenant_id)
+    response = get_tenant_response(cloudfront, tenant_id)
     raw = response["DistributionTenant"]
     return Tenant.from_summary(raw, etag=response.get("ETag")), raw
 
@@ -294,8 +296,7 @@ def plan_tenant_aliases(cloudfront: Any, acm: Any, tenant_id: str, aliases: List
                         expected_holders: Optional[Dict[str, Optional[Dict[str, Any]]]] = None) -> AliasPlan:
     """The plan for a distribution tenant's domains; refuses clearly what AWS would refuse."""
     tenant, raw = read_tenant(cloudfront, tenant_id)
-    group = call("GetConnectionGroup %s" % tenant.connection_group_id, cloudfront.get_connection_group,
-                 Identifier=tenant.connection_group_id)["ConnectionGroup"]
+    group = get_connection_group(cloudfront, tenant.connection_group_id)
     before = list(tenant.aliases)
     if state == "absent":
         after = [a for a in before if a not in aliases]
