@@ -13,13 +13,9 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import conflict_checks, findings_to_page
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
-    InventoryFileError,
-    load_inventory,
-    load_zones,
-)
-from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import read_top_level
+# The module_utils are imported by the filters that use them, not with this file: Ansible loads every filter file
+# of the collection to find any one of its filters (the role's remediation filters too), in every worker process,
+# compiling each from source; the audit's analysis is not needed for those.
 
 
 def _plain(value):
@@ -38,6 +34,11 @@ def _plain(value):
 def _inventories(inventories):
     """Plain inventories; one given in its short form (cloudfront_alias_inventory_info's inventory_file) is read from
     its file, on the host the filter runs on (the controller)."""
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import (
+        InventoryFileError,
+        load_inventory,
+    )
+
     try:
         return [load_inventory(i) for i in _plain(inventories or []) if i]
     except InventoryFileError as exc:
@@ -46,6 +47,8 @@ def _inventories(inventories):
 
 def _zones(dns_zones):
     """Plain zones; those given in their short form (dns_zone_inventory_info's zones_file) read from their files."""
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._inventory import InventoryFileError, load_zones
+
     try:
         return load_zones(_plain(dns_zones or []))
     except InventoryFileError as exc:
@@ -53,11 +56,15 @@ def _zones(dns_zones):
 
 
 def audit_conflict_checks(inventories, dns_zones, account_id):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import conflict_checks
+
     return conflict_checks(_inventories(inventories), _zones(dns_zones), account_id)
 
 
 def audit_conflict_checks_by_account(inventories, dns_zones):
     """{account id: audit_conflict_checks for that account} for every audited account, the fleet copied once."""
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import conflict_checks
+
     plain = _inventories(inventories)
     zones = _zones(dns_zones)
     return dict((i["account_id"], conflict_checks(plain, zones, i["account_id"])) for i in plain)
@@ -68,6 +75,8 @@ def audit_report_schema(path):
 
     Read line by line (a large fleet's audit.json is tens of MB); a file not written by the audit is read whole.
     """
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._report import read_top_level
+
     try:
         with open(path, encoding="utf-8") as handle:
             found = read_top_level(handle, ("schema",))
@@ -81,6 +90,8 @@ def audit_report_schema(path):
 
 
 def audit_page(findings, fail_on="never"):
+    from ansible_collections.aliasguard.cloudfront.plugins.module_utils._audit import findings_to_page
+
     try:
         return findings_to_page(findings or [], fail_on)
     except ValueError as exc:
