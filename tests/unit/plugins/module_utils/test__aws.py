@@ -29,6 +29,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
     client_config_options,
     describe_error,
     error_code,
+    shared_loader,
 )
 
 LIST_DISTRIBUTIONS_XML = (
@@ -285,6 +286,35 @@ def test_client_is_built_once_per_service_and_region(no_aws_environment):
     connection = _connection()
     assert connection.client("cloudfront") is connection.client("cloudfront")
     assert connection.client("cloudfront") is not connection.client("route53")
+
+
+def test_every_session_of_the_process_shares_one_data_loader(no_aws_environment):
+    """A model is decoded once per process, not once per module run: a loop's runs share the loader."""
+    first, second = _connection(), _connection()
+    first.client("cloudfront")
+    loader = first.session()._session.get_component("data_loader")
+    assert loader is shared_loader(None)
+    assert second.session()._session.get_component("data_loader") is loader
+    # the second client's model comes from the loader's cache: no file is read for it
+    calls = []
+    real = loader.file_loader.load_file
+    loader.file_loader.load_file = lambda *args, **kwargs: calls.append(args) or real(*args, **kwargs)
+    try:
+        second.client("cloudfront")
+        second.client("route53")
+    finally:
+        del loader.file_loader.load_file
+    assert calls and all("route53" in str(path) for path in calls)  # route53's model only
+    # boto3 adds its data directory to each session's loader; the shared one keeps each directory once
+    assert len(loader.search_paths) == len(set(loader.search_paths))
+
+
+def test_a_data_path_of_its_own_gets_a_loader_of_its_own(no_aws_environment, monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    connection = _connection()
+    loader = connection.session()._session.get_component("data_loader")
+    assert loader is shared_loader(str(tmp_path)) and loader is not shared_loader(None)
+    assert str(tmp_path) in loader.search_paths
 
 
 def _answer_locally(responses, seen_headers):
