@@ -1,6 +1,6 @@
 """What including cname_remediation costs a deployment role, and what 500 aliases cost against one.
 
-    .venv/bin/python benchmarks/inclusion.py [--quick] [--runs 3] [--many 500] [--only inclusion|remediation]
+    .venv/bin/python benchmarks/inclusion.py [--quick] [--runs 5] [--many 500] [--only inclusion|remediation]
                                              [--latency-ms N] [--dns-latency-ms N] [--json FILE]
 
 (a) An empty play (one debug task standing for the deployment) against the same play that first includes
@@ -12,7 +12,7 @@
 Everything runs against a sandbox of its own (started and stopped here) with deployments that take no time,
 so the numbers are Ansible's and the collection's, not CloudFront's. Requests come from the sandbox's request
 log (DNS queries are not counted), per-task times from benchmarks/callback_plugins/task_times.py.
-``--quick`` (under two minutes): one run each and 50 aliases instead of 500; it prints the ratios.
+``--quick`` (under two minutes): three runs each and 50 aliases instead of 500; it prints the ratios.
 ``--latency-ms N`` makes every AWS and Cloudflare API response of the sandbox wait N ms (``python -m sandbox faults
 --latency-ms``; ``--dns-latency-ms`` the same for its DNS answers), as a network between the modules and AWS
 would; both default to 0 and are recorded in the JSON. The sandbox's own CPU seconds per run are reported too.
@@ -159,9 +159,11 @@ def no_op_inclusion(endpoints, work, runs):
     empty = [ansible_playbook, playbook(work, "empty.yml", EMPTY_PLAY)]
     including = [ansible_playbook, playbook(work, "including.yml", INCLUDING_PLAY), "-e", extra]
     Run("warm-up", including, endpoints, work)  # Python byte-compiles the collection on its first run
-    empties = [Run("empty play", empty, endpoints, work) for unused in range(runs)]
-    includes = [Run("play including cname_remediation (no fix needed)", including, endpoints, work)
-                for unused in range(runs)]
+    # Alternated, so that a change in the machine's load over the runs weighs on both sides alike.
+    empties, includes = [], []
+    for unused in range(runs):
+        empties.append(Run("empty play", empty, endpoints, work))
+        includes.append(Run("play including cname_remediation (no fix needed)", including, endpoints, work))
     empty_run, including_run = median_of(empties), median_of(includes)
     return {"empty": empty_run.to_result(), "including": including_run.to_result(),
             "empty_walls": [round(r.wall, 2) for r in empties], "including_walls": [round(r.wall, 2) for r in includes],
@@ -249,8 +251,8 @@ def report_remediation(remediation):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one run each, 50 aliases (under two minutes)")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="three runs each, 50 aliases (under two minutes)")
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--many", type=int, default=500)
     parser.add_argument("--only", choices=("inclusion", "remediation"), help="run one of the two measurements")
     parser.add_argument("--latency-ms", type=float, default=0.0,
@@ -259,7 +261,7 @@ def main():
                         help="every answer of the sandbox's DNS server waits this long (default 0)")
     parser.add_argument("--json", help="write the raw results here")
     args = parser.parse_args()
-    runs, many = (1, 50) if args.quick else (args.runs, args.many)
+    runs, many = (3, 50) if args.quick else (args.runs, args.many)
     work = tempfile.mkdtemp(prefix="inclusion-")
     state_dir = os.path.join(work, "sandbox")
     sandbox_cli("up", "--state-dir", state_dir, "--deploy-seconds", "0", "--insync-seconds", "0")
