@@ -256,11 +256,21 @@ def _block_shared_txt_records(plans: Iterable[Json]) -> None:
             seen[owner] = plan["alias"]
 
 
+def _plan_holder(holder: Json) -> Json:
+    """A holder as a plan keeps it: all step 1 said of it but the holder's own list of names.
+
+    That list (up to 100 names a distribution) is step 1's to report; no plan reads it, and every later task's loop
+    templates the plans again: 500 aliases held by five distributions carried 50,000 names (1.7 MB of plans) through
+    each of them.
+    """
+    return dict((key, value) for key, value in holder.items() if key != "aliases")
+
+
 def _plan_one(request: Json, result: Json, entry: Json) -> Json:
     target = result["target"]
     strategy = request.get("strategy") or "auto"
     verdict = entry["verdict"]
-    others = [h for h in entry.get("holders", []) if h["distribution_id"] != target["id"]]
+    others = [_plan_holder(h) for h in entry.get("holders", []) if h["distribution_id"] != target["id"]]
     holders = [h for h in others if h.get("overlap") == "exact"]
     in_account = [h for h in holders if h.get("in_account")]
     dns = entry.get("dns") or {}

@@ -277,9 +277,20 @@ def test_without_a_dns_provider_a_free_alias_is_only_added():
 def test_a_wildcard_holder_overlaps_and_is_left_alone():
     wildcard = holder("EWILD000000001", overlap="wildcard", alias="*.example.com")
     plan = plan_for("dns_points_elsewhere", [wildcard], cname_to(OLD))
-    assert plan["holders"] == [] and plan["overlapping"] == [wildcard]
+    kept = dict((key, value) for key, value in wildcard.items() if key != "aliases")
+    assert plan["holders"] == [] and plan["overlapping"] == [kept]
     assert plan["remove_from"] == []
     assert plan["action"] == "dns_first"
+
+
+def test_a_plan_keeps_what_step_1_said_of_its_holders_but_their_own_lists_of_names():
+    held = holder()
+    held["aliases"] = ["other%d.example.com" % i for i in range(99)] + ["www.example.com"]
+    wildcard = holder("EWILD000000001", overlap="wildcard", alias="*.example.com")
+    plan = plan_for("held_in_account", [held, wildcard], cname_to(OLD))
+    assert plan["holders"] == [dict((key, value) for key, value in held.items() if key != "aliases")]
+    assert all("aliases" not in h for h in plan["holders"] + plan["overlapping"])
+    assert plan["holders"][0]["domain_name"] == OLD and plan["holders"][0]["status"] == "Deployed"
 
 
 def test_the_target_itself_is_never_a_holder():
