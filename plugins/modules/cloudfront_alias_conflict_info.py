@@ -230,7 +230,7 @@ aliases:
           conflict query is sent for it, since nothing else can hold the name or take it from the target.
         - For an alias another distribution (or tenant) of this account holds exactly, read from the account's
           listing without a conflict query (see the description), that holder and this account's names that
-          overlap the alias: wildcards held in other accounts are not listed then. They change no verdict, next
+          overlap the alias. Wildcards held in other accounts are not listed then; they change no verdict, next
           step or move, because the exact name wins over them.
       type: list
       elements: dict

@@ -137,8 +137,8 @@ def test_one_alias_alone_reads_no_listing_page_for_who_holds_it(client, stubber)
     assert index.loaded is False
 
 
-def test_pages_are_read_while_the_next_costs_less_than_the_queries_left_and_each_answers_what_it_holds(client,
-                                                                                                     stubber):
+def test_pages_are_read_while_the_next_costs_less_than_the_queries_left_each_answering_its_holders(
+        client, stubber):
     target = distribution(TARGET, [], "dtarget.cloudfront.net")
     first = distribution("E1HOLDER000001", ["a.example.com", "b.example.com"], "dfirst.cloudfront.net")
     second = distribution("E1HOLDER000002", ["c.example.com"], "dsecond.cloudfront.net")
@@ -176,8 +176,8 @@ def test_an_answer_from_the_listing_is_the_answer_list_domain_conflicts_gives(cl
     stubber.add_response("get_distribution", {"Distribution": target, "ETag": "T1"}, {"Id": TARGET})
     stubber.add_response("list_distributions", page([target, old, wildcard]), page_params())
     nobody(stubber, "shop.example.com")  # under the wildcard: only the query can say it is not held elsewhere
-    unused, unused, (from_listing, unused_free) = find_conflicts(
-        client, None, TARGET, [Alias.parse("www.example.com"), Alias.parse("shop.example.com")])
+    from_listing = find_conflicts(
+        client, None, TARGET, [Alias.parse("www.example.com"), Alias.parse("shop.example.com")])[2][0]
 
     masked = dict((d["Id"], "*******" + d["Id"][-7:]) for d in (old, wildcard))
     stubber.add_response("get_distribution", {"Distribution": target, "ETag": "T1"}, {"Id": TARGET})
@@ -187,7 +187,7 @@ def test_an_answer_from_the_listing_is_the_answer_list_domain_conflicts_gives(cl
         {"Domain": "*.example.com", "ResourceType": "distribution", "ResourceId": masked[wildcard["Id"]],
          "AccountId": "******" + ACCOUNT[-6:]}]})
     stubber.add_response("list_distributions", page([target, old, wildcard]), page_params())
-    unused, unused, (asked,) = find_conflicts(client, None, TARGET, [Alias.parse("www.example.com")])
+    [asked] = find_conflicts(client, None, TARGET, [Alias.parse("www.example.com")])[2]
 
     assert from_listing == asked
     assert [(h["distribution_id"], h["overlap"]) for h in asked["holders"]] == [
