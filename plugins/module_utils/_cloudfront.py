@@ -5,7 +5,8 @@
 """CloudFront as this collection sees it: distributions, who holds an alias, and conflicts.
 
 ``DistributionIndex`` is built from one paginated ``ListDistributions`` pass and
-shared by every alias of a run. ``conflicts_for`` asks ``ListConflictingAliases``
+shared by every alias of a run; ``LazyDistributionIndex`` reads the same pages one at a
+time, only as far as the questions asked of it need. ``conflicts_for`` asks ``ListConflictingAliases``
 (every page) and resolves partly hidden ids against the index where that is
 unambiguous.
 """

@@ -10,10 +10,19 @@ given name, and routes a name to the most specific alternate domain name that ma
 distribution DNS leads to - an exact alias on the target wins over any wildcard elsewhere (Amazon
 CloudFront Developer Guide, "Requirements for using alternate domain names",
 https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-requirements).
-The account's distribution listing (every ListDistributions page) is read only when some alias needs it -
-a holder's hidden id to resolve, or a DNS answer to name - once per run, shared by every alias
-(``LazyDistributionIndex``). So a deployment's no-op (its aliases on its distribution, DNS leading there)
-costs one request.
+For the same reason an alias that another distribution of this account holds exactly is answered from the
+account's listing, without ListDomainConflicts: that distribution is its holder, and the verdict, the next step
+and the move follow from it. A wildcard over it in another account, which only ListDomainConflicts would show,
+changes none of them (the exact name wins; the remediation plan uses only the exact holder, and wildcard holders
+only for words and, where DNS answers with addresses, this account's own). Only the other aliases are asked about.
+
+The listing (ListDistributions, 100 a page) is read page by page, each page once per run and shared by every
+alias (``LazyDistributionIndex``), only as far as answers need it: pages up front while the next one costs less
+than the conflict queries still to send (``read_listing_while_worth_it``: fewer than twice the requests of the
+best choice in hindsight; none for one alias alone), then whatever an alias's DNS answer needs to be named (DNS
+is read before the alias is asked about, so those pages answer it too) or a holder's hidden id needs to be
+resolved. So a deployment's no-op (its aliases on its distribution, DNS leading there) costs one request, the
+runbook's alias (DNS still at its old distribution) one page and no conflict query, and a free alias no page.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -17,6 +17,7 @@ from botocore.stub import Stubber  # noqa: E402
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import (  # noqa: E402
     TargetNotFound,
     find_conflicts,
+    read_listing_while_worth_it,
 )
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._names import Alias  # noqa: E402
 
@@ -192,3 +193,46 @@ def test_an_answer_from_the_listing_is_the_answer_list_domain_conflicts_gives(cl
     assert from_listing == asked
     assert [(h["distribution_id"], h["overlap"]) for h in asked["holders"]] == [
         (OLD, "exact"), (wildcard["Id"], "wildcard")]
+
+
+class PagedListing:
+    """Just what read_listing_while_worth_it asks of a LazyDistributionIndex: pages of names held exactly."""
+
+    def __init__(self, pages):
+        self.pages = pages
+        self.pages_read = 0
+
+    @property
+    def complete(self):
+        return self.pages_read == len(self.pages)
+
+    def read_page(self):
+        assert not self.complete, "a page past the end was read"
+        self.pages_read += 1
+        return True
+
+    def known_holder(self, alias):
+        return next((n for n, held in enumerate(self.pages[:self.pages_read]) if alias.name in held), None)
+
+
+def test_the_paging_rule_sends_fewer_than_twice_the_requests_of_the_best_choice_in_hindsight():
+    """Over many accounts and sets of aliases: pages read plus aliases left to ask, against the fewest any
+    strategy that reads the listing in its order could send (min over j of j pages + the aliases they leave)."""
+    import random
+
+    chance = random.Random(11)
+    for unused in range(2000):
+        pages_count = chance.randint(1, 30)
+        aliases = [Alias.parse("a%d.example.com" % n) for n in range(chance.randint(1, 60))]
+        on_page = dict((a.name, chance.choice([None] + list(range(pages_count)))) for a in aliases)
+        pages = [set(name for name, n in on_page.items() if n == page) for page in range(pages_count)]
+        listing = PagedListing(pages)
+
+        left = read_listing_while_worth_it(listing, aliases, None)
+
+        sent = listing.pages_read + len(left)
+        best = min(j + sum(1 for n in on_page.values() if n is None or n >= j) for j in range(pages_count + 1))
+        assert sent < 2 * best, (pages, sent, best)
+        assert [a.name for a in left] == [a.name for a in aliases if listing.known_holder(a) is None]
+        if len(aliases) == 1:
+            assert listing.pages_read == 0
