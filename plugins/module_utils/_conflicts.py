@@ -96,9 +96,10 @@ def read_dns(resolver: Any, alias: Alias, index: Any, target: Any, holders: Hold
     ``index`` is a DistributionIndex or a LazyDistributionIndex: a chain that ends at the target's own domain
     does not read it, and one that ends at another ``*.cloudfront.net`` name reads it only until that name is
     found. ``holders`` (a list, or a function that gives it) is needed only for a name without a CNAME, whose
-    addresses are compared with the holders'. A name this account's distributions do not answer for may be a connection group's routing
-    endpoint: ``tenants`` (a LazyTenants) is read then, and only then, to say which group and tenants it leads to;
-    ``target_group`` (a tenant target's ConnectionGroup, read with it) names the target's own without listing.
+    addresses are compared with the holders'. A name this account's distributions do not answer for may be a
+    connection group's routing endpoint: ``tenants`` (a LazyTenants) is read then, and only then, to say which
+    group and tenants it leads to; ``target_group`` (a tenant target's ConnectionGroup, read with it) names the
+    target's own without listing.
     """
     name = alias.name
     try:
@@ -441,7 +442,7 @@ def listing_holder(index: LazyDistributionIndex, tenants: Optional[LazyTenants],
     """The distribution (or tenant) of this account that the listings read so far show holding exactly ``alias``,
     other than the target, or None; no request (tenants count only when this run listed them anyway)."""
     dist = index.known_holder(alias)
-    if dist is not None and not (not is_tenant(target) and dist.id == target.id):
+    if dist is not None and dist.id != target.id:  # the listing may be older than the target just read
         return dist
     if tenants is not None and tenants.loaded:
         return next((t for t in tenants.index().holders(alias) if t.id != target.id), None)
@@ -466,11 +467,13 @@ def holders_from_listing(index: LazyDistributionIndex, tenants: Optional[LazyTen
         found.extend(as_holder(t, held) for t, held in tenants.index().overlapping(alias))
     found.extend(as_holder(target, held) for held in target.aliases if held.overlaps(alias))
     found.append(as_holder(holder, alias))
-    unique = dict(((h.resource_type, h.distribution_id, h.alias), h) for h in reversed(found))
+    unique = {}  # type: Dict[Tuple[str, str, Alias], Holder]
+    for found_holder in found:
+        unique.setdefault((found_holder.resource_type, found_holder.distribution_id, found_holder.alias), found_holder)
     return sorted(unique.values(), key=lambda h: (h.overlap != "exact", h.alias.name, h.distribution_id))
 
 
-def read_listing_while_worth_it(index: LazyDistributionIndex, aliases: Sequence[Alias], target: Any) -> List[Alias]:
+def read_listing_while_worth_it(index: LazyDistributionIndex, aliases: Sequence[Alias]) -> List[Alias]:
     """Read ListDistributions pages while the next one costs less than the conflict queries still to send;
     the aliases the pages read do not answer (each needs one ListDomainConflicts).
 
@@ -513,7 +516,7 @@ def find_conflicts(cloudfront: Any, resolver: Any, target_id: Optional[str], ali
     if to_ask and is_tenant(target) and target.certificate_arn is None and target.distribution_id:
         # Without a certificate of its own, a tenant serves with its multi-tenant distribution's.
         target.inherit_certificate(read_distribution(cloudfront, target.distribution_id))
-    read_listing_while_worth_it(index, to_ask, target)
+    read_listing_while_worth_it(index, to_ask)
     certificates = CertificateCheck(acm_factory, target)
     api = ConflictApi()
 

@@ -228,7 +228,7 @@ def test_the_paging_rule_sends_fewer_than_twice_the_requests_of_the_best_choice_
         pages = [set(name for name, n in on_page.items() if n == page) for page in range(pages_count)]
         listing = PagedListing(pages)
 
-        left = read_listing_while_worth_it(listing, aliases, None)
+        left = read_listing_while_worth_it(listing, aliases)
 
         sent = listing.pages_read + len(left)
         best = min(j + sum(1 for n in on_page.values() if n is None or n >= j) for j in range(pages_count + 1))
