@@ -5,7 +5,8 @@
 """CloudFront as this collection sees it: distributions, who holds an alias, and conflicts.
 
 ``DistributionIndex`` is built from one paginated ``ListDistributions`` pass and
-shared by every alias of a run. ``conflicts_for`` asks ``ListConflictingAliases``
+shared by every alias of a run; ``LazyDistributionIndex`` reads the same pages one at a
+time, only as far as the questions asked of it need. ``conflicts_for`` asks ``ListConflictingAliases``
 (every page) and resolves partly hidden ids against the index where that is
 unambiguous.
 """
@@ -127,6 +128,17 @@ class DistributionIndex:
     def get(self, distribution_id: Optional[str]) -> Optional[Distribution]:
         return self.by_id.get(distribution_id)
 
+    def with_domain(self, domain_name: Optional[str]) -> Optional[Distribution]:
+        """The distribution whose ``*.cloudfront.net`` name this is, or None."""
+        return self.by_domain.get((domain_name or "").lower().rstrip("."))
+
+    def known_holder(self, alias: Alias) -> Optional[Distribution]:
+        """The distribution that holds exactly this alias, or None (the lazy index's question, answered whole)."""
+        return next((d for d in self.distributions if alias in d.aliases), None)
+
+    def known_overlapping(self, alias: Alias) -> List[Tuple[Distribution, Alias]]:
+        return self.overlapping(alias)
+
     def holders(self, alias: Alias) -> List[Distribution]:
         """Distributions of this account that hold exactly this alias."""
         return [d for d in self.distributions if alias in d.aliases]
@@ -144,32 +156,98 @@ class DistributionIndex:
         return None
 
 
-class LazyDistributionIndex:
-    """A DistributionIndex listed on first need only, once, whichever thread needs it first.
+def list_distributions_page(client: Any, marker: Optional[str] = None) -> Tuple[List[Distribution], Optional[str]]:
+    """One ListDistributions page of 100: (its distributions, the marker of the next page or None)."""
+    kwargs = {"MaxItems": "100"}
+    if marker:
+        kwargs["Marker"] = marker
+    try:
+        page = client.list_distributions(**kwargs).get("DistributionList") or {}
+    except Exception as exc:
+        raise describe_error(exc, "ListDistributions")
+    following = page.get("NextMarker") if page.get("IsTruncated") else None
+    return [Distribution.from_summary(s) for s in page.get("Items") or []], following or None
 
-    Step 1 reads its target with one GetDistribution; the account's listing (every ListDistributions page)
-    is needed only to resolve a holder's hidden id or to name the distribution a DNS record leads to. The
-    account id is known without listing when the caller read it from the target's ARN.
+
+class LazyDistributionIndex:
+    """The account's distributions, listed page by page (ListDistributions, 100 a page) only as answers need them,
+    each page once, whichever thread needs it first.
+
+    Step 1 reads its target with one GetDistribution; the account's listing is needed only to answer who holds an
+    alias, to resolve a holder's hidden id, or to name the distribution a DNS record leads to. A question about one
+    name - which distribution holds it exactly, has this ``*.cloudfront.net`` name or this id, which of ours a hidden
+    id is - is answered from the pages read so far when they hold the answer, and otherwise reads on from the
+    marker until they do or the listing ends: CloudFront lets one resource hold a given name, and a domain name or
+    an id names one distribution, so the first match is the only one. Questions about the whole account
+    (``distributions``, ``overlapping``) read every page left. No page is read twice. The account id is known
+    without listing when the caller read it from the target's ARN.
     """
 
     def __init__(self, client: Any, account_id: Optional[str] = None) -> None:
         self._client = client
         self._account_id = account_id
+        self._read = []  # type: List[Distribution]
+        self._marker = None  # type: Optional[str]
+        self._pages = 0
         self._index = None  # type: Optional[DistributionIndex]
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     @property
     def loaded(self) -> bool:
+        """Whether any page of the listing was read."""
+        return self._pages > 0
+
+    @property
+    def pages_read(self) -> int:
+        return self._pages
+
+    @property
+    def complete(self) -> bool:
+        """Whether every page was read."""
         return self._index is not None
 
-    def index(self) -> DistributionIndex:
+    def read_page(self) -> bool:
+        """Read the next page; False (and no request) when every page was read already."""
         with self._lock:
-            if self._index is None:
-                index = DistributionIndex.load(self._client)
+            if self._index is not None:
+                return False
+            distributions, self._marker = list_distributions_page(self._client, self._marker)
+            self._read.extend(distributions)
+            self._pages += 1
+            if self._marker is None:
+                index = DistributionIndex(self._read)
                 if index.account_id is None:
                     index.account_id = self._account_id
                 self._index = index
+            return True
+
+    def index(self) -> DistributionIndex:
+        with self._lock:
+            while self._index is None:
+                self.read_page()
             return self._index
+
+    def read_so_far(self) -> List[Distribution]:
+        """The distributions of the pages read so far (no request)."""
+        with self._lock:
+            return list(self._read)
+
+    def _first(self, matches: Callable[[Distribution], bool]) -> Optional[Distribution]:
+        """The first distribution that matches, reading on only while none of the pages read so far does."""
+        with self._lock:
+            seen = 0
+            while True:
+                found = next((d for d in self._read[seen:] if matches(d)), None)
+                if found is not None:
+                    return found
+                seen = len(self._read)
+                if not self.read_page():
+                    return None
+
+    def known_holder(self, alias: Alias) -> Optional[Distribution]:
+        """The distribution that holds exactly this alias among the pages read so far, or None (no request)."""
+        with self._lock:
+            return next((d for d in self._read if alias in d.aliases), None)
 
     @property
     def account_id(self) -> Optional[str]:
@@ -192,7 +270,11 @@ class LazyDistributionIndex:
         return self.index().by_domain
 
     def get(self, distribution_id: Optional[str]) -> Optional[Distribution]:
-        return self.index().get(distribution_id)
+        return self._first(lambda d: d.id == distribution_id) if distribution_id else None
+
+    def with_domain(self, domain_name: Optional[str]) -> Optional[Distribution]:
+        name = (domain_name or "").lower().rstrip(".")
+        return self._first(lambda d: d.domain_name == name) if name else None
 
     def holders(self, alias: Alias) -> List[Distribution]:
         return self.index().holders(alias)
@@ -200,8 +282,14 @@ class LazyDistributionIndex:
     def overlapping(self, alias: Alias) -> List[Tuple[Distribution, Alias]]:
         return self.index().overlapping(alias)
 
+    def known_overlapping(self, alias: Alias) -> List[Tuple[Distribution, Alias]]:
+        """``overlapping`` among the pages read so far (no request)."""
+        with self._lock:
+            return [(d, held) for d in self._read for held in d.aliases if held.overlaps(alias)]
+
     def by_masked_id(self, masked_id: str, alias: Alias) -> Optional[Distribution]:
-        return self.index().by_masked_id(masked_id, alias)
+        # Only one distribution can hold ``alias``: the first whose id fits the visible end is the one.
+        return self._first(lambda d: mask_matches(masked_id, d.id) and alias in d.aliases)
 
 
 def read_distribution(client: Any, distribution_id: str) -> Optional[Distribution]:
@@ -425,7 +513,8 @@ class ConflictApi:
 
 def domain_conflicts_for(client: Any, index: DistributionIndex, alias: Alias, distribution_id: Optional[str] = None,
                          tenant_id: Optional[str] = None, api: Optional[ConflictApi] = None,
-                         tenants: Optional["LazyTenants"] = None) -> Tuple[List[Holder], Optional[str], Optional[str]]:
+                         tenants: Optional["LazyTenants"] = None,
+                         whole_listing: bool = True) -> Tuple[List[Holder], Optional[str], Optional[str]]:
     """Holders of ``alias`` or overlapping names, tenants included where CloudFront can say so.
 
     Returns (holders, warning, operation): ``operation`` names the one that answered, or
@@ -436,6 +525,9 @@ def domain_conflicts_for(client: Any, index: DistributionIndex, alias: Alias, di
     remembers that across calls and carries the reason; without it the warning says it.
     ``tenants`` (a LazyTenants) resolves this account's tenants' hidden ids, and adds them
     when only this account could be read; it is read only when a tenant of this account is met.
+    ``whole_listing``: a holder of this account that ListDomainConflicts did not list is added from the whole
+    listing (read for it), or, when False, from the pages of a LazyDistributionIndex read so far (step 1, which reads
+    pages only to answer).
     """
     standalone = api is None
     api = ConflictApi() if standalone else api
@@ -458,7 +550,7 @@ def domain_conflicts_for(client: Any, index: DistributionIndex, alias: Alias, di
             api.reason = "ListDomainConflicts was not answered (%s)" % (exc.code or exc)
         else:
             api.domain_conflicts = True
-            return _domain_holders(entries, index, alias, tenants), None, "ListDomainConflicts"
+            return _domain_holders(entries, index, alias, tenants, whole_listing), None, "ListDomainConflicts"
     prefix = "%s; " % api.reason if standalone else ""
     if not distribution_id:
         warning = ("%sListConflictingAliases needs a standard distribution whose certificate covers %s, so only "
@@ -491,7 +583,7 @@ def _own_tenant_holders(tenant_index: "TenantIndex", alias: Alias, listed: List[
 
 
 def _domain_holders(entries: List[Dict[str, Any]], index: DistributionIndex, alias: Alias,
-                    tenants: Optional["LazyTenants"] = None) -> List[Holder]:
+                    tenants: Optional["LazyTenants"] = None, whole_listing: bool = True) -> List[Holder]:
     holders = []
     for entry in entries:
         if entry.get("ResourceType") == TENANT:
@@ -500,8 +592,12 @@ def _domain_holders(entries: List[Dict[str, Any]], index: DistributionIndex, ali
             as_alias_entry = {"Alias": entry.get("Domain", ""), "DistributionId": entry.get("ResourceId", ""),
                               "AccountId": entry.get("AccountId", "")}
             holders.append(_holder_from_entry(as_alias_entry, index, alias))
+    # AWS lists every holder, this account's too. A holder of ours it left out (one that changed since) is added
+    # from the listing: the whole of it, or only the pages read so far (no page read for this alone).
     listed = set((h.distribution_id, h.alias) for h in holders)
-    holders.extend(h for h in in_account_holders(index, alias) if (h.distribution_id, h.alias) not in listed)
+    ours = index.overlapping(alias) if whole_listing else index.known_overlapping(alias)
+    holders.extend(Holder(held, d.id, d.account_id, False, True, d, overlap_kind(held, alias))
+                   for d, held in ours if (d.id, held) not in listed)
     holders.sort(key=lambda h: (h.overlap != "exact", h.alias.name, h.distribution_id))
     return holders
 

@@ -10,10 +10,19 @@ given name, and routes a name to the most specific alternate domain name that ma
 distribution DNS leads to - an exact alias on the target wins over any wildcard elsewhere (Amazon
 CloudFront Developer Guide, "Requirements for using alternate domain names",
 https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html#alternate-domain-names-requirements).
-The account's distribution listing (every ListDistributions page) is read only when some alias needs it -
-a holder's hidden id to resolve, or a DNS answer to name - once per run, shared by every alias
-(``LazyDistributionIndex``). So a deployment's no-op (its aliases on its distribution, DNS leading there)
-costs one request.
+For the same reason an alias that another distribution of this account holds exactly is answered from the
+account's listing, without ListDomainConflicts: that distribution is its holder, and the verdict, the next step
+and the move follow from it. A wildcard over it in another account, which only ListDomainConflicts would show,
+changes none of them (the exact name wins; the remediation plan uses only the exact holder, and wildcard holders
+only for words and, where DNS answers with addresses, this account's own). Only the other aliases are asked about.
+
+The listing (ListDistributions, 100 a page) is read page by page, each page once per run and shared by every
+alias (``LazyDistributionIndex``), only as far as answers need it: pages up front while the next one costs less
+than the conflict queries still to send (``read_listing_while_worth_it``: fewer than twice the requests of the
+best choice in hindsight; none for one alias alone), then whatever an alias's DNS answer needs to be named (DNS
+is read before the alias is asked about, so those pages answer it too) or a holder's hidden id needs to be
+resolved. So a deployment's no-op (its aliases on its distribution, DNS leading there) costs one request, the
+runbook's alias (DNS still at its old distribution) one page and no conflict query, and a free alias no page.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,7 +30,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError, call
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (
@@ -33,6 +42,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront 
     LazyTenants,
     TenantHolder,
     domain_conflicts_for,
+    overlap_kind,
     read_distribution,
     read_tenant_with_group,
 )
@@ -46,6 +56,9 @@ HELD_IN_ACCOUNT = "held_in_account"
 HELD_OTHER_ACCOUNT = "held_other_account"
 DNS_POINTS_ELSEWHERE = "dns_points_elsewhere"
 
+
+# Holders, or a function that gives them when first needed (step 1 reads DNS before it asks who holds the alias).
+HoldersOrLater = Union[List[Holder], Callable[[], List[Holder]]]
 
 ADDRESS_GUESS = ("a guess from addresses: CloudFront's edge addresses are shared by many distributions and change "
                  "over time, so read the record at the DNS provider (for Route 53, its alias target) to be sure")
@@ -76,14 +89,17 @@ class DnsView:
         return bool(self.points_to) and not self.points_to.get("is_target") and self.points_to.get("via") == "CNAME"
 
 
-def read_dns(resolver: Any, alias: Alias, index: Any, target: Any, holders: List[Holder],
+def read_dns(resolver: Any, alias: Alias, index: Any, target: Any, holders: HoldersOrLater,
              tenants: Optional[LazyTenants] = None, target_group: Any = None) -> DnsView:
     """Follow the alias's chain; say which known distribution it reaches, if any (target may be None).
 
     ``index`` is a DistributionIndex or a LazyDistributionIndex: a chain that ends at the target's own domain
-    does not read it. A name this account's distributions do not answer for may be a connection group's routing
-    endpoint: ``tenants`` (a LazyTenants) is read then, and only then, to say which group and tenants it leads to;
-    ``target_group`` (a tenant target's ConnectionGroup, read with it) names the target's own without listing.
+    does not read it, and one that ends at another ``*.cloudfront.net`` name reads it only until that name is
+    found. ``holders`` (a list, or a function that gives it) is needed only for a name without a CNAME, whose
+    addresses are compared with the holders'. A name this account's distributions do not answer for may be a
+    connection group's routing endpoint: ``tenants`` (a LazyTenants) is read then, and only then, to say which
+    group and tenants it leads to; ``target_group`` (a tenant target's ConnectionGroup, read with it) names the
+    target's own without listing.
     """
     name = alias.name
     try:
@@ -111,7 +127,7 @@ def read_dns(resolver: Any, alias: Alias, index: Any, target: Any, holders: List
                     return DnsView(name, "CNAME", [first["cname"]], chain, final, points_to, zone=zone)
                 dist = None if is_tenant(target) else target
             else:
-                dist = index.by_domain.get(final)
+                dist = index.with_domain(final)
             group = tenants.index().group_for_endpoint(final) if dist is None and tenants is not None else None
             if group is not None:
                 points_to = _group_points_to(final, group, tenants.index(), target, direct)
@@ -157,7 +173,7 @@ def _zone_or_none(resolver: Any, name: str) -> Optional[str]:
         return None
 
 
-def _read_addresses(resolver: Any, alias: Alias, index: DistributionIndex, target: Any, holders: List[Holder],
+def _read_addresses(resolver: Any, alias: Alias, index: DistributionIndex, target: Any, holders: HoldersOrLater,
                     chain: List[Dict[str, Any]], zone: Optional[str]) -> DnsView:
     # No CNAME: an alias record (Route 53), a flattened or proxied record, or plain addresses. Which
     # distribution the addresses belong to is only a guess (shared edge addresses), and says so.
@@ -167,6 +183,8 @@ def _read_addresses(resolver: Any, alias: Alias, index: DistributionIndex, targe
         return DnsView(alias.name, error=str(exc), zone=zone)
     if not values:
         return DnsView(alias.name, None, [], chain, None, None, zone=zone)
+    if callable(holders):
+        holders = holders()
     # No target yet (a distribution a deployment will create): only the holders can match.
     candidates = ([target] if target is not None else []) + [
         h.distribution for h in holders
@@ -419,6 +437,61 @@ class CertificateCheck:
                                               alias.name)}
 
 
+def listing_holder(index: LazyDistributionIndex, tenants: Optional[LazyTenants], alias: Alias,
+                   target: Any) -> Optional[Any]:
+    """The distribution (or tenant) of this account that the listings read so far show holding exactly ``alias``,
+    other than the target, or None; no request (tenants count only when this run listed them anyway)."""
+    dist = index.known_holder(alias)
+    if dist is not None and dist.id != target.id:  # the listing may be older than the target just read
+        return dist
+    if tenants is not None and tenants.loaded:
+        return next((t for t in tenants.index().holders(alias) if t.id != target.id), None)
+    return None
+
+
+def holders_from_listing(index: LazyDistributionIndex, tenants: Optional[LazyTenants], alias: Alias, holder: Any,
+                         target: Any) -> List[Holder]:
+    """Who holds ``alias``, as ListDomainConflicts would say it for a name this account holds exactly: ``holder``
+    (from the listing), with this account's other names that overlap it (wildcards) from the pages read so far, the
+    target's and, when listed, its tenants'. Every holder is this account's, with its real id, ``masked`` as AWS
+    reports every holder (so that the answer does not depend on which source gave it). Other accounts' wildcards
+    are not known here; they change no verdict, next step or plan (the exact name wins over them)."""
+    own = index.account_id
+
+    def as_holder(resource: Any, held: Alias) -> Holder:
+        kind = TenantHolder if is_tenant(resource) else Holder
+        return kind(held, resource.id, own or resource.account_id, True, True, resource, overlap_kind(held, alias))
+
+    found = [as_holder(d, held) for d, held in index.known_overlapping(alias)]
+    if tenants is not None and tenants.loaded:
+        found.extend(as_holder(t, held) for t, held in tenants.index().overlapping(alias))
+    found.extend(as_holder(target, held) for held in target.aliases if held.overlaps(alias))
+    found.append(as_holder(holder, alias))
+    unique = {}  # type: Dict[Tuple[str, str, Alias], Holder]
+    for found_holder in found:
+        unique.setdefault((found_holder.resource_type, found_holder.distribution_id, found_holder.alias), found_holder)
+    return sorted(unique.values(), key=lambda h: (h.overlap != "exact", h.alias.name, h.distribution_id))
+
+
+def read_listing_while_worth_it(index: LazyDistributionIndex, aliases: Sequence[Alias]) -> List[Alias]:
+    """Read ListDistributions pages while the next one costs less than the conflict queries still to send;
+    the aliases the pages read do not answer (each needs one ListDomainConflicts).
+
+    A page (100 distributions) answers every alias a distribution on it holds exactly. With U_k aliases left after
+    k pages, page k+1 is read only while k+1 < U_k (the ski-rental rule: the pages never cost more than the queries
+    they might save). Against the fewest requests that answer the same aliases by reading the listing in its order
+    and asking about the rest (min over j of j + U_j), this sends less than twice as many: stopping at k, either
+    the best j is below k and k < U_j, or it is above and U_k <= k + 1 <= j. One alias alone (U = 1) reads no page
+    here; its DNS may read some, and those answer it too. The pages read are kept: a later full read (a DNS answer
+    that is no distribution of this account) goes on from the marker.
+    """
+    left = list(aliases)
+    while left and not index.complete and index.pages_read + 1 < len(left):
+        index.read_page()
+        left = [alias for alias in left if index.known_holder(alias) is None]
+    return left
+
+
 def find_conflicts(cloudfront: Any, resolver: Any, target_id: Optional[str], aliases: List[Alias],
                    txt_names: Optional[Dict[str, str]] = None, acm_factory: Optional[Callable[[], Any]] = None,
                    target_tenant_id: Optional[str] = None) -> Tuple[Any, Any, List[Dict[str, Any]]]:
@@ -428,9 +501,12 @@ def find_conflicts(cloudfront: Any, resolver: Any, target_id: Optional[str], ali
     (``target_tenant_id``), read first. ``txt_names``: {alias name: TXT record name} to report instead of the
     derived name. ``acm_factory`` builds an ACM client (us-east-1) when the target's certificate must be read: only
     for aliases the target does not hold yet. An alias the target holds exactly is not asked about (see the module
-    docstring); for every other one holders come from ListDomainConflicts, which sees tenants, where botocore and
-    the endpoint offer it, else from ListConflictingAliases, with a warning. ``index`` is a LazyDistributionIndex:
-    its ``loaded`` says whether some alias needed the account's listing.
+    docstring). For every other one: listing pages are read first while worth it (``read_listing_while_worth_it``),
+    then its DNS (which may read more pages to name the distribution it leads to); an alias that a distribution of
+    the pages read (or a tenant, when the tenants were listed) holds exactly is answered from them
+    (``holders_from_listing``); only the others are asked about, with ListDomainConflicts, which sees tenants, where
+    botocore and the endpoint offer it, else ListConflictingAliases, with a warning. ``index`` is a
+    LazyDistributionIndex: its ``loaded`` says whether some alias needed the account's listing.
     """
     index = LazyDistributionIndex(cloudfront)
     tenants = LazyTenants(cloudfront, index)
@@ -440,23 +516,43 @@ def find_conflicts(cloudfront: Any, resolver: Any, target_id: Optional[str], ali
     if to_ask and is_tenant(target) and target.certificate_arn is None and target.distribution_id:
         # Without a certificate of its own, a tenant serves with its multi-tenant distribution's.
         target.inherit_certificate(read_distribution(cloudfront, target.distribution_id))
+    read_listing_while_worth_it(index, to_ask)
     certificates = CertificateCheck(acm_factory, target)
     api = ConflictApi()
+
+    def who_holds(alias: Alias, whole: bool) -> Tuple[List[Holder], Optional[str]]:
+        holder = listing_holder(index, tenants, alias, target)
+        if holder is not None:
+            if whole:
+                index.index()  # every overlapping name of the account: its addresses are compared with the holders'
+            return holders_from_listing(index, tenants, alias, holder, target), None
+        holders, warning, operation = domain_conflicts_for(
+            cloudfront, index, alias, distribution_id=target_id, tenant_id=target_tenant_id, api=api,
+            tenants=tenants, whole_listing=False)
+        if operation != "ListDomainConflicts" and api.domain_conflicts is False:
+            fallback = "%s, so ListConflictingAliases was asked instead: it does not see distribution tenants " \
+                       "in other accounts" % api.reason
+            warning = "%s; %s" % (fallback, warning) if warning else fallback
+        return holders, warning
 
     def examine(alias: Alias) -> Dict[str, Any]:
         warning = None  # type: Optional[str]
         if alias in target.aliases:
             holders = [held_by_target(target, alias)]
+            dns_view = (read_dns(resolver, alias, index, target, holders, tenants, target_group)
+                        if resolver is not None else None)
         else:
-            holders, warning, operation = domain_conflicts_for(
-                cloudfront, index, alias, distribution_id=target_id, tenant_id=target_tenant_id, api=api,
-                tenants=tenants)
-            if operation != "ListDomainConflicts" and api.domain_conflicts is False:
-                fallback = "%s, so ListConflictingAliases was asked instead: it does not see distribution tenants " \
-                           "in other accounts" % api.reason
-                warning = "%s; %s" % (fallback, warning) if warning else fallback
-        dns_view = (read_dns(resolver, alias, index, target, holders, tenants, target_group)
-                    if resolver is not None else None)
+            # DNS first: the listing pages it reads to name where the alias leads may answer who holds it too.
+            answered = []  # type: List[Tuple[List[Holder], Optional[str]]]
+
+            def holders_once(whole: bool) -> Tuple[List[Holder], Optional[str]]:
+                if not answered:
+                    answered.append(who_holds(alias, whole))
+                return answered[0]
+
+            dns_view = (read_dns(resolver, alias, index, target, lambda: holders_once(True)[0], tenants,
+                                 target_group) if resolver is not None else None)
+            holders, warning = holders_once(False)
         verdict = verdict_for(alias, target, holders, dns_view)
         entry = {
             "alias": alias.name,
@@ -477,6 +573,7 @@ def find_conflicts(cloudfront: Any, resolver: Any, target_id: Optional[str], ali
             entry["warning"] = warning
         return entry
 
-    # One alias's questions (a conflict query, then DNS) do not depend on another's: several are asked at once.
+    # One alias's questions (DNS, then a conflict query when the listing does not answer) do not depend on
+    # another's: several are asked at once.
     results = map_ordered(examine, aliases, AWS_WORKERS)
     return index, target, results

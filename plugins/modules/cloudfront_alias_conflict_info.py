@@ -18,8 +18,9 @@ description:
     says today
     (asked of the zone's authoritative nameservers, with the CNAME chain followed to the final
     C(*.cloudfront.net) name), a O(ignore:verdict), and the next step in plain words.
-  - Holders come from C(ListDomainConflicts), which sees standard distributions and distribution tenants alike,
-    where the installed botocore (1.38.4 or later) and the endpoint offer it. Otherwise C(ListConflictingAliases)
+  - Holders of an alias that this account's listing does not answer (see below) come from C(ListDomainConflicts),
+    which sees standard distributions and distribution tenants alike, where the installed botocore (1.38.4 or
+    later) and the endpoint offer it. Otherwise C(ListConflictingAliases)
     is asked, which AWS says "only supports standard distributions", and RV(aliases[].warning) says so and names
     the botocore release that brought C(ListDomainConflicts); this account's own tenants are still read from
     C(ListDistributionTenants).
@@ -36,13 +37,20 @@ description:
     and routes a name to the most specific alternate domain name that matches it whichever distribution DNS
     leads to, so a wildcard elsewhere does not take it from the target (AWS CloudFront Developer Guide,
     "Requirements for using alternate domain names"). Its RV(aliases[].holders) is then the target alone.
-  - Every other alias costs one C(ListDomainConflicts) (all pages). The account's distribution listing (one
-    paginated C(ListDistributions) pass, shared by all aliases) is read only when some alias needs it - a holder
-    to name or a hidden id to resolve, or a DNS answer that leads to another C(*.cloudfront.net) name - or to
-    say which account the credentials reached when the target is not found. C(ListDistributionTenants) and
-    C(ListConnectionGroups) once, only when a tenant of this account or an unknown C(*.cloudfront.net) name is
-    met; one C(DescribeCertificate) of the target's certificate when some alias is not on the target yet
-    (RV(aliases[].target_certificate)).
+  - Every other alias is answered from this account's distribution listing (C(ListDistributions), 100 a page)
+    when a distribution there holds it exactly - for the same reason, that is its holder, and its verdict, next
+    step and move follow from it - and costs one C(ListDomainConflicts) (all pages) otherwise. The listing is read
+    page by page, each page once and shared by all aliases, only as far as answers need it. With U aliases not
+    on the target still unanswered after k pages, page k+1 is read while k+1 < U, so that the pages never cost
+    more than the C(ListDomainConflicts) they may save; this sends fewer than twice the requests of the best
+    choice in hindsight between reading on and asking. One alias alone reads no page for this. Pages are read
+    too, from where the listing stopped, to name the distribution a DNS answer leads to (an alias's DNS is read
+    before it is asked about, so those pages answer it as well), to resolve a holder's hidden id, and the whole
+    listing to say which account the credentials reached when the target is not found, or to compare a name's
+    addresses with every overlapping holder's. A tenant of this account answers an alias the same way when the
+    tenants were listed anyway. C(ListDistributionTenants) and C(ListConnectionGroups) once, only when a tenant
+    of this account or an unknown C(*.cloudfront.net) name is met; one C(DescribeCertificate) of the target's
+    certificate when some alias is not on the target yet (RV(aliases[].target_certificate)).
   - So an alias on its target whose DNS already leads there costs exactly one request to AWS, however many
     aliases of that target are asked about (the DNS reads go to the zone's nameservers).
 author:
@@ -220,6 +228,10 @@ aliases:
           included.
         - For an alias the target already holds exactly (RV(aliases[].verdict=on_target)), the target alone. No
           conflict query is sent for it, since nothing else can hold the name or take it from the target.
+        - For an alias another distribution (or tenant) of this account holds exactly, read from the account's
+          listing without a conflict query (see the description), that holder and this account's names that
+          overlap the alias. Wildcards held in other accounts are not listed then; they change no verdict, next
+          step or move, because the exact name wins over them.
       type: list
       elements: dict
       returned: always
@@ -271,8 +283,9 @@ aliases:
           sample: "111111111111"
           returned: always
         masked:
-          description: "Whether AWS hid part of the ids (it hides every holder's; V(false) for the target read
-            directly)."
+          description: "Whether AWS hides part of the ids in its conflict answers (it hides every holder's, this
+            account's too, and a holder read from this account's listing is reported the same way); V(false) for
+            the target read directly."
           type: bool
           sample: true
           returned: always

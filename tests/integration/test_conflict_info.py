@@ -213,7 +213,7 @@ def test_check_mode_gives_the_same_answer_and_changes_nothing(sandbox, scenario)
 # -- cost ------------------------------------------------------------------------------------
 
 
-def test_one_list_distributions_pass_reads_every_page(sandbox):
+def test_the_listing_is_read_page_by_page_each_page_once_and_only_as_far_as_answers_need(sandbox):
     s = sandbox.scenario("seed-409")
     cloudfront = sandbox.aws("cloudfront")
     for number in range(120):
@@ -223,14 +223,24 @@ def test_one_list_distributions_pass_reads_every_page(sandbox):
 
     assert the_only(result)["verdict"] == "held_in_account"
     entries = sandbox.requests_since(mark)
-    # The target first; the holder's hidden id needs the account's listing: 122 distributions are two pages of
-    # 100, read once; one ListDomainConflicts; the target's certificate read once, because the alias is not on the
-    # target yet. No tenant is met, so no tenant is listed.
+    # The target first; DNS leads to the holder, which the first page of the listing (122 distributions: two pages
+    # of 100) names, and that page shows it holding the alias exactly: it is the holder, asked no further. The
+    # target's certificate read once, because the alias is not on the target yet. No tenant is met, so no tenant
+    # is listed.
     ops = operations(entries)
     assert ops[0] == "GetDistribution"
-    assert sorted(ops) == ["DescribeCertificate", "GetDistribution", "ListDistributions", "ListDistributions",
-                           "ListDomainConflicts"]
-    assert result["requests"] == {"cloudfront": 4, "acm": 1}
+    assert sorted(ops) == ["DescribeCertificate", "GetDistribution", "ListDistributions"]
+    assert result["requests"] == {"cloudfront": 2, "acm": 1}
+
+    # A DNS answer that is no distribution of this account needs the whole listing: the two pages, each once.
+    elsewhere = create_distribution(sandbox.aws("cloudfront", ACCOUNT_2), "elsewhere")
+    route53_upsert(sandbox, s["dns"]["zone_id"], "shop.example.com", "CNAME", [elsewhere["domain_name"]])
+    mark = sandbox.log_mark()
+    entry = the_only(find_holders(sandbox, s["target_distribution_id"], ["shop.example.com"]))
+
+    assert entry["verdict"] == "dns_points_elsewhere" and entry["dns"]["points_to"]["in_account"] is False
+    ops = operations(sandbox.requests_since(mark))
+    assert ops.count("ListDistributions") == 2 and ops.count("ListDomainConflicts") == 1
 
 
 def test_list_domain_conflicts_reads_every_page_in_one_pass(sandbox):
@@ -264,12 +274,15 @@ def test_many_aliases_in_one_call_share_one_distribution_list(sandbox):
     assert verdicts["shop.example.com"] == "free"
     assert result["conflicts"] == 1
     entries = sandbox.requests_since(mark)
+    # Five aliases to ask about: one page of the listing (the whole account) is read first, being cheaper than the
+    # queries it may save, and it shows www.example.com held exactly by the old distribution: the other four are
+    # asked about, once each.
     assert count(entries, "ListDistributions") == 1
-    assert count(entries, "ListDomainConflicts") == len(asked)
+    assert count(entries, "ListDomainConflicts") == len(asked) - 1
     # The target's certificate is read once for all the aliases it does not hold yet.
     assert count(entries, "DescribeCertificate") == 1
     assert count(entries, "GetDistribution") == 1
-    assert len(entries) == 1 + 1 + len(asked) + 1
+    assert len(entries) == 1 + 1 + (len(asked) - 1) + 1
 
 
 def test_unicode_alias_is_accepted_and_normalised_to_punycode(sandbox):
@@ -290,7 +303,9 @@ def test_case_and_trailing_dot_variants_are_one_alias(sandbox):
 
     entry = the_only(result)
     assert entry["verdict"] == "held_in_account"
-    assert count(sandbox.requests_since(mark), "ListDomainConflicts") == 1
+    # One alias: its DNS names the old distribution from one listing page, which answers who holds it.
+    entries = sandbox.requests_since(mark)
+    assert count(entries, "ListDistributions") == 1 and count(entries, "ListDomainConflicts") == 0
 
 
 # -- the other verdicts ----------------------------------------------------------------------
@@ -358,8 +373,9 @@ def test_only_the_aliases_the_target_does_not_hold_are_asked_about(sandbox):
     verdicts = [e["verdict"] for e in result["aliases"]]
     assert verdicts == ["on_target", "held_in_account"], result
     entries = sandbox.requests_since(mark)
-    assert count(entries, "ListDomainConflicts") == 1
-    # The holder's hidden id is resolved against the account's listing, read once.
+    # The alias's DNS leads to the old distribution, named from the account's listing (read once), which shows it
+    # holding the alias: no conflict query at all.
+    assert count(entries, "ListDomainConflicts") == 0
     assert count(entries, "ListDistributions") == 1
     [holder] = exact_holders(result["aliases"][1])
     assert holder["distribution_id"] == s["holder"]["distribution_id"] and holder["in_account"] is True
@@ -466,7 +482,8 @@ def test_a_tenant_holder_is_seen_resolved_and_its_move_is_update_domain_associat
     mark = sandbox.log_mark()
     entry = the_only(find_holders(sandbox, s["target_distribution_id"], [s["alias"]]))
 
-    # ListConflictingAliases would have called the name free; ListDomainConflicts sees the tenant.
+    # ListConflictingAliases would have called the name free; the tenant listings (and ListDomainConflicts) see the
+    # tenant.
     assert entry["verdict"] == "held_in_account"
     [holder] = exact_holders(entry)
     tenant = s["holder"]
@@ -487,8 +504,10 @@ def test_a_tenant_holder_is_seen_resolved_and_its_move_is_update_domain_associat
     assert "distribution tenant %s" % tenant["distribution_tenant_id"] in step
     assert "UpdateDomainAssociation" in step and "AssociateAlias" not in step
     assert "_www.example.com = %s" % s["target_domain_name"] in step
+    # DNS leads to a routing endpoint, which only the tenant listings can name; they show this account's tenant
+    # holding the name exactly, so it is the holder: no conflict query.
     ops = operations(sandbox.requests_since(mark))
-    assert "ListDomainConflicts" in ops and "ListConflictingAliases" not in ops
+    assert "ListDomainConflicts" not in ops and "ListConflictingAliases" not in ops
     assert ops.count("ListDistributionTenants") == 1 and ops.count("ListConnectionGroups") == 1
 
 

@@ -26,6 +26,17 @@ from test_remediate import (
 
 
 CONFLICT_QUERIES = ("ListDomainConflicts", "ListConflictingAliases")
+# Who holds the alias, asked by step 1 only where this account's listing does not show a distribution holding it
+# exactly: there the listing page that names where its DNS CNAME leads answers it too (one resource holds a name).
+# The apex's DNS answers with addresses, which name no distribution, so no page is read before it is asked about.
+STEP1_CONFLICT_QUERIES = {
+    "seed-409": [],
+    "cross-account-disabled": ["ListDomainConflicts"],
+    "wildcard": ["ListDomainConflicts"],
+    "apex": ["ListDomainConflicts"],
+    "cloudflare": [],
+    "rfc2136": [],
+}
 
 
 # -- every scenario ---------------------------------------------------------------------------------
@@ -51,8 +62,9 @@ def test_remediate_converges_proves_and_is_idempotent(slow_sandbox, scenario):
     assert_txt_gone(sandbox, situation)
     # Another account is never touched.
     assert [r for r in mutating(requests) if r.get("account") == ACCOUNT_2] == []
-    # Step 1 asked once who holds the alias; the move took its answer (expected_holders) and did not ask again.
-    assert [r["operation"] for r in requests if r["operation"] in CONFLICT_QUERIES] == ["ListDomainConflicts"]
+    # Step 1 asked at most once who holds the alias; the move took its answer (expected_holders) and did not ask
+    # again.
+    assert [r["operation"] for r in requests if r["operation"] in CONFLICT_QUERIES] == STEP1_CONFLICT_QUERIES[scenario]
 
     summary = summary_of(run)
     assert situation.alias in summary and situation.target_id in summary

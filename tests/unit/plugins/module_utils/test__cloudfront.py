@@ -20,6 +20,7 @@ from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (  # noqa: E402
     Distribution,
     DistributionIndex,
+    LazyDistributionIndex,
     conflicts_for,
     with_aliases,
 )
@@ -137,6 +138,59 @@ def test_load_of_an_empty_account(client, stubber):
     index = DistributionIndex.load(client)
     assert index.distributions == []
     assert index.account_id is None
+
+
+def stub_three_pages(stubber):
+    """Three ListDistributions pages: E1 (www) | E2 (*.example.com) | E3 (shop), each expected once, in order."""
+    stubber.add_response("list_distributions", distribution_page([summary("E1AAAAAAAAAAA1", ["www.example.com"])],
+                                                                 next_marker="page-2"), {"MaxItems": "100"})
+    stubber.add_response("list_distributions", distribution_page([summary("E1AAAAAAAAAAA2", ["*.example.com"])],
+                                                                 marker="page-2", next_marker="page-3"),
+                         {"MaxItems": "100", "Marker": "page-2"})
+    stubber.add_response("list_distributions", distribution_page([summary("E1AAAAAAAAAAA3", ["shop.example.com"])],
+                                                                 marker="page-3"),
+                         {"MaxItems": "100", "Marker": "page-3"})
+
+
+def test_lazy_index_reads_pages_only_until_a_one_name_question_is_answered(client, stubber):
+    stub_three_pages(stubber)
+    index = LazyDistributionIndex(client, OUR_ACCOUNT)
+
+    assert index.loaded is False and index.known_holder(A("www.example.com")) is None  # no request for that
+    assert index.with_domain("DE1AAAAAAAAAAA1.cloudfront.net.").id == "E1AAAAAAAAAAA1"
+    assert index.pages_read == 1 and index.complete is False
+    assert index.known_holder(A("www.example.com")).id == "E1AAAAAAAAAAA1"
+    assert index.known_holder(A("shop.example.com")) is None
+    # The one distribution that can hold shop.example.com, by its visible end: the pages go on from the marker.
+    assert index.by_masked_id("*******AAAAAA3", A("shop.example.com")).id == "E1AAAAAAAAAAA3"
+    assert index.pages_read == 3 and index.complete is True
+    # Every page was read: nothing more is asked (the Stubber would refuse a fourth request).
+    assert index.read_page() is False
+    assert index.get("ENOTTHERE00000") is None and index.with_domain("dnothere.cloudfront.net") is None
+    assert [d.id for d in index.distributions] == ["E1AAAAAAAAAAA1", "E1AAAAAAAAAAA2", "E1AAAAAAAAAAA3"]
+
+
+def test_lazy_index_whole_account_questions_go_on_from_where_the_pages_stopped(client, stubber):
+    stub_three_pages(stubber)
+    index = LazyDistributionIndex(client, OUR_ACCOUNT)
+
+    assert index.read_page() is True and index.pages_read == 1
+    # Only the pages read so far, no request: the wildcard's page is not read yet.
+    assert [(d.id, held.name) for d, held in index.known_overlapping(A("www.example.com"))] == [
+        ("E1AAAAAAAAAAA1", "www.example.com")]
+    # The whole account: pages two and three, once each.
+    assert sorted((d.id, held.name) for d, held in index.overlapping(A("www.example.com"))) == [
+        ("E1AAAAAAAAAAA1", "www.example.com"), ("E1AAAAAAAAAAA2", "*.example.com")]
+    assert index.pages_read == 3 and index.account_id == OUR_ACCOUNT
+
+
+def test_lazy_index_page_failure_is_an_aws_error_naming_the_call(client, stubber):
+    stubber.add_client_error("list_distributions", service_error_code="AccessDenied", http_status_code=403,
+                             expected_params={"MaxItems": "100"})
+
+    with pytest.raises(AwsError) as caught:
+        LazyDistributionIndex(client, OUR_ACCOUNT).with_domain("dx.cloudfront.net")
+    assert "ListDistributions" in str(caught.value) and caught.value.code == "AccessDenied"
 
 
 def test_account_id_from_other_partitions():
