@@ -469,9 +469,13 @@ def main():
         if plan.changed and not module.check_mode and state == "present" and (
                 release_from or params["conflict_wait_timeout"]):
             handover = Handover()
+            # wait_timeout bounds a handover (release_from), as documented; without one, asking again is bounded by
+            # conflict_wait_timeout alone (the rescue's give-back runs with a short wait_timeout after a deploy
+            # timeout, and CloudFront's DNS check may keep the replaced record longer than that).
+            timeout = params["wait_timeout"] if release_from else params["conflict_wait_timeout"]
             try:
                 applied = apply_handover(cloudfront, plan, plan.added, release_from,
-                                         params["conflict_wait_timeout"], params["wait_timeout"],
+                                         params["conflict_wait_timeout"], timeout,
                                          params["max_precondition_retries"], handover=handover)
             finally:
                 if release_from:
