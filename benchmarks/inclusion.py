@@ -231,8 +231,9 @@ def slowest(tasks, count=12):
 
 def report(results):
     print("load average (1 min) %.2f before, %.2f after, on %d CPUs; sandbox latency %g ms (API), %g ms (DNS); "
-          "deployments take %g s" % (results["load_before"], results["load_after"], results["cpus"],
-                                    results["latency_ms"], results["dns_latency_ms"], results.get("deploy_seconds", 0)))
+          "deployments take %g s" % (
+              results["load_before"], results["load_after"], results["cpus"], results["latency_ms"],
+              results["dns_latency_ms"], results.get("deploy_seconds", 0)))
     inclusion, remediation = results.get("no_op_inclusion"), results.get("remediation")
     if inclusion:
         report_inclusion(results, inclusion)
