@@ -203,3 +203,19 @@ def test_a_target_not_deployed_in_time_stops_the_run_before_dns_and_names_it(slo
     assert summary_of(again).count("changed: repoint_dns") == 3
     for alias, dist in wanted.items():
         assert ask(situation.nameserver, alias, "CNAME") == [dist["domain_name"]]
+
+
+def test_without_wait_deployed_only_an_added_alias_that_dns_is_repointed_to_next_is_waited_for(slow_sandbox, tmp_path):
+    """-e wait_deployed=false (a string, as the command line gives it): the moves' targets are not waited for (DNS
+    follows the move at once, which AWS does not recommend); NEW3, whose added alias step 2 repoints next, still is -
+    its edges would answer 403 for the name before they have the new configuration."""
+    situation, wanted, args = _three_targets(slow_sandbox, tmp_path)
+
+    run, unused = situation.run(extra_vars={}, args=args + ("-e", "wait_deployed=false"))
+    assert_ok(run)
+    waited = step(run, WAIT_DEPLOYED)["results"]
+    assert [(w["item"]["distribution_id"], w["item"]["done"], w["deployed"]) for w in waited] == [
+        (wanted["api.example.com"]["id"], "added: api.example.com", True)]
+    for alias, dist in wanted.items():
+        assert aliases_of(slow_sandbox, dist["id"]) == [alias]
+        assert ask(situation.nameserver, alias, "CNAME") == [dist["domain_name"]]
