@@ -1,7 +1,8 @@
 """What including cname_remediation costs a deployment role, and what 500 aliases cost against one.
 
     .venv/bin/python benchmarks/inclusion.py [--quick] [--runs 5] [--many 500] [--only inclusion|remediation]
-                                             [--latency-ms N] [--dns-latency-ms N] [--json FILE]
+                                             [--latency-ms N] [--dns-latency-ms N] [--deploy-seconds N]
+                                             [--json FILE]
 
 (a) An empty play (one debug task standing for the deployment) against the same play that first includes
     ``cname_remediation`` for one alias that needs no fix (its distribution holds it, DNS already leads
@@ -10,12 +11,17 @@
     one) against ``--many`` aliases in the same situation (100 per distribution, CloudFront's quota), in one run.
 
 Everything runs against a sandbox of its own (started and stopped here) with deployments that take no time,
-so the numbers are Ansible's and the collection's, not CloudFront's. Requests come from the sandbox's request
-log (DNS queries are not counted), per-task times from benchmarks/callback_plugins/task_times.py.
+so the numbers are Ansible's and the collection's, not CloudFront's - unless ``--deploy-seconds N`` (``python -m
+sandbox up --deploy-seconds N``: a distribution stays InProgress N seconds after each change) gives them CloudFront's
+own wait, which on AWS is minutes: then (b) shows whether the role waits for its targets' deployments one after
+another or at once. The situations of (b) are built, and every distribution is Deployed, before a run starts.
+Requests come from the sandbox's request log (DNS queries are not counted), per-task times from
+benchmarks/callback_plugins/task_times.py.
 ``--quick`` (under two minutes): three runs each and 50 aliases instead of 500; it prints the ratios.
 ``--latency-ms N`` makes every AWS and Cloudflare API response of the sandbox wait N ms (``python -m sandbox faults
 --latency-ms``; ``--dns-latency-ms`` the same for its DNS answers), as a network between the modules and AWS
-would; both default to 0 and are recorded in the JSON. The sandbox's own CPU seconds per run are reported too.
+would; both default to 0 and are recorded in the JSON, as ``--deploy-seconds`` is. The sandbox's own CPU seconds
+per run are reported too.
 Not a test: nothing here asserts a time.
 """
 
@@ -190,12 +196,24 @@ def held_by_old(endpoints, count, offset):
     return zone, wanted
 
 
+def wait_until_deployed(endpoints, timeout=600):
+    """Until every distribution of the account is Deployed (with --deploy-seconds, the ones just built are not)."""
+    cloudfront = Clients(endpoints).aws("cloudfront")
+    deadline = time.time() + timeout
+    while True:
+        listed = cloudfront.list_distributions()["DistributionList"].get("Items") or []
+        if all(d["Status"] == "Deployed" for d in listed) or time.time() > deadline:
+            return
+        time.sleep(0.5)
+
+
 def one_against_many(endpoints, work, many):
     remediate = [os.path.join(VENV, "bin", "ansible-playbook"), "aliasguard.cloudfront.remediate"]
     nameservers = ["127.0.0.1:%d" % endpoints["dns"]["port"]]
     results = {}
     for offset, count in enumerate((1, many)):
         zone, wanted = held_by_old(endpoints, count, offset)
+        wait_until_deployed(endpoints)  # the run starts from a settled fleet, as on AWS
         path = os.path.join(work, "aliases-%d.json" % count)
         with open(path, "w") as fh:
             json.dump({"aliases": [{"alias": n, "target_distribution_id": target, "dns_provider": "route53",
@@ -212,9 +230,10 @@ def slowest(tasks, count=12):
 
 
 def report(results):
-    print("load average (1 min) %.2f before, %.2f after, on %d CPUs; sandbox latency %g ms (API), %g ms (DNS)" % (
-        results["load_before"], results["load_after"], results["cpus"], results["latency_ms"],
-        results["dns_latency_ms"]))
+    print("load average (1 min) %.2f before, %.2f after, on %d CPUs; sandbox latency %g ms (API), %g ms (DNS); "
+          "deployments take %g s" % (
+              results["load_before"], results["load_after"], results["cpus"], results["latency_ms"],
+              results["dns_latency_ms"], results.get("deploy_seconds", 0)))
     inclusion, remediation = results.get("no_op_inclusion"), results.get("remediation")
     if inclusion:
         report_inclusion(results, inclusion)
@@ -259,12 +278,15 @@ def main():
                         help="every AWS and Cloudflare API response of the sandbox waits this long (default 0)")
     parser.add_argument("--dns-latency-ms", type=float, default=0.0,
                         help="every answer of the sandbox's DNS server waits this long (default 0)")
+    parser.add_argument("--deploy-seconds", type=float, default=0.0,
+                        help="a distribution stays InProgress this long after each change (python -m sandbox up "
+                             "--deploy-seconds; default 0)")
     parser.add_argument("--json", help="write the raw results here")
     args = parser.parse_args()
     runs, many = (3, 50) if args.quick else (args.runs, args.many)
     work = tempfile.mkdtemp(prefix="inclusion-")
     state_dir = os.path.join(work, "sandbox")
-    sandbox_cli("up", "--state-dir", state_dir, "--deploy-seconds", "0", "--insync-seconds", "0")
+    sandbox_cli("up", "--state-dir", state_dir, "--deploy-seconds", str(args.deploy_seconds), "--insync-seconds", "0")
     try:
         with open(os.path.join(state_dir, "endpoints.json")) as fh:
             endpoints = json.load(fh)
@@ -273,7 +295,8 @@ def main():
                         "--dns-latency-ms", str(args.dns_latency_ms))
         # The machine's load (1-minute average) around the runs: the times mean little on a busy machine.
         results = {"runs": runs, "load_before": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
-                   "latency_ms": args.latency_ms, "dns_latency_ms": args.dns_latency_ms}
+                   "latency_ms": args.latency_ms, "dns_latency_ms": args.dns_latency_ms,
+                   "deploy_seconds": args.deploy_seconds}
         if args.only != "remediation":
             results["no_op_inclusion"] = no_op_inclusion(endpoints, work, runs)
             sandbox_cli("reset", "--state-dir", state_dir)

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils._remediation import (
     KNOWN_PROVIDERS,
@@ -36,9 +37,10 @@ def remediation_plan(requests, found_results):
         raise AnsibleFilterError(str(exc))
 
 
-def remediation_batches(plans, step, created_by=None, repointed=None, handed_over=None):
+def remediation_batches(plans, step, created_by=None, repointed=None, handed_over=None, wait_deployed=True):
     try:
-        return batches(plans or [], step, created_by, repointed, handed_over)
+        # wait_deployed comes from a role variable, which -e can make a string ("false").
+        return batches(plans or [], step, created_by, repointed, handed_over, boolean(wait_deployed, strict=False))
     except RemediationInputError as exc:
         raise AnsibleFilterError(str(exc))
 

@@ -76,10 +76,11 @@ BLOCKED = "blocked"
 
 TXT_STEPS = ("txt_create", "txt_remove")
 DNS_STEPS = TXT_STEPS + ("repoint_dns",)
-STEPS = ("add_alias", "txt_create", "move_alias", "repoint_dns", "add_alias_after_dns", "txt_remove", "verify",
-         "restore_dns", "give_back")
-# Registered results the report reads under another step's name: the rescue's TXT clean-up is a txt_remove.
-SAME_AS = {"txt_cleanup": "txt_remove"}
+STEPS = ("add_alias", "txt_create", "move_alias", "deployed", "repoint_dns", "add_alias_after_dns", "txt_remove",
+         "verify", "restore_dns", "give_back")
+# Registered results the report reads under another step's name: the rescue's TXT clean-up is a txt_remove; the wait
+# for Deployed only reads its targets, but were an alias gone from one meanwhile, it would put it back (an add).
+SAME_AS = {"txt_cleanup": "txt_remove", "deployed": "add_alias"}
 # Steps after which the target holds the alias.
 ALIAS_ON_TARGET_STEPS = ("add_alias", "move_alias", "add_alias_after_dns")
 # How long CloudFront's release of an alias may lag behind its old holder's Deployed, and the TTL a resolver keeps
@@ -525,7 +526,7 @@ def _expected_current(dns: Json, points_to: Json, holders: Iterable[Json], overl
 
 
 def batches(plans: List[Json], step: str, created_by: Optional[Json] = None, repointed: Optional[Json] = None,
-            handed_over: Optional[Json] = None) -> List[Json]:
+            handed_over: Optional[Json] = None, wait_deployed: bool = True) -> List[Json]:
     """The work of one step, grouped the way its module takes it.
 
     Alias steps and verify: one batch per distribution (``distribution_id``, ``aliases``);
@@ -542,6 +543,8 @@ def batches(plans: List[Json], step: str, created_by: Optional[Json] = None, rep
     ``restore_dns`` (the rescue only): from ``handed_over`` (the registered add_alias_after_dns loop) and
     ``repointed``, the records that put DNS back as it was for the aliases a failed handover gave back to their
     holder.
+    ``deployed``: the targets step 3 changed (add_alias, move_alias) that must be Deployed before DNS moves - see
+    ``_deployed_batches``; ``wait_deployed`` is the role's cname_remediation_wait_deployed.
     """
     if step not in STEPS:
         raise RemediationInputError("unknown step %r; steps: %s" % (step, ", ".join(STEPS)))
@@ -551,6 +554,8 @@ def batches(plans: List[Json], step: str, created_by: Optional[Json] = None, rep
         return _restore_batches(plans, handed_over, repointed)
     if step == "give_back":
         return _give_back_batches(plans, handed_over, repointed)
+    if step == "deployed":
+        return _deployed_batches(plans, wait_deployed)
     if created_by is not None:
         created = _written_records(created_by)
         owners = _TxtOwners(plans, created)
@@ -600,6 +605,44 @@ def batches(plans: List[Json], step: str, created_by: Optional[Json] = None, rep
                 batch["release_from"] += [d for d in plan["remove_from"] if d not in batch["release_from"]]
                 batch["conflict_wait"] = max(batch["conflict_wait"],
                                              _replaced_ttl(plan, repointed) + RELEASE_GRACE)
+    return groups
+
+
+def _deployed_batches(plans: Iterable[Json], wait_deployed: bool) -> List[Json]:
+    """Per target, the aliases step 3 put on it before DNS moves, when the role waits for it to be Deployed.
+
+    The changes are sent first, all of them, and only then waited for: CloudFront deploys each distribution on its
+    own, so the deployments overlap and the run waits about one deployment, not one per target. Who waits is who
+    waited when each change waited for itself: a move's target and an add's with ``wait_deployed`` (AWS's order:
+    "After the target distribution is fully deployed, update your DNS configuration"), and an add's always when
+    step 2 repoints the alias next (edges without the new configuration answer 403 for the name). ``done`` says
+    what this run did there, for the message when the wait fails.
+    """
+    groups: List[Json] = []
+    by_target: Dict[str, Json] = {}
+    for plan in plans:
+        if "move_alias" in plan["steps"]:
+            kind, waits = "moved", wait_deployed
+        elif "add_alias" in plan["steps"]:
+            kind, waits = "added", wait_deployed or "repoint_dns" in plan["steps"]
+        else:
+            continue
+        if not waits:
+            continue
+        target = plan["target_distribution_id"]
+        if target not in by_target:
+            by_target[target] = {"distribution_id": target, "aliases": [], "moved": [], "added": [],
+                                 "resource_type": plan.get("target_resource_type") or "distribution"}
+            groups.append(by_target[target])
+        by_target[target]["aliases"].append(plan["alias"])
+        by_target[target][kind].append(plan["alias"])
+    for batch in groups:
+        done = []
+        if batch["moved"]:
+            done.append("moved here: %s" % ", ".join(batch["moved"]))
+        if batch["added"]:
+            done.append("added: %s" % ", ".join(batch["added"]))
+        batch["done"] = "; ".join(done)
     return groups
 
 

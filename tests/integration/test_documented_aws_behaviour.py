@@ -23,6 +23,7 @@ from sandbox.scenarios import (
 )
 from test_remediate import (
     HANDOVER,
+    WAIT_DEPLOYED,
     Situation,
     aliases_of,
     ask,
@@ -227,7 +228,9 @@ def test_a_move_waits_for_the_target_to_be_deployed_before_dns_is_repointed(slow
     assert_ok(run)
 
     moved = step(run, "Step 3: move aliases in one step (AssociateAlias)")["results"][0]
-    assert moved["deployed"] is True
+    assert moved["moved"][0]["alias"] == situation.alias
+    waited = step(run, WAIT_DEPLOYED)["results"]
+    assert [(w["item"]["distribution_id"], w["deployed"]) for w in waited] == [(situation.target_id, True)]
     associate = next(r["t"] for r in requests if r["operation"] == "AssociateAlias")
     changes = [r["t"] for r in requests if r["operation"] == "ChangeResourceRecordSets" and r["t"] > associate]
     assert changes and changes[0] - associate >= DEPLOY_SECONDS - 0.5  # the repoint came after the deployment

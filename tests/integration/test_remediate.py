@@ -192,6 +192,7 @@ class Situation:
 
 ROLE = "aliasguard.cloudfront.cname_remediation : "
 HANDOVER = "Step 3: take the alias off in-account holders and add it to the target (dns_first)"
+WAIT_DEPLOYED = "Step 3: wait until every target changed above is Deployed, before DNS moves"
 
 
 def step(run, name):
@@ -477,7 +478,10 @@ def test_an_apex_alias_record_to_a_distribution_step_1_cannot_name_is_repointed(
     run, requests = situation.run()
     assert_ok(run)
     added = step(run, "Step 3: add free aliases to their target")["results"]
-    assert [(a["item"]["wait"], a["added"], a["deployed"]) for a in added] == [(True, ["example.com"], True)]
+    assert [(a["item"]["wait"], a["added"]) for a in added] == [(True, ["example.com"])]
+    waited = step(run, WAIT_DEPLOYED)["results"]
+    assert [(w["item"]["distribution_id"], w["item"]["added"], w["deployed"]) for w in waited] == [
+        (new["id"], ["example.com"], True)]
     # UpdateDistribution, then GetDistribution until Deployed, then the DNS change.
     update, deployed, change = order_of(requests, ("cloudfront", "UpdateDistribution"),
                                         ("cloudfront", "GetDistribution"), ("route53", "ChangeResourceRecordSets"))

@@ -712,6 +712,32 @@ def test_an_added_alias_waits_for_deployed_only_when_dns_is_repointed_to_it_next
     assert describe_step(repointed, "repoint_dns").endswith(", once ETARGET0000001 is Deployed with the alias")
 
 
+def test_the_targets_changed_before_dns_are_waited_for_once_all_of_them_are_changed():
+    """One wait batch per target, after every add and move: a move's target and an add's wait with wait_deployed
+    (the role's default), an add whose alias DNS is repointed to next waits always; dns_first waits in its own call."""
+    moved = plan_for("held_in_account", [holder()], cname_to(OLD))
+    repointed = plan_for("free", dns=cname_to(OLD), alias="shop.example.com")
+    already = plan_for("free", dns=cname_to(TARGET["domain_name"], is_target=True), alias="api.example.com")
+    elsewhere = dict(plan_for("held_in_account", [holder(alias="img.example.com")], cname_to(OLD),
+                              alias="img.example.com"), target_distribution_id="EOTHER00000001")
+    dns_first = plan_for("dns_points_elsewhere", dns=cname_to(OLD), alias="cdn.example.com")
+    assert [p["steps"][:2] for p in (moved, repointed, already, elsewhere)] == [
+        ["txt_create", "move_alias"], ["add_alias", "repoint_dns"], ["add_alias", "verify"], ["txt_create", "move_alias"]]
+    plans = [moved, repointed, already, elsewhere, dns_first]
+
+    assert batches(plans, "deployed") == [
+        {"distribution_id": TARGET["id"], "resource_type": "distribution",
+         "aliases": ["www.example.com", "shop.example.com", "api.example.com"], "moved": ["www.example.com"],
+         "added": ["shop.example.com", "api.example.com"],
+         "done": "moved here: www.example.com; added: shop.example.com, api.example.com"},
+        {"distribution_id": "EOTHER00000001", "resource_type": "distribution", "aliases": ["img.example.com"],
+         "moved": ["img.example.com"], "added": [], "done": "moved here: img.example.com"}]
+    assert batches(plans, "deployed", wait_deployed=False) == [
+        {"distribution_id": TARGET["id"], "resource_type": "distribution", "aliases": ["shop.example.com"],
+         "moved": [], "added": ["shop.example.com"], "done": "added: shop.example.com"}]
+    assert batches([dns_first], "deployed") == []
+
+
 def test_a_dns_first_repoint_waits_until_it_is_served_a_repoint_after_a_move_does_not():
     dns_first = plan_for("dns_points_elsewhere", dns=cname_to(OLD), alias="api.example.com")
     moved = plan_for("held_in_account", [holder()], cname_to(OLD))
