@@ -42,6 +42,7 @@ __metaclass__ = type
 
 import ast
 import contextlib
+import gc
 import inspect
 import io
 import json
@@ -212,6 +213,12 @@ class InProcessModuleAction(ActionBase):
     # -- running -------------------------------------------------------------------------------------------
 
     def _run_prepared(self, module: "PreparedModule") -> Json:
+        # Everything this worker inherited from the controller (hundreds of thousands of objects) leaves the garbage
+        # collector's view: a module that decodes AWS's service models (CloudFront's and botocore's endpoints, two
+        # megabytes of JSON) triggers full collections, and each walked every inherited object, copying the pages
+        # they live on (the worker is a fork). Objects made from here on are collected as usual; the worker process
+        # ends with its task. Measured: step 1 of a no-op inclusion 0.70 s -> 0.54 s (benchmarks/README.md).
+        gc.freeze()
         with module_process(module.environment) as output:
             rc = module.runner.run(module.module_fqn, module.params)
         result = dict(rc=rc, stdout=output.stdout.getvalue(), stderr=output.stderr.getvalue())

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import gc
 import locale
 import os
 import sys
@@ -26,6 +27,7 @@ from ansible.template import Templar
 
 from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils import _in_process
 from ansible_collections.aliasguard.cloudfront.plugins.plugin_utils._in_process import (
+    PreparedModule,
     InProcessModuleAction,
     NotInProcess,
     module_process,
@@ -157,6 +159,23 @@ def test_the_worker_gets_its_process_back(fakes):
     assert getattr(basic, "_ANSIBLE_ARGS") is arguments
     assert module_warnings._global_warnings is warnings_before
     assert [(owner, name, getattr(owner, name)) for owner, name, unused in switches] == switches
+
+
+def test_what_the_worker_inherited_leaves_the_collectors_view_and_new_objects_do_not(fakes):
+    """gc.freeze before the run: a module's full collections no longer walk (and copy) what the fork inherited."""
+    gc.unfreeze()
+    inherited = [object()]
+    try:
+        runner = module_runner(SOURCE)
+        arguments = runner.encode(dict(_ansible_check_mode=False, _ansible_no_log=False, name="www"))
+        result = action()._run_prepared(PreparedModule(PACKAGE + ".ok", "ok.py", runner, arguments, {}))
+        assert result["name"] == "www"
+        assert gc.get_freeze_count() > 0
+        assert not gc.is_tracked(inherited) or inherited not in gc.get_objects()
+        made_after = [object()]
+        assert made_after in gc.get_objects()
+    finally:
+        gc.unfreeze()
 
 
 def test_a_second_run_starts_without_the_first_ones_warnings(fakes):
