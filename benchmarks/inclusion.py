@@ -17,7 +17,7 @@ own wait, which on AWS is minutes: then (b) shows whether the role waits for its
 another or at once. The situations of (b) are built, and every distribution is Deployed, before a run starts.
 Requests come from the sandbox's request log (DNS queries are not counted), per-task times from
 benchmarks/callback_plugins/task_times.py.
-``--quick`` (under two minutes): three runs each and 50 aliases instead of 500; it prints the ratios.
+``--quick`` (under two minutes): five runs each and 50 aliases instead of 500; it prints the ratios.
 ``--latency-ms N`` makes every AWS and Cloudflare API response of the sandbox wait N ms (``python -m sandbox faults
 --latency-ms``; ``--dns-latency-ms`` the same for its DNS answers), as a network between the modules and AWS
 would; both default to 0 and are recorded in the JSON, as ``--deploy-seconds`` is. The sandbox's own CPU seconds
@@ -270,7 +270,7 @@ def report_remediation(remediation):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="three runs each, 50 aliases (under two minutes)")
+    parser.add_argument("--quick", action="store_true", help="five runs each, 50 aliases (under two minutes)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--many", type=int, default=500)
     parser.add_argument("--only", choices=("inclusion", "remediation"), help="run one of the two measurements")
@@ -283,7 +283,7 @@ def main():
                              "--deploy-seconds; default 0)")
     parser.add_argument("--json", help="write the raw results here")
     args = parser.parse_args()
-    runs, many = (3, 50) if args.quick else (args.runs, args.many)
+    runs, many = (5, 50) if args.quick else (args.runs, args.many)
     work = tempfile.mkdtemp(prefix="inclusion-")
     state_dir = os.path.join(work, "sandbox")
     sandbox_cli("up", "--state-dir", state_dir, "--deploy-seconds", str(args.deploy_seconds), "--insync-seconds", "0")
