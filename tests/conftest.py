@@ -170,12 +170,15 @@ def sandbox(tmp_path_factory):
         _stop_sandbox(state_dir)
 
 
+SLOW_DEPLOY_SECONDS = 3.0  # how long slow_sandbox's distributions take to deploy
+
+
 @pytest.fixture(scope="session")
 def slow_sandbox(tmp_path_factory):
     """A second sandbox whose distributions take 3 s to deploy (``--deploy-seconds 3 --ttl-scale 0.01``), for the
     tests that watch what happens while a change is still InProgress. One per session, shared."""
     state_dir = tmp_path_factory.mktemp("slow-sandbox")
-    endpoints = _start_sandbox(state_dir, deploy_seconds=3.0, insync_seconds=0.5, ttl_scale=0.01)
+    endpoints = _start_sandbox(state_dir, deploy_seconds=SLOW_DEPLOY_SECONDS, insync_seconds=0.5, ttl_scale=0.01)
     try:
         yield RunningSandbox(state_dir, endpoints)
     finally:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import run_playbook
+from conftest import SLOW_DEPLOY_SECONDS, run_playbook
 from sandbox import cli
 from sandbox.scenarios import (
     ACCOUNT_1,
@@ -40,7 +40,7 @@ from test_remediate import (
     summary_of,
 )
 
-DEPLOY_SECONDS = 3.0  # slow_sandbox's
+DEPLOY_SECONDS = SLOW_DEPLOY_SECONDS  # slow_sandbox's
 # How long after its old holder is Deployed an alias may stay unheld: one poll of the holder's status (the module
 # polls every 0.25 s at first, growing), the add itself, and the sampler's own period - on a busy machine.
 AFTER_DEPLOYED_SLACK = 3.0

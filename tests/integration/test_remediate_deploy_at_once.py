@@ -12,6 +12,7 @@ change); what was sent, and in which order, comes from the sandbox's request log
 import json
 import threading
 
+from conftest import SLOW_DEPLOY_SECONDS
 from sandbox.scenarios import certificate, cname, create_distribution, hosted_zone, route53_change
 from test_remediate import (
     ROLE,
@@ -28,7 +29,7 @@ from test_remediate import (
     summary_of,
 )
 
-DEPLOY_SECONDS = 3.0  # slow_sandbox's
+DEPLOY_SECONDS = SLOW_DEPLOY_SECONDS  # slow_sandbox's
 CHANGES = (("cloudfront", "UpdateDistribution"), ("cloudfront", "AssociateAlias"))
 
 

@@ -14,7 +14,6 @@ import datetime
 import pytest
 
 boto3 = pytest.importorskip("boto3")
-from botocore.stub import Stubber  # noqa: E402
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._aws import AwsError  # noqa: E402
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._cloudfront import (  # noqa: E402
@@ -90,19 +89,6 @@ def conflict_params(alias, marker=None):
     if marker:
         params["Marker"] = marker
     return params
-
-
-@pytest.fixture
-def client():
-    return boto3.client("cloudfront", region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="y")
-
-
-@pytest.fixture
-def stubber(client):
-    with Stubber(client) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
 
 
 def by_id(holders):

@@ -12,7 +12,6 @@ __metaclass__ = type
 import pytest
 
 boto3 = pytest.importorskip("boto3")
-from botocore.stub import Stubber  # noqa: E402
 
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._conflicts import (  # noqa: E402
     TargetNotFound,
@@ -48,18 +47,6 @@ def summary(dist):
                 PriceClass="PriceClass_All", Restrictions={"GeoRestriction": {"RestrictionType": "none",
                                                                               "Quantity": 0}},
                 WebACLId="", HttpVersion="http2", IsIPV6Enabled=True, Staging=False)
-
-
-@pytest.fixture
-def client():
-    return boto3.client("cloudfront", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
-
-
-@pytest.fixture
-def stubber(client):
-    with Stubber(client) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
 
 
 def test_aliases_the_target_holds_cost_one_get_distribution(client, stubber):

@@ -14,7 +14,6 @@ import copy
 import pytest
 
 boto3 = pytest.importorskip("boto3")
-from botocore.stub import Stubber  # noqa: E402
 
 from ansible_collections.aliasguard.cloudfront.tests.unit.plugins.module_utils.fakes import Clock  # noqa: E402
 from ansible_collections.aliasguard.cloudfront.plugins.module_utils._distribution_alias import (  # noqa: E402
@@ -82,18 +81,6 @@ def plan_for(cfg, aliases, state="present"):
     else:
         after = before + [a for a in aliases if a not in before]
     return AliasPlan(DIST, state, before, after, [], DOMAIN, cfg)
-
-
-@pytest.fixture
-def client():
-    return boto3.client("cloudfront", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
-
-
-@pytest.fixture
-def stubber(client):
-    with Stubber(client) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
 
 
 def test_precondition_failed_reads_again_and_keeps_the_concurrent_edit(client, stubber):
